@@ -1,4 +1,13 @@
 //! netattest: verifies the integrity of network appliances over SSH.
+//!
+//! The pipeline is `collect` (the only network I/O) → `verify` (pure) → `report` (pure data, then
+//! renderers). The binary in `src/bin/netattest` is the only place that prints.
 #![forbid(unsafe_code)]
 
+pub mod config;
+pub mod digest;
+pub mod finding;
 pub mod lab;
+pub mod profile;
+pub mod sanitize;
+pub mod ssh;

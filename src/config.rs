@@ -1,0 +1,606 @@
+//! Configuration: strict TOML in, validated typed values out.
+//!
+//! Two stages. Parsing rejects unknown keys (`deny_unknown_fields`). Validation then collects *every* problem
+//! with its file and key, so one run of `netattest` shows all that is wrong. Secrets are never values here:
+//! the config names where a secret lives (an environment variable or a file), never the secret itself.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::finding::{Code, Severity};
+
+/// One problem in the configuration, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub file: PathBuf,
+    pub key: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file.display(), self.key, self.reason)
+    }
+}
+
+/// Everything wrong with a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ConfigProblem>),
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Raw, as written.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    state_dir: Option<PathBuf>,
+    #[serde(default)]
+    include: Vec<PathBuf>,
+    #[serde(default)]
+    profile_dirs: Vec<PathBuf>,
+    ssh_config: Option<RawSshConfig>,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+    #[serde(default)]
+    device: Vec<RawDevice>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawSshConfig {
+    Enabled(bool),
+    Path(PathBuf),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    user: Option<String>,
+    port: Option<u16>,
+    connect_timeout: Option<String>,
+    command_timeout: Option<String>,
+    pull_timeout: Option<String>,
+    concurrency: Option<usize>,
+    max_output: Option<String>,
+    pull: Option<String>,
+    sample_share: Option<f64>,
+    fail_on: Option<String>,
+    auth: Option<RawAuth>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    key_file: Option<PathBuf>,
+    key_passphrase_env: Option<String>,
+    agent: Option<bool>,
+    password_env: Option<String>,
+    password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevice {
+    name: String,
+    host: Option<String>,
+    port: Option<u16>,
+    user: Option<String>,
+    platform: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    auth: Option<RawAuth>,
+    pull: Option<String>,
+    image_path: Option<String>,
+}
+
+/// An inventory file: devices only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInventory {
+    #[serde(default)]
+    device: Vec<RawDevice>,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Validated.
+
+/// When to pull image bytes off a device and hash them here (the second path to a hash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Trust the device's own answer (weakest).
+    Never,
+    /// Pull when the device-reported hash differs from the baseline or is missing.
+    OnDrift,
+    /// Pull on a random share of devices each run (`sample_share`).
+    Sample,
+    /// Pull every time (strongest, most bandwidth).
+    Always,
+}
+
+impl PullPolicy {
+    pub fn parse(s: &str) -> Result<PullPolicy, String> {
+        match s {
+            "never" => Ok(PullPolicy::Never),
+            "on-drift" => Ok(PullPolicy::OnDrift),
+            "sample" => Ok(PullPolicy::Sample),
+            "always" => Ok(PullPolicy::Always),
+            _ => Err(format!("unknown pull policy `{s}` (expected never, on-drift, sample or always)")),
+        }
+    }
+}
+
+/// Where credentials come from. Holds names and paths only, never secret values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthSpec {
+    pub key_file: Option<PathBuf>,
+    pub key_passphrase_env: Option<String>,
+    pub agent: bool,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+}
+
+impl AuthSpec {
+    fn is_empty(&self) -> bool {
+        self.key_file.is_none() && !self.agent && self.password_env.is_none() && self.password_file.is_none()
+    }
+}
+
+/// One device as configured (before ssh_config is merged in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceConfig {
+    pub name: String,
+    pub host: String,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub platform: String,
+    pub groups: Vec<String>,
+    pub auth: AuthSpec,
+    pub pull: PullPolicy,
+    pub image_path: Option<String>,
+    /// The file that defined this device, for messages.
+    pub source: PathBuf,
+}
+
+/// Timeouts for each network step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timeouts {
+    /// TCP connect, key exchange and authentication together.
+    pub connect: Duration,
+    /// One command, from sending it to its channel closing.
+    pub command: Duration,
+    /// Longest silence while pulling a file.
+    pub pull_idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(15),
+            command: Duration::from_secs(120),
+            pull_idle: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+    pub profile_dirs: Vec<PathBuf>,
+    /// `None`: do not read any ssh_config. `Some(path)`: read it if it exists.
+    pub ssh_config: Option<PathBuf>,
+    pub default_user: Option<String>,
+    pub default_port: u16,
+    pub timeouts: Timeouts,
+    pub concurrency: usize,
+    pub max_output: usize,
+    pub sample_share: f64,
+    pub fail_on: Severity,
+    pub severity_overrides: BTreeMap<Code, Severity>,
+    pub devices: Vec<DeviceConfig>,
+}
+
+/// Default command output bound: 16 MiB.
+pub const DEFAULT_MAX_OUTPUT: usize = 16 << 20;
+
+impl Config {
+    /// A configuration with no devices, for commands that need none.
+    pub fn empty() -> Config {
+        Config {
+            path: None,
+            state_dir: None,
+            profile_dirs: Vec::new(),
+            ssh_config: None,
+            default_user: None,
+            default_port: 22,
+            timeouts: Timeouts::default(),
+            concurrency: 16,
+            max_output: DEFAULT_MAX_OUTPUT,
+            sample_share: 0.1,
+            fail_on: Severity::Low,
+            severity_overrides: BTreeMap::new(),
+            devices: Vec::new(),
+        }
+    }
+
+    /// Reads and validates a config file and the inventory files it includes.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = read(path)?;
+        let mut problems = Vec::new();
+        let raw: RawConfig = match toml::from_str(&text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                problems.push(toml_problem(path, &e));
+                return Err(ConfigError::Invalid(problems));
+            }
+        };
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let mut devices: Vec<(PathBuf, RawDevice)> =
+            raw.device.into_iter().map(|d| (path.to_path_buf(), d)).collect();
+        for (i, inc) in raw.include.iter().enumerate() {
+            let inc_path = base.join(inc);
+            match std::fs::read_to_string(&inc_path) {
+                Ok(text) => match toml::from_str::<RawInventory>(&text) {
+                    Ok(inv) => devices.extend(inv.device.into_iter().map(|d| (inc_path.clone(), d))),
+                    Err(e) => problems.push(toml_problem(&inc_path, &e)),
+                },
+                Err(e) => problems.push(ConfigProblem {
+                    file: path.to_path_buf(),
+                    key: format!("include[{i}]"),
+                    reason: format!("cannot read {}: {e}", inc_path.display()),
+                }),
+            }
+        }
+
+        let mut cfg = Config::empty();
+        cfg.path = Some(path.to_path_buf());
+        cfg.state_dir = raw.state_dir.map(|p| base.join(expand_tilde(&p)));
+        cfg.profile_dirs = raw.profile_dirs.iter().map(|p| base.join(expand_tilde(p))).collect();
+        cfg.ssh_config = match raw.ssh_config {
+            None | Some(RawSshConfig::Enabled(true)) => home_dir().map(|h| h.join(".ssh/config")),
+            Some(RawSshConfig::Enabled(false)) => None,
+            Some(RawSshConfig::Path(p)) => Some(base.join(expand_tilde(&p))),
+        };
+
+        let mut problem = |key: &str, reason: String| {
+            problems.push(ConfigProblem { file: path.to_path_buf(), key: key.to_owned(), reason })
+        };
+        let d = &raw.defaults;
+        cfg.default_user = d.user.clone();
+        if let Some(port) = d.port {
+            cfg.default_port = port;
+        }
+        let duration = |key: &str, value: &Option<String>, into: &mut Duration, problem: &mut dyn FnMut(&str, String)| {
+            if let Some(text) = value {
+                match parse_duration(text) {
+                    Ok(v) => *into = v,
+                    Err(reason) => problem(key, reason),
+                }
+            }
+        };
+        duration("defaults.connect_timeout", &d.connect_timeout, &mut cfg.timeouts.connect, &mut problem);
+        duration("defaults.command_timeout", &d.command_timeout, &mut cfg.timeouts.command, &mut problem);
+        duration("defaults.pull_timeout", &d.pull_timeout, &mut cfg.timeouts.pull_idle, &mut problem);
+        if let Some(n) = d.concurrency {
+            if n == 0 || n > 4096 {
+                problem("defaults.concurrency", format!("{n} is out of range (1 to 4096)"));
+            } else {
+                cfg.concurrency = n;
+            }
+        }
+        if let Some(text) = &d.max_output {
+            match parse_size(text) {
+                Ok(n) if n >= 4096 => cfg.max_output = n,
+                Ok(n) => problem("defaults.max_output", format!("{n} bytes is too small (at least 4KiB)")),
+                Err(reason) => problem("defaults.max_output", reason),
+            }
+        }
+        let default_pull = match d.pull.as_deref().map(PullPolicy::parse) {
+            None => PullPolicy::OnDrift,
+            Some(Ok(p)) => p,
+            Some(Err(reason)) => {
+                problem("defaults.pull", reason);
+                PullPolicy::OnDrift
+            }
+        };
+        if let Some(share) = d.sample_share {
+            if !(0.0..=1.0).contains(&share) {
+                problem("defaults.sample_share", format!("{share} is not between 0 and 1"));
+            } else {
+                cfg.sample_share = share;
+            }
+        }
+        if let Some(text) = &d.fail_on {
+            match text.parse() {
+                Ok(s) => cfg.fail_on = s,
+                Err(reason) => problem("defaults.fail_on", reason),
+            }
+        }
+        for (code, sev) in &raw.severity {
+            let key = format!("severity.{code}");
+            match (code.parse::<Code>(), sev.parse::<Severity>()) {
+                (Ok(c), Ok(s)) => {
+                    cfg.severity_overrides.insert(c, s);
+                }
+                (Err(reason), _) | (_, Err(reason)) => problem(&key, reason),
+            }
+        }
+        let default_auth = d.auth.clone().map(auth_spec).unwrap_or_default();
+
+        let mut seen = BTreeSet::new();
+        for (i, (file, dev)) in devices.into_iter().enumerate() {
+            let key = format!("device[{}] ({})", i, dev.name);
+            let mut dproblem = |field: &str, reason: String| {
+                problems.push(ConfigProblem { file: file.clone(), key: format!("{key}.{field}"), reason })
+            };
+            if let Err(reason) = validate_device_name(&dev.name) {
+                dproblem("name", reason);
+            }
+            if !seen.insert(dev.name.clone()) {
+                dproblem("name", format!("device `{}` is defined more than once", dev.name));
+            }
+            for g in &dev.groups {
+                if let Err(reason) = validate_device_name(g) {
+                    dproblem("groups", format!("group {reason}"));
+                }
+            }
+            let pull = match dev.pull.as_deref().map(PullPolicy::parse) {
+                None => default_pull,
+                Some(Ok(p)) => p,
+                Some(Err(reason)) => {
+                    dproblem("pull", reason);
+                    default_pull
+                }
+            };
+            let auth = match dev.auth.clone() {
+                Some(a) => auth_spec(a),
+                None => default_auth.clone(),
+            };
+            let auth = AuthSpec {
+                key_file: auth.key_file.map(|p| if p.is_relative() { file_dir(&file).join(p) } else { p }),
+                password_file: auth
+                    .password_file
+                    .map(|p| if p.is_relative() { file_dir(&file).join(p) } else { p }),
+                ..auth
+            };
+            if let Some(image) = &dev.image_path
+                && image.chars().any(|c| c.is_control())
+            {
+                dproblem("image_path", "contains control characters".into());
+            }
+            cfg.devices.push(DeviceConfig {
+                host: dev.host.clone().unwrap_or_else(|| dev.name.clone()),
+                name: dev.name,
+                port: dev.port,
+                user: dev.user,
+                platform: dev.platform,
+                groups: dev.groups,
+                auth,
+                pull,
+                image_path: dev.image_path,
+                source: file,
+            });
+        }
+        cfg.devices.sort_by(|a, b| a.name.cmp(&b.name));
+        if problems.is_empty() { Ok(cfg) } else { Err(ConfigError::Invalid(problems)) }
+    }
+
+    /// Checks that every device names a known platform and has some way to authenticate; called once the
+    /// profiles are loaded, since user profiles can add platforms.
+    pub fn check_devices(&self, known_platform: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        for d in &self.devices {
+            if !known_platform(&d.platform) {
+                problems.push(ConfigProblem {
+                    file: d.source.clone(),
+                    key: format!("device ({}).platform", d.name),
+                    reason: format!("unknown platform `{}` (see `netattest profiles list`)", d.platform),
+                });
+            }
+            if d.auth.is_empty() {
+                problems.push(ConfigProblem {
+                    file: d.source.clone(),
+                    key: format!("device ({}).auth", d.name),
+                    reason: "no credential source: set key_file, agent, password_env or password_file".into(),
+                });
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems)) }
+    }
+
+    /// The device with this name, or a problem that says which names exist.
+    pub fn device(&self, name: &str) -> Result<&DeviceConfig, ConfigError> {
+        self.devices.iter().find(|d| d.name == name).ok_or_else(|| {
+            ConfigError::Invalid(vec![ConfigProblem {
+                file: self.path.clone().unwrap_or_default(),
+                key: "device".into(),
+                reason: format!("no device named `{name}` in the inventory ({} devices)", self.devices.len()),
+            }])
+        })
+    }
+
+    /// The severity a finding of this code gets, after overrides.
+    pub fn severity_of(&self, code: Code) -> Severity {
+        self.severity_overrides.get(&code).copied().unwrap_or(code.default_severity())
+    }
+}
+
+fn auth_spec(raw: RawAuth) -> AuthSpec {
+    AuthSpec {
+        key_file: raw.key_file.map(|p| expand_tilde(&p)),
+        key_passphrase_env: raw.key_passphrase_env,
+        agent: raw.agent.unwrap_or(false),
+        password_env: raw.password_env,
+        password_file: raw.password_file.map(|p| expand_tilde(&p)),
+    }
+}
+
+fn file_dir(file: &Path) -> PathBuf {
+    file.parent().unwrap_or(Path::new(".")).to_path_buf()
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+}
+
+fn toml_problem(path: &Path, e: &toml::de::Error) -> ConfigProblem {
+    let key = match (e.span(), std::fs::read_to_string(path)) {
+        (Some(span), Ok(text)) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}")
+        }
+        _ => "toml".into(),
+    };
+    ConfigProblem { file: path.to_path_buf(), key, reason: e.message().to_owned() }
+}
+
+/// Device and group names become directory names in the state directory, so they are restricted to a
+/// safe alphabet and can never climb out of it.
+pub fn validate_device_name(name: &str) -> Result<(), String> {
+    let ok_len = !name.is_empty() && name.len() <= 128;
+    let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let ok_start = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok_len && ok_chars && ok_start {
+        Ok(())
+    } else {
+        Err(format!(
+            "name `{}` must be 1-128 characters of letters, digits, `.`, `_` or `-`, starting with a letter or digit",
+            name.escape_debug()
+        ))
+    }
+}
+
+/// Parses `"30s"`, `"2m"`, `"1h 30m"`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| format!("`{text}` is not a duration like \"30s\": {e}"))?;
+    if d.is_zero() {
+        return Err(format!("`{text}` is zero"));
+    }
+    Ok(d)
+}
+
+/// Parses `"16MiB"`, `"512KiB"`, `"1GiB"`, `"4096"`.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num.parse().map_err(|_| format!("`{text}` is not a size like \"16MiB\""))?;
+    let mult = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "K" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        other => return Err(format!("`{text}`: unknown unit `{other}` (B, KiB, MiB, GiB)")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{text}` is too large"))
+}
+
+pub(crate) fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
+/// Expands a leading `~/`.
+pub fn expand_tilde(p: &Path) -> PathBuf {
+    match (p.strip_prefix("~"), home_dir()) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => p.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("netattest.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path)
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match load(text) {
+            Err(ConfigError::Invalid(p)) => p.into_iter().map(|p| format!("{}: {}", p.key, p.reason)).collect(),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_line() {
+        let p = problems("[defaults]\nconcurency = 4\n");
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("line 2: unknown field `concurency`"), "{p:?}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let p = problems(
+            r#"
+[defaults]
+connect_timeout = "soon"
+pull = "sometimes"
+[severity]
+image-drift = "apocalyptic"
+[[device]]
+name = "../etc"
+platform = "linux"
+[[device]]
+name = "r1"
+platform = "linux"
+[[device]]
+name = "r1"
+platform = "linux"
+"#,
+        );
+        let joined = p.join("\n");
+        for needle in ["defaults.connect_timeout", "defaults.pull", "severity.image-drift", "(../etc).name", "more than once"] {
+            assert!(joined.contains(needle), "missing {needle} in {joined}");
+        }
+    }
+
+    #[test]
+    fn devices_inherit_defaults_and_resolve_relative_paths() {
+        let cfg = load(
+            r#"
+[defaults]
+user = "netops"
+pull = "always"
+command_timeout = "45s"
+max_output = "1MiB"
+auth = { key_file = "keys/id_ed25519" }
+[[device]]
+name = "core-1"
+host = "10.0.0.1"
+platform = "cisco-iosxe"
+"#,
+        )
+        .unwrap();
+        let d = &cfg.devices[0];
+        assert_eq!(d.pull, PullPolicy::Always);
+        assert_eq!(cfg.timeouts.command, Duration::from_secs(45));
+        assert_eq!(cfg.max_output, 1 << 20);
+        assert!(d.auth.key_file.as_ref().unwrap().ends_with("keys/id_ed25519"));
+        assert!(d.auth.key_file.as_ref().unwrap().is_absolute());
+    }
+
+    #[test]
+    fn sizes_and_durations_parse() {
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("16 parsecs").is_err());
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert!(parse_duration("0s").is_err());
+    }
+}

@@ -1,0 +1,443 @@
+//! Vendor profiles: how to talk to a platform and what to collect, as data.
+//!
+//! Profiles are TOML files in `vendor-profiles/`, compiled in with `include_str!`; directories named in
+//! config may add profiles or override built-in ones. Loading validates every regex and fact name up front,
+//! so a broken profile is reported with its file and key before any device is contacted. This module and
+//! its parser do no network I/O.
+
+mod parse;
+
+pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, same_image_path};
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::digest::Algorithm;
+
+/// The built-in profiles, compiled into the binary.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("linux.toml", include_str!("../../vendor-profiles/linux.toml")),
+    ("cisco-iosxe.toml", include_str!("../../vendor-profiles/cisco-iosxe.toml")),
+];
+
+/// A fact a probe can extract. The set is closed: verification knows what each one means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    Hostname,
+    Model,
+    Serial,
+    Version,
+    RunningImage,
+    BootVariable,
+    ConfigRegister,
+    Bootloader,
+    ReportedHash,
+    ImageType,
+    Signer,
+    SignerSerial,
+    BootConfig,
+}
+
+impl Fact {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fact::Hostname => "hostname",
+            Fact::Model => "model",
+            Fact::Serial => "serial",
+            Fact::Version => "version",
+            Fact::RunningImage => "running_image",
+            Fact::BootVariable => "boot_variable",
+            Fact::ConfigRegister => "config_register",
+            Fact::Bootloader => "bootloader",
+            Fact::ReportedHash => "reported_hash",
+            Fact::ImageType => "image_type",
+            Fact::Signer => "signer",
+            Fact::SignerSerial => "signer_serial",
+            Fact::BootConfig => "boot_config",
+        }
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a session talks to the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// One exec channel per command.
+    Exec,
+}
+
+/// How file paths are passed to device commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathStyle {
+    /// A POSIX shell: the path is single-quoted.
+    Posix,
+    /// A network CLI with no quoting: only a safe set of characters is allowed.
+    Cisco,
+}
+
+/// Ways to pull a file's bytes off a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PullMethod {
+    Sftp,
+    Scp,
+    Cat,
+}
+
+impl PullMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            PullMethod::Sftp => "sftp",
+            PullMethod::Scp => "scp",
+            PullMethod::Cat => "cat",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    id: String,
+    name: String,
+    vendor: String,
+    transport: Transport,
+    path_style: PathStyle,
+    pull: Vec<PullMethod>,
+    #[serde(default)]
+    error_patterns: Vec<String>,
+    #[serde(default)]
+    not_collected: BTreeMap<String, String>,
+    probe: Vec<RawProbe>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProbe {
+    name: String,
+    command: String,
+    #[serde(default = "yes")]
+    audit_safe: bool,
+    #[serde(default)]
+    needs_image: bool,
+    #[serde(default)]
+    extract: Vec<RawExtract>,
+    capture: Option<Fact>,
+    #[serde(default)]
+    redact: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExtract {
+    fact: Fact,
+    regex: String,
+    #[serde(default)]
+    required: bool,
+    template: Option<String>,
+    algorithm: Option<Algorithm>,
+}
+
+/// A validated profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub transport: Transport,
+    pub path_style: PathStyle,
+    pub pull: Vec<PullMethod>,
+    /// Output that means the device refused the command.
+    pub error_patterns: Vec<Regex>,
+    /// Evidence kinds this platform cannot give, with the reason: reported as "not possible", never passed.
+    pub not_collected: BTreeMap<String, String>,
+    pub probes: Vec<Probe>,
+    /// Where the profile came from.
+    pub source: String,
+}
+
+/// One command and what to extract from its output.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub name: String,
+    /// The command; `{image}` is replaced by the running image path, quoted for the platform.
+    pub command: String,
+    /// Whether it may run in scheduled audits. Nothing unsafe runs unless a device's config enables it.
+    pub audit_safe: bool,
+    pub needs_image: bool,
+    pub extracts: Vec<Extract>,
+    /// Keep the whole output as this fact (for boot configs).
+    pub capture: Option<Fact>,
+    /// Regexes whose matches are replaced by `<redacted>` before output is kept or shown.
+    pub redact: Vec<Regex>,
+}
+
+/// One fact from a probe's output.
+#[derive(Debug, Clone)]
+pub struct Extract {
+    pub fact: Fact,
+    /// Must have a capture group named `value`.
+    pub regex: Regex,
+    pub required: bool,
+    /// `{value}` is replaced by the captured text, e.g. `/host/{value}`.
+    pub template: Option<String>,
+    /// For `reported_hash`: which digest the value is.
+    pub algorithm: Option<Algorithm>,
+}
+
+/// A profile that could not be loaded: file, key and reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {key}: {reason}")]
+pub struct ProfileError {
+    pub file: String,
+    pub key: String,
+    pub reason: String,
+}
+
+impl Profile {
+    /// Parses and validates one profile file.
+    pub fn from_toml(source: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
+        let err = |key: String, reason: String| ProfileError { file: source.to_owned(), key, reason };
+        let raw: RawProfile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            vec![err(line.map_or("toml".into(), |l| format!("line {l}")), e.message().to_owned())]
+        })?;
+        let mut problems = Vec::new();
+        let compile = |problems: &mut Vec<ProfileError>, key: String, pattern: &str| match Regex::new(pattern) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(err(key, format!("bad regex: {e}")));
+                None
+            }
+        };
+        if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            problems.push(err("id".into(), "must be lowercase letters, digits and `-`".into()));
+        }
+        if raw.pull.is_empty() {
+            problems.push(err("pull".into(), "name at least one pull method".into()));
+        }
+        let error_patterns: Vec<Regex> = raw
+            .error_patterns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| compile(&mut problems, format!("error_patterns[{i}]"), p))
+            .collect();
+        let mut probes = Vec::new();
+        for (pi, p) in raw.probe.iter().enumerate() {
+            let pkey = format!("probe[{pi}] ({})", p.name);
+            let mut extracts = Vec::new();
+            for (ei, e) in p.extract.iter().enumerate() {
+                let ekey = format!("{pkey}.extract[{ei}]");
+                let Some(regex) = compile(&mut problems, format!("{ekey}.regex"), &e.regex) else { continue };
+                if regex.capture_names().all(|n| n != Some("value")) {
+                    problems.push(err(format!("{ekey}.regex"), "needs a capture group named `value`".into()));
+                }
+                if (e.fact == Fact::ReportedHash) != e.algorithm.is_some() {
+                    problems.push(err(ekey.clone(), "`algorithm` is required for reported_hash and only there".into()));
+                }
+                extracts.push(Extract {
+                    fact: e.fact,
+                    regex,
+                    required: e.required,
+                    template: e.template.clone(),
+                    algorithm: e.algorithm,
+                });
+            }
+            let redact = p
+                .redact
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| compile(&mut problems, format!("{pkey}.redact[{i}]"), r))
+                .collect();
+            if p.command.contains("{image}") != p.needs_image {
+                problems.push(err(format!("{pkey}.needs_image"), "must be true exactly when the command uses {image}".into()));
+            }
+            if extracts.is_empty() && p.capture.is_none() {
+                problems.push(err(pkey.clone(), "extracts nothing and captures nothing".into()));
+            }
+            probes.push(Probe {
+                name: p.name.clone(),
+                command: p.command.clone(),
+                audit_safe: p.audit_safe,
+                needs_image: p.needs_image,
+                extracts,
+                capture: p.capture,
+                redact,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Profile {
+            id: raw.id,
+            name: raw.name,
+            vendor: raw.vendor,
+            transport: raw.transport,
+            path_style: raw.path_style,
+            pull: raw.pull,
+            error_patterns,
+            not_collected: raw.not_collected,
+            probes,
+            source: source.to_owned(),
+        })
+    }
+
+    /// Puts a file path into a command for this platform, or refuses a path that cannot be passed safely.
+    pub fn quote_path(&self, path: &str) -> Result<String, String> {
+        if path.is_empty() || path.chars().any(|c| c.is_control()) {
+            return Err(format!("path `{}` is empty or has control characters", path.escape_debug()));
+        }
+        match self.path_style {
+            PathStyle::Posix => Ok(format!("'{}'", path.replace('\'', r"'\''"))),
+            PathStyle::Cisco => {
+                if path.chars().all(|c| c.is_ascii_alphanumeric() || "._:/+-".contains(c)) {
+                    Ok(path.to_owned())
+                } else {
+                    Err(format!("path `{}` has characters this CLI cannot take safely", path.escape_debug()))
+                }
+            }
+        }
+    }
+
+    /// The command a probe sends, with `{image}` filled in.
+    pub fn render(&self, probe: &Probe, image: Option<&str>) -> Result<String, String> {
+        if !probe.needs_image {
+            return Ok(probe.command.clone());
+        }
+        let image = image.ok_or_else(|| "the running image is not known".to_string())?;
+        Ok(probe.command.replace("{image}", &self.quote_path(image)?))
+    }
+}
+
+/// All profiles in use: the built-ins, then user directories (which may override by id).
+#[derive(Debug, Clone, Default)]
+pub struct Profiles {
+    by_id: BTreeMap<String, Profile>,
+}
+
+impl Profiles {
+    /// The built-in profiles only.
+    pub fn builtin() -> Result<Profiles, Vec<ProfileError>> {
+        Profiles::load(&[])
+    }
+
+    /// Built-ins plus every `*.toml` in the given directories, later ones overriding earlier ones.
+    pub fn load(dirs: &[PathBuf]) -> Result<Profiles, Vec<ProfileError>> {
+        let mut by_id = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (file, text) in BUILTIN {
+            match Profile::from_toml(&format!("builtin:{file}"), text) {
+                Ok(p) => {
+                    by_id.insert(p.id.clone(), p);
+                }
+                Err(e) => problems.extend(e),
+            }
+        }
+        for dir in dirs {
+            let entries = match std::fs::read_dir(dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(ProfileError {
+                        file: dir.display().to_string(),
+                        key: "profile_dirs".into(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for file in files {
+                let name = file.display().to_string();
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => match Profile::from_toml(&name, &text) {
+                        Ok(p) => {
+                            by_id.insert(p.id.clone(), p);
+                        }
+                        Err(e) => problems.extend(e),
+                    },
+                    Err(e) => problems.push(ProfileError { file: name, key: "file".into(), reason: e.to_string() }),
+                }
+            }
+        }
+        if problems.is_empty() { Ok(Profiles { by_id }) } else { Err(problems) }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Profile> {
+        self.by_id.get(id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Profile> {
+        self.by_id.values()
+    }
+
+    /// Whether a file path is a profile directory entry we would read.
+    pub fn is_profile_file(path: &Path) -> bool {
+        path.extension().is_some_and(|x| x == "toml")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_load() {
+        let p = Profiles::builtin().unwrap();
+        assert!(p.get("linux").is_some());
+        assert!(p.get("cisco-iosxe").is_some());
+    }
+
+    #[test]
+    fn a_broken_profile_names_its_file_and_key() {
+        let text = r#"
+id = "broken"
+name = "Broken"
+vendor = "x"
+transport = "exec"
+path_style = "posix"
+pull = ["cat"]
+[[probe]]
+name = "v"
+command = "show version"
+[[probe.extract]]
+fact = "hostname"
+regex = '(?P<value>[a-z'
+"#;
+        let e = Profile::from_toml("mine.toml", text).unwrap_err();
+        assert_eq!(e[0].file, "mine.toml");
+        assert_eq!(e[0].key, "probe[0] (v).extract[0].regex");
+        let e = Profile::from_toml("mine.toml", "id = \"x\"\nbogus = 1\n").unwrap_err();
+        assert!(e[0].reason.contains("bogus") || e[0].reason.contains("missing"), "{e:?}");
+    }
+
+    #[test]
+    fn paths_are_quoted_or_refused_per_platform() {
+        let p = Profiles::builtin().unwrap();
+        let linux = p.get("linux").unwrap();
+        assert_eq!(linux.quote_path("/a b/it's").unwrap(), r"'/a b/it'\''s'");
+        assert!(linux.quote_path("/a\nb").is_err());
+        let xe = p.get("cisco-iosxe").unwrap();
+        assert_eq!(xe.quote_path("bootflash:x-1.SPA.bin").unwrap(), "bootflash:x-1.SPA.bin");
+        assert!(xe.quote_path("bootflash:x.bin | redirect ftp:").is_err());
+        assert!(xe.quote_path("bootflash:x.bin;reload").is_err());
+    }
+}

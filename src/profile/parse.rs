@@ -1,0 +1,194 @@
+//! Applying a probe's extracts to a device's output. Pure functions, no I/O.
+
+use crate::digest::{Algorithm, Digest};
+use crate::profile::{Fact, Probe, Profile};
+use crate::sanitize::{clean_output, display_line};
+
+/// What one probe yielded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProbeFacts {
+    pub values: Vec<(Fact, String)>,
+    pub digests: Vec<Digest>,
+    /// The whole output when the probe captures it: the fact, the cleaned output with secrets redacted (safe
+    /// to keep and show), and the SHA-256 of the cleaned output before redaction (so a changed secret still
+    /// changes the hash).
+    pub captured: Option<(Fact, String, String)>,
+}
+
+/// Why a probe's output could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The device answered with one of the profile's error patterns.
+    #[error("probe `{probe}`: the device refused the command: {line}")]
+    Refused { probe: String, line: String },
+    /// A required fact was not in the output.
+    #[error("probe `{probe}`: no {fact} in the output (first line: {first_line})")]
+    Missing { probe: String, fact: Fact, first_line: String },
+    /// A digest value was malformed.
+    #[error("probe `{probe}`: {reason}")]
+    BadValue { probe: String, reason: String },
+}
+
+/// Extracts facts from one probe's raw output.
+pub fn apply_probe(profile: &Profile, probe: &Probe, raw: &[u8]) -> Result<ProbeFacts, ProbeError> {
+    let text = clean_output(raw);
+    for pattern in &profile.error_patterns {
+        if let Some(m) = pattern.find(&text) {
+            let line = text[..m.end()].lines().last().unwrap_or("");
+            let line = text.lines().find(|l| l.contains(m.as_str())).unwrap_or(line);
+            return Err(ProbeError::Refused { probe: probe.name.clone(), line: display_line(line.trim(), 160) });
+        }
+    }
+    let mut out = ProbeFacts::default();
+    for ex in &probe.extracts {
+        let Some(value) = ex.regex.captures(&text).and_then(|c| c.name("value")).map(|m| m.as_str().trim()) else {
+            if ex.required {
+                let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("<empty output>");
+                return Err(ProbeError::Missing {
+                    probe: probe.name.clone(),
+                    fact: ex.fact,
+                    first_line: display_line(first_line.trim(), 120),
+                });
+            }
+            continue;
+        };
+        if let Some(alg) = ex.algorithm {
+            let digest = first_hex_digits(value, alg)
+                .and_then(|hex| Digest::from_hex(alg, &hex).ok())
+                .ok_or_else(|| ProbeError::BadValue {
+                    probe: probe.name.clone(),
+                    reason: format!("`{}` is not a {alg} digest", display_line(value, 80)),
+                })?;
+            out.digests.push(digest);
+            continue;
+        }
+        let value = display_line(value, 512);
+        let value = match &ex.template {
+            Some(t) => t.replace("{value}", &value),
+            None => value,
+        };
+        out.values.push((ex.fact, value));
+    }
+    if let Some(fact) = probe.capture {
+        let mut kept = text.clone();
+        for r in &probe.redact {
+            kept = r.replace_all(&kept, "<redacted>").into_owned();
+        }
+        out.captured = Some((fact, kept, crate::digest::sha256_hex(text.as_bytes())));
+    }
+    Ok(out)
+}
+
+/// The first `2 * len` hex digits of a value that a device may have wrapped across lines.
+fn first_hex_digits(value: &str, alg: Algorithm) -> Option<String> {
+    let want = alg.len() * 2;
+    let mut hex = String::with_capacity(want);
+    for c in value.chars() {
+        if c.is_ascii_hexdigit() {
+            hex.push(c);
+            if hex.len() == want {
+                return Some(hex);
+            }
+        } else if !c.is_ascii_whitespace() {
+            return None;
+        }
+    }
+    None
+}
+
+/// The image paths a boot variable names: `bootflash:a.bin,1;bootflash:b.bin,1;` gives both paths.
+pub fn boot_image_list(raw: &str) -> Vec<String> {
+    raw.split(';')
+        .map(|item| {
+            let item = item.trim();
+            match item.rsplit_once(',') {
+                Some((path, n)) if n.trim().chars().all(|c| c.is_ascii_digit()) => path.trim(),
+                _ => item,
+            }
+        })
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether two device paths name the same file: `bootflash:x` and `bootflash:/x` do.
+pub fn same_image_path(a: &str, b: &str) -> bool {
+    fn norm(p: &str) -> String {
+        let p = p.trim();
+        match p.split_once(':') {
+            Some((fs, rest)) if !fs.contains('/') => format!("{}:{}", fs.to_ascii_lowercase(), rest.trim_start_matches('/')),
+            _ => p.to_owned(),
+        }
+    }
+    norm(a) == norm(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profiles;
+
+    fn probe<'a>(p: &'a Profile, name: &str) -> &'a Probe {
+        p.probes.iter().find(|x| x.name == name).unwrap()
+    }
+
+    #[test]
+    fn boot_variables_split_into_paths() {
+        assert_eq!(
+            boot_image_list("bootflash:a.bin,1;bootflash:b.bin,12;"),
+            vec!["bootflash:a.bin".to_string(), "bootflash:b.bin".to_string()]
+        );
+        assert_eq!(boot_image_list("flash:packages.conf"), vec!["flash:packages.conf".to_string()]);
+        assert!(boot_image_list(" ").is_empty());
+        assert!(same_image_path("bootflash:/x.bin", "BOOTFLASH:x.bin"));
+        assert!(!same_image_path("bootflash:x.bin", "bootflash:y.bin"));
+    }
+
+    #[test]
+    fn wrapped_crlf_sha512_from_verify_is_joined() {
+        let profiles = Profiles::builtin().unwrap();
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        let hash = "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043";
+        let wrapped = format!(
+            "..........Done!\r\n\r\nverify /sha512 (bootflash:img.SPA.bin) = {}\r\n{}\r\n",
+            &hash[..40],
+            &hash[40..]
+        );
+        let facts = apply_probe(xe, probe(xe, "verify-image"), wrapped.as_bytes()).unwrap();
+        assert_eq!(facts.digests[0].to_hex(), hash);
+    }
+
+    #[test]
+    fn an_error_pattern_is_a_refusal_not_a_pass() {
+        let profiles = Profiles::builtin().unwrap();
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        let out = b"\r\n                ^\r\n% Invalid input detected at '^' marker.\r\n";
+        let e = apply_probe(xe, probe(xe, "show-version"), out).unwrap_err();
+        assert!(matches!(e, ProbeError::Refused { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn garbage_output_is_missing_facts_naming_the_probe() {
+        let profiles = Profiles::builtin().unwrap();
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        let e = apply_probe(xe, probe(xe, "show-version"), b"\x1b[31m\x00\xff\xfe garbage \x07").unwrap_err();
+        match e {
+            ProbeError::Missing { probe, first_line, .. } => {
+                assert_eq!(probe, "show-version");
+                assert!(!first_line.contains('\u{1b}'));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn startup_config_secrets_are_redacted() {
+        let profiles = Profiles::builtin().unwrap();
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        let out = b"Using 10 out of 100 bytes\r\n!\r\nenable secret 9 $9$abc$def\r\nusername netops privilege 15 secret 9 $9$x$y\r\nsnmp-server community s3cret RO\r\nend\r\n";
+        let facts = apply_probe(xe, probe(xe, "startup-config"), out).unwrap();
+        let (_, kept, _) = facts.captured.unwrap();
+        assert!(!kept.contains("$9$") && !kept.contains("s3cret"), "{kept}");
+        assert!(kept.contains("enable secret <redacted>"), "{kept}");
+    }
+}

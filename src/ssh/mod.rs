@@ -1,0 +1,357 @@
+//! The SSH client: connect with timeouts, pin host keys, authenticate, run commands, pull files.
+//!
+//! Strict host-key checking is the default and the only mode that sends credentials to a host it has
+//! never seen is enrollment ([`HostKeyPolicy::LearnUnknown`]). A changed key fails the connection inside
+//! key exchange, before any credential or command is sent. Every network step has a timeout, every
+//! channel is read until it closes or is dropped, and command output is bounded.
+
+pub mod auth;
+pub mod known_hosts;
+mod pull;
+
+pub use auth::{Credentials, Secret};
+pub use pull::{PullOutcome, PullProgress};
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use russh::client::{self, Handle};
+use russh::keys::{PublicKey, PublicKeyOrCertificate};
+use russh::{ChannelMsg, Preferred, cipher, kex, mac};
+
+use crate::config::Timeouts;
+use crate::ssh::known_hosts::HostKeyStatus;
+
+/// Why an SSH step failed. Each variant is an outcome a report can name.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SshError {
+    #[error("cannot reach {addr}: {reason}")]
+    Unreachable { addr: String, reason: String },
+    #[error("timed out after {after:?} during {step}")]
+    Timeout { step: String, after: Duration },
+    #[error("host key {fingerprint} of {host} is not pinned: enroll the device first")]
+    HostKeyUnknown { host: String, fingerprint: String },
+    #[error("host key of {host} changed: pinned {}, presented {actual}", expected.join(", "))]
+    HostKeyChanged { host: String, expected: Vec<String>, actual: String },
+    #[error("host key {fingerprint} of {host} is revoked in known_hosts")]
+    HostKeyRevoked { host: String, fingerprint: String },
+    #[error("authentication as {user} failed (tried {})", if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") })]
+    AuthFailed { user: String, tried: Vec<&'static str> },
+    #[error("credentials: {0}")]
+    Credential(String),
+    #[error("output of `{command}` exceeded {limit} bytes")]
+    OutputTooLarge { command: String, limit: usize },
+    #[error("SSH protocol error: {0}")]
+    Protocol(String),
+    #[error("cannot pull {path}: {reason}")]
+    Pull { path: String, reason: String },
+    #[error("known_hosts {}: {source}", path.display())]
+    KnownHosts { path: PathBuf, source: std::io::Error },
+}
+
+impl From<russh::Error> for SshError {
+    fn from(e: russh::Error) -> Self {
+        SshError::Protocol(e.to_string())
+    }
+}
+
+/// How to treat the host key a server presents.
+#[derive(Debug, Clone)]
+pub enum HostKeyPolicy {
+    /// Only keys pinned in this known_hosts file are accepted.
+    Strict { known_hosts: PathBuf },
+    /// Pinned keys are accepted, changed keys refused, unknown keys accepted so the caller can pin them
+    /// (enrollment). `expect` optionally names the fingerprint the operator verified out of band.
+    LearnUnknown { known_hosts: PathBuf, expect: Option<String> },
+    /// Exactly this key (a reconnect within one session).
+    Exact(Box<PublicKey>),
+}
+
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub credentials: Credentials,
+    pub timeouts: Timeouts,
+    pub max_output: usize,
+    /// Offer SHA-1 key exchange, CBC ciphers and hmac-sha1 after the modern ones, for old devices.
+    pub dangerous_legacy_algorithms: bool,
+}
+
+/// What we learned about the server while connecting.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    pub host_key: PublicKey,
+    pub fingerprint: String,
+    /// The key was not pinned before (only under [`HostKeyPolicy::LearnUnknown`]).
+    pub new_host_key: bool,
+}
+
+#[derive(Default)]
+struct Observed {
+    key: Option<PublicKey>,
+    status: Option<HostKeyStatus>,
+    check_error: Option<String>,
+    ident: Option<String>,
+}
+
+struct ClientHandler {
+    policy: HostKeyPolicy,
+    host: String,
+    port: u16,
+    observed: Arc<Mutex<Observed>>,
+}
+
+impl client::Handler for ClientHandler {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, presented: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        // A certificate is pinned by the key it certifies; CA trust is not offered (no @cert-authority).
+        let server_key = &presented.public_key();
+        let (status, error) = match &self.policy {
+            HostKeyPolicy::Exact(k) => {
+                if k.key_data() == server_key.key_data() {
+                    (HostKeyStatus::Trusted, None)
+                } else {
+                    (HostKeyStatus::Changed { pinned: vec![known_hosts::fingerprint(k)] }, None)
+                }
+            }
+            HostKeyPolicy::Strict { known_hosts: path } | HostKeyPolicy::LearnUnknown { known_hosts: path, .. } => {
+                match known_hosts::check(path, &self.host, self.port, server_key) {
+                    Ok(s) => (s, None),
+                    Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
+                }
+            }
+        };
+        let accept = match (&status, &self.policy, &error) {
+            (_, _, Some(_)) => false,
+            (HostKeyStatus::Trusted, _, _) => true,
+            (HostKeyStatus::Unknown, HostKeyPolicy::LearnUnknown { expect, .. }, _) => {
+                expect.as_ref().is_none_or(|fp| *fp == known_hosts::fingerprint(server_key))
+            }
+            _ => false,
+        };
+        if let Ok(mut o) = self.observed.lock() {
+            o.key = Some(server_key.clone());
+            o.status = Some(status);
+            o.check_error = error;
+        }
+        Ok(accept)
+    }
+
+    // The identification string is read at the first channel confirmation: `kex_done` would be earlier,
+    // but its argument types are not public in russh 0.65.
+    async fn channel_open_confirmation(
+        &mut self,
+        _id: russh::ChannelId,
+        _max_packet_size: u32,
+        _window_size: u32,
+        session: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        let ident = crate::sanitize::display_line(&String::from_utf8_lossy(session.remote_sshid()), 255);
+        if let Ok(mut o) = self.observed.lock() {
+            o.ident = Some(ident);
+        }
+        Ok(())
+    }
+}
+
+fn preferred(legacy: bool) -> Preferred {
+    // AES-GCM first: 20-30 % faster pulls than chacha20 on machines with AES-NI (CRATES.md §9).
+    let mut cipher = vec![
+        cipher::AES_256_GCM,
+        cipher::AES_128_GCM,
+        cipher::CHACHA20_POLY1305,
+        cipher::AES_256_CTR,
+        cipher::AES_192_CTR,
+        cipher::AES_128_CTR,
+    ];
+    let mut out = Preferred::default();
+    if legacy {
+        let mut k: Vec<kex::Name> = out.kex.iter().copied().collect();
+        // Insert before the ext-info/strict-kex markers, which must stay (Terrapin, server-sig-algs).
+        let at = k.iter().position(|n| n.as_ref().starts_with("ext-info") || n.as_ref().starts_with("kex-strict")).unwrap_or(k.len());
+        for (i, n) in [
+            kex::ECDH_SHA2_NISTP256,
+            kex::ECDH_SHA2_NISTP384,
+            kex::DH_G14_SHA1,
+            kex::DH_GEX_SHA1,
+            kex::DH_G1_SHA1,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            k.insert(at + i, n);
+        }
+        out.kex = k.into();
+        cipher.extend([cipher::AES_256_CBC, cipher::AES_192_CBC, cipher::AES_128_CBC, cipher::TRIPLE_DES_CBC]);
+        let mut m: Vec<mac::Name> = out.mac.iter().copied().collect();
+        m.extend([mac::HMAC_SHA1_ETM, mac::HMAC_SHA1]);
+        out.mac = m.into();
+    }
+    out.cipher = cipher.into();
+    out
+}
+
+/// An authenticated SSH connection to one device.
+pub struct Session {
+    handle: Handle<ClientHandler>,
+    target: Target,
+    info: ConnectionInfo,
+    observed: Arc<Mutex<Observed>>,
+}
+
+/// What one command returned.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOutput {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub exit_status: Option<u32>,
+}
+
+const MAX_STDERR: usize = 64 * 1024;
+
+impl Session {
+    /// Connects, checks the host key under `policy`, and authenticates: all within the connect timeout.
+    pub async fn connect(target: &Target, policy: HostKeyPolicy) -> Result<Session, SshError> {
+        let observed = Arc::new(Mutex::new(Observed::default()));
+        let handler = ClientHandler {
+            policy: policy.clone(),
+            host: target.host.clone(),
+            port: target.port,
+            observed: observed.clone(),
+        };
+        let config = Arc::new(client::Config {
+            preferred: preferred(target.dangerous_legacy_algorithms),
+            nodelay: true,
+            maximum_packet_size: 65535,
+            keepalive_interval: Some(Duration::from_secs(15)),
+            keepalive_max: 3,
+            inactivity_timeout: None,
+            gex: client::GexParams::new(2048, 4096, 8192).map_err(|e| SshError::Protocol(e.to_string()))?,
+            ..Default::default()
+        });
+        let addr = format!("{}:{}", target.host, target.port);
+        let connect = async {
+            let stream = tokio::net::TcpStream::connect((target.host.as_str(), target.port))
+                .await
+                .map_err(|e| SshError::Unreachable { addr: addr.clone(), reason: e.to_string() })?;
+            let _ = stream.set_nodelay(true);
+            let mut handle = match client::connect_stream(config, stream, handler).await {
+                Ok(h) => h,
+                Err(e) => return Err(host_key_error(&observed, &target.host).unwrap_or(SshError::from(e))),
+            };
+            auth::authenticate(&mut handle, &target.user, &target.credentials).await?;
+            Ok(handle)
+        };
+        let handle = tokio::time::timeout(target.timeouts.connect, connect)
+            .await
+            .map_err(|_| SshError::Timeout { step: format!("connect to {addr}"), after: target.timeouts.connect })??;
+        let o = observed.lock().map_err(|_| SshError::Protocol("internal state poisoned".into()))?;
+        let host_key = o.key.clone().ok_or_else(|| SshError::Protocol("server presented no host key".into()))?;
+        let info = ConnectionInfo {
+            fingerprint: known_hosts::fingerprint(&host_key),
+            host_key,
+            new_host_key: o.status == Some(HostKeyStatus::Unknown),
+        };
+        drop(o);
+        Ok(Session { handle, target: target.clone(), info, observed })
+    }
+
+    pub fn info(&self) -> &ConnectionInfo {
+        &self.info
+    }
+
+    /// The server's identification string, control characters removed; known once a channel has opened.
+    pub fn ident(&self) -> Option<String> {
+        self.observed.lock().ok().and_then(|o| o.ident.clone())
+    }
+
+    /// Some devices (classic IOS) close the whole connection after one exec channel: reconnect, to the
+    /// very same host key, when that happened.
+    async fn ensure_open(&mut self) -> Result<(), SshError> {
+        if self.handle.is_closed() {
+            let again = Session::connect(&self.target, HostKeyPolicy::Exact(Box::new(self.info.host_key.clone()))).await?;
+            self.handle = again.handle;
+            self.observed = again.observed;
+        }
+        Ok(())
+    }
+
+    /// Runs one command on an exec channel and reads it until the channel closes, within the command
+    /// timeout and the output bound.
+    pub async fn exec(&mut self, command: &str) -> Result<ExecOutput, SshError> {
+        self.ensure_open().await?;
+        let limit = self.target.max_output;
+        let after = self.target.timeouts.command;
+        let run = async {
+            let mut ch = self.handle.channel_open_session().await?;
+            ch.exec(true, command).await?;
+            let mut out = ExecOutput::default();
+            while let Some(msg) = ch.wait().await {
+                match msg {
+                    ChannelMsg::Data { data } => {
+                        if out.stdout.len() + data.len() > limit {
+                            return Err(SshError::OutputTooLarge { command: command.to_owned(), limit });
+                        }
+                        out.stdout.extend_from_slice(&data);
+                    }
+                    ChannelMsg::ExtendedData { data, .. } => {
+                        let room = MAX_STDERR.saturating_sub(out.stderr.len());
+                        out.stderr.extend_from_slice(&data[..data.len().min(room)]);
+                    }
+                    ChannelMsg::ExitStatus { exit_status } => out.exit_status = Some(exit_status),
+                    ChannelMsg::Failure => {
+                        return Err(SshError::Protocol(format!("the device refused to run `{command}`")));
+                    }
+                    ChannelMsg::Close => break,
+                    _ => {}
+                }
+            }
+            Ok(out)
+        };
+        tokio::time::timeout(after, run)
+            .await
+            .map_err(|_| SshError::Timeout { step: format!("command `{command}`"), after })?
+    }
+
+    /// Pulls a file and hashes it as it streams, trying the methods in order. `quoted` is the path as the
+    /// device's CLI takes it (for scp and cat); SFTP gets the raw path.
+    pub async fn pull(
+        &mut self,
+        path: &str,
+        quoted: &str,
+        methods: &[crate::profile::PullMethod],
+        algorithms: &[crate::digest::Algorithm],
+        progress: &mut (dyn FnMut(PullProgress) + Send),
+    ) -> Result<PullOutcome, SshError> {
+        self.ensure_open().await?;
+        pull::pull(&self.handle, &self.target, path, quoted, methods, algorithms, progress).await
+    }
+
+    /// Closes the connection politely.
+    pub async fn close(self) {
+        let _ = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+    }
+}
+
+fn host_key_error(observed: &Arc<Mutex<Observed>>, host: &str) -> Option<SshError> {
+    let o = observed.lock().ok()?;
+    let key = o.key.as_ref()?;
+    let fingerprint = known_hosts::fingerprint(key);
+    if let Some(reason) = &o.check_error {
+        return Some(SshError::Protocol(format!("cannot read known_hosts: {reason}")));
+    }
+    match o.status.as_ref()? {
+        HostKeyStatus::Trusted => None,
+        HostKeyStatus::Unknown => Some(SshError::HostKeyUnknown { host: host.to_owned(), fingerprint }),
+        HostKeyStatus::Changed { pinned } => {
+            Some(SshError::HostKeyChanged { host: host.to_owned(), expected: pinned.clone(), actual: fingerprint })
+        }
+        HostKeyStatus::Revoked => Some(SshError::HostKeyRevoked { host: host.to_owned(), fingerprint }),
+    }
+}

@@ -1,0 +1,283 @@
+//! Pulling a file off a device and hashing it as it streams, in constant memory.
+//!
+//! SFTP (russh-sftp, pipelined reads), SCP source mode over exec (what network CLIs serve), or exec `cat`.
+//! Bytes are hashed in the task that drains the channel, never inside russh's handler (CRATES.md §9), and
+//! never collected: memory stays flat whatever the file's size.
+
+use std::time::Duration;
+
+use russh::ChannelMsg;
+use russh::client::Handle;
+use russh_sftp::client::SftpSession;
+use tokio::io::AsyncReadExt;
+
+use crate::digest::{Algorithm, Digest, MultiHasher};
+use crate::profile::PullMethod;
+use crate::ssh::{SshError, Target};
+
+/// Progress of one pull, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub struct PullProgress {
+    pub bytes: u64,
+    pub total: Option<u64>,
+}
+
+/// A finished pull.
+#[derive(Debug, Clone)]
+pub struct PullOutcome {
+    pub method: PullMethod,
+    pub size: u64,
+    pub digests: Vec<Digest>,
+}
+
+const CHUNK: usize = 256 * 1024;
+
+pub(super) async fn pull<H: russh::client::Handler>(
+    handle: &Handle<H>,
+    target: &Target,
+    path: &str,
+    quoted: &str,
+    methods: &[PullMethod],
+    algorithms: &[Algorithm],
+    progress: &mut (dyn FnMut(PullProgress) + Send),
+) -> Result<PullOutcome, SshError> {
+    let idle = target.timeouts.pull_idle;
+    let mut reasons = Vec::new();
+    for &method in methods {
+        let mut hasher = MultiHasher::new(algorithms);
+        let result = match method {
+            PullMethod::Sftp => sftp(handle, path, idle, &mut hasher, progress).await,
+            PullMethod::Scp => scp(handle, quoted, idle, &mut hasher, progress).await,
+            PullMethod::Cat => cat(handle, quoted, idle, &mut hasher, progress).await,
+        };
+        match result {
+            Ok(()) => {
+                let size = hasher.bytes();
+                return Ok(PullOutcome { method, size, digests: hasher.finish() });
+            }
+            // A timeout or a dropped connection will not get better with another method.
+            Err(e @ SshError::Timeout { .. }) => return Err(e),
+            Err(e) => {
+                tracing::debug!("pull of {path} by {} failed: {e}", method.name());
+                reasons.push(format!("{}: {e}", method.name()));
+                if handle.is_closed() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(SshError::Pull { path: path.to_owned(), reason: reasons.join("; ") })
+}
+
+async fn idle_timeout<T>(idle: Duration, step: &str, fut: impl Future<Output = T>) -> Result<T, SshError> {
+    tokio::time::timeout(idle, fut).await.map_err(|_| SshError::Timeout { step: step.to_owned(), after: idle })
+}
+
+async fn sftp<H: russh::client::Handler>(
+    handle: &Handle<H>,
+    path: &str,
+    idle: Duration,
+    hasher: &mut MultiHasher,
+    progress: &mut (dyn FnMut(PullProgress) + Send),
+) -> Result<(), SshError> {
+    let fail = |reason: String| SshError::Pull { path: path.to_owned(), reason };
+    let ch = handle.channel_open_session().await?;
+    ch.request_subsystem(true, "sftp").await?;
+    let config = russh_sftp::client::Config {
+        max_concurrent_reads: 16,
+        request_timeout_secs: idle.as_secs().max(1),
+        ..Default::default()
+    };
+    // A device without an SFTP subsystem closes the channel; the init then fails or times out.
+    let sftp = idle_timeout(idle, "SFTP start", SftpSession::new_with_config(ch.into_stream(), config))
+        .await?
+        .map_err(|e| fail(format!("no SFTP service: {e}")))?;
+    let mut file = sftp.open(path).await.map_err(|e| fail(e.to_string()))?;
+    let total = file.metadata().await.ok().and_then(|m| m.size);
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = idle_timeout(idle, "SFTP read", file.read(&mut buf)).await?.map_err(|e| fail(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        progress(PullProgress { bytes: hasher.bytes(), total });
+    }
+    let _ = file.shutdown_close().await;
+    let _ = sftp.close().await;
+    if let Some(t) = total
+        && t != hasher.bytes()
+    {
+        return Err(fail(format!("file is {t} bytes but {} arrived", hasher.bytes())));
+    }
+    Ok(())
+}
+
+trait ShutdownClose {
+    async fn shutdown_close(&mut self) -> Result<(), russh_sftp::client::error::Error>;
+}
+
+impl ShutdownClose for russh_sftp::client::fs::File {
+    async fn shutdown_close(&mut self) -> Result<(), russh_sftp::client::error::Error> {
+        use tokio::io::AsyncWriteExt;
+        self.shutdown().await.map_err(|e| russh_sftp::client::error::Error::UnexpectedBehavior(e.to_string()))
+    }
+}
+
+/// SCP source mode: `scp -f PATH` on the device, we play the sink. The protocol: we send NUL, the device
+/// sends `C<mode> <size> <name>\n` (or `\x01`/`\x02` and an error), we send NUL, it sends `size` bytes and a
+/// NUL, we send NUL.
+async fn scp<H: russh::client::Handler>(
+    handle: &Handle<H>,
+    quoted: &str,
+    idle: Duration,
+    hasher: &mut MultiHasher,
+    progress: &mut (dyn FnMut(PullProgress) + Send),
+) -> Result<(), SshError> {
+    let fail = |reason: String| SshError::Pull { path: quoted.to_owned(), reason };
+    let mut ch = handle.channel_open_session().await?;
+    ch.exec(true, format!("scp -f {quoted}")).await?;
+    ch.data(&b"\0"[..]).await?;
+
+    enum State {
+        Header(Vec<u8>),
+        Body { left: u64, total: u64 },
+        Trailer,
+        Done,
+    }
+    let mut state = State::Header(Vec::new());
+    let mut stderr = Vec::new();
+    let mut exit = None;
+    loop {
+        let Some(msg) = idle_timeout(idle, "SCP read", ch.wait()).await? else { break };
+        match msg {
+            ChannelMsg::Data { data } => {
+                let mut bytes: &[u8] = &data;
+                while !bytes.is_empty() {
+                    match &mut state {
+                        State::Header(line) => {
+                            let end = bytes.iter().position(|&b| b == b'\n');
+                            let take = end.map_or(bytes.len(), |i| i + 1);
+                            line.extend_from_slice(&bytes[..take]);
+                            bytes = &bytes[take..];
+                            if line.len() > 4096 {
+                                return Err(fail("SCP header longer than 4 KiB".into()));
+                            }
+                            if end.is_some() {
+                                let total = parse_scp_header(line).map_err(fail)?;
+                                state = State::Body { left: total, total };
+                                ch.data(&b"\0"[..]).await?;
+                                if total == 0 {
+                                    state = State::Trailer;
+                                }
+                            }
+                        }
+                        State::Body { left, total } => {
+                            let take = (*left).min(bytes.len() as u64) as usize;
+                            hasher.update(&bytes[..take]);
+                            progress(PullProgress { bytes: hasher.bytes(), total: Some(*total) });
+                            *left -= take as u64;
+                            bytes = &bytes[take..];
+                            if *left == 0 {
+                                state = State::Trailer;
+                            }
+                        }
+                        State::Trailer => {
+                            if bytes[0] != 0 {
+                                return Err(fail(format!("SCP ended with status byte {}", bytes[0])));
+                            }
+                            bytes = &bytes[1..];
+                            ch.data(&b"\0"[..]).await?;
+                            let _ = ch.eof().await;
+                            state = State::Done;
+                        }
+                        State::Done => bytes = &[],
+                    }
+                }
+            }
+            ChannelMsg::ExtendedData { data, .. } => {
+                let room = 4096usize.saturating_sub(stderr.len());
+                stderr.extend_from_slice(&data[..data.len().min(room)]);
+            }
+            ChannelMsg::ExitStatus { exit_status } => exit = Some(exit_status),
+            ChannelMsg::Failure => return Err(fail("the device refused scp".into())),
+            ChannelMsg::Close => break,
+            _ => {}
+        }
+        if matches!(state, State::Done) && exit.is_some() {
+            break;
+        }
+    }
+    if !matches!(state, State::Done) {
+        let why = crate::sanitize::display_line(&String::from_utf8_lossy(&stderr), 200);
+        return Err(fail(if why.is_empty() { "SCP transfer ended early".into() } else { why }));
+    }
+    Ok(())
+}
+
+fn parse_scp_header(line: &[u8]) -> Result<u64, String> {
+    let text = String::from_utf8_lossy(line);
+    match line.first() {
+        Some(b'C') => {}
+        Some(1) | Some(2) => {
+            return Err(crate::sanitize::display_line(text.get(1..).unwrap_or("").trim(), 200));
+        }
+        _ => return Err(format!("unexpected SCP header `{}`", crate::sanitize::display_line(&text, 80))),
+    }
+    let mut parts = text[1..].split(' ');
+    let (_mode, size) = (parts.next(), parts.next());
+    size.and_then(|s| s.parse::<u64>().ok())
+        .ok_or_else(|| format!("bad SCP header `{}`", crate::sanitize::display_line(&text, 80)))
+}
+
+async fn cat<H: russh::client::Handler>(
+    handle: &Handle<H>,
+    quoted: &str,
+    idle: Duration,
+    hasher: &mut MultiHasher,
+    progress: &mut (dyn FnMut(PullProgress) + Send),
+) -> Result<(), SshError> {
+    let mut ch = handle.channel_open_session().await?;
+    ch.exec(true, format!("cat -- {quoted}")).await?;
+    let mut stderr = Vec::new();
+    let mut exit = None;
+    while let Some(msg) = idle_timeout(idle, "cat read", ch.wait()).await? {
+        match msg {
+            ChannelMsg::Data { data } => {
+                hasher.update(&data);
+                progress(PullProgress { bytes: hasher.bytes(), total: None });
+            }
+            ChannelMsg::ExtendedData { data, .. } => {
+                let room = 4096usize.saturating_sub(stderr.len());
+                stderr.extend_from_slice(&data[..data.len().min(room)]);
+            }
+            ChannelMsg::ExitStatus { exit_status } => exit = Some(exit_status),
+            ChannelMsg::Close => break,
+            _ => {}
+        }
+    }
+    match exit {
+        Some(0) => Ok(()),
+        other => Err(SshError::Pull {
+            path: quoted.to_owned(),
+            reason: format!(
+                "cat exited with {}: {}",
+                other.map_or("no status".into(), |s| s.to_string()),
+                crate::sanitize::display_line(&String::from_utf8_lossy(&stderr), 200)
+            ),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scp_headers_parse_or_explain() {
+        assert_eq!(parse_scp_header(b"C0644 1048576 image.bin\n"), Ok(1048576));
+        assert_eq!(parse_scp_header(b"\x01scp: x: No such file or directory\n").unwrap_err(), "scp: x: No such file or directory");
+        assert!(parse_scp_header(b"C0644 lots image.bin\n").is_err());
+        assert!(parse_scp_header(b"\x1b[2Jgarbage\n").unwrap_err().contains("unexpected"));
+    }
+}

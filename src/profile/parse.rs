@@ -72,7 +72,7 @@ pub fn apply_probe(profile: &Profile, probe: &Probe, raw: &[u8]) -> Result<Probe
     if let Some(fact) = probe.capture {
         let mut kept = text.clone();
         for r in &probe.redact {
-            kept = r.replace_all(&kept, "<redacted>").into_owned();
+            kept = r.replace_all(&kept, "${keep}<redacted>").into_owned();
         }
         out.captured = Some((fact, kept, crate::digest::sha256_hex(text.as_bytes())));
     }

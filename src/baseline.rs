@@ -1,0 +1,216 @@
+//! Signed per-device baselines with history.
+//!
+//! `baselines/<device>/current.toml` and its detached signature `current.toml.sig`; every version ever
+//! written also stays in `history/<seq>.toml` (+ `.sig`). The signature covers a domain-separation tag
+//! and the file's exact bytes, and the file names its device, so a baseline cannot be edited, unsigned,
+//! or moved to another device without failing verification. A baseline that fails is never used.
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::Evidence;
+use crate::state::{StateDir, StateError, Signer, create_private_dir, io, write_atomic};
+
+const DOMAIN: &[u8] = b"netattest-baseline-v1\n";
+const SCHEMA_VERSION: u32 = 1;
+
+/// A baseline: evidence accepted as the device's known-good state, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub schema_version: u32,
+    pub device: String,
+    pub sequence: u64,
+    pub created_at: String,
+    pub created_by: String,
+    pub reason: String,
+    pub evidence: Evidence,
+}
+
+/// Why a baseline could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("no baseline for {0}: enroll it first")]
+    Missing(String),
+    #[error("baseline of {device} failed verification: {reason}")]
+    Tampered { device: String, reason: String },
+    #[error("a baseline for {0} exists already; use `netattest baseline approve` to accept a new state")]
+    Exists(String),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// Reads and writes baselines under a state directory.
+pub struct BaselineStore<'a> {
+    state: &'a StateDir,
+    signer: &'a Signer,
+}
+
+impl<'a> BaselineStore<'a> {
+    pub fn new(state: &'a StateDir, signer: &'a Signer) -> BaselineStore<'a> {
+        BaselineStore { state, signer }
+    }
+
+    fn dir(&self, device: &str) -> PathBuf {
+        // Device names were validated against a safe alphabet when the config was loaded.
+        self.state.baselines().join(device)
+    }
+
+    /// Loads and verifies the current baseline.
+    pub fn load(&self, device: &str) -> Result<Baseline, BaselineError> {
+        let path = self.dir(device).join("current.toml");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(BaselineError::Missing(device.into())),
+            Err(e) => return Err(StateError::from(io(&path)(e)).into()),
+        };
+        let tampered = |reason: String| BaselineError::Tampered { device: device.to_owned(), reason };
+        let sig_path = self.dir(device).join("current.toml.sig");
+        let sig_text = std::fs::read_to_string(&sig_path).map_err(|e| tampered(format!("signature file: {e}")))?;
+        let mut parts = sig_text.split_whitespace();
+        let (Some("ed25519"), Some(key_id), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(tampered("signature file is malformed".into()));
+        };
+        if key_id != self.signer.key_id() {
+            return Err(tampered(format!(
+                "signed by key {key_id}, this installation's key is {}",
+                self.signer.key_id()
+            )));
+        }
+        let sig = B64.decode(sig).map_err(|_| tampered("signature is not base64".into()))?;
+        if !self.signer.verify(&signed_message(&bytes), &sig) {
+            return Err(tampered("signature does not match the file".into()));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| tampered("not UTF-8".into()))?;
+        let baseline: Baseline = toml::from_str(&text).map_err(|e| tampered(format!("unreadable: {}", e.message())))?;
+        if baseline.device != device || baseline.evidence.device != device {
+            return Err(tampered(format!("file names device `{}`", baseline.device)));
+        }
+        Ok(baseline)
+    }
+
+    /// Whether any baseline file exists for the device (verified or not).
+    pub fn exists(&self, device: &str) -> bool {
+        self.dir(device).join("current.toml").exists()
+    }
+
+    /// Writes the first baseline of a device; refuses when one exists.
+    pub fn create(&self, evidence: Evidence, reason: &str) -> Result<Baseline, BaselineError> {
+        if self.exists(&evidence.device) {
+            return Err(BaselineError::Exists(evidence.device.clone()));
+        }
+        self.write(evidence, reason, 1)
+    }
+
+    fn write(&self, evidence: Evidence, reason: &str, sequence: u64) -> Result<Baseline, BaselineError> {
+        let device = evidence.device.clone();
+        let dir = self.dir(&device);
+        create_private_dir(&dir.join("history"))?;
+        let baseline = Baseline {
+            schema_version: SCHEMA_VERSION,
+            device: device.clone(),
+            sequence,
+            created_at: crate::collect::now_rfc3339(),
+            created_by: os_user(),
+            reason: reason.to_owned(),
+            evidence,
+        };
+        let text = toml::to_string_pretty(&baseline)
+            .map_err(|e| StateError::BadKey { path: dir.clone(), reason: format!("cannot serialise: {e}") })?;
+        let sig = format!(
+            "ed25519 {} {}\n",
+            self.signer.key_id(),
+            B64.encode(self.signer.sign(&signed_message(text.as_bytes())))
+        );
+        // History first: if the disk fills between the writes, current still names a complete version.
+        let hist = dir.join("history").join(format!("{sequence:06}.toml"));
+        write_atomic(&hist, text.as_bytes(), 0o600)?;
+        write_atomic(&hist.with_extension("toml.sig"), sig.as_bytes(), 0o600)?;
+        write_atomic(&dir.join("current.toml"), text.as_bytes(), 0o600)?;
+        write_atomic(&dir.join("current.toml.sig"), sig.as_bytes(), 0o600)?;
+        Ok(baseline)
+    }
+}
+
+fn signed_message(file: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(DOMAIN.len() + file.len());
+    m.extend_from_slice(DOMAIN);
+    m.extend_from_slice(file);
+    m
+}
+
+/// The OS user running netattest, for the record.
+pub fn os_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Identity;
+
+    fn evidence(device: &str) -> Evidence {
+        Evidence {
+            device: device.into(),
+            platform: "linux".into(),
+            collected_at: "2026-01-01T00:00:00Z".into(),
+            identity: Identity {
+                serial: Some("ABC".into()),
+                host_key: "ssh-ed25519 AAAA".into(),
+                host_key_fingerprint: "SHA256:x".into(),
+                ..Default::default()
+            },
+            image: None,
+            boot: Default::default(),
+            signature: None,
+            boot_config: None,
+            not_collected: Default::default(),
+        }
+    }
+
+    fn setup() -> (tempfile::TempDir, StateDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::new(dir.path());
+        state.init().unwrap();
+        (dir, state)
+    }
+
+    #[test]
+    fn a_written_baseline_loads_back_and_refuses_overwrite() {
+        let (_d, state) = setup();
+        let signer = state.signer().unwrap();
+        let store = BaselineStore::new(&state, &signer);
+        store.create(evidence("r1"), "enrollment").unwrap();
+        let b = store.load("r1").unwrap();
+        assert_eq!(b.evidence, evidence("r1"));
+        assert!(matches!(store.create(evidence("r1"), "again"), Err(BaselineError::Exists(_))));
+        assert!(matches!(store.load("r2"), Err(BaselineError::Missing(_))));
+    }
+
+    #[test]
+    fn any_edit_or_move_is_tampering() {
+        let (_d, state) = setup();
+        let signer = state.signer().unwrap();
+        let store = BaselineStore::new(&state, &signer);
+        store.create(evidence("r1"), "enrollment").unwrap();
+        let cur = state.baselines().join("r1/current.toml");
+        let text = std::fs::read_to_string(&cur).unwrap();
+        std::fs::write(&cur, text.replace("ABC", "XYZ")).unwrap();
+        assert!(matches!(store.load("r1"), Err(BaselineError::Tampered { .. })));
+
+        // A validly signed baseline of r1 copied over r2's is caught by the device name inside it.
+        std::fs::write(&cur, &text).unwrap();
+        store.load("r1").unwrap();
+        store.create(evidence("r2"), "enrollment").unwrap();
+        for f in ["current.toml", "current.toml.sig"] {
+            std::fs::copy(state.baselines().join("r1").join(f), state.baselines().join("r2").join(f)).unwrap();
+        }
+        assert!(matches!(store.load("r2"), Err(BaselineError::Tampered { .. })));
+
+        std::fs::remove_file(state.baselines().join("r1/current.toml.sig")).unwrap();
+        assert!(matches!(store.load("r1"), Err(BaselineError::Tampered { .. })));
+    }
+}

@@ -1,0 +1,296 @@
+//! One device, end to end: credentials, connect, collect, verify, and (for enrollment) pin and baseline.
+//!
+//! Every path ends in a [`DeviceReport`] with an outcome; nothing here returns early without one.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crate::baseline::{BaselineError, BaselineStore};
+use crate::collect::{Collected, Events, collect};
+use crate::config::{Config, PullPolicy};
+use crate::evidence::{Evidence, TranscriptEntry};
+use crate::finding::{Code, Finding, Severity};
+use crate::inventory::{Device, SshConfigFile, resolve};
+use crate::profile::Profiles;
+use crate::report::{DeviceReport, Facts, Outcome};
+use crate::ssh::{Credentials, HostKeyPolicy, Session, SshError, Target, known_hosts};
+use crate::state::{Signer, StateDir};
+
+/// What to do with a device.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// First contact: learn the host key (optionally only if it has this fingerprint) and write a baseline.
+    Enroll { expect_fingerprint: Option<String> },
+    /// Strict host key, compare with the baseline.
+    Check { pull: Option<PullPolicy> },
+}
+
+/// Everything a run needs, loaded once.
+pub struct Engine {
+    pub config: Config,
+    pub profiles: Profiles,
+    pub state: StateDir,
+    pub signer: Signer,
+    ssh_config: SshConfigFile,
+}
+
+/// A device's report and the transcript behind it.
+pub struct DeviceRun {
+    pub report: DeviceReport,
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+impl Engine {
+    pub fn new(config: Config, profiles: Profiles, state: StateDir, signer: Signer) -> Engine {
+        let ssh_config = SshConfigFile::load(config.ssh_config.as_deref());
+        Engine { config, profiles, state, signer, ssh_config }
+    }
+
+    /// The configured devices, resolved, optionally only those in a group.
+    pub fn devices(&self, group: Option<&str>) -> Vec<Device> {
+        self.config
+            .devices
+            .iter()
+            .filter(|d| group.is_none_or(|g| d.groups.iter().any(|x| x == g)))
+            .map(|d| resolve(&self.config, &self.ssh_config, d))
+            .collect()
+    }
+
+    /// One device by name.
+    pub fn device(&self, name: &str) -> Result<Device, crate::config::ConfigError> {
+        Ok(resolve(&self.config, &self.ssh_config, self.config.device(name)?))
+    }
+
+    fn target(&self, device: &Device) -> Result<Target, SshError> {
+        Ok(Target {
+            host: device.address.clone(),
+            port: device.port,
+            user: device.user.clone(),
+            credentials: Credentials::resolve(&device.auth)?,
+            timeouts: self.config.timeouts,
+            max_output: self.config.max_output,
+            dangerous_legacy_algorithms: false,
+        })
+    }
+
+    /// Runs one device. Never fails: failures are outcomes.
+    pub async fn run(&self, device: &Device, mode: &Mode, events: &Events) -> DeviceRun {
+        let started = Instant::now();
+        let mut report = DeviceReport {
+            device: device.name.clone(),
+            platform: device.platform.clone(),
+            address: format!("{}:{}", device.address, device.port),
+            outcome: Outcome::Error,
+            detail: None,
+            facts: None,
+            findings: Vec::new(),
+            duration_ms: 0,
+        };
+        let transcript = match self.run_inner(device, mode, events, &mut report).await {
+            Ok(t) => t,
+            Err((outcome, detail)) => {
+                report.outcome = outcome;
+                report.detail = Some(detail);
+                Vec::new()
+            }
+        };
+        for f in &mut report.findings {
+            f.severity = self.config.severity_of(f.code);
+        }
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        crate::collect::emit(events, crate::collect::Event::Finished { device: device.name.clone() });
+        DeviceRun { report, transcript }
+    }
+
+    async fn run_inner(
+        &self,
+        device: &Device,
+        mode: &Mode,
+        events: &Events,
+        report: &mut DeviceReport,
+    ) -> Result<Vec<TranscriptEntry>, (Outcome, String)> {
+        crate::collect::emit(events, crate::collect::Event::Started { device: device.name.clone() });
+        let profile = self
+            .profiles
+            .get(&device.platform)
+            .ok_or_else(|| (Outcome::Error, format!("unknown platform `{}`", device.platform)))?;
+        let store = BaselineStore::new(&self.state, &self.signer);
+        let baseline = match mode {
+            Mode::Enroll { .. } => None,
+            Mode::Check { .. } => Some(store.load(&device.name)),
+        };
+        let target = self.target(device).map_err(|e| (Outcome::Error, e.to_string()))?;
+        let known_hosts = self.state.known_hosts();
+        let policy = match mode {
+            Mode::Enroll { expect_fingerprint } => {
+                HostKeyPolicy::LearnUnknown { known_hosts, expect: expect_fingerprint.clone() }
+            }
+            Mode::Check { .. } => HostKeyPolicy::Strict { known_hosts },
+        };
+        let mut session = match Session::connect(&target, policy).await {
+            Ok(s) => s,
+            Err(SshError::HostKeyChanged { host, expected, actual }) => {
+                report.findings.push(
+                    Finding::new(Code::HostKeyChanged, &device.name, "SSH host key")
+                        .expected(expected.join(", "))
+                        .actual(actual.clone())
+                        .evidence(format!("{host}:{} presented {actual}; connection closed before authentication", device.port)),
+                );
+                return Err((Outcome::HostKeyMismatch, "host key changed; no credentials were sent".into()));
+            }
+            Err(e) => return Err(ssh_outcome(e)),
+        };
+
+        let trusted = match &baseline {
+            Some(Ok(b)) => Some(&b.evidence),
+            _ => None,
+        };
+        let pull_policy = match mode {
+            Mode::Check { pull: Some(p) } => *p,
+            _ => device.pull,
+        };
+        let enrolling = matches!(mode, Mode::Enroll { .. });
+        let share = self.config.sample_share;
+        let should_pull = |reported: &BTreeMap<String, String>| -> bool {
+            match pull_policy {
+                PullPolicy::Never => false,
+                // Enrollment establishes the ground truth: pull unless told never to.
+                _ if enrolling => true,
+                PullPolicy::Always => true,
+                PullPolicy::Sample => sample(share),
+                PullPolicy::OnDrift => drifted(trusted, reported),
+            }
+        };
+        let collected = collect(&mut session, device, profile, &should_pull, events).await;
+        session.close().await;
+        let Collected { evidence, transcript } = collected.map_err(|e| match e {
+            crate::collect::CollectError::Ssh(s) => ssh_outcome(s),
+            other => (Outcome::ProtocolError, other.to_string()),
+        })?;
+        report.facts = Some(facts(&evidence));
+        report.findings.extend(crate::verify::self_consistency(&evidence));
+
+        match mode {
+            Mode::Enroll { .. } => {
+                let worst = report.findings.iter().map(|f| self.config.severity_of(f.code)).max();
+                if worst == Some(Severity::Critical) {
+                    report.outcome = Outcome::Unverified;
+                    report.detail = Some("not enrolled: the device already shows critical findings; nothing was pinned".into());
+                    return Ok(transcript);
+                }
+                let _lock = self.state.lock().map_err(|e| (Outcome::Error, e.to_string()))?;
+                let info_key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
+                    .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
+                if known_hosts::check(&self.state.known_hosts(), &device.address, device.port, &info_key)
+                    .map_err(|e| (Outcome::Error, e.to_string()))?
+                    != known_hosts::HostKeyStatus::Trusted
+                {
+                    known_hosts::learn(&self.state.known_hosts(), &device.address, device.port, &info_key)
+                        .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
+                }
+                store.create(evidence, "enrollment").map_err(|e| (Outcome::Error, e.to_string()))?;
+                report.outcome = Outcome::Enrolled;
+                report.detail = Some(format!("host key pinned: {}", report.facts.as_ref().map(|f| f.host_key_fingerprint.as_str()).unwrap_or("")));
+            }
+            Mode::Check { .. } => match baseline {
+                Some(Ok(b)) => {
+                    report.findings.extend(crate::verify::against_baseline(&evidence, &b.evidence));
+                    report.outcome = Outcome::Verified;
+                }
+                Some(Err(BaselineError::Tampered { reason, .. })) => {
+                    report.findings.push(
+                        Finding::new(Code::BaselineTampered, &device.name, format!("baselines/{}/current.toml", device.name))
+                            .actual(reason),
+                    );
+                    report.outcome = Outcome::Unverified;
+                    report.detail = Some("baseline failed its signature check and was not used".into());
+                }
+                Some(Err(e)) => {
+                    report.outcome = Outcome::Unverified;
+                    report.detail = Some(e.to_string());
+                }
+                None => report.outcome = Outcome::Unverified,
+            },
+        }
+        Ok(transcript)
+    }
+}
+
+fn drifted(baseline: Option<&Evidence>, reported: &BTreeMap<String, String>) -> bool {
+    let Some(base) = baseline.and_then(|b| b.image.as_ref()) else { return true };
+    let Some(now) = crate::evidence::strongest(reported) else { return true };
+    let was = base
+        .pulled
+        .as_ref()
+        .and_then(|p| p.digests.get(now.algorithm().name()))
+        .or_else(|| base.reported.get(now.algorithm().name()));
+    was.is_none_or(|w| !w.eq_ignore_ascii_case(&now.to_hex()))
+}
+
+fn sample(share: f64) -> bool {
+    let mut b = [0u8; 8];
+    if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).is_err() {
+        return true;
+    }
+    (u64::from_le_bytes(b) as f64 / u64::MAX as f64) < share
+}
+
+fn ssh_outcome(e: SshError) -> (Outcome, String) {
+    let outcome = match &e {
+        SshError::Unreachable { .. } => Outcome::Unreachable,
+        SshError::Timeout { .. } => Outcome::Timeout,
+        SshError::HostKeyUnknown { .. } => Outcome::HostKeyUnknown,
+        SshError::HostKeyChanged { .. } | SshError::HostKeyRevoked { .. } => Outcome::HostKeyMismatch,
+        SshError::AuthFailed { .. } => Outcome::AuthFailed,
+        SshError::Credential(_) | SshError::KnownHosts { .. } => Outcome::Error,
+        _ => Outcome::ProtocolError,
+    };
+    (outcome, e.to_string())
+}
+
+fn facts(ev: &Evidence) -> Facts {
+    Facts {
+        hostname: ev.identity.hostname.clone(),
+        version: ev.identity.version.clone(),
+        serial: ev.identity.serial.clone(),
+        image: ev.image.as_ref().map(|i| i.path.clone()),
+        image_sha512: ev.image.as_ref().and_then(|i| {
+            i.pulled.as_ref().and_then(|p| p.digests.get("sha512")).or_else(|| i.reported.get("sha512")).cloned()
+        }),
+        pulled_by: ev.image.as_ref().and_then(|i| i.pulled.as_ref()).map(|p| p.method.clone()),
+        host_key_fingerprint: ev.identity.host_key_fingerprint.clone(),
+        not_collected: ev.not_collected.iter().map(|(k, v)| format!("{k}: {v}")).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_drift_pulls_only_when_the_reported_hash_moved() {
+        let h1 = "a".repeat(128);
+        let h2 = "b".repeat(128);
+        let mut base: Evidence = toml::from_str(&format!(
+            r#"device = "r1"
+platform = "linux"
+collected_at = "t"
+[identity]
+host_key = "k"
+host_key_fingerprint = "f"
+[image]
+path = "/x"
+reported = {{ sha512 = "{h1}" }}
+"#
+        ))
+        .unwrap();
+        let same = BTreeMap::from([("sha512".to_string(), h1.clone())]);
+        let moved = BTreeMap::from([("sha512".to_string(), h2)]);
+        assert!(!drifted(Some(&base), &same));
+        assert!(drifted(Some(&base), &moved));
+        assert!(drifted(None, &same), "no baseline: pull");
+        assert!(drifted(Some(&base), &BTreeMap::new()), "no device answer: pull");
+        base.image = None;
+        assert!(drifted(Some(&base), &same));
+    }
+}

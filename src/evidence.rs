@@ -1,0 +1,134 @@
+//! Evidence: what collection yields for one device. Plain data, serialisable into baselines and reports.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::{Algorithm, Digest};
+
+/// Everything collected from one device in one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub device: String,
+    pub platform: String,
+    pub collected_at: String,
+    pub identity: Identity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageEvidence>,
+    #[serde(default)]
+    pub boot: Boot,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_config: Option<BootConfig>,
+    /// Evidence kinds this device could not give, and why: reported as not possible, never as passed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_collected: BTreeMap<String, String>,
+}
+
+/// Who answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `algorithm base64`, as in known_hosts.
+    pub host_key: String,
+    pub host_key_fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_ident: Option<String>,
+}
+
+/// The running image and its hashes by both paths.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageEvidence {
+    pub path: String,
+    /// What the device says the hashes are (`verify /sha512`, `sha512sum`): algorithm name → hex.
+    #[serde(default)]
+    pub reported: BTreeMap<String, String>,
+    /// What the bytes pulled off the device hash to here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulled: Option<Pulled>,
+}
+
+/// A pull's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pulled {
+    pub method: String,
+    pub size: u64,
+    pub digests: BTreeMap<String, String>,
+}
+
+impl ImageEvidence {
+    /// The best hash we have for the image: pulled bytes outrank the device's own answer.
+    pub fn best_digest(&self) -> Option<Digest> {
+        let pulled = self.pulled.as_ref().map(|p| &p.digests);
+        for map in pulled.into_iter().chain(std::iter::once(&self.reported)) {
+            if let Some(d) = strongest(map) {
+                return Some(d);
+            }
+        }
+        None
+    }
+}
+
+/// The strongest digest in a name → hex map.
+pub fn strongest(map: &BTreeMap<String, String>) -> Option<Digest> {
+    Algorithm::STRONGEST_FIRST
+        .into_iter()
+        .find_map(|a| map.get(a.name()).and_then(|hex| Digest::from_hex(a, hex).ok()))
+}
+
+/// What the device will boot next, and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Boot {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_variable: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boot_images: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_register: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootloader: Option<String>,
+}
+
+/// Signature status of the running image, as the device reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_serial: Option<String>,
+}
+
+/// The startup configuration: its hash, and a copy with secrets redacted for diffs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootConfig {
+    pub sha256: String,
+    pub redacted: String,
+}
+
+/// One command sent and what came back, cleaned of control characters. Kept with run reports, never in
+/// baselines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    pub probe: String,
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<u32>,
+    pub output: String,
+}

@@ -1,0 +1,74 @@
+//! Fan-out over many devices: bounded concurrency, one outcome per device, cancellation.
+//!
+//! The only place with concurrency. Workers send events to one reporter; a worker that panics or is
+//! cancelled still yields an outcome for its device.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::collect::Events;
+use crate::engine::{DeviceRun, Engine, Mode};
+use crate::inventory::Device;
+use crate::report::{DeviceReport, Outcome};
+
+/// Runs `mode` on every device, at most `concurrency` at once. Returns one run per device.
+pub async fn run_all(
+    engine: Arc<Engine>,
+    devices: Vec<Device>,
+    mode: Mode,
+    concurrency: usize,
+    events: Events,
+    cancel: CancellationToken,
+) -> Vec<DeviceRun> {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut set = JoinSet::new();
+    let mut names = std::collections::HashMap::new();
+    for device in devices {
+        let (engine, permits, mode, events, cancel) =
+            (engine.clone(), permits.clone(), mode.clone(), events.clone(), cancel.clone());
+        let fallback = device.clone();
+        let handle = set.spawn(async move {
+            let work = async {
+                let _permit = permits.acquire_owned().await.ok();
+                engine.run(&device, &mode, &events).await
+            };
+            tokio::select! {
+                run = work => run,
+                _ = cancel.cancelled() => failed(&device, "cancelled before the device finished"),
+            }
+        });
+        names.insert(handle.id(), fallback);
+    }
+    let mut runs = Vec::new();
+    while let Some(joined) = set.join_next_with_id().await {
+        match joined {
+            Ok((_, run)) => runs.push(run),
+            Err(e) => {
+                if let Some(device) = names.get(&e.id()) {
+                    runs.push(failed(device, &format!("internal error: {e}")));
+                }
+            }
+        }
+    }
+    runs.sort_by(|a, b| a.report.device.cmp(&b.report.device));
+    runs
+}
+
+fn failed(device: &Device, why: &str) -> DeviceRun {
+    DeviceRun {
+        report: DeviceReport {
+            device: device.name.clone(),
+            platform: device.platform.clone(),
+            address: format!("{}:{}", device.address, device.port),
+            outcome: Outcome::Error,
+            detail: Some(why.to_owned()),
+            facts: None,
+            findings: Vec::new(),
+            duration_ms: 0,
+        },
+        transcript: Vec::new(),
+    }
+}

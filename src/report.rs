@@ -1,0 +1,334 @@
+//! Reports: plain serialisable data, an exit code as a pure function of it, and renderers that write to
+//! any `Write`. Devices are sorted and maps ordered so output is stable for diffs and snapshots.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Severity};
+use crate::sanitize::display_line;
+
+/// Bumped whenever a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How a device's run ended. Every device in a run ends with exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Collected and compared with a trusted baseline.
+    Verified,
+    /// First contact: host key pinned and baseline written.
+    Enrolled,
+    /// Collected, but the baseline was missing or untrusted, so drift could not be judged.
+    Unverified,
+    Unreachable,
+    AuthFailed,
+    Timeout,
+    /// The host key differs from the pinned one (also a `host-key-changed` finding).
+    HostKeyMismatch,
+    /// The host key was never pinned: enroll first.
+    HostKeyUnknown,
+    /// The device answered in a way we could not use (a probe's pattern did not match, garbage, a dropped
+    /// channel).
+    ProtocolError,
+    /// Local problem: credentials not readable, state not writable.
+    Error,
+}
+
+impl Outcome {
+    /// Whether the device was checked: anything else makes a run incomplete.
+    pub fn is_complete(self) -> bool {
+        matches!(self, Outcome::Verified | Outcome::Enrolled)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Verified => "verified",
+            Outcome::Enrolled => "enrolled",
+            Outcome::Unverified => "unverified",
+            Outcome::Unreachable => "unreachable",
+            Outcome::AuthFailed => "auth-failed",
+            Outcome::Timeout => "timeout",
+            Outcome::HostKeyMismatch => "host-key-mismatch",
+            Outcome::HostKeyUnknown => "host-key-unknown",
+            Outcome::ProtocolError => "protocol-error",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// One device's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceReport {
+    pub device: String,
+    pub platform: String,
+    pub address: String,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Facts>,
+    pub findings: Vec<Finding>,
+    pub duration_ms: u64,
+}
+
+/// The few facts a reader wants next to a verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_sha512: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulled_by: Option<String>,
+    pub host_key_fingerprint: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_collected: Vec<String>,
+}
+
+/// Totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub devices: usize,
+    pub complete: usize,
+    pub incomplete: usize,
+    pub findings: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub command: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub fail_on: Severity,
+    pub summary: Summary,
+    pub devices: Vec<DeviceReport>,
+}
+
+impl Report {
+    /// Builds a report; devices are sorted by name.
+    pub fn new(command: &str, started_at: String, fail_on: Severity, mut devices: Vec<DeviceReport>) -> Report {
+        devices.sort_by(|a, b| a.device.cmp(&b.device));
+        let mut s = Summary { devices: devices.len(), ..Summary::default() };
+        for d in &devices {
+            if d.outcome.is_complete() {
+                s.complete += 1;
+            } else {
+                s.incomplete += 1;
+            }
+            for f in &d.findings {
+                s.findings += 1;
+                match f.severity {
+                    Severity::Critical => s.critical += 1,
+                    Severity::High => s.high += 1,
+                    Severity::Medium => s.medium += 1,
+                    Severity::Low => s.low += 1,
+                    Severity::Info => s.info += 1,
+                }
+            }
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            command: command.to_owned(),
+            started_at,
+            finished_at: crate::collect::now_rfc3339(),
+            fail_on,
+            summary: s,
+            devices,
+        }
+    }
+
+    /// 1 when any finding is at or above `fail_on`; else 3 when a device could not be verified; else 0.
+    pub fn exit_code(&self) -> i32 {
+        let failing = self.devices.iter().flat_map(|d| &d.findings).any(|f| f.severity >= self.fail_on);
+        if failing {
+            1
+        } else if self.summary.incomplete > 0 {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    /// One JSON object per device per line, for log shippers.
+    Jsonl,
+}
+
+/// Terminal styling for the text renderer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, &s.name().to_uppercase())
+    }
+}
+
+/// Writes the report in a format.
+pub fn render(report: &Report, format: Format, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            writeln!(out)
+        }
+        Format::Jsonl => {
+            for d in &report.devices {
+                let line = serde_json::json!({
+                    "schema_version": report.schema_version,
+                    "command": report.command,
+                    "finished_at": report.finished_at,
+                    "device": d,
+                });
+                serde_json::to_writer(&mut *out, &line)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        Format::Text => render_text(report, style, out),
+    }
+}
+
+fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    // Everything a device sent passes through display_line: no control characters reach the terminal.
+    let clean = |s: &str| display_line(s, 300);
+    for d in &report.devices {
+        let verdict = match (d.outcome, d.findings.iter().map(|f| f.severity).max()) {
+            (o, _) if !o.is_complete() && d.findings.is_empty() => style.paint("33", &format!("NOT VERIFIED ({})", o.name())),
+            (_, Some(s)) if s >= report.fail_on => style.paint("1;31", "FINDINGS"),
+            (_, Some(_)) => style.paint("36", "NOTICES"),
+            (Outcome::Enrolled, None) => style.paint("32", "ENROLLED"),
+            (_, None) => style.paint("32", "CLEAN"),
+        };
+        writeln!(out, "{}  {}  [{}]  {}", style.paint("1", &clean(&d.device)), d.platform, d.outcome.name(), verdict)?;
+        if let Some(detail) = &d.detail {
+            writeln!(out, "  {}", clean(detail))?;
+        }
+        if let Some(f) = &d.facts {
+            let mut parts = Vec::new();
+            if let Some(v) = &f.version {
+                parts.push(format!("version {}", clean(v)));
+            }
+            if let Some(s) = &f.serial {
+                parts.push(format!("serial {}", clean(s)));
+            }
+            if !parts.is_empty() {
+                writeln!(out, "  {}", parts.join(", "))?;
+            }
+            if let Some(i) = &f.image {
+                let hash = f.image_sha512.as_deref().map(|h| format!(" sha512 {}…", &h[..h.len().min(16)])).unwrap_or_default();
+                let pulled = f.pulled_by.as_deref().map(|m| format!(" (bytes pulled by {m})")).unwrap_or_default();
+                writeln!(out, "  image {}{hash}{pulled}", clean(i))?;
+            }
+            writeln!(out, "  host key {}", f.host_key_fingerprint)?;
+            for n in &f.not_collected {
+                writeln!(out, "  not possible: {}", clean(n))?;
+            }
+        }
+        for f in &d.findings {
+            let technique = f.technique.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+            writeln!(out, "  {} {}{}: {}", style.severity(f.severity), style.paint("1", f.code.as_str()), technique, clean(&f.subject))?;
+            writeln!(out, "      {}", f.code.meaning())?;
+            if let Some(e) = &f.expected {
+                writeln!(out, "      expected: {}", clean(e))?;
+            }
+            if let Some(a) = &f.actual {
+                writeln!(out, "      actual:   {}", clean(a))?;
+            }
+            for e in &f.evidence {
+                writeln!(out, "      | {}", clean(e))?;
+            }
+            writeln!(out, "      what to do: {}", f.response)?;
+        }
+        writeln!(out)?;
+    }
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{}: {} device(s), {} verified, {} not verified; {} finding(s): {} critical, {} high, {} medium, {} low, {} info",
+        report.command, s.devices, s.complete, s.incomplete, s.findings, s.critical, s.high, s.medium, s.low, s.info
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Code, Finding};
+
+    fn dev(name: &str, outcome: Outcome, findings: Vec<Finding>) -> DeviceReport {
+        DeviceReport {
+            device: name.into(),
+            platform: "linux".into(),
+            address: "127.0.0.1:22".into(),
+            outcome,
+            detail: None,
+            facts: None,
+            findings,
+            duration_ms: 1,
+        }
+    }
+
+    #[test]
+    fn exit_code_is_findings_then_incomplete_then_clean() {
+        let clean = Report::new("audit", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![])]);
+        assert_eq!(clean.exit_code(), 0);
+        let down = Report::new("audit", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![]), dev("b", Outcome::Timeout, vec![])]);
+        assert_eq!(down.exit_code(), 3);
+        let bad = Report::new("audit", "t".into(), Severity::Low, vec![
+            dev("b", Outcome::Timeout, vec![]),
+            dev("a", Outcome::Verified, vec![Finding::new(Code::ImageDrift, "a", "x")]),
+        ]);
+        assert_eq!(bad.exit_code(), 1);
+        assert_eq!(bad.devices[0].device, "a", "devices are sorted");
+        let info = Report::new("audit", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![Finding::new(Code::ImageUpgraded, "a", "x")])]);
+        assert_eq!(info.exit_code(), 0, "info is below the failing severity");
+    }
+
+    #[test]
+    fn json_round_trips_and_text_strips_control_characters() {
+        let mut f = Finding::new(Code::ImageDrift, "a", "bootflash:\x1b[2Jevil");
+        f.actual = Some("x\x1b]0;pwned\x07y".into());
+        let r = Report::new("check", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![f])]);
+        let mut json = Vec::new();
+        render(&r, Format::Json, Style::default(), &mut json).unwrap();
+        let back: Report = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, r);
+        let mut text = Vec::new();
+        render(&r, Format::Text, Style { color: false }, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+        assert!(text.contains("image-drift"));
+    }
+}

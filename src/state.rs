@@ -1,0 +1,231 @@
+//! The state directory: known_hosts, the signing key, baselines, run reports, and the writers' lock.
+//!
+//! Layout: `known_hosts`, `keys/signing.pk8` (0600), `baselines/<device>/`, `runs/`, `lock`. Every file
+//! write is atomic (temp file, fsync, rename, fsync of the directory), so a full disk or a crash leaves the
+//! old file whole.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ring::rand::SystemRandom;
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+
+/// Errors about local state.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("state directory {} is not initialised: run `netattest init`", .0.display())]
+    NotInitialised(PathBuf),
+    #[error("signing key {}: {reason}", path.display())]
+    BadKey { path: PathBuf, reason: String },
+    #[error("another netattest process holds the lock on {}; try again when it has finished", .0.display())]
+    Locked(PathBuf),
+}
+
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
+    move |source| StateError::Io { path: path.to_path_buf(), source }
+}
+
+/// The state directory.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    root: PathBuf,
+}
+
+/// Held while writing baselines; released on drop.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: File,
+}
+
+/// The installation's signing key.
+pub struct Signer {
+    pair: Ed25519KeyPair,
+    key_id: String,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Signer({})", self.key_id)
+    }
+}
+
+impl StateDir {
+    pub fn new(root: impl Into<PathBuf>) -> StateDir {
+        StateDir { root: root.into() }
+    }
+
+    /// `$XDG_STATE_HOME/netattest`, or `~/.local/state/netattest`.
+    pub fn default_root() -> Option<PathBuf> {
+        if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|x| !x.is_empty()) {
+            return Some(PathBuf::from(x).join("netattest"));
+        }
+        crate::config::home_dir().map(|h| h.join(".local/state/netattest"))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn known_hosts(&self) -> PathBuf {
+        self.root.join("known_hosts")
+    }
+    fn key_path(&self) -> PathBuf {
+        self.root.join("keys/signing.pk8")
+    }
+    pub fn baselines(&self) -> PathBuf {
+        self.root.join("baselines")
+    }
+    pub fn runs(&self) -> PathBuf {
+        self.root.join("runs")
+    }
+
+    /// Creates the directory tree and the signing key. Returns whether a new key was made; an existing
+    /// key is never replaced (it would orphan every baseline).
+    pub fn init(&self) -> Result<bool, StateError> {
+        for dir in [self.root.clone(), self.root.join("keys"), self.baselines(), self.runs()] {
+            create_private_dir(&dir)?;
+        }
+        let key = self.key_path();
+        if key.exists() {
+            self.signer()?;
+            return Ok(false);
+        }
+        let rng = SystemRandom::new();
+        let doc = Ed25519KeyPair::generate_pkcs8(&rng)
+            .map_err(|_| StateError::BadKey { path: key.clone(), reason: "key generation failed".into() })?;
+        write_atomic(&key, doc.as_ref(), 0o600)?;
+        Ok(true)
+    }
+
+    /// Loads the signing key; refuses one that others can read.
+    pub fn signer(&self) -> Result<Signer, StateError> {
+        let path = self.key_path();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StateError::NotInitialised(self.root.clone()));
+            }
+            Err(e) => return Err(io(&path)(e)),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).map_err(io(&path))?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(StateError::BadKey { path, reason: format!("mode {:o}: chmod 600 it", mode & 0o777) });
+            }
+        }
+        let pair = Ed25519KeyPair::from_pkcs8(&bytes)
+            .map_err(|e| StateError::BadKey { path: path.clone(), reason: e.to_string() })?;
+        let key_id = crate::digest::sha256_hex(pair.public_key().as_ref())[..16].to_owned();
+        Ok(Signer { pair, key_id })
+    }
+
+    /// Takes the writers' lock without waiting.
+    pub fn lock(&self) -> Result<WriteLock, StateError> {
+        let path = self.root.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WriteLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StateError::Locked(path)),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+        }
+    }
+}
+
+impl Signer {
+    /// A short id for the key: the start of the SHA-256 of the public key.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.pair.sign(message).as_ref().to_vec()
+    }
+
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        UnparsedPublicKey::new(&ED25519, self.pair.public_key().as_ref()).verify(message, signature).is_ok()
+    }
+}
+
+/// Creates a directory (and parents) readable only by its owner.
+pub fn create_private_dir(dir: &Path) -> Result<(), StateError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(io(dir))
+}
+
+/// Writes a file atomically: a temp file beside it, fsync, rename over, fsync the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StateError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_makes_a_private_key_once_and_signatures_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::new(dir.path().join("state"));
+        assert!(matches!(state.signer(), Err(StateError::NotInitialised(_))));
+        assert!(state.init().unwrap());
+        assert!(!state.init().unwrap(), "a second init keeps the key");
+        let s = state.signer().unwrap();
+        let sig = s.sign(b"baseline");
+        assert!(s.verify(b"baseline", &sig));
+        assert!(!s.verify(b"baselinf", &sig));
+    }
+
+    #[test]
+    fn the_lock_excludes_a_second_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::new(dir.path());
+        state.init().unwrap();
+        let held = state.lock().unwrap();
+        assert!(matches!(state.lock(), Err(StateError::Locked(_))));
+        drop(held);
+        state.lock().unwrap();
+    }
+
+    #[test]
+    fn a_failed_atomic_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        write_atomic(&path, b"old", 0o600).unwrap();
+        // A path whose directory does not exist fails before touching anything.
+        assert!(write_atomic(&dir.path().join("missing/f"), b"new", 0o600).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+    }
+}

@@ -1,0 +1,295 @@
+//! Verification: evidence against the baseline, and evidence against itself. Pure functions, no I/O.
+
+use crate::digest::Algorithm;
+use crate::evidence::{Evidence, ImageEvidence};
+use crate::finding::{Code, Finding};
+use crate::profile::same_image_path;
+
+/// Checks that need no baseline: the device contradicting itself.
+pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let dev = ev.device.as_str();
+    if let Some(img) = &ev.image {
+        out.extend(device_lies(dev, img));
+        if !ev.boot.boot_images.is_empty() && !ev.boot.boot_images.iter().any(|b| same_image_path(b, &img.path)) {
+            out.push(
+                Finding::new(Code::RunningImageNotBootImage, dev, "boot variable")
+                    .expected(img.path.clone())
+                    .actual(ev.boot.boot_images.join(";"))
+                    .evidence(format!("running image: {}", img.path))
+                    .evidence(format!("boot variable: {}", ev.boot.boot_variable.as_deref().unwrap_or(""))),
+            );
+        }
+    }
+    if let Some(sig) = &ev.signature {
+        let bad_type = sig.image_type.as_deref().is_some_and(|t| !matches!(t, "Production" | "Release"));
+        if bad_type {
+            out.push(
+                Finding::new(Code::SignatureNotProduction, dev, "image signature")
+                    .expected("Production")
+                    .actual(sig.image_type.clone().unwrap_or_default())
+                    .evidence(format!("signer: {}", sig.signer.as_deref().unwrap_or("unknown"))),
+            );
+        }
+    }
+    out
+}
+
+/// The device's own hash answer against the hash of the pulled bytes.
+fn device_lies(dev: &str, img: &ImageEvidence) -> Option<Finding> {
+    let pulled = img.pulled.as_ref()?;
+    for alg in Algorithm::STRONGEST_FIRST {
+        let (Some(said), Some(got)) = (img.reported.get(alg.name()), pulled.digests.get(alg.name())) else {
+            continue;
+        };
+        if !said.eq_ignore_ascii_case(got) {
+            return Some(
+                Finding::new(Code::DeviceHashMismatch, dev, img.path.clone())
+                    .expected(format!("{alg}:{got} (pulled by {}, {} bytes)", pulled.method, pulled.size))
+                    .actual(format!("{alg}:{said} (reported by the device)")),
+            );
+        }
+        return None;
+    }
+    None
+}
+
+/// Evidence against a trusted baseline.
+pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let dev = ev.device.as_str();
+
+    // Identity: who answers (T1001.003).
+    if let (Some(was), Some(now)) = (&base.identity.serial, &ev.identity.serial)
+        && was != now
+    {
+        out.push(Finding::new(Code::SerialChanged, dev, "serial number").expected(was).actual(now));
+    }
+    if let (Some(was), Some(now)) = (&base.identity.ssh_ident, &ev.identity.ssh_ident)
+        && was != now
+    {
+        out.push(Finding::new(Code::SshIdentChanged, dev, "SSH identification string").expected(was).actual(now));
+    }
+
+    // The running image (T1601.001).
+    match (&base.image, &ev.image) {
+        (Some(b), Some(e)) => {
+            let same_place = same_image_path(&b.path, &e.path) && base.identity.version == ev.identity.version;
+            match (b.best_digest(), e.best_digest()) {
+                (Some(was), Some(now)) if same_place => {
+                    let now = comparable(&now, e, was.algorithm()).unwrap_or(now);
+                    if was.algorithm() == now.algorithm() && was != now {
+                        let source = if e.pulled.is_some() { "pulled bytes" } else { "device report" };
+                        out.push(
+                            Finding::new(Code::ImageDrift, dev, e.path.clone())
+                                .expected(was.to_string())
+                                .actual(now.to_string())
+                                .evidence(format!("hash from {source}; version {}", ev.identity.version.as_deref().unwrap_or("unknown"))),
+                        );
+                    }
+                }
+                (Some(was), Some(now)) if was != now => {
+                    out.push(
+                        Finding::new(Code::ImageNotInCatalog, dev, e.path.clone())
+                            .expected(format!("{} ({})", b.path, was))
+                            .actual(format!("{} ({})", e.path, now))
+                            .evidence(format!(
+                                "version {} -> {}; no catalog knows the new image",
+                                base.identity.version.as_deref().unwrap_or("unknown"),
+                                ev.identity.version.as_deref().unwrap_or("unknown")
+                            )),
+                    );
+                }
+                _ => {}
+            }
+        }
+        (Some(b), None) => out.push(
+            Finding::new(Code::ImageDrift, dev, b.path.clone())
+                .expected(b.path.clone())
+                .actual("running image not found")
+                .evidence("the image named at enrollment could not be identified now".to_string()),
+        ),
+        _ => {}
+    }
+
+    // How the device boots next.
+    if base.boot.boot_variable != ev.boot.boot_variable && ev.boot.boot_variable.is_some() {
+        out.push(
+            Finding::new(Code::BootVariableChanged, dev, "boot variable")
+                .expected(base.boot.boot_variable.clone().unwrap_or_else(|| "(unset)".into()))
+                .actual(ev.boot.boot_variable.clone().unwrap_or_default()),
+        );
+    }
+    if let (Some(was), Some(now)) = (&base.boot.config_register, &ev.boot.config_register)
+        && !was.eq_ignore_ascii_case(now)
+    {
+        out.push(Finding::new(Code::ConfigRegisterChanged, dev, "configuration register").expected(was).actual(now));
+    }
+    if let (Some(was), Some(now)) = (&base.boot.bootloader, &ev.boot.bootloader)
+        && was != now
+    {
+        out.push(Finding::new(Code::BootloaderChanged, dev, "bootloader").expected(was).actual(now));
+    }
+    if let (Some(was), Some(now)) = (&base.boot_config, &ev.boot_config)
+        && was.sha256 != now.sha256
+    {
+        let mut f = Finding::new(Code::BootConfigChanged, dev, "startup configuration")
+            .expected(format!("sha256:{}", was.sha256))
+            .actual(format!("sha256:{}", now.sha256));
+        f.evidence = line_diff(&was.redacted, &now.redacted, 40);
+        if f.evidence.is_empty() {
+            f.evidence.push("only redacted lines (secrets) changed".into());
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// The digest of `e` in the algorithm `alg`, if either path has it.
+fn comparable(_any: &crate::digest::Digest, e: &ImageEvidence, alg: Algorithm) -> Option<crate::digest::Digest> {
+    let pulled = e.pulled.as_ref().and_then(|p| p.digests.get(alg.name()));
+    pulled
+        .or_else(|| e.reported.get(alg.name()))
+        .and_then(|hex| crate::digest::Digest::from_hex(alg, hex).ok())
+}
+
+/// Lines removed (`-`) and added (`+`), in order, at most `max` of them.
+pub fn line_diff(old: &str, new: &str, max: usize) -> Vec<String> {
+    use std::collections::BTreeMap;
+    fn count(text: &str) -> BTreeMap<&str, isize> {
+        let mut m: BTreeMap<&str, isize> = BTreeMap::new();
+        for l in text.lines() {
+            *m.entry(l).or_default() += 1;
+        }
+        m
+    }
+    let (mut o, mut n) = (count(old), count(new));
+    let mut out = Vec::new();
+    for l in old.lines() {
+        if let Some(c) = n.get_mut(l)
+            && *c > 0
+        {
+            *c -= 1;
+            continue;
+        }
+        out.push(format!("- {l}"));
+    }
+    for l in new.lines() {
+        if let Some(c) = o.get_mut(l)
+            && *c > 0
+        {
+            *c -= 1;
+            continue;
+        }
+        out.push(format!("+ {l}"));
+    }
+    if out.len() > max {
+        let more = out.len() - max;
+        out.truncate(max);
+        out.push(format!("… {more} more changed lines"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{Boot, BootConfig, Identity, Pulled};
+    use std::collections::BTreeMap;
+
+    const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
+    const H2: &str = "2222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222";
+
+    fn ev(image_hash: &str) -> Evidence {
+        let h = &image_hash[..128];
+        Evidence {
+            device: "r1".into(),
+            platform: "cisco-iosxe".into(),
+            collected_at: "t".into(),
+            identity: Identity {
+                serial: Some("S1".into()),
+                version: Some("17.9".into()),
+                host_key: "k".into(),
+                host_key_fingerprint: "f".into(),
+                ssh_ident: Some("SSH-2.0-Cisco-1.25".into()),
+                ..Default::default()
+            },
+            image: Some(ImageEvidence {
+                path: "bootflash:a.bin".into(),
+                reported: BTreeMap::from([("sha512".into(), h.into())]),
+                pulled: None,
+            }),
+            boot: Boot {
+                boot_variable: Some("bootflash:a.bin,1;".into()),
+                boot_images: vec!["bootflash:a.bin".into()],
+                config_register: Some("0x2102".into()),
+                bootloader: None,
+            },
+            signature: None,
+            boot_config: Some(BootConfig { sha256: "c1".into(), redacted: "hostname r1\nend".into() }),
+            not_collected: BTreeMap::new(),
+        }
+    }
+
+    fn codes(f: &[Finding]) -> Vec<Code> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn unchanged_evidence_has_no_findings() {
+        assert!(against_baseline(&ev(H1), &ev(H1)).is_empty());
+        assert!(self_consistency(&ev(H1)).is_empty());
+    }
+
+    #[test]
+    fn each_change_maps_to_its_code() {
+        let base = ev(H1);
+        let cases: Vec<(&str, Box<dyn Fn(&mut Evidence)>, Code)> = vec![
+            ("hash", Box::new(|e| e.image.as_mut().unwrap().reported.insert("sha512".into(), H2[..128].into()).map(|_| ()).unwrap_or(())), Code::ImageDrift),
+            ("serial", Box::new(|e| e.identity.serial = Some("S2".into())), Code::SerialChanged),
+            ("ident", Box::new(|e| e.identity.ssh_ident = Some("SSH-2.0-OpenSSH_9.9".into())), Code::SshIdentChanged),
+            ("boot", Box::new(|e| e.boot.boot_variable = Some("bootflash:b.bin,1;".into())), Code::BootVariableChanged),
+            ("confreg", Box::new(|e| e.boot.config_register = Some("0x2142".into())), Code::ConfigRegisterChanged),
+            ("config", Box::new(|e| e.boot_config = Some(BootConfig { sha256: "c2".into(), redacted: "hostname r1\nip http server\nend".into() })), Code::BootConfigChanged),
+        ];
+        for (name, change, code) in cases {
+            let mut now = ev(H1);
+            change(&mut now);
+            assert_eq!(codes(&against_baseline(&now, &base)), vec![code], "{name}");
+        }
+    }
+
+    #[test]
+    fn a_new_image_at_a_new_path_is_not_drift_but_unknown() {
+        let mut now = ev(H2);
+        now.image.as_mut().unwrap().path = "bootflash:b.bin".into();
+        now.identity.version = Some("17.12".into());
+        now.boot.boot_variable = Some("bootflash:b.bin,1;".into());
+        now.boot.boot_images = vec!["bootflash:b.bin".into()];
+        let f = against_baseline(&now, &ev(H1));
+        assert_eq!(codes(&f), vec![Code::ImageNotInCatalog, Code::BootVariableChanged]);
+    }
+
+    #[test]
+    fn pulled_bytes_that_disagree_with_the_device_mean_it_lies() {
+        let mut now = ev(H1);
+        now.image.as_mut().unwrap().pulled =
+            Some(Pulled { method: "scp".into(), size: 10, digests: BTreeMap::from([("sha512".into(), H2[..128].into())]) });
+        assert_eq!(codes(&self_consistency(&now)), vec![Code::DeviceHashMismatch]);
+        // And drift is judged on the pulled bytes, not on the lie.
+        assert_eq!(codes(&against_baseline(&now, &ev(H1))), vec![Code::ImageDrift]);
+    }
+
+    #[test]
+    fn running_a_different_image_than_the_boot_variable_names() {
+        let mut now = ev(H1);
+        now.boot.boot_images = vec!["bootflash:other.bin".into()];
+        assert_eq!(codes(&self_consistency(&now)), vec![Code::RunningImageNotBootImage]);
+    }
+
+    #[test]
+    fn line_diff_shows_removed_and_added_lines() {
+        assert_eq!(line_diff("a\nb\nc", "a\nc\nd", 10), vec!["- b", "+ d"]);
+        assert_eq!(line_diff("a", "b\nc\nd", 2).len(), 3);
+    }
+}

@@ -189,6 +189,6 @@ mod tests {
         let facts = apply_probe(xe, probe(xe, "startup-config"), out).unwrap();
         let (_, kept, _) = facts.captured.unwrap();
         assert!(!kept.contains("$9$") && !kept.contains("s3cret"), "{kept}");
-        assert!(kept.contains("enable secret <redacted>"), "{kept}");
+        assert!(kept.contains("enable secret 9 <redacted>") && kept.contains("community <redacted> RO"), "{kept}");
     }
 }

@@ -1,0 +1,169 @@
+//! Command-line interface: flags only. Turning them into library calls happens in main.rs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Verify the integrity of routers, switches and firewalls over SSH.
+///
+/// netattest pulls what a device runs and boots from, checks it against the device's signed baseline,
+/// and reports patched-firmware drift mapped to MITRE ATT&CK. Exit codes: 0 clean, 1 findings at or above
+/// the failing severity, 2 usage or configuration error, 3 some device could not be verified.
+#[derive(Debug, Parser)]
+#[command(name = "netattest", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file [default: $NETATTEST_CONFIG, then $XDG_CONFIG_HOME/netattest/config.toml].
+    #[arg(long, global = true, env = "NETATTEST_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// State directory (known_hosts, signing key, baselines, run reports) [default: state_dir in config,
+    /// then $XDG_STATE_HOME/netattest].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Never colour output (colour is also off when stdout is not a terminal or NO_COLOR is set).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the state directory and this installation's signing key.
+    Init(InitArgs),
+    /// First contact with a device: pin its SSH host key, collect, and write its signed baseline.
+    Enroll(EnrollArgs),
+    /// Check one device against its baseline, with strict host-key checking.
+    Check(CheckArgs),
+    /// Check every device in the inventory (or a group), with bounded concurrency.
+    Audit(AuditArgs),
+    /// Run simulated devices on loopback until Ctrl-C, and write an inventory for them.
+    Lab(LabArgs),
+    /// The whole story on a simulated lab: enroll, tamper, audit, report. Needs no devices.
+    Demo(DemoArgs),
+    /// Explain a finding code: what it means and what to do.
+    Explain {
+        /// A finding code, e.g. image-drift; omit to list them all.
+        code: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Also write a starter configuration file here (refuses to overwrite).
+    #[arg(long, value_name = "FILE")]
+    pub write_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// Device name from the inventory.
+    pub device: String,
+    /// Only pin the host key if its fingerprint is this (SHA256:...), as verified out of band.
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub expect_host_key: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Device name from the inventory.
+    pub device: String,
+    /// Override the pull policy for this run.
+    #[arg(long, value_enum)]
+    pub pull: Option<PullArg>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only devices in this group.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Devices checked at once [default: defaults.concurrency, 16].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Override the pull policy for this run.
+    #[arg(long, value_enum)]
+    pub pull: Option<PullArg>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PullArg {
+    Never,
+    OnDrift,
+    Sample,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// Number of simulated devices (IOS-XE and Linux alternate).
+    #[arg(long, default_value_t = 4)]
+    pub devices: usize,
+    /// Apply this scenario (see --list-scenarios).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Devices the scenario applies to, comma-separated [default: lab-01].
+    #[arg(long, value_delimiter = ',')]
+    pub on: Vec<String>,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    pub list_scenarios: bool,
+    /// Seed for identities and images: the same seed gives the same host keys, serials and images.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Listen on ports PORT, PORT+1, ... instead of free ephemeral ports (stable across restarts).
+    #[arg(long, value_name = "PORT")]
+    pub port_base: Option<u16>,
+    /// Size of each device's image, e.g. 4MiB or 1GiB (generated on the fly, never held in memory).
+    #[arg(long, default_value = "4MiB")]
+    pub image_size: String,
+    /// Where to write inventory.toml, the client key and a ready config [default: ./netattest-lab].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of simulated devices (at least 4).
+    #[arg(long, default_value_t = 6)]
+    pub devices: usize,
+    /// Size of each simulated image.
+    #[arg(long, default_value = "8MiB")]
+    pub image_size: String,
+    /// Output format of the final report.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}

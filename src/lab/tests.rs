@@ -1,0 +1,1 @@
+//! End-to-end tests of the lab over real TCP with a russh client.

@@ -105,11 +105,7 @@ pub(crate) struct DeviceCore {
 }
 
 impl DeviceCore {
-    pub fn new(
-        opts: &LabOptions,
-        index: usize,
-        client_key: russh::keys::PublicKey,
-    ) -> DeviceCore {
+    pub fn new(opts: &LabOptions, index: usize, client_key: russh::keys::PublicKey) -> DeviceCore {
         let seed = opts.seed;
         let i = index as u64;
         let persona = if index.is_multiple_of(2) {
@@ -263,7 +259,11 @@ mod tests {
         assert_eq!(a.host_keys[0].public_key(), b.host_keys[0].public_key());
         assert_ne!(a.host_keys[0].public_key(), a.host_keys[1].public_key());
         assert_eq!(a.serials[0].len(), 11);
-        assert!(a.serials[0].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(
+            a.serials[0]
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
         assert_eq!(c.serials[0].len(), 32);
         assert_eq!(a.persona, Persona::CiscoIosXe);
         assert_eq!(c.persona, Persona::Linux);

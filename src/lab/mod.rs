@@ -250,7 +250,8 @@ impl Lab {
 
     /// Every exec command, shell line, and subsystem request (as `subsystem NAME`) received.
     pub fn commands(&self, device: &str) -> Vec<String> {
-        self.find(device).map_or_else(Vec::new, |d| d.dev.commands())
+        self.find(device)
+            .map_or_else(Vec::new, |d| d.dev.commands())
     }
 
     /// The OpenSSH-format private key the lab accepts for `user`.

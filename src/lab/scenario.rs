@@ -65,7 +65,9 @@ impl Scenario {
     /// One line saying what the scenario does to the device.
     pub fn description(&self) -> &'static str {
         match self {
-            Scenario::Clean => "restore the enrolled state (key, serial, image, boot variable, config)",
+            Scenario::Clean => {
+                "restore the enrolled state (key, serial, image, boot variable, config)"
+            }
             Scenario::PatchedImage => {
                 "overlay 16 bytes in the running image; the device reports the new hash"
             }

@@ -172,7 +172,9 @@ impl server::Handler for DeviceHandler {
             }),
             Some(mut answers) => {
                 let ok = self.user_ok(user)
-                    && answers.next().is_some_and(|a| a.as_ref() == password.as_bytes());
+                    && answers
+                        .next()
+                        .is_some_and(|a| a.as_ref() == password.as_bytes());
                 Ok(if ok { Auth::Accept } else { Auth::reject() })
             }
         }

@@ -20,8 +20,13 @@ struct Pinned(PublicKey);
 impl client::Handler for Pinned {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        Ok(matches!(key, PublicKeyOrCertificate::PublicKey { key, .. } if key.key_data() == self.0.key_data()))
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(
+            matches!(key, PublicKeyOrCertificate::PublicKey { key, .. } if key.key_data() == self.0.key_data()),
+        )
     }
 }
 
@@ -43,10 +48,7 @@ fn info(lab: &Lab, name: &str) -> LabDeviceInfo {
         .expect("device exists")
 }
 
-async fn try_connect(
-    info: &LabDeviceInfo,
-    pinned: &str,
-) -> Result<Handle<Pinned>, russh::Error> {
+async fn try_connect(info: &LabDeviceInfo, pinned: &str) -> Result<Handle<Pinned>, russh::Error> {
     let cfg = Arc::new(client::Config {
         nodelay: true,
         ..Default::default()
@@ -128,7 +130,10 @@ async fn iosxe_show_version_names_the_serial_and_running_image() {
     assert!(text.contains("lab-01 uptime is 3 weeks"));
     assert_eq!(out.status, Some(0));
     let bad = exec(&h, "show nonsense").await;
-    assert!(bad.text().contains("% Invalid input detected at '^' marker."));
+    assert!(
+        bad.text()
+            .contains("% Invalid input detected at '^' marker.")
+    );
     assert_eq!(lab.commands("lab-01"), ["show   VERSION", "show nonsense"]);
     lab.shutdown().await;
 }
@@ -138,7 +143,11 @@ async fn iosxe_verify_wraps_at_80_columns_and_matches_the_image() {
     let lab = lab(1).await;
     let d = info(&lab, "lab-01");
     let h = connect(&lab, &d).await;
-    let out = exec(&h, "verify /sha512 bootflash:/c8000v-universalk9.17.09.04a.SPA.bin").await;
+    let out = exec(
+        &h,
+        "verify /sha512 bootflash:/c8000v-universalk9.17.09.04a.SPA.bin",
+    )
+    .await;
     let text = out.text();
     assert!(text.contains("Done!\r\n\r\n"));
     assert!(text.lines().all(|l| l.trim_end_matches('\r').len() <= 80));
@@ -165,7 +174,10 @@ async fn linux_sha512sum_and_cat_agree_with_the_reported_digest() {
     assert_eq!(d.persona, Persona::Linux);
     let h = connect(&lab, &d).await;
     let sum = exec(&h, &format!("sha512sum -- '{}'", d.running_image)).await;
-    assert_eq!(sum.text(), format!("{}  {}\n", d.image_sha512, d.running_image));
+    assert_eq!(
+        sum.text(),
+        format!("{}  {}\n", d.image_sha512, d.running_image)
+    );
     let cat = exec(&h, &format!("cat -- '{}'", d.running_image)).await;
     assert_eq!(cat.stdout.len(), 300_001);
     assert_eq!(sha512(&cat.stdout), d.image_sha512);
@@ -207,9 +219,15 @@ async fn scp_pull(h: &Handle<Pinned>, cmd: &str) -> (Result<Vec<u8>, String>, Op
             if stage == 0 && buf.first() == Some(&1) && buf.contains(&b'\n') {
                 return Err(String::from_utf8_lossy(&buf[1..]).into_owned());
             }
-            if stage == 0 && let Some(nl) = buf.iter().position(|b| *b == b'\n') {
+            if stage == 0
+                && let Some(nl) = buf.iter().position(|b| *b == b'\n')
+            {
                 let header = String::from_utf8_lossy(&buf[..nl]).into_owned();
-                size = header.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("C line");
+                size = header
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .expect("C line");
                 buf.drain(..=nl);
                 stage = 1;
                 ch.data(&b"\0"[..]).await.expect("ack sent");
@@ -241,15 +259,26 @@ async fn scp_pull_serves_the_image_on_both_personas() {
     let lab = lab(2).await;
     for (name, cmd) in [
         ("lab-02", "scp -f '/host/image-202311.1/fs.squashfs'"),
-        ("lab-01", "scp -f bootflash:/c8000v-universalk9.17.09.04a.SPA.bin"),
+        (
+            "lab-01",
+            "scp -f bootflash:/c8000v-universalk9.17.09.04a.SPA.bin",
+        ),
     ] {
         let d = info(&lab, name);
         let h = connect(&lab, &d).await;
         let (bytes, status) = scp_pull(&h, cmd).await;
-        assert_eq!(sha512(&bytes.expect("file pulled")), d.image_sha512, "{name}");
+        assert_eq!(
+            sha512(&bytes.expect("file pulled")),
+            d.image_sha512,
+            "{name}"
+        );
         assert_eq!(status, Some(0));
         let (missing, status) = scp_pull(&h, "scp -f /nope").await;
-        assert!(missing.expect_err("missing file").contains("No such file or directory"));
+        assert!(
+            missing
+                .expect_err("missing file")
+                .contains("No such file or directory")
+        );
         assert_eq!(status, Some(1));
     }
     lab.shutdown().await;
@@ -274,12 +303,17 @@ async fn sftp_read_serves_the_linux_image_and_iosxe_refuses_sftp() {
     f.read_to_end(&mut bytes).await.expect("read");
     assert_eq!(sha512(&bytes), d.image_sha512);
     assert!(sftp.create("/tmp/x").await.is_err(), "sftp is read-only");
-    assert!(lab.commands("lab-02").contains(&"subsystem sftp".to_string()));
+    assert!(
+        lab.commands("lab-02")
+            .contains(&"subsystem sftp".to_string())
+    );
 
     let c = info(&lab, "lab-01");
     let hc = connect(&lab, &c).await;
     let mut ch = hc.channel_open_session().await.expect("channel");
-    ch.request_subsystem(true, "sftp").await.expect("request sent");
+    ch.request_subsystem(true, "sftp")
+        .await
+        .expect("request sent");
     let reply = tokio::time::timeout(T, ch.wait()).await.expect("reply");
     assert!(matches!(reply, Some(ChannelMsg::Failure)), "{reply:?}");
     lab.shutdown().await;
@@ -322,7 +356,8 @@ async fn lying_device_reports_the_clean_hash_but_serves_patched_bytes() {
 async fn swapped_host_key_is_presented_and_no_auth_happens_when_rejected() {
     let lab = lab(1).await;
     let enrolled = info(&lab, "lab-01");
-    lab.apply("lab-01", Scenario::HostKeySwapped).expect("apply");
+    lab.apply("lab-01", Scenario::HostKeySwapped)
+        .expect("apply");
     let swapped = info(&lab, "lab-01");
     assert_ne!(enrolled.host_key_openssh, swapped.host_key_openssh);
     assert!(swapped.host_key_openssh.starts_with("ssh-ed25519 AAAA"));
@@ -352,21 +387,47 @@ async fn boot_serial_and_config_scenarios_show_in_the_outputs() {
     assert_ne!(c.serial, c2.serial);
     let h = connect(&lab, &c2).await;
     let boot = exec(&h, "show bootvar").await.text();
-    assert!(boot.starts_with("BOOT variable = bootflash:c8000v-universalk9.17.09.04a.SPA.bin.new,1;\r\n"));
-    assert!(exec(&h, "dir bootflash:").await.text().contains("SPA.bin.new\r\n"));
-    assert!(exec(&h, "show startup-config").await.text().contains("\r\nip http server\r\n"));
+    assert!(
+        boot.starts_with(
+            "BOOT variable = bootflash:c8000v-universalk9.17.09.04a.SPA.bin.new,1;\r\n"
+        )
+    );
+    assert!(
+        exec(&h, "dir bootflash:")
+            .await
+            .text()
+            .contains("SPA.bin.new\r\n")
+    );
+    assert!(
+        exec(&h, "show startup-config")
+            .await
+            .text()
+            .contains("\r\nip http server\r\n")
+    );
     assert!(exec(&h, "show version").await.text().contains(&c2.serial));
 
     let l = info(&lab, "lab-02");
     let hl = connect(&lab, &l).await;
     let grub = exec(&hl, "cat /host/grub/grub.cfg").await.text();
-    let first_linux = grub.lines().find(|l| l.trim_start().starts_with("linux")).expect("entry");
+    let first_linux = grub
+        .lines()
+        .find(|l| l.trim_start().starts_with("linux"))
+        .expect("entry");
     assert!(first_linux.contains("loop=image-202311.1-hotfix/fs.squashfs"));
     let cmdline = exec(&hl, "cat /proc/cmdline").await.text();
     assert!(cmdline.contains("loop=image-202311.1/fs.squashfs"));
-    let hotfix = exec(&hl, "sha512sum -- '/host/image-202311.1-hotfix/fs.squashfs'").await;
+    let hotfix = exec(
+        &hl,
+        "sha512sum -- '/host/image-202311.1-hotfix/fs.squashfs'",
+    )
+    .await;
     assert_eq!(hotfix.status, Some(0));
-    assert!(exec(&hl, "cat /etc/sonic/config_db.json").await.text().contains("203.0.113.66"));
+    assert!(
+        exec(&hl, "cat /etc/sonic/config_db.json")
+            .await
+            .text()
+            .contains("203.0.113.66")
+    );
     lab.shutdown().await;
 }
 
@@ -398,9 +459,12 @@ async fn faults_hang_drop_and_garble() {
     .await;
     assert!(waited.is_err(), "a hanging device never answers");
 
-    lab.apply("lab-02", Scenario::DropConnection).expect("apply");
+    lab.apply("lab-02", Scenario::DropConnection)
+        .expect("apply");
     let h2 = connect(&lab, &d).await;
-    let opened = tokio::time::timeout(T, h2.channel_open_session()).await.expect("no hang");
+    let opened = tokio::time::timeout(T, h2.channel_open_session())
+        .await
+        .expect("no hang");
     assert!(opened.is_err(), "channel open fails on a dropping device");
     lab.shutdown().await;
 }
@@ -411,7 +475,9 @@ async fn iosxe_pty_shell_prompts_echoes_and_answers() {
     let d = info(&lab, "lab-01");
     let h = connect(&lab, &d).await;
     let mut ch = h.channel_open_session().await.expect("channel");
-    ch.request_pty(true, "vt100", 511, 24, 0, 0, &[]).await.expect("pty");
+    ch.request_pty(true, "vt100", 511, 24, 0, 0, &[])
+        .await
+        .expect("pty");
     ch.request_shell(true).await.expect("shell");
     let mut buf = Vec::new();
     let read_until = async |ch: &mut Channel<client::Msg>, buf: &mut Vec<u8>, end: &str| {
@@ -431,7 +497,10 @@ async fn iosxe_pty_shell_prompts_echoes_and_answers() {
     buf.clear();
     ch.data(&b"terminal length 0\r"[..]).await.expect("sent");
     read_until(&mut ch, &mut buf, "lab-01#").await;
-    assert_eq!(String::from_utf8_lossy(&buf), "terminal length 0\r\nlab-01#");
+    assert_eq!(
+        String::from_utf8_lossy(&buf),
+        "terminal length 0\r\nlab-01#"
+    );
     buf.clear();
     ch.data(&b"show boot\r"[..]).await.expect("sent");
     read_until(&mut ch, &mut buf, "lab-01#").await;
@@ -439,7 +508,10 @@ async fn iosxe_pty_shell_prompts_echoes_and_answers() {
     ch.data(&b"exit\r"[..]).await.expect("sent");
     let rest = drain(ch).await;
     assert_eq!(rest.status, Some(0));
-    assert_eq!(lab.commands("lab-01"), ["terminal length 0", "show boot", "exit"]);
+    assert_eq!(
+        lab.commands("lab-01"),
+        ["terminal length 0", "show boot", "exit"]
+    );
     lab.shutdown().await;
 }
 
@@ -455,19 +527,35 @@ async fn password_and_keyboard_interactive_work_when_configured() {
     .expect("lab");
     let d = info(&lab, "lab-01");
     let mut h = try_connect(&d, &d.host_key_openssh).await.expect("connect");
-    assert!(!h.authenticate_password("netops", "wrong").await.expect("auth").success());
-    assert!(h.authenticate_password("netops", "s3cret").await.expect("auth").success());
+    assert!(
+        !h.authenticate_password("netops", "wrong")
+            .await
+            .expect("auth")
+            .success()
+    );
+    assert!(
+        h.authenticate_password("netops", "s3cret")
+            .await
+            .expect("auth")
+            .success()
+    );
     let mut h = try_connect(&d, &d.host_key_openssh).await.expect("connect");
     let r = h
         .authenticate_keyboard_interactive_start("netops", None)
         .await
         .expect("kbd");
-    assert!(matches!(r, client::KeyboardInteractiveAuthResponse::InfoRequest { .. }));
+    assert!(matches!(
+        r,
+        client::KeyboardInteractiveAuthResponse::InfoRequest { .. }
+    ));
     let r = h
         .authenticate_keyboard_interactive_respond(vec!["s3cret".into()])
         .await
         .expect("kbd");
-    assert!(matches!(r, client::KeyboardInteractiveAuthResponse::Success));
+    assert!(matches!(
+        r,
+        client::KeyboardInteractiveAuthResponse::Success
+    ));
     assert!(lab.auth_attempts("lab-01") >= 3);
     lab.shutdown().await;
 }

@@ -134,7 +134,11 @@ fn normalise_path(arg: &str) -> String {
         Some((fs, rest)) => (fs.to_ascii_lowercase(), rest),
         None => ("bootflash".to_string(), arg),
     };
-    let fs = if fs == "flash" { "bootflash".into() } else { fs };
+    let fs = if fs == "flash" {
+        "bootflash".into()
+    } else {
+        fs
+    };
     format!("{fs}:{}", rest.trim_start_matches('/'))
 }
 
@@ -260,7 +264,11 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
         ));
     };
     // One dot per 4 MiB read, like the device's progress ticker (at least a few for small files).
-    let dots = ".".repeat(usize::try_from(file.len() / (4 << 20)).unwrap_or(0).clamp(4, 300));
+    let dots = ".".repeat(
+        usize::try_from(file.len() / (4 << 20))
+            .unwrap_or(0)
+            .clamp(4, 300),
+    );
     let line = format!("verify {} ({arg}) = {hex}", flag.to_ascii_lowercase());
     Reply::text(format!("{dots}Done!\r\n\r\n{}", wrap80(&line)))
 }
@@ -363,7 +371,10 @@ mod tests {
         let line = "x".repeat(170);
         let w = wrap80(&line);
         let parts: Vec<_> = w.split("\r\n").collect();
-        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [80, 80, 10, 0]);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [80, 80, 10, 0]
+        );
     }
 
     #[test]

@@ -58,7 +58,11 @@ fn grub_cfg(boot_changed: bool) -> String {
 }
 
 fn config_db(hostname: &str, changed: bool) -> String {
-    let syslog = if changed { "203.0.113.66" } else { "192.0.2.10" };
+    let syslog = if changed {
+        "203.0.113.66"
+    } else {
+        "192.0.2.10"
+    };
     format!(
         "{{\n    \"DEVICE_METADATA\": {{\n        \"localhost\": {{\n            \"hostname\": \"{hostname}\",\n\
          \x20           \"hwsku\": \"Force10-S6000\",\n            \"platform\": \"x86_64-kvm_x86_64-r0\",\n\
@@ -72,7 +76,13 @@ fn config_db(hostname: &str, changed: bool) -> String {
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     let mut v = Vfs::new();
     for d in [
-        "/", "/etc", "/etc/sonic", "/host", "/host/grub", "/host/image-202311.1", "/proc",
+        "/",
+        "/etc",
+        "/etc/sonic",
+        "/host",
+        "/host/grub",
+        "/host/image-202311.1",
+        "/proc",
     ] {
         v.insert(d, VfsFile::dir(MTIME_ETC));
     }
@@ -90,9 +100,15 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         );
     }
     let serial = &core.serials[usize::from(flags.serial_changed)];
-    v.insert("/etc/hostname", VfsFile::bytes(format!("{}\n", core.name), MTIME_ETC));
+    v.insert(
+        "/etc/hostname",
+        VfsFile::bytes(format!("{}\n", core.name), MTIME_ETC),
+    );
     v.insert("/etc/os-release", VfsFile::bytes(OS_RELEASE, MTIME_ETC));
-    v.insert("/etc/machine-id", VfsFile::bytes(format!("{serial}\n"), MTIME_ETC));
+    v.insert(
+        "/etc/machine-id",
+        VfsFile::bytes(format!("{serial}\n"), MTIME_ETC),
+    );
     v.insert("/proc/cmdline", VfsFile::bytes(CMDLINE, MTIME_ETC));
     v.insert(
         "/host/grub/grub.cfg",
@@ -168,10 +184,7 @@ fn single_path(args: &[String]) -> Option<&str> {
 
 fn hash_cmd(snap: &Snapshot, tool: &str, algo: HashAlgo, args: &[String]) -> Reply {
     let Some(path) = single_path(args) else {
-        return Reply::error(
-            format!("{tool}: lab supports only `{tool} -- 'PATH'`\n"),
-            1,
-        );
+        return Reply::error(format!("{tool}: lab supports only `{tool} -- 'PATH'`\n"), 1);
     };
     match snap.vfs.get(path) {
         None => Reply::error(format!("{tool}: {path}: No such file or directory\n"), 1),
@@ -271,7 +284,11 @@ mod tests {
                 .find(|l| l.trim_start().starts_with("linux"))
                 .map(str::to_string)
         };
-        assert!(first(&clean).unwrap().contains("loop=image-202311.1/fs.squashfs"));
+        assert!(
+            first(&clean)
+                .unwrap()
+                .contains("loop=image-202311.1/fs.squashfs")
+        );
         assert!(
             first(&changed)
                 .unwrap()

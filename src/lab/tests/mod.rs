@@ -1,120 +1,17 @@
 //! End-to-end tests of the lab over real TCP on 127.0.0.1, driven by a small russh client that
 //! pins the host key the lab reports.
 
-use std::sync::Arc;
+mod client;
+
 use std::time::Duration;
 
-use russh::client::{self, Handle};
-use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate, decode_secret_key};
-use russh::{Channel, ChannelMsg};
-use sha2::{Digest, Sha512};
+use russh::ChannelMsg;
+use russh::client::{KeyboardInteractiveAuthResponse, Msg};
+use russh::keys::decode_secret_key;
 use tokio::io::AsyncReadExt;
 
-use super::image::hex;
+use self::client::*;
 use super::*;
-
-const T: Duration = Duration::from_secs(20);
-
-struct Pinned(PublicKey);
-
-impl client::Handler for Pinned {
-    type Error = russh::Error;
-
-    async fn check_server_key(
-        &mut self,
-        key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        Ok(
-            matches!(key, PublicKeyOrCertificate::PublicKey { key, .. } if key.key_data() == self.0.key_data()),
-        )
-    }
-}
-
-async fn lab(devices: usize) -> Lab {
-    Lab::start(LabOptions {
-        devices,
-        image_size: 300_001,
-        seed: 7,
-        ..LabOptions::default()
-    })
-    .await
-    .expect("lab starts")
-}
-
-fn info(lab: &Lab, name: &str) -> LabDeviceInfo {
-    lab.devices()
-        .into_iter()
-        .find(|d| d.name == name)
-        .expect("device exists")
-}
-
-async fn try_connect(info: &LabDeviceInfo, pinned: &str) -> Result<Handle<Pinned>, russh::Error> {
-    let cfg = Arc::new(client::Config {
-        nodelay: true,
-        ..Default::default()
-    });
-    let key = PublicKey::from_openssh(pinned).expect("pinned key parses");
-    tokio::time::timeout(T, client::connect(cfg, info.addr, Pinned(key)))
-        .await
-        .expect("connect does not hang")
-}
-
-async fn connect(lab: &Lab, info: &LabDeviceInfo) -> Handle<Pinned> {
-    let mut h = try_connect(info, &info.host_key_openssh)
-        .await
-        .expect("connects");
-    let key = decode_secret_key(&lab.client_key_openssh(), None).expect("client key decodes");
-    let auth = h
-        .authenticate_publickey("netops", PrivateKeyWithHashAlg::new(Arc::new(key), None))
-        .await
-        .expect("auth runs");
-    assert!(auth.success(), "lab accepts its client key");
-    h
-}
-
-struct Out {
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    status: Option<u32>,
-}
-
-impl Out {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-}
-
-async fn drain(mut ch: Channel<client::Msg>) -> Out {
-    let mut out = Out {
-        stdout: Vec::new(),
-        stderr: Vec::new(),
-        status: None,
-    };
-    tokio::time::timeout(T, async {
-        while let Some(msg) = ch.wait().await {
-            match msg {
-                ChannelMsg::Data { data } => out.stdout.extend_from_slice(&data),
-                ChannelMsg::ExtendedData { data, ext: 1 } => out.stderr.extend_from_slice(&data),
-                ChannelMsg::ExitStatus { exit_status } => out.status = Some(exit_status),
-                ChannelMsg::Close => break,
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("command finishes");
-    out
-}
-
-async fn exec(h: &Handle<Pinned>, cmd: &str) -> Out {
-    let ch = h.channel_open_session().await.expect("channel opens");
-    ch.exec(true, cmd).await.expect("exec sent");
-    drain(ch).await
-}
-
-fn sha512(bytes: &[u8]) -> String {
-    hex(&Sha512::digest(bytes))
-}
 
 #[tokio::test]
 async fn iosxe_show_version_names_the_serial_and_running_image() {
@@ -196,62 +93,6 @@ async fn linux_sha512sum_and_cat_agree_with_the_reported_digest() {
     let mid = exec(&h, "cat /etc/machine-id").await;
     assert_eq!(mid.text(), format!("{}\n", d.serial));
     lab.shutdown().await;
-}
-
-/// Pulls a file with the SCP sink protocol and returns its bytes and the exit status.
-async fn scp_pull(h: &Handle<Pinned>, cmd: &str) -> (Result<Vec<u8>, String>, Option<u32>) {
-    let mut ch = h.channel_open_session().await.expect("channel opens");
-    ch.exec(true, cmd).await.expect("exec sent");
-    ch.data(&b"\0"[..]).await.expect("ack sent");
-    let mut buf: Vec<u8> = Vec::new();
-    let mut status = None;
-    let mut stage = 0;
-    let mut size = 0usize;
-    let mut body = Vec::new();
-    let result = tokio::time::timeout(T, async {
-        while let Some(msg) = ch.wait().await {
-            match msg {
-                ChannelMsg::Data { data } => buf.extend_from_slice(&data),
-                ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
-                ChannelMsg::Close => break,
-                _ => {}
-            }
-            if stage == 0 && buf.first() == Some(&1) && buf.contains(&b'\n') {
-                return Err(String::from_utf8_lossy(&buf[1..]).into_owned());
-            }
-            if stage == 0
-                && let Some(nl) = buf.iter().position(|b| *b == b'\n')
-            {
-                let header = String::from_utf8_lossy(&buf[..nl]).into_owned();
-                size = header
-                    .split(' ')
-                    .nth(1)
-                    .and_then(|s| s.parse().ok())
-                    .expect("C line");
-                buf.drain(..=nl);
-                stage = 1;
-                ch.data(&b"\0"[..]).await.expect("ack sent");
-            }
-            if stage == 1 && buf.len() > size {
-                assert_eq!(buf[size], 0, "file is followed by an ok byte");
-                body = buf[..size].to_vec();
-                stage = 2;
-                ch.data(&b"\0"[..]).await.expect("ack sent");
-            }
-        }
-        Ok(body)
-    })
-    .await
-    .expect("scp finishes");
-    if result.is_err() {
-        // Drain the exit status after the error line.
-        while let Ok(Some(msg)) = tokio::time::timeout(T, ch.wait()).await {
-            if let ChannelMsg::ExitStatus { exit_status } = msg {
-                status = Some(exit_status);
-            }
-        }
-    }
-    (result, status)
 }
 
 #[tokio::test]
@@ -480,7 +321,7 @@ async fn iosxe_pty_shell_prompts_echoes_and_answers() {
         .expect("pty");
     ch.request_shell(true).await.expect("shell");
     let mut buf = Vec::new();
-    let read_until = async |ch: &mut Channel<client::Msg>, buf: &mut Vec<u8>, end: &str| {
+    let read_until = async |ch: &mut russh::Channel<Msg>, buf: &mut Vec<u8>, end: &str| {
         tokio::time::timeout(T, async {
             while !String::from_utf8_lossy(buf).ends_with(end) {
                 match ch.wait().await {
@@ -546,16 +387,13 @@ async fn password_and_keyboard_interactive_work_when_configured() {
         .expect("kbd");
     assert!(matches!(
         r,
-        client::KeyboardInteractiveAuthResponse::InfoRequest { .. }
+        KeyboardInteractiveAuthResponse::InfoRequest { .. }
     ));
     let r = h
         .authenticate_keyboard_interactive_respond(vec!["s3cret".into()])
         .await
         .expect("kbd");
-    assert!(matches!(
-        r,
-        client::KeyboardInteractiveAuthResponse::Success
-    ));
+    assert!(matches!(r, KeyboardInteractiveAuthResponse::Success));
     assert!(lab.auth_attempts("lab-01") >= 3);
     lab.shutdown().await;
 }

@@ -416,9 +416,14 @@ async fn run_shell(dev: Arc<Device>, ch: Channel<Msg>) {
         Persona::CiscoIosXe => format!("{}#", dev.core.name),
         Persona::Linux => format!("{}@{}:~$ ", dev.core.user, dev.core.name),
     };
-    let hang = dev.flags().fault == Some(Fault::Hang);
-    if !hang {
-        let _ = write.data_bytes(format!("\r\n{prompt}")).await;
+    match dev.flags().fault {
+        Some(Fault::Hang) => {}
+        Some(Fault::Garbage) => {
+            let _ = write.data_bytes(persona::garbage(u64::MAX)).await;
+        }
+        _ => {
+            let _ = write.data_bytes(format!("\r\n{prompt}")).await;
+        }
     }
     let mut line: Vec<u8> = Vec::new();
     let mut last_cr = false;

@@ -232,6 +232,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         "md5sum" => hash_cmd(snap, "md5sum", HashAlgo::Md5, args),
         "scp" => match args {
             [f, path] if f == "-f" => scp_source(snap, path),
+            [f, dd, path] if f == "-f" && dd == "--" => scp_source(snap, path),
             _ => Reply::error("usage: scp -f PATH (lab supports only source mode)\n", 1),
         },
         "uname" if args.is_empty() || args == ["-s"] => Reply::text("Linux\n"),

@@ -202,6 +202,7 @@ async fn swapped_host_key_is_presented_and_no_auth_happens_when_rejected() {
     let swapped = info(&lab, "lab-01");
     assert_ne!(enrolled.host_key_openssh, swapped.host_key_openssh);
     assert!(swapped.host_key_openssh.starts_with("ssh-ed25519 AAAA"));
+    assert_eq!(swapped.host_key_openssh.split(' ').count(), 2, "no comment");
     let err = try_connect(&swapped, &enrolled.host_key_openssh).await;
     assert!(err.is_err(), "client pinned to the old key refuses");
     assert_eq!(lab.auth_attempts("lab-01"), 0);

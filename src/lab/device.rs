@@ -1,0 +1,283 @@
+//! Lab device state: the identity derived from `(seed, index)` and the scenario flags on top.
+//!
+//! Rule: everything a device says is a pure function of its immutable [`DeviceCore`] and its
+//! current [`Flags`]; commands work on a [`Snapshot`] taken under the lock, never on live state.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use russh::keys::PrivateKey;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use sha2::{Digest, Sha256};
+
+use super::image::ImageSpec;
+use super::persona;
+use super::scenario::Scenario;
+use super::vfs::{HashAlgo, Vfs};
+use super::{LabOptions, Persona};
+
+/// A 32-byte value derived from the lab seed, a device index and a purpose label, so every
+/// identity is reproducible across restarts with the same seed and independent of the others.
+pub(crate) fn derive(seed: u64, index: u64, purpose: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"netattest-lab\0");
+    h.update(purpose.as_bytes());
+    h.update(b"\0");
+    h.update(seed.to_le_bytes());
+    h.update(index.to_le_bytes());
+    h.finalize().into()
+}
+
+fn derive_u64(seed: u64, index: u64, purpose: &str) -> u64 {
+    let b = derive(seed, index, purpose);
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+}
+
+/// An Ed25519 key whose secret is `derive(seed, index, purpose)`.
+pub(crate) fn derive_key(seed: u64, index: u64, purpose: &str) -> PrivateKey {
+    PrivateKey::from(Ed25519Keypair::from_seed(&derive(seed, index, purpose)))
+}
+
+fn cisco_serial(bytes: &[u8; 32]) -> String {
+    const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    bytes[..11]
+        .iter()
+        .map(|b| char::from(ALNUM[usize::from(*b) % ALNUM.len()]))
+        .collect()
+}
+
+/// Which transport fault is active (the last applied wins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Garbage,
+    Drop,
+    Hang,
+}
+
+/// Scenario flags; the default is the enrolled (clean) state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Flags {
+    pub patched: bool,
+    pub lying: bool,
+    pub boot_changed: bool,
+    pub key_swapped: bool,
+    pub serial_changed: bool,
+    pub config_changed: bool,
+    pub fault: Option<Fault>,
+}
+
+impl Flags {
+    pub fn apply(&mut self, s: Scenario) {
+        match s {
+            Scenario::Clean => *self = Flags::default(),
+            Scenario::PatchedImage => self.patched = true,
+            Scenario::LyingDevice => {
+                self.patched = true;
+                self.lying = true;
+            }
+            Scenario::BootVariableChanged => self.boot_changed = true,
+            Scenario::HostKeySwapped => self.key_swapped = true,
+            Scenario::SerialChanged => self.serial_changed = true,
+            Scenario::StartupConfigChanged => self.config_changed = true,
+            Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
+            Scenario::DropConnection => self.fault = Some(Fault::Drop),
+            Scenario::Hang => self.fault = Some(Fault::Hang),
+        }
+    }
+}
+
+/// What never changes about a device once the lab has started.
+pub(crate) struct DeviceCore {
+    pub index: usize,
+    pub name: String,
+    pub persona: Persona,
+    pub user: String,
+    pub password: Option<String>,
+    pub client_key: russh::keys::PublicKey,
+    /// `[enrolled, swapped]`.
+    pub host_keys: [PrivateKey; 2],
+    /// `[enrolled, changed]`.
+    pub serials: [String; 2],
+    pub clean_image: ImageSpec,
+    pub patched_image: ImageSpec,
+    /// The image the boot variable names after BootVariableChanged.
+    pub alt_image: ImageSpec,
+}
+
+impl DeviceCore {
+    pub fn new(opts: &LabOptions, index: usize, client_key: russh::keys::PublicKey) -> DeviceCore {
+        let seed = opts.seed;
+        let i = index as u64;
+        let persona = if index.is_multiple_of(2) {
+            Persona::CiscoIosXe
+        } else {
+            Persona::Linux
+        };
+        let serial = |purpose| {
+            let b = derive(seed, i, purpose);
+            match persona {
+                Persona::CiscoIosXe => cisco_serial(&b),
+                Persona::Linux => super::image::hex(&b[..16]),
+            }
+        };
+        let clean_image = ImageSpec::new(derive_u64(seed, i, "image"), opts.image_size);
+        // 16 bytes at a third of the image: far from either end, so a client hashing only a
+        // header or a trailer cannot miss it by accident.
+        let patch_at = opts.image_size / 3;
+        let patch: Vec<u8> = derive(seed, i, "patch")[..16].to_vec();
+        let patched_image = clean_image.with_patch(patch_at, patch);
+        DeviceCore {
+            index,
+            name: format!("lab-{:02}", index + 1),
+            persona,
+            user: opts.user.clone(),
+            password: opts.password.clone(),
+            client_key,
+            host_keys: [
+                derive_key(seed, i, "host-key"),
+                derive_key(seed, i, "host-key-swapped"),
+            ],
+            serials: [serial("serial"), serial("serial-changed")],
+            clean_image,
+            patched_image,
+            alt_image: ImageSpec::new(derive_u64(seed, i, "alt-image"), opts.image_size),
+        }
+    }
+}
+
+/// A device: its core, its flags, and what the lab observed of clients.
+pub(crate) struct Device {
+    pub core: Arc<DeviceCore>,
+    flags: Mutex<Flags>,
+    auth_attempts: AtomicUsize,
+    commands: Mutex<Vec<String>>,
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it: the lab's state is plain
+/// flags and logs, valid at every point, so a poisoned lock carries nothing to distrust.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Device {
+    pub fn new(core: DeviceCore) -> Device {
+        Device {
+            core: Arc::new(core),
+            flags: Mutex::new(Flags::default()),
+            auth_attempts: AtomicUsize::new(0),
+            commands: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn flags(&self) -> Flags {
+        *lock(&self.flags)
+    }
+
+    pub fn apply(&self, s: Scenario) {
+        lock(&self.flags).apply(s);
+    }
+
+    pub fn count_auth(&self) {
+        self.auth_attempts.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn auth_attempts(&self) -> usize {
+        self.auth_attempts.load(Ordering::SeqCst)
+    }
+
+    pub fn record(&self, command: String) {
+        lock(&self.commands).push(command);
+    }
+
+    pub fn commands(&self) -> Vec<String> {
+        lock(&self.commands).clone()
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::new(self.core.clone(), self.flags())
+    }
+
+    pub fn host_key(&self) -> &PrivateKey {
+        &self.core.host_keys[usize::from(self.flags().key_swapped)]
+    }
+}
+
+/// A consistent view of a device for answering one command.
+pub(crate) struct Snapshot {
+    pub core: Arc<DeviceCore>,
+    pub flags: Flags,
+    pub vfs: Vfs,
+}
+
+impl Snapshot {
+    pub fn new(core: Arc<DeviceCore>, flags: Flags) -> Snapshot {
+        let vfs = persona::build_vfs(&core, &flags);
+        Snapshot { core, flags, vfs }
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.core.name
+    }
+
+    pub fn serial(&self) -> &str {
+        &self.core.serials[usize::from(self.flags.serial_changed)]
+    }
+
+    /// The bytes the running image really has now.
+    pub fn served_image(&self) -> &ImageSpec {
+        if self.flags.patched {
+            &self.core.patched_image
+        } else {
+            &self.core.clean_image
+        }
+    }
+
+    /// The digest the device *claims* for `path`: a lying device answers with the clean digest
+    /// for its running image; everything else is honest.
+    pub fn reported_digest(&self, path: &str, algo: HashAlgo) -> Option<String> {
+        let file = self.vfs.get(path)?;
+        if self.flags.lying && path == persona::running_image_path(self.core.persona) {
+            let clean = super::vfs::VfsFile::image(self.core.clean_image.clone(), file.mtime);
+            return Some(clean.digest_hex(algo));
+        }
+        Some(file.digest_hex(algo))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_are_deterministic_per_seed_and_index() {
+        let opts = LabOptions::default();
+        let pk = derive_key(1, 99, "client").public_key().clone();
+        let a = DeviceCore::new(&opts, 0, pk.clone());
+        let b = DeviceCore::new(&opts, 0, pk.clone());
+        let c = DeviceCore::new(&opts, 1, pk);
+        assert_eq!(a.serials, b.serials);
+        assert_eq!(a.host_keys[0].public_key(), b.host_keys[0].public_key());
+        assert_ne!(a.host_keys[0].public_key(), a.host_keys[1].public_key());
+        assert_eq!(a.serials[0].len(), 11);
+        assert!(
+            a.serials[0]
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+        assert_eq!(c.serials[0].len(), 32);
+        assert_eq!(a.persona, Persona::CiscoIosXe);
+        assert_eq!(c.persona, Persona::Linux);
+        assert_eq!(c.name, "lab-02");
+    }
+
+    #[test]
+    fn clean_resets_every_flag() {
+        let mut f = Flags::default();
+        for s in Scenario::ALL {
+            f.apply(*s);
+        }
+        assert_ne!(f, Flags::default());
+        f.apply(Scenario::Clean);
+        assert_eq!(f, Flags::default());
+    }
+}

@@ -1,0 +1,389 @@
+//! Cisco IOS-XE (C8000V 17.9) persona: CRLF line endings, `% Invalid input` for unknown commands.
+//!
+//! Rule: keywords match case-insensitively on whitespace-normalised text, arguments (file names)
+//! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
+
+use super::{Reply, civil_from_days};
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+
+/// The running image path.
+pub(crate) const RUNNING_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.SPA.bin";
+/// The image BootVariableChanged points at.
+pub(crate) const NEW_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.SPA.bin.new";
+
+const MTIME_IMAGE: u32 = 1_698_765_432;
+const MTIME_OTHER: u32 = 1_700_100_000;
+const BOOTFLASH_TOTAL: u64 = 11_802_771_456;
+
+const INVALID: &str = "\r\n                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n";
+
+/// Joins lines with CRLF, ending with CRLF.
+fn crlf(lines: &[&str]) -> String {
+    let mut s = lines.join("\r\n");
+    s.push_str("\r\n");
+    s
+}
+
+fn startup_config(hostname: &str, changed: bool) -> String {
+    let mut lines: Vec<String> = [
+        "!",
+        "version 17.9",
+        "hostname HOST",
+        "!",
+        "enable secret 9 $9$Xq2mB1oLhJ8d0E$4yZ7bQv0n1CwJH0pGf6kYx3uRr8sT2aLmN5oPqW9eVc",
+        "username netops privilege 15 secret 9 $9$7sKd02LmQp1aZ.$hF3nRj6wYtV0cXb8uE2iOq5gPzL4mKs1dAe9TyWnBo.",
+        "!",
+        "service timestamps debug datetime msec",
+        "service timestamps log datetime msec",
+        "service password-encryption",
+        "platform qfp utilization monitor load 80",
+        "platform punt-keepalive disable-kernel-core",
+        "platform console serial",
+        "!",
+        "boot-start-marker",
+        "boot system bootflash:c8000v-universalk9.17.09.04a.SPA.bin",
+        "boot-end-marker",
+        "!",
+        "vrf definition Mgmt-intf",
+        " address-family ipv4",
+        " exit-address-family",
+        "!",
+        "logging buffered 64000 informational",
+        "no aaa new-model",
+        "ip domain name lab.example.net",
+        "login on-success log",
+        "!",
+        "interface GigabitEthernet1",
+        " vrf forwarding Mgmt-intf",
+        " ip address dhcp",
+        " negotiation auto",
+        "!",
+        "interface GigabitEthernet2",
+        " no ip address",
+        " shutdown",
+        " negotiation auto",
+        "!",
+        "ip ssh version 2",
+        "ip scp server enable",
+        "!",
+        "logging host 192.0.2.10",
+        "ntp server 192.0.2.123",
+        "!",
+        "line con 0",
+        " stopbits 1",
+        "line vty 0 4",
+        " login local",
+        " transport input ssh",
+        "!",
+        "end",
+    ]
+    .iter()
+    .map(|l| l.replace("HOST", hostname))
+    .collect();
+    if changed {
+        // A quiet but real change: a web server that was not enrolled.
+        if let Some(pos) = lines.iter().position(|l| l == "ip ssh version 2") {
+            lines.insert(pos, "ip http server".to_string());
+        }
+    }
+    let body = crlf(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    format!("Using {} out of 33554432 bytes\r\n{body}", body.len())
+}
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    let image = if flags.patched {
+        core.patched_image.clone()
+    } else {
+        core.clean_image.clone()
+    };
+    v.insert(RUNNING_IMAGE, VfsFile::image(image, MTIME_IMAGE));
+    if flags.boot_changed {
+        v.insert(
+            NEW_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME_OTHER),
+        );
+    }
+    v.insert("bootflash:lost+found", VfsFile::dir(MTIME_IMAGE));
+    v.insert("bootflash:tracelogs", VfsFile::dir(MTIME_OTHER));
+    v.insert("bootflash:.prst_sync", VfsFile::dir(MTIME_IMAGE));
+    v.insert("bootflash:core", VfsFile::dir(MTIME_IMAGE));
+    v.insert("bootflash:license_evlog", VfsFile::dir(MTIME_OTHER));
+    v.insert(
+        "bootflash:pnp-tech-time",
+        VfsFile::bytes("1698765999\n", MTIME_IMAGE),
+    );
+    v.insert(
+        "bootflash:mode_event_log",
+        VfsFile::bytes("Router mode: autonomous\n", MTIME_IMAGE),
+    );
+    v.insert(
+        "nvram:startup-config",
+        VfsFile::bytes(
+            startup_config(&core.name, flags.config_changed),
+            MTIME_OTHER,
+        ),
+    );
+    v
+}
+
+/// `bootflash:/NAME`, `flash:NAME` → `bootflash:NAME` (the spelling the VFS stores).
+fn normalise_path(arg: &str) -> String {
+    let (fs, rest) = match arg.split_once(':') {
+        Some((fs, rest)) => (fs.to_ascii_lowercase(), rest),
+        None => ("bootflash".to_string(), arg),
+    };
+    let fs = if fs == "flash" {
+        "bootflash".into()
+    } else {
+        fs
+    };
+    format!("{fs}:{}", rest.trim_start_matches('/'))
+}
+
+fn show_version(snap: &Snapshot) -> String {
+    let host = snap.hostname();
+    let serial = snap.serial();
+    [
+        "Cisco IOS XE Software, Version 17.09.04a".to_string(),
+        "Cisco IOS Software [Cupertino], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.9.4a, RELEASE SOFTWARE (fc3)".into(),
+        "Technical Support: http://www.cisco.com/techsupport".into(),
+        "Copyright (c) 1986-2023 by Cisco Systems, Inc.".into(),
+        "Compiled Fri 20-Oct-23 10:44 by mcpre".into(),
+        String::new(),
+        String::new(),
+        "This software includes components licensed under the GNU General Public".into(),
+        "License (GPL) Version 2.0 and other open source licenses; see the".into(),
+        "documentation accompanying the IOS-XE software for details.".into(),
+        String::new(),
+        String::new(),
+        "ROM: IOS-XE ROMMON".into(),
+        String::new(),
+        format!("{host} uptime is 3 weeks, 2 days, 4 hours, 11 minutes"),
+        "Uptime for this control processor is 3 weeks, 2 days, 4 hours, 13 minutes".into(),
+        "System returned to ROM by reload".into(),
+        format!("System image file is \"{RUNNING_IMAGE}\""),
+        "Last reload reason: reload".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        "This product contains cryptographic features; import, export, transfer".into(),
+        "and use are subject to United States and local laws.".into(),
+        String::new(),
+        "Technology Package License Information: ".into(),
+        String::new(),
+        "Controller-managed".into(),
+        String::new(),
+        "The current throughput level is 250000 kbps ".into(),
+        String::new(),
+        String::new(),
+        "Smart Licensing Status: Registration Not Applicable/Not Applicable".into(),
+        String::new(),
+        "cisco C8000V (VXE) processor (revision VXE) with 1987161K/3075K bytes of memory.".into(),
+        format!("Processor board ID {serial}"),
+        "Router operating mode: Autonomous".into(),
+        "3 Gigabit Ethernet interfaces".into(),
+        "32768K bytes of non-volatile configuration memory.".into(),
+        "3965244K bytes of physical memory.".into(),
+        "11526144K bytes of virtual hard disk at bootflash:.".into(),
+        String::new(),
+        "Configuration register is 0x2102".into(),
+        String::new(),
+    ]
+    .join("\r\n")
+}
+
+fn show_boot(snap: &Snapshot) -> String {
+    let boot = if snap.flags.boot_changed {
+        NEW_IMAGE
+    } else {
+        RUNNING_IMAGE
+    };
+    crlf(&[
+        &format!("BOOT variable = {boot},1;"),
+        "CONFIG_FILE variable = ",
+        "BOOTLDR variable does not exist",
+        "Configuration register is 0x2102",
+        "",
+        "Standby not ready to show bootvar",
+    ])
+}
+
+fn authenticity() -> String {
+    crlf(&[
+        "SYSTEM IMAGE",
+        "------------",
+        "Image type                    : Production",
+        "    Signer Information",
+        "        Common Name           : CiscoSystems",
+        "        Organization Unit     : C8000V",
+        "        Organization Name     : CiscoSystems",
+        "    Certificate Serial Number : 6512A8C4",
+        "    Hash Algorithm            : SHA512",
+        "    Signature Algorithm       : 2048-bit RSA",
+        "    Key Version               : A",
+        "",
+        "    Verifier Information",
+        "        Verifier Name         : ROMMON 0",
+        "        Verifier Version      : 17.3(1r)",
+        "",
+    ])
+}
+
+/// The answer line hard-wrapped at 80 columns, as a terminal of width 80 shows it.
+fn wrap80(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while rest.len() > 80 {
+        let (head, tail) = rest.split_at(80);
+        out.push_str(head);
+        out.push_str("\r\n");
+        rest = tail;
+    }
+    out.push_str(rest);
+    out.push_str("\r\n");
+    out
+}
+
+fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
+    let algo = match flag.to_ascii_lowercase().as_str() {
+        "/sha512" => HashAlgo::Sha512,
+        "/md5" => HashAlgo::Md5,
+        _ => return Reply::text(INVALID),
+    };
+    let path = normalise_path(arg);
+    let Some(file) = snap.vfs.get(&path).filter(|f| !f.is_dir()) else {
+        return Reply::text(format!(
+            "%Error opening {path} (No such file or directory)\r\n"
+        ));
+    };
+    let Some(hex) = snap.reported_digest(&path, algo) else {
+        return Reply::text(format!(
+            "%Error opening {path} (No such file or directory)\r\n"
+        ));
+    };
+    // One dot per 4 MiB read, like the device's progress ticker (at least a few for small files).
+    let dots = ".".repeat(
+        usize::try_from(file.len() / (4 << 20))
+            .unwrap_or(0)
+            .clamp(4, 300),
+    );
+    let line = format!("verify {} ({arg}) = {hex}", flag.to_ascii_lowercase());
+    Reply::text(format!("{dots}Done!\r\n\r\n{}", wrap80(&line)))
+}
+
+fn month(m: u32) -> &'static str {
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    M[(m.clamp(1, 12) - 1) as usize]
+}
+
+fn dir_bootflash(snap: &Snapshot) -> String {
+    let mut s = String::from("Directory of bootflash:/\r\n\r\n");
+    let mut used = 0u64;
+    for (i, (path, f)) in snap.vfs.list("bootflash:").enumerate() {
+        let name = path.trim_start_matches("bootflash:");
+        let t = i64::from(f.mtime);
+        let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+        let secs = t.rem_euclid(86_400);
+        let date = format!("{} {d} {y}", month(m));
+        let time = format!(
+            "{:02}:{:02}:{:02}",
+            secs / 3600,
+            (secs / 60) % 60,
+            secs % 60
+        );
+        let perm = if f.is_dir() { "drwx" } else { "-rw-" };
+        let inode = 11 + i * 7919;
+        used += f.len();
+        s.push_str(&format!(
+            "{inode:>5}  {perm:<4}  {:>15}  {date:>11} {time} +00:00  {name}\r\n",
+            f.len()
+        ));
+    }
+    s.push_str(&format!(
+        "\r\n{BOOTFLASH_TOTAL} bytes total ({} bytes free)\r\n",
+        BOOTFLASH_TOTAL.saturating_sub(used + 1_234_567_890)
+    ));
+    s
+}
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "boot"] | ["show", "bootvar"] => Reply::text(show_boot(snap)),
+        ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "startup-config"] => {
+            let cfg = snap
+                .vfs
+                .get("nvram:startup-config")
+                .map(|f| {
+                    let mut buf = vec![0u8; usize::try_from(f.len()).unwrap_or(0)];
+                    let n = f.read_at(0, &mut buf);
+                    buf.truncate(n);
+                    buf
+                })
+                .unwrap_or_default();
+            Reply::Output {
+                stdout: cfg,
+                stderr: Vec::new(),
+                status: 0,
+            }
+        }
+        ["verify", flag, _] => verify(snap, flag, words[2]),
+        ["dir"] | ["dir", "bootflash:"] | ["dir", "bootflash:/"] => {
+            Reply::text(dir_bootflash(snap))
+        }
+        ["scp", "-f", _] => {
+            let path = normalise_path(words[2]);
+            let name = path.trim_start_matches("bootflash:").to_string();
+            Reply::ScpSource {
+                name,
+                file: snap.vfs.get(&path).filter(|f| !f.is_dir()).cloned(),
+                error: format!("scp: {path}: No such file or directory\n"),
+            }
+        }
+        ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
+        ["exit"] | ["logout"] | ["quit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise_to_the_vfs_spelling() {
+        assert_eq!(normalise_path("bootflash:/a.bin"), "bootflash:a.bin");
+        assert_eq!(normalise_path("flash:a.bin"), "bootflash:a.bin");
+        assert_eq!(normalise_path("BOOTFLASH:A.bin"), "bootflash:A.bin");
+    }
+
+    #[test]
+    fn wrap80_breaks_long_lines_with_crlf() {
+        let line = "x".repeat(170);
+        let w = wrap80(&line);
+        let parts: Vec<_> = w.split("\r\n").collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [80, 80, 10, 0]
+        );
+    }
+
+    #[test]
+    fn startup_config_reports_its_own_size() {
+        let cfg = startup_config("lab-01", false);
+        let (head, body) = cfg.split_once("\r\n").unwrap();
+        assert_eq!(head, format!("Using {} out of 33554432 bytes", body.len()));
+        assert!(cfg.contains("hostname lab-01\r\n"));
+        assert!(!cfg.contains("ip http server"));
+        assert!(startup_config("lab-01", true).contains("\r\nip http server\r\n"));
+    }
+}

@@ -1,0 +1,147 @@
+//! Scenarios: the named ways a lab device can be tampered with or made to misbehave.
+//!
+//! Rule: this module only names and describes scenarios; what each does to a device lives in
+//! `device.rs`, so the list here stays the single source of the kebab-case names.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A change applied to one lab device with [`crate::lab::Lab::apply`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scenario {
+    /// Back to the enrolled state: original host key, serial, image, boot variable and config.
+    Clean,
+    /// A few bytes of the running image are changed; the device reports the new hash honestly.
+    PatchedImage,
+    /// Same patch, but on-device hash commands answer with the clean image's digest.
+    LyingDevice,
+    /// The boot variable names a different image, which now exists on flash.
+    BootVariableChanged,
+    /// The device presents a different host key to new connections.
+    HostKeySwapped,
+    /// The device reports a different serial number / machine-id.
+    SerialChanged,
+    /// The startup configuration gained a line.
+    StartupConfigChanged,
+    /// Every command answers random bytes with escapes and control characters.
+    GarbageOutput,
+    /// The session is disconnected as soon as a channel is opened.
+    DropConnection,
+    /// Channels and commands are accepted but never answered.
+    Hang,
+}
+
+impl Scenario {
+    /// Every scenario, in declaration order.
+    pub const ALL: &'static [Scenario] = &[
+        Scenario::Clean,
+        Scenario::PatchedImage,
+        Scenario::LyingDevice,
+        Scenario::BootVariableChanged,
+        Scenario::HostKeySwapped,
+        Scenario::SerialChanged,
+        Scenario::StartupConfigChanged,
+        Scenario::GarbageOutput,
+        Scenario::DropConnection,
+        Scenario::Hang,
+    ];
+
+    /// The stable kebab-case name used on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Scenario::Clean => "clean",
+            Scenario::PatchedImage => "patched-image",
+            Scenario::LyingDevice => "lying-device",
+            Scenario::BootVariableChanged => "boot-variable-changed",
+            Scenario::HostKeySwapped => "host-key-swapped",
+            Scenario::SerialChanged => "serial-changed",
+            Scenario::StartupConfigChanged => "startup-config-changed",
+            Scenario::GarbageOutput => "garbage-output",
+            Scenario::DropConnection => "drop-connection",
+            Scenario::Hang => "hang",
+        }
+    }
+
+    /// One line saying what the scenario does to the device.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Scenario::Clean => {
+                "restore the enrolled state (key, serial, image, boot variable, config)"
+            }
+            Scenario::PatchedImage => {
+                "overlay 16 bytes in the running image; the device reports the new hash"
+            }
+            Scenario::LyingDevice => {
+                "patch the running image but answer hash commands with the clean digest"
+            }
+            Scenario::BootVariableChanged => "point the boot variable at a different image",
+            Scenario::HostKeySwapped => "present a different SSH host key to new connections",
+            Scenario::SerialChanged => "report a different serial number / machine-id",
+            Scenario::StartupConfigChanged => "add a line to the startup configuration",
+            Scenario::GarbageOutput => "answer every command with random bytes and escapes",
+            Scenario::DropConnection => "disconnect as soon as a channel is opened",
+            Scenario::Hang => "accept commands but never answer",
+        }
+    }
+
+    /// True for the transport faults (garbage output, dropped connection, hang), as opposed to
+    /// integrity tampering.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Scenario::GarbageOutput | Scenario::DropConnection | Scenario::Hang
+        )
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name given to [`Scenario::from_str`] matched no scenario.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scenario `{0}` (expected one of: {list})", list = Scenario::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "))]
+pub struct UnknownScenario(pub String);
+
+impl FromStr for Scenario {
+    type Err = UnknownScenario;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scenario::ALL
+            .iter()
+            .copied()
+            .find(|sc| sc.name() == s)
+            .ok_or_else(|| UnknownScenario(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_round_trips_and_is_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in Scenario::ALL {
+            assert_eq!(s.to_string().parse::<Scenario>(), Ok(*s));
+            assert!(seen.insert(s.name()));
+            assert!(!s.description().is_empty());
+        }
+        assert!("patched".parse::<Scenario>().is_err());
+    }
+
+    #[test]
+    fn only_the_last_three_are_faults() {
+        let faults: Vec<_> = Scenario::ALL.iter().filter(|s| s.is_fault()).collect();
+        assert_eq!(
+            faults,
+            [
+                &Scenario::GarbageOutput,
+                &Scenario::DropConnection,
+                &Scenario::Hang
+            ]
+        );
+    }
+}

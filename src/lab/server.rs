@@ -1,0 +1,511 @@
+//! The SSH side of a lab device: accept loop, russh handler, and the per-channel tasks.
+//!
+//! Rule: the russh handler never blocks and never buffers bulk data. Each request is answered by a
+//! task that owns its channel (so the session loop keeps draining the socket), hashing runs on the
+//! blocking pool, and file bytes go through the window-aware channel writer.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use russh::keys::PublicKey;
+use russh::server::{self, Auth, Msg, Session};
+use russh::{Channel, ChannelId, ChannelMsg, ChannelReadHalf, ChannelWriteHalf, MethodKind};
+use russh::{MethodSet, SshId};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::Persona;
+use super::device::{Device, Fault};
+use super::image::CHUNK;
+use super::persona::{self, Reply};
+use super::sftp::LabSftp;
+use super::vfs::VfsFile;
+
+/// The SSH server config for the device's current state (host key may have been swapped).
+pub(crate) fn config_for(dev: &Device) -> Arc<server::Config> {
+    let core = &dev.core;
+    let mut methods: Vec<MethodKind> = vec![MethodKind::PublicKey];
+    if core.password.is_some() {
+        methods.push(MethodKind::Password);
+        methods.push(MethodKind::KeyboardInteractive);
+    }
+    let ident = match core.persona {
+        Persona::CiscoIosXe => "SSH-2.0-Cisco-1.25",
+        Persona::Linux => "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
+    };
+    Arc::new(server::Config {
+        server_id: SshId::Standard(ident.into()),
+        methods: MethodSet::from(methods.as_slice()),
+        auth_rejection_time: Duration::from_millis(50),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![dev.host_key().clone()],
+        inactivity_timeout: Some(Duration::from_secs(60)),
+        nodelay: true,
+        ..Default::default()
+    })
+}
+
+/// Accepts connections for one device until `stop` is cancelled; sessions are disconnected then.
+pub(crate) async fn accept_loop(listener: TcpListener, dev: Arc<Device>, stop: CancellationToken) {
+    let mut sessions = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            () = stop.cancelled() => break,
+            a = listener.accept() => a,
+            // Reap finished sessions so the set does not grow for the lab's lifetime.
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            // Transient accept errors (EMFILE, aborted handshakes) must not kill the device.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let config = config_for(&dev);
+        let handler = DeviceHandler::new(dev.clone());
+        let stop = stop.clone();
+        sessions.spawn(async move {
+            let Ok(running) = server::run_stream(config, stream, handler).await else {
+                return;
+            };
+            let handle = running.handle();
+            tokio::select! {
+                _ = running => {}
+                () = stop.cancelled() => {
+                    let _ = handle
+                        .disconnect(russh::Disconnect::ByApplication, "lab shutting down".into(), "en".into())
+                        .await;
+                }
+            }
+        });
+    }
+    sessions.shutdown().await;
+}
+
+/// One SSH connection to a lab device.
+pub(crate) struct DeviceHandler {
+    dev: Arc<Device>,
+    channels: HashMap<ChannelId, Channel<Msg>>,
+    /// Channels a hanging device keeps open and never answers.
+    parked: Vec<Channel<Msg>>,
+    nonce: u64,
+}
+
+impl DeviceHandler {
+    fn new(dev: Arc<Device>) -> Self {
+        DeviceHandler {
+            dev,
+            channels: HashMap::new(),
+            parked: Vec::new(),
+            nonce: 0,
+        }
+    }
+
+    fn user_ok(&self, user: &str) -> bool {
+        user == self.dev.core.user
+    }
+
+    fn key_ok(&self, user: &str, key: &PublicKey) -> Auth {
+        if self.user_ok(user) && key.key_data() == self.dev.core.client_key.key_data() {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
+    fn next_nonce(&mut self) -> u64 {
+        self.nonce += 1;
+        (self.dev.core.index as u64) << 32 | self.nonce
+    }
+}
+
+impl server::Handler for DeviceHandler {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        self.dev.count_auth();
+        Ok(Auth::reject())
+    }
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        self.dev.count_auth();
+        let ok = self.user_ok(user) && self.dev.core.password.as_deref() == Some(password);
+        Ok(if ok { Auth::Accept } else { Auth::reject() })
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        self.dev.count_auth();
+        Ok(self.key_ok(user, offer.public_key))
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: server::VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        self.dev.count_auth();
+        Ok(self.key_ok(user, key.public_key))
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        self.dev.count_auth();
+        let Some(password) = self.dev.core.password.clone() else {
+            return Ok(Auth::reject());
+        };
+        match response {
+            None => Ok(Auth::Partial {
+                name: "".into(),
+                instructions: "".into(),
+                prompts: vec![("Password: ".into(), false)].into(),
+            }),
+            Some(mut answers) => {
+                let ok = self.user_ok(user)
+                    && answers
+                        .next()
+                        .is_some_and(|a| a.as_ref() == password.as_bytes());
+                Ok(if ok { Auth::Accept } else { Auth::reject() })
+            }
+        }
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: server::ChannelOpenHandle,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.dev.flags().fault == Some(Fault::Drop) {
+            session.disconnect(russh::Disconnect::ByApplication, "", "en")?;
+            reply.reject(russh::ChannelOpenFailure::ConnectFailed).await;
+            return Ok(());
+        }
+        self.channels.insert(channel.id(), channel);
+        reply.accept().await;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        if let Some(ch) = self.channels.remove(&channel) {
+            tokio::spawn(run_shell(self.dev.clone(), ch));
+        }
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let command = String::from_utf8_lossy(data).into_owned();
+        self.dev.record(command.clone());
+        session.channel_success(channel)?;
+        let Some(ch) = self.channels.remove(&channel) else {
+            return Ok(());
+        };
+        match self.dev.flags().fault {
+            Some(Fault::Hang) => self.parked.push(ch),
+            Some(Fault::Garbage) => {
+                let junk = persona::garbage(self.next_nonce());
+                tokio::spawn(async move {
+                    let (_read, write) = ch.split();
+                    let _ = write.data_bytes(junk).await;
+                    finish(&write, 0).await;
+                });
+            }
+            _ => {
+                tokio::spawn(run_exec(self.dev.clone(), ch, command));
+            }
+        }
+        Ok(())
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.dev.record(format!("subsystem {name}"));
+        // Real IOS-XE has no SFTP subsystem (only its SCP server), so refuse it there.
+        if name != "sftp" || self.dev.core.persona != Persona::Linux {
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        session.channel_success(channel)?;
+        let Some(ch) = self.channels.remove(&channel) else {
+            return Ok(());
+        };
+        match self.dev.flags().fault {
+            Some(Fault::Hang) => self.parked.push(ch),
+            Some(Fault::Garbage) => {
+                let junk = persona::garbage(self.next_nonce());
+                tokio::spawn(async move {
+                    let (_read, write) = ch.split();
+                    let _ = write.data_bytes(junk).await;
+                    finish(&write, 0).await;
+                });
+            }
+            _ => {
+                russh_sftp::server::run(ch.into_stream(), LabSftp::new(self.dev.clone())).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// exit-status, EOF, close: the order OpenSSH's sshd uses and clients wait for.
+async fn finish(write: &ChannelWriteHalf<Msg>, status: u32) {
+    let _ = write.exit_status(status).await;
+    let _ = write.eof().await;
+    let _ = write.close().await;
+}
+
+/// Drains a channel's incoming messages so an undrained queue can never stall the session loop.
+fn drain(mut read: ChannelReadHalf) {
+    tokio::spawn(async move { while read.wait().await.is_some() {} });
+}
+
+async fn answer(dev: &Arc<Device>, command: String) -> Reply {
+    let snap = dev.snapshot();
+    // Hash commands may stream a whole image through SHA-512 on first use.
+    tokio::task::spawn_blocking(move || persona::exec(&snap, &command))
+        .await
+        .unwrap_or_else(|_| Reply::error("lab: command panicked\n", 255))
+}
+
+async fn run_exec(dev: Arc<Device>, ch: Channel<Msg>, command: String) {
+    let reply = answer(&dev, command).await;
+    let (mut read, write) = ch.split();
+    let status = match reply {
+        Reply::Output {
+            stdout,
+            stderr,
+            status,
+        } => {
+            drain(read);
+            if !stdout.is_empty() {
+                let _ = write.data_bytes(stdout).await;
+            }
+            if !stderr.is_empty() {
+                let _ = write.extended_data_bytes(1, stderr).await;
+            }
+            status
+        }
+        Reply::Stream(file) => {
+            drain(read);
+            match stream_file(&write, &file).await {
+                Ok(()) => 0,
+                Err(_) => return,
+            }
+        }
+        Reply::ScpSource { name, file, error } => {
+            match scp_source(&mut read, &write, &name, file.as_ref(), &error).await {
+                Some(status) => {
+                    drain(read);
+                    status
+                }
+                None => return,
+            }
+        }
+        Reply::Exit => {
+            drain(read);
+            0
+        }
+    };
+    finish(&write, status).await;
+}
+
+/// Streams a file through the channel writer, which waits for the peer's window.
+async fn stream_file(write: &ChannelWriteHalf<Msg>, file: &VfsFile) -> std::io::Result<()> {
+    let mut w = write.make_writer();
+    let mut buf = vec![0u8; CHUNK];
+    let mut off = 0u64;
+    loop {
+        let n = file.read_at(off, &mut buf);
+        if n == 0 {
+            break;
+        }
+        w.write_all(&buf[..n]).await?;
+        off += n as u64;
+    }
+    w.flush().await
+}
+
+/// Waits for one byte from the client; `Some(0)` is the SCP "ok" acknowledgement.
+async fn scp_byte(read: &mut ChannelReadHalf, pending: &mut VecDeque<u8>) -> Option<u8> {
+    loop {
+        if let Some(b) = pending.pop_front() {
+            return Some(b);
+        }
+        match read.wait().await? {
+            ChannelMsg::Data { data } => pending.extend(data.iter()),
+            ChannelMsg::Eof | ChannelMsg::Close => return None,
+            _ => {}
+        }
+    }
+}
+
+/// The SCP source side (`scp -f`): returns the exit status, or `None` if the client went away.
+async fn scp_source(
+    read: &mut ChannelReadHalf,
+    write: &ChannelWriteHalf<Msg>,
+    name: &str,
+    file: Option<&VfsFile>,
+    error: &str,
+) -> Option<u32> {
+    let mut pending = VecDeque::new();
+    if scp_byte(read, &mut pending).await? != 0 {
+        return Some(1);
+    }
+    let Some(file) = file else {
+        let mut msg = vec![1u8];
+        msg.extend_from_slice(error.as_bytes());
+        write.data_bytes(msg).await.ok()?;
+        return Some(1);
+    };
+    let header = format!("C0644 {} {name}\n", file.len());
+    write.data_bytes(Bytes::from(header)).await.ok()?;
+    if scp_byte(read, &mut pending).await? != 0 {
+        return Some(1);
+    }
+    stream_file(write, file).await.ok()?;
+    write.data_bytes(Bytes::from_static(b"\0")).await.ok()?;
+    scp_byte(read, &mut pending).await?;
+    Some(0)
+}
+
+/// Interactive shell: prompt, echo, line editing just good enough for a scripted client.
+async fn run_shell(dev: Arc<Device>, ch: Channel<Msg>) {
+    let (mut read, write) = ch.split();
+    let persona = dev.core.persona;
+    let prompt = match persona {
+        Persona::CiscoIosXe => format!("{}#", dev.core.name),
+        Persona::Linux => format!("{}@{}:~$ ", dev.core.user, dev.core.name),
+    };
+    match dev.flags().fault {
+        Some(Fault::Hang) => {}
+        Some(Fault::Garbage) => {
+            let _ = write.data_bytes(persona::garbage(u64::MAX)).await;
+        }
+        _ => {
+            let _ = write.data_bytes(format!("\r\n{prompt}")).await;
+        }
+    }
+    let mut line: Vec<u8> = Vec::new();
+    let mut last_cr = false;
+    let mut nonce = 0u64;
+    while let Some(msg) = read.wait().await {
+        let ChannelMsg::Data { data } = msg else {
+            if matches!(msg, ChannelMsg::Eof | ChannelMsg::Close) {
+                break;
+            }
+            continue;
+        };
+        let fault = dev.flags().fault;
+        if fault == Some(Fault::Hang) {
+            continue;
+        }
+        let mut out: Vec<u8> = Vec::new();
+        for &b in data.iter() {
+            let was_cr = std::mem::replace(&mut last_cr, b == b'\r');
+            match b {
+                b'\n' if was_cr => {}
+                b'\r' | b'\n' => {
+                    out.extend_from_slice(b"\r\n");
+                    let text = String::from_utf8_lossy(&std::mem::take(&mut line)).into_owned();
+                    dev.record(text.clone());
+                    if fault == Some(Fault::Garbage) {
+                        nonce += 1;
+                        out.extend(persona::garbage(nonce));
+                        continue;
+                    }
+                    match answer(&dev, text).await {
+                        Reply::Exit => {
+                            let _ = write.data_bytes(out).await;
+                            finish(&write, 0).await;
+                            return;
+                        }
+                        Reply::Output { stdout, stderr, .. } => {
+                            let mut text = stdout;
+                            text.extend(stderr);
+                            if persona == Persona::Linux {
+                                text = lf_to_crlf(&text);
+                            }
+                            out.extend(text);
+                        }
+                        Reply::Stream(file) => {
+                            let _ = write.data_bytes(std::mem::take(&mut out)).await;
+                            let _ = stream_file(&write, &file).await;
+                        }
+                        Reply::ScpSource { .. } => {
+                            out.extend_from_slice(b"scp: source mode needs an exec channel\r\n");
+                        }
+                    }
+                    out.extend_from_slice(prompt.as_bytes());
+                }
+                0x7f | 0x08 => {
+                    if line.pop().is_some() {
+                        out.extend_from_slice(b"\x08 \x08");
+                    }
+                }
+                0x03 => {
+                    line.clear();
+                    out.extend_from_slice(b"^C\r\n");
+                    out.extend_from_slice(prompt.as_bytes());
+                }
+                _ => {
+                    line.push(b);
+                    out.push(b);
+                }
+            }
+        }
+        if !out.is_empty() && write.data_bytes(out).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn lf_to_crlf(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 16);
+    for &b in text {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}

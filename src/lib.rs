@@ -20,3 +20,4 @@ pub mod inventory;
 pub mod report;
 pub mod state;
 pub mod verify;
+pub mod runs;

@@ -1,1 +1,295 @@
-fn main() {}
+//! The netattest binary: the only place that prints, and the only user of anyhow.
+
+mod cli;
+mod demo;
+mod lab;
+mod progress;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use netattest::config::{Config, ConfigError, PullPolicy};
+use netattest::engine::{Engine, Mode};
+use netattest::finding::Code;
+use netattest::profile::Profiles;
+use netattest::report::{Format, Report, Style, render};
+use netattest::state::StateDir;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Cli, Command, FormatArg, OutputArgs, PullArg};
+
+/// An error that is the user's to fix (exit 2), as opposed to a failure while running (also reported, but
+/// through outcomes wherever a device is concerned).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        // Usage and configuration errors, and local failures that stop a command before any device is
+        // judged, all exit 2; device failures never get here (they are outcomes in the report).
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info,russh=warn",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NETATTEST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<u8> {
+    match &cli.command {
+        Command::Init(args) => init(&cli, args.write_config.as_deref()),
+        Command::Enroll(args) => {
+            let engine = engine(&cli)?;
+            let device = engine.device(&args.device)?;
+            let store = netattest::baseline::BaselineStore::new(&engine.state, &engine.signer);
+            if store.exists(&device.name) {
+                return Err(usage(format!(
+                    "{} is enrolled already; to accept its current state use `netattest baseline approve {} --reason ...`",
+                    device.name, device.name
+                )));
+            }
+            let mode = Mode::Enroll { expect_fingerprint: args.expect_host_key.clone() };
+            run_devices(&cli, Arc::new(engine), vec![device], mode, 1, "enroll", &args.output).await
+        }
+        Command::Check(args) => {
+            let engine = engine(&cli)?;
+            let device = engine.device(&args.device)?;
+            let mode = Mode::Check { pull: args.pull.map(pull_policy) };
+            run_devices(&cli, Arc::new(engine), vec![device], mode, 1, "check", &args.output).await
+        }
+        Command::Audit(args) => {
+            let engine = engine(&cli)?;
+            let devices = engine.devices(args.group.as_deref());
+            if devices.is_empty() {
+                return Err(usage(match &args.group {
+                    Some(g) => format!("no device is in group `{g}`"),
+                    None => "the inventory has no devices".into(),
+                }));
+            }
+            let concurrency = args.concurrency.unwrap_or(engine.config.concurrency);
+            if concurrency == 0 {
+                return Err(usage("--concurrency must be at least 1"));
+            }
+            let mode = Mode::Check { pull: args.pull.map(pull_policy) };
+            run_devices(&cli, Arc::new(engine), devices, mode, concurrency, "audit", &args.output).await
+        }
+        Command::Lab(args) => lab::run(args).await,
+        Command::Demo(args) => demo::run(args, cli.quiet, color(&cli)).await,
+        Command::Explain { code } => explain(code.as_deref()),
+    }
+}
+
+fn pull_policy(p: PullArg) -> PullPolicy {
+    match p {
+        PullArg::Never => PullPolicy::Never,
+        PullArg::OnDrift => PullPolicy::OnDrift,
+        PullArg::Sample => PullPolicy::Sample,
+        PullArg::Always => PullPolicy::Always,
+    }
+}
+
+fn color(cli: &Cli) -> bool {
+    !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// The config file: explicit, or the default location if it exists.
+fn config_path(cli: &Cli) -> Option<PathBuf> {
+    if let Some(p) = &cli.config {
+        return Some(p.clone());
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|x| !x.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    let p = base.join("netattest/config.toml");
+    p.exists().then_some(p)
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    match config_path(cli) {
+        Some(p) => Ok(Config::load(&p).map_err(|e| match e {
+            ConfigError::Invalid(problems) => usage(format!(
+                "invalid configuration:\n{}",
+                problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+            )),
+            other => usage(other.to_string()),
+        })?),
+        None => Err(usage(
+            "no configuration: pass --config FILE, set NETATTEST_CONFIG, or create ~/.config/netattest/config.toml (see config.example.toml)",
+        )),
+    }
+}
+
+fn state_dir(cli: &Cli, cfg: Option<&Config>) -> anyhow::Result<StateDir> {
+    let root = cli
+        .state_dir
+        .clone()
+        .or_else(|| cfg.and_then(|c| c.state_dir.clone()))
+        .or_else(StateDir::default_root)
+        .ok_or_else(|| usage("no state directory: pass --state-dir or set state_dir in config"))?;
+    Ok(StateDir::new(root))
+}
+
+fn engine(cli: &Cli) -> anyhow::Result<Engine> {
+    let cfg = load_config(cli)?;
+    let profiles = Profiles::load(&cfg.profile_dirs).map_err(|problems| {
+        usage(format!(
+            "invalid vendor profile:\n{}",
+            problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+        ))
+    })?;
+    cfg.check_devices(|id| profiles.get(id).is_some()).map_err(|e| usage(format!("invalid configuration:\n  {e}")))?;
+    let state = state_dir(cli, Some(&cfg))?;
+    let signer = state.signer().map_err(|e| usage(e.to_string()))?;
+    Ok(Engine::new(cfg, profiles, state, signer))
+}
+
+fn init(cli: &Cli, write_config: Option<&Path>) -> anyhow::Result<u8> {
+    let cfg = match config_path(cli) {
+        Some(_) => Some(load_config(cli)?),
+        None => None,
+    };
+    let state = state_dir(cli, cfg.as_ref())?;
+    let created = state.init().with_context(|| format!("initialising {}", state.root().display()))?;
+    let signer = state.signer()?;
+    println!(
+        "{} state directory {}\nsigning key {} ({})",
+        if created { "created" } else { "kept existing" },
+        state.root().display(),
+        signer.key_id(),
+        if created { "new" } else { "existing, not replaced" }
+    );
+    if let Some(path) = write_config {
+        if path.exists() {
+            return Err(usage(format!("{} exists; not overwriting it", path.display())));
+        }
+        let text = STARTER_CONFIG.replace("{state_dir}", &state.root().display().to_string());
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote starter config {}", path.display());
+    }
+    Ok(0)
+}
+
+const STARTER_CONFIG: &str = r#"# netattest configuration. Every key is documented in config.example.toml.
+state_dir = "{state_dir}"
+
+[defaults]
+user = "netops"
+connect_timeout = "15s"
+command_timeout = "2m"
+concurrency = 16
+pull = "on-drift"
+fail_on = "low"
+auth = { key_file = "~/.ssh/id_ed25519" }
+
+# [[device]]
+# name = "core-rtr-1"
+# host = "10.0.0.1"
+# platform = "cisco-iosxe"
+# groups = ["core"]
+"#;
+
+fn format(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+    }
+}
+
+async fn run_devices(
+    cli: &Cli,
+    engine: Arc<Engine>,
+    devices: Vec<netattest::inventory::Device>,
+    mode: Mode,
+    concurrency: usize,
+    command: &str,
+    output: &OutputArgs,
+) -> anyhow::Result<u8> {
+    let started = netattest::collect::now_rfc3339();
+    let progress = progress::Progress::start(devices.len(), cli.quiet);
+    let cancel = CancellationToken::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    let runs =
+        netattest::fleet::run_all(engine.clone(), devices, mode, concurrency, progress.events(), cancel).await;
+    progress.finish().await;
+    let fail_on = engine.config.fail_on;
+    let transcripts: Vec<_> = runs.iter().map(|r| (r.report.device.clone(), r.transcript.clone())).collect();
+    let report = Report::new(command, started, fail_on, runs.into_iter().map(|r| r.report).collect());
+    if let Err(e) = netattest::runs::save(&engine.state, &report, &transcripts) {
+        // The report still goes out; losing the archive copy is worth a warning, not the run.
+        tracing::warn!("could not archive the run: {e}");
+    }
+    emit(&report, format(output.format), output.output.as_deref(), color(cli) && output.output.is_none())?;
+    Ok(report.exit_code() as u8)
+}
+
+/// Writes the report to a file (atomically) or stdout.
+pub(crate) fn emit(report: &Report, format: Format, to: Option<&Path>, color: bool) -> anyhow::Result<()> {
+    let mut buf = Vec::new();
+    render(report, format, Style { color }, &mut buf)?;
+    match to {
+        Some(path) => netattest::state::write_atomic(path, &buf, 0o644)
+            .with_context(|| format!("writing the report to {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn explain(code: Option<&str>) -> anyhow::Result<u8> {
+    let print = |c: Code| {
+        println!("{} ({}, default severity {})", c, c.technique().unwrap_or("no ATT&CK technique"), c.default_severity());
+        println!("  {}", c.meaning());
+        println!("  what to do: {}\n", c.response());
+    };
+    match code {
+        None => Code::ALL.iter().copied().for_each(print),
+        Some(name) => print(name.parse::<Code>().map_err(usage)?),
+    }
+    Ok(0)
+}

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::Evidence;
-use crate::state::{StateDir, StateError, Signer, create_private_dir, io, write_atomic};
+use crate::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
 
 const DOMAIN: &[u8] = b"netattest-baseline-v1\n";
 const SCHEMA_VERSION: u32 = 1;
@@ -37,7 +37,9 @@ pub enum BaselineError {
     Missing(String),
     #[error("baseline of {device} failed verification: {reason}")]
     Tampered { device: String, reason: String },
-    #[error("a baseline for {0} exists already; use `netattest baseline approve` to accept a new state")]
+    #[error(
+        "a baseline for {0} exists already; use `netattest baseline approve` to accept a new state"
+    )]
     Exists(String),
     #[error(transparent)]
     State(#[from] StateError),
@@ -64,14 +66,21 @@ impl<'a> BaselineStore<'a> {
         let path = self.dir(device).join("current.toml");
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(BaselineError::Missing(device.into())),
-            Err(e) => return Err(StateError::from(io(&path)(e)).into()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(BaselineError::Missing(device.into()));
+            }
+            Err(e) => return Err(io(&path)(e).into()),
         };
-        let tampered = |reason: String| BaselineError::Tampered { device: device.to_owned(), reason };
+        let tampered = |reason: String| BaselineError::Tampered {
+            device: device.to_owned(),
+            reason,
+        };
         let sig_path = self.dir(device).join("current.toml.sig");
-        let sig_text = std::fs::read_to_string(&sig_path).map_err(|e| tampered(format!("signature file: {e}")))?;
+        let sig_text = std::fs::read_to_string(&sig_path)
+            .map_err(|e| tampered(format!("signature file: {e}")))?;
         let mut parts = sig_text.split_whitespace();
-        let (Some("ed25519"), Some(key_id), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some("ed25519"), Some(key_id), Some(sig)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(tampered("signature file is malformed".into()));
         };
         if key_id != self.signer.key_id() {
@@ -80,12 +89,15 @@ impl<'a> BaselineStore<'a> {
                 self.signer.key_id()
             )));
         }
-        let sig = B64.decode(sig).map_err(|_| tampered("signature is not base64".into()))?;
+        let sig = B64
+            .decode(sig)
+            .map_err(|_| tampered("signature is not base64".into()))?;
         if !self.signer.verify(&signed_message(&bytes), &sig) {
             return Err(tampered("signature does not match the file".into()));
         }
         let text = String::from_utf8(bytes).map_err(|_| tampered("not UTF-8".into()))?;
-        let baseline: Baseline = toml::from_str(&text).map_err(|e| tampered(format!("unreadable: {}", e.message())))?;
+        let baseline: Baseline =
+            toml::from_str(&text).map_err(|e| tampered(format!("unreadable: {}", e.message())))?;
         if baseline.device != device || baseline.evidence.device != device {
             return Err(tampered(format!("file names device `{}`", baseline.device)));
         }
@@ -105,7 +117,12 @@ impl<'a> BaselineStore<'a> {
         self.write(evidence, reason, 1)
     }
 
-    fn write(&self, evidence: Evidence, reason: &str, sequence: u64) -> Result<Baseline, BaselineError> {
+    fn write(
+        &self,
+        evidence: Evidence,
+        reason: &str,
+        sequence: u64,
+    ) -> Result<Baseline, BaselineError> {
         let device = evidence.device.clone();
         let dir = self.dir(&device);
         create_private_dir(&dir.join("history"))?;
@@ -118,8 +135,10 @@ impl<'a> BaselineStore<'a> {
             reason: reason.to_owned(),
             evidence,
         };
-        let text = toml::to_string_pretty(&baseline)
-            .map_err(|e| StateError::BadKey { path: dir.clone(), reason: format!("cannot serialise: {e}") })?;
+        let text = toml::to_string_pretty(&baseline).map_err(|e| StateError::BadKey {
+            path: dir.clone(),
+            reason: format!("cannot serialise: {e}"),
+        })?;
         let sig = format!(
             "ed25519 {} {}\n",
             self.signer.key_id(),
@@ -144,7 +163,9 @@ fn signed_message(file: &[u8]) -> Vec<u8> {
 
 /// The OS user running netattest, for the record.
 pub fn os_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 #[cfg(test)]
@@ -186,7 +207,10 @@ mod tests {
         store.create(evidence("r1"), "enrollment").unwrap();
         let b = store.load("r1").unwrap();
         assert_eq!(b.evidence, evidence("r1"));
-        assert!(matches!(store.create(evidence("r1"), "again"), Err(BaselineError::Exists(_))));
+        assert!(matches!(
+            store.create(evidence("r1"), "again"),
+            Err(BaselineError::Exists(_))
+        ));
         assert!(matches!(store.load("r2"), Err(BaselineError::Missing(_))));
     }
 
@@ -199,18 +223,31 @@ mod tests {
         let cur = state.baselines().join("r1/current.toml");
         let text = std::fs::read_to_string(&cur).unwrap();
         std::fs::write(&cur, text.replace("ABC", "XYZ")).unwrap();
-        assert!(matches!(store.load("r1"), Err(BaselineError::Tampered { .. })));
+        assert!(matches!(
+            store.load("r1"),
+            Err(BaselineError::Tampered { .. })
+        ));
 
         // A validly signed baseline of r1 copied over r2's is caught by the device name inside it.
         std::fs::write(&cur, &text).unwrap();
         store.load("r1").unwrap();
         store.create(evidence("r2"), "enrollment").unwrap();
         for f in ["current.toml", "current.toml.sig"] {
-            std::fs::copy(state.baselines().join("r1").join(f), state.baselines().join("r2").join(f)).unwrap();
+            std::fs::copy(
+                state.baselines().join("r1").join(f),
+                state.baselines().join("r2").join(f),
+            )
+            .unwrap();
         }
-        assert!(matches!(store.load("r2"), Err(BaselineError::Tampered { .. })));
+        assert!(matches!(
+            store.load("r2"),
+            Err(BaselineError::Tampered { .. })
+        ));
 
         std::fs::remove_file(state.baselines().join("r1/current.toml.sig")).unwrap();
-        assert!(matches!(store.load("r1"), Err(BaselineError::Tampered { .. })));
+        assert!(matches!(
+            store.load("r1"),
+            Err(BaselineError::Tampered { .. })
+        ));
     }
 }

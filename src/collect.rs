@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::digest::Algorithm;
-use crate::evidence::{Boot, BootConfig, Evidence, Identity, ImageEvidence, Pulled, SignatureInfo, TranscriptEntry};
+use crate::evidence::{
+    Boot, BootConfig, Evidence, Identity, ImageEvidence, Pulled, SignatureInfo, TranscriptEntry,
+};
 use crate::inventory::Device;
 use crate::profile::{Fact, ProbeError, Profile, apply_probe, boot_image_list};
 use crate::sanitize::clean_output;
@@ -14,10 +16,20 @@ use crate::ssh::{PullProgress, Session, SshError};
 /// What a worker tells the reporter as it goes.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Started { device: String },
-    Phase { device: String, phase: String },
-    Pull { device: String, progress: PullProgress },
-    Finished { device: String },
+    Started {
+        device: String,
+    },
+    Phase {
+        device: String,
+        phase: String,
+    },
+    Pull {
+        device: String,
+        progress: PullProgress,
+    },
+    Finished {
+        device: String,
+    },
 }
 
 /// Where events go; `None` drops them.
@@ -68,14 +80,30 @@ pub async fn collect(
     let (plain, with_image): (Vec<_>, Vec<_>) = profile.probes.iter().partition(|p| !p.needs_image);
     for probe in plain.into_iter().chain(with_image) {
         if !probe.audit_safe {
-            not_collected.insert(probe.name.clone(), "probe is not safe for scheduled audits".into());
+            not_collected.insert(
+                probe.name.clone(),
+                "probe is not safe for scheduled audits".into(),
+            );
             continue;
         }
-        let image = device.image_path.clone().or_else(|| facts.get(&Fact::RunningImage).cloned());
-        let command = profile
-            .render(probe, image.as_deref())
-            .map_err(|reason| CollectError::Command { probe: probe.name.clone(), reason })?;
-        emit(events, Event::Phase { device: device.name.clone(), phase: probe.name.clone() });
+        let image = device
+            .image_path
+            .clone()
+            .or_else(|| facts.get(&Fact::RunningImage).cloned());
+        let command =
+            profile
+                .render(probe, image.as_deref())
+                .map_err(|reason| CollectError::Command {
+                    probe: probe.name.clone(),
+                    reason,
+                })?;
+        emit(
+            events,
+            Event::Phase {
+                device: device.name.clone(),
+                phase: probe.name.clone(),
+            },
+        );
         let out = session.exec(&command).await?;
         let required = probe.extracts.iter().any(|e| e.required);
         let mut shown = clean_output(&out.stdout);
@@ -90,7 +118,8 @@ pub async fn collect(
             output: shown,
         });
         // A shell-style failure (non-zero status, nothing on stdout) is a refusal, not empty data.
-        if out.exit_status.is_some_and(|s| s != 0) && out.stdout.iter().all(u8::is_ascii_whitespace) {
+        if out.exit_status.is_some_and(|s| s != 0) && out.stdout.iter().all(u8::is_ascii_whitespace)
+        {
             let why = clean_output(&out.stderr);
             let why = crate::sanitize::display_line(why.lines().next().unwrap_or("no output"), 160);
             if required {
@@ -123,15 +152,31 @@ pub async fn collect(
         }
     }
 
-    let image_path = device.image_path.clone().or_else(|| facts.get(&Fact::RunningImage).cloned());
-    let mut image = image_path.map(|path| ImageEvidence { path, reported: reported.clone(), pulled: None });
+    let image_path = device
+        .image_path
+        .clone()
+        .or_else(|| facts.get(&Fact::RunningImage).cloned());
+    let mut image = image_path.map(|path| ImageEvidence {
+        path,
+        reported: reported.clone(),
+        pulled: None,
+    });
     if let Some(img) = &mut image
         && should_pull(&img.reported)
     {
-        emit(events, Event::Phase { device: device.name.clone(), phase: "pull".into() });
+        emit(
+            events,
+            Event::Phase {
+                device: device.name.clone(),
+                phase: "pull".into(),
+            },
+        );
         let quoted = profile
             .quote_path(&img.path)
-            .map_err(|reason| CollectError::Command { probe: "pull".into(), reason })?;
+            .map_err(|reason| CollectError::Command {
+                probe: "pull".into(),
+                reason,
+            })?;
         let mut algorithms = vec![Algorithm::Sha512];
         for a in [Algorithm::Sha256, Algorithm::Md5] {
             if img.reported.contains_key(a.name()) {
@@ -140,21 +185,48 @@ pub async fn collect(
         }
         let name = device.name.clone();
         let tx = events.clone();
-        let mut progress = move |p: PullProgress| emit(&tx, Event::Pull { device: name.clone(), progress: p });
-        let pulled = session.pull(&img.path, &quoted, &profile.pull, &algorithms, &mut progress).await?;
+        let mut progress = move |p: PullProgress| {
+            emit(
+                &tx,
+                Event::Pull {
+                    device: name.clone(),
+                    progress: p,
+                },
+            )
+        };
+        let pulled = session
+            .pull(
+                &img.path,
+                &quoted,
+                &profile.pull,
+                &algorithms,
+                &mut progress,
+            )
+            .await?;
         img.pulled = Some(Pulled {
             method: pulled.method.name().to_owned(),
             size: pulled.size,
-            digests: pulled.digests.iter().map(|d| (d.algorithm().name().to_owned(), d.to_hex())).collect(),
+            digests: pulled
+                .digests
+                .iter()
+                .map(|d| (d.algorithm().name().to_owned(), d.to_hex()))
+                .collect(),
         });
     }
     if image.is_none() {
-        not_collected.insert("image".into(), "the running image path was not found".into());
+        not_collected.insert(
+            "image".into(),
+            "the running image path was not found".into(),
+        );
     }
 
     let info = session.info();
     let host_key = info.host_key.to_openssh().unwrap_or_default();
-    let host_key = host_key.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let host_key = host_key
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
     let boot_variable = facts.get(&Fact::BootVariable).cloned();
     let signature = SignatureInfo {
         image_type: facts.get(&Fact::ImageType).cloned(),
@@ -176,7 +248,10 @@ pub async fn collect(
         },
         image,
         boot: Boot {
-            boot_images: boot_variable.as_deref().map(boot_image_list).unwrap_or_default(),
+            boot_images: boot_variable
+                .as_deref()
+                .map(boot_image_list)
+                .unwrap_or_default(),
             boot_variable,
             config_register: facts.get(&Fact::ConfigRegister).cloned(),
             bootloader: facts.get(&Fact::Bootloader).cloned(),
@@ -185,14 +260,20 @@ pub async fn collect(
         boot_config,
         not_collected,
     };
-    Ok(Collected { evidence, transcript })
+    Ok(Collected {
+        evidence,
+        transcript,
+    })
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {
     if s.len() <= max {
         return s.len();
     }
-    (0..=max).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
+    (0..=max)
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// Now, as RFC 3339 UTC with seconds.

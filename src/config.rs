@@ -31,7 +31,10 @@ impl fmt::Display for ConfigProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<ConfigProblem>),
 }
@@ -135,7 +138,9 @@ impl PullPolicy {
             "on-drift" => Ok(PullPolicy::OnDrift),
             "sample" => Ok(PullPolicy::Sample),
             "always" => Ok(PullPolicy::Always),
-            _ => Err(format!("unknown pull policy `{s}` (expected never, on-drift, sample or always)")),
+            _ => Err(format!(
+                "unknown pull policy `{s}` (expected never, on-drift, sample or always)"
+            )),
         }
     }
 }
@@ -152,7 +157,10 @@ pub struct AuthSpec {
 
 impl AuthSpec {
     fn is_empty(&self) -> bool {
-        self.key_file.is_none() && !self.agent && self.password_env.is_none() && self.password_file.is_none()
+        self.key_file.is_none()
+            && !self.agent
+            && self.password_env.is_none()
+            && self.password_file.is_none()
     }
 }
 
@@ -247,13 +255,18 @@ impl Config {
             }
         };
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let mut devices: Vec<(PathBuf, RawDevice)> =
-            raw.device.into_iter().map(|d| (path.to_path_buf(), d)).collect();
+        let mut devices: Vec<(PathBuf, RawDevice)> = raw
+            .device
+            .into_iter()
+            .map(|d| (path.to_path_buf(), d))
+            .collect();
         for (i, inc) in raw.include.iter().enumerate() {
             let inc_path = base.join(inc);
             match std::fs::read_to_string(&inc_path) {
                 Ok(text) => match toml::from_str::<RawInventory>(&text) {
-                    Ok(inv) => devices.extend(inv.device.into_iter().map(|d| (inc_path.clone(), d))),
+                    Ok(inv) => {
+                        devices.extend(inv.device.into_iter().map(|d| (inc_path.clone(), d)))
+                    }
                     Err(e) => problems.push(toml_problem(&inc_path, &e)),
                 },
                 Err(e) => problems.push(ConfigProblem {
@@ -267,7 +280,11 @@ impl Config {
         let mut cfg = Config::empty();
         cfg.path = Some(path.to_path_buf());
         cfg.state_dir = raw.state_dir.map(|p| base.join(expand_tilde(&p)));
-        cfg.profile_dirs = raw.profile_dirs.iter().map(|p| base.join(expand_tilde(p))).collect();
+        cfg.profile_dirs = raw
+            .profile_dirs
+            .iter()
+            .map(|p| base.join(expand_tilde(p)))
+            .collect();
         cfg.ssh_config = match raw.ssh_config {
             None | Some(RawSshConfig::Enabled(true)) => home_dir().map(|h| h.join(".ssh/config")),
             Some(RawSshConfig::Enabled(false)) => None,
@@ -275,14 +292,21 @@ impl Config {
         };
 
         let mut problem = |key: &str, reason: String| {
-            problems.push(ConfigProblem { file: path.to_path_buf(), key: key.to_owned(), reason })
+            problems.push(ConfigProblem {
+                file: path.to_path_buf(),
+                key: key.to_owned(),
+                reason,
+            })
         };
         let d = &raw.defaults;
         cfg.default_user = d.user.clone();
         if let Some(port) = d.port {
             cfg.default_port = port;
         }
-        let duration = |key: &str, value: &Option<String>, into: &mut Duration, problem: &mut dyn FnMut(&str, String)| {
+        let duration = |key: &str,
+                        value: &Option<String>,
+                        into: &mut Duration,
+                        problem: &mut dyn FnMut(&str, String)| {
             if let Some(text) = value {
                 match parse_duration(text) {
                     Ok(v) => *into = v,
@@ -290,12 +314,30 @@ impl Config {
                 }
             }
         };
-        duration("defaults.connect_timeout", &d.connect_timeout, &mut cfg.timeouts.connect, &mut problem);
-        duration("defaults.command_timeout", &d.command_timeout, &mut cfg.timeouts.command, &mut problem);
-        duration("defaults.pull_timeout", &d.pull_timeout, &mut cfg.timeouts.pull_idle, &mut problem);
+        duration(
+            "defaults.connect_timeout",
+            &d.connect_timeout,
+            &mut cfg.timeouts.connect,
+            &mut problem,
+        );
+        duration(
+            "defaults.command_timeout",
+            &d.command_timeout,
+            &mut cfg.timeouts.command,
+            &mut problem,
+        );
+        duration(
+            "defaults.pull_timeout",
+            &d.pull_timeout,
+            &mut cfg.timeouts.pull_idle,
+            &mut problem,
+        );
         if let Some(n) = d.concurrency {
             if n == 0 || n > 4096 {
-                problem("defaults.concurrency", format!("{n} is out of range (1 to 4096)"));
+                problem(
+                    "defaults.concurrency",
+                    format!("{n} is out of range (1 to 4096)"),
+                );
             } else {
                 cfg.concurrency = n;
             }
@@ -303,7 +345,10 @@ impl Config {
         if let Some(text) = &d.max_output {
             match parse_size(text) {
                 Ok(n) if n >= 4096 => cfg.max_output = n,
-                Ok(n) => problem("defaults.max_output", format!("{n} bytes is too small (at least 4KiB)")),
+                Ok(n) => problem(
+                    "defaults.max_output",
+                    format!("{n} bytes is too small (at least 4KiB)"),
+                ),
                 Err(reason) => problem("defaults.max_output", reason),
             }
         }
@@ -317,7 +362,10 @@ impl Config {
         };
         if let Some(share) = d.sample_share {
             if !(0.0..=1.0).contains(&share) {
-                problem("defaults.sample_share", format!("{share} is not between 0 and 1"));
+                problem(
+                    "defaults.sample_share",
+                    format!("{share} is not between 0 and 1"),
+                );
             } else {
                 cfg.sample_share = share;
             }
@@ -343,13 +391,20 @@ impl Config {
         for (i, (file, dev)) in devices.into_iter().enumerate() {
             let key = format!("device[{}] ({})", i, dev.name);
             let mut dproblem = |field: &str, reason: String| {
-                problems.push(ConfigProblem { file: file.clone(), key: format!("{key}.{field}"), reason })
+                problems.push(ConfigProblem {
+                    file: file.clone(),
+                    key: format!("{key}.{field}"),
+                    reason,
+                })
             };
             if let Err(reason) = validate_device_name(&dev.name) {
                 dproblem("name", reason);
             }
             if !seen.insert(dev.name.clone()) {
-                dproblem("name", format!("device `{}` is defined more than once", dev.name));
+                dproblem(
+                    "name",
+                    format!("device `{}` is defined more than once", dev.name),
+                );
             }
             for g in &dev.groups {
                 if let Err(reason) = validate_device_name(g) {
@@ -369,10 +424,20 @@ impl Config {
                 None => default_auth.clone(),
             };
             let auth = AuthSpec {
-                key_file: auth.key_file.map(|p| if p.is_relative() { file_dir(&file).join(p) } else { p }),
-                password_file: auth
-                    .password_file
-                    .map(|p| if p.is_relative() { file_dir(&file).join(p) } else { p }),
+                key_file: auth.key_file.map(|p| {
+                    if p.is_relative() {
+                        file_dir(&file).join(p)
+                    } else {
+                        p
+                    }
+                }),
+                password_file: auth.password_file.map(|p| {
+                    if p.is_relative() {
+                        file_dir(&file).join(p)
+                    } else {
+                        p
+                    }
+                }),
                 ..auth
             };
             if let Some(image) = &dev.image_path
@@ -394,7 +459,11 @@ impl Config {
             });
         }
         cfg.devices.sort_by(|a, b| a.name.cmp(&b.name));
-        if problems.is_empty() { Ok(cfg) } else { Err(ConfigError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
     }
 
     /// Checks that every device names a known platform and has some way to authenticate; called once the
@@ -406,18 +475,27 @@ impl Config {
                 problems.push(ConfigProblem {
                     file: d.source.clone(),
                     key: format!("device ({}).platform", d.name),
-                    reason: format!("unknown platform `{}` (see `netattest profiles list`)", d.platform),
+                    reason: format!(
+                        "unknown platform `{}` (see `netattest profiles list`)",
+                        d.platform
+                    ),
                 });
             }
             if d.auth.is_empty() {
                 problems.push(ConfigProblem {
                     file: d.source.clone(),
                     key: format!("device ({}).auth", d.name),
-                    reason: "no credential source: set key_file, agent, password_env or password_file".into(),
+                    reason:
+                        "no credential source: set key_file, agent, password_env or password_file"
+                            .into(),
                 });
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
     }
 
     /// The device with this name, or a problem that says which names exist.
@@ -426,14 +504,20 @@ impl Config {
             ConfigError::Invalid(vec![ConfigProblem {
                 file: self.path.clone().unwrap_or_default(),
                 key: "device".into(),
-                reason: format!("no device named `{name}` in the inventory ({} devices)", self.devices.len()),
+                reason: format!(
+                    "no device named `{name}` in the inventory ({} devices)",
+                    self.devices.len()
+                ),
             }])
         })
     }
 
     /// The severity a finding of this code gets, after overrides.
     pub fn severity_of(&self, code: Code) -> Severity {
-        self.severity_overrides.get(&code).copied().unwrap_or(code.default_severity())
+        self.severity_overrides
+            .get(&code)
+            .copied()
+            .unwrap_or(code.default_severity())
     }
 }
 
@@ -452,7 +536,10 @@ fn file_dir(file: &Path) -> PathBuf {
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn toml_problem(path: &Path, e: &toml::de::Error) -> ConfigProblem {
@@ -463,15 +550,24 @@ fn toml_problem(path: &Path, e: &toml::de::Error) -> ConfigProblem {
         }
         _ => "toml".into(),
     };
-    ConfigProblem { file: path.to_path_buf(), key, reason: e.message().to_owned() }
+    ConfigProblem {
+        file: path.to_path_buf(),
+        key,
+        reason: e.message().to_owned(),
+    }
 }
 
 /// Device and group names become directory names in the state directory, so they are restricted to a
 /// safe alphabet and can never climb out of it.
 pub fn validate_device_name(name: &str) -> Result<(), String> {
     let ok_len = !name.is_empty() && name.len() <= 128;
-    let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    let ok_start = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let ok_start = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     if ok_len && ok_chars && ok_start {
         Ok(())
     } else {
@@ -484,7 +580,8 @@ pub fn validate_device_name(name: &str) -> Result<(), String> {
 
 /// Parses `"30s"`, `"2m"`, `"1h 30m"`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text).map_err(|e| format!("`{text}` is not a duration like \"30s\": {e}"))?;
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like \"30s\": {e}"))?;
     if d.is_zero() {
         return Err(format!("`{text}` is zero"));
     }
@@ -496,19 +593,28 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: usize = num.parse().map_err(|_| format!("`{text}` is not a size like \"16MiB\""))?;
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like \"16MiB\""))?;
     let mult = match unit.trim() {
         "" | "B" => 1,
         "KiB" | "K" => 1 << 10,
         "MiB" | "M" => 1 << 20,
         "GiB" | "G" => 1 << 30,
-        other => return Err(format!("`{text}`: unknown unit `{other}` (B, KiB, MiB, GiB)")),
+        other => {
+            return Err(format!(
+                "`{text}`: unknown unit `{other}` (B, KiB, MiB, GiB)"
+            ));
+        }
     };
-    n.checked_mul(mult).ok_or_else(|| format!("`{text}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 pub(crate) fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Expands a leading `~/`.
@@ -532,7 +638,10 @@ mod tests {
 
     fn problems(text: &str) -> Vec<String> {
         match load(text) {
-            Err(ConfigError::Invalid(p)) => p.into_iter().map(|p| format!("{}: {}", p.key, p.reason)).collect(),
+            Err(ConfigError::Invalid(p)) => p
+                .into_iter()
+                .map(|p| format!("{}: {}", p.key, p.reason))
+                .collect(),
             other => panic!("expected problems, got {other:?}"),
         }
     }
@@ -541,7 +650,10 @@ mod tests {
     fn unknown_keys_are_rejected_with_their_line() {
         let p = problems("[defaults]\nconcurency = 4\n");
         assert_eq!(p.len(), 1);
-        assert!(p[0].starts_with("line 2: unknown field `concurency`"), "{p:?}");
+        assert!(
+            p[0].starts_with("line 2: unknown field `concurency`"),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -565,7 +677,13 @@ platform = "linux"
 "#,
         );
         let joined = p.join("\n");
-        for needle in ["defaults.connect_timeout", "defaults.pull", "severity.image-drift", "(../etc).name", "more than once"] {
+        for needle in [
+            "defaults.connect_timeout",
+            "defaults.pull",
+            "severity.image-drift",
+            "(../etc).name",
+            "more than once",
+        ] {
             assert!(joined.contains(needle), "missing {needle} in {joined}");
         }
     }
@@ -591,7 +709,13 @@ platform = "cisco-iosxe"
         assert_eq!(d.pull, PullPolicy::Always);
         assert_eq!(cfg.timeouts.command, Duration::from_secs(45));
         assert_eq!(cfg.max_output, 1 << 20);
-        assert!(d.auth.key_file.as_ref().unwrap().ends_with("keys/id_ed25519"));
+        assert!(
+            d.auth
+                .key_file
+                .as_ref()
+                .unwrap()
+                .ends_with("keys/id_ed25519")
+        );
         assert!(d.auth.key_file.as_ref().unwrap().is_absolute());
     }
 

@@ -20,10 +20,11 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// Every algorithm, strongest first: comparisons prefer the first one both sides know.
-    pub const STRONGEST_FIRST: [Algorithm; 3] = [Algorithm::Sha512, Algorithm::Sha256, Algorithm::Md5];
+    pub const STRONGEST_FIRST: [Algorithm; 3] =
+        [Algorithm::Sha512, Algorithm::Sha256, Algorithm::Md5];
 
     /// Length of the digest in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             Algorithm::Md5 => 16,
             Algorithm::Sha256 => 32,
@@ -65,10 +66,10 @@ pub struct DigestParseError {
 impl Digest {
     /// Builds a digest from raw bytes; the length must fit the algorithm.
     pub fn from_bytes(algorithm: Algorithm, bytes: Vec<u8>) -> Result<Digest, DigestParseError> {
-        if bytes.len() != algorithm.len() {
+        if bytes.len() != algorithm.digest_len() {
             return Err(DigestParseError {
                 algorithm,
-                reason: format!("{} bytes, expected {}", bytes.len(), algorithm.len()),
+                reason: format!("{} bytes, expected {}", bytes.len(), algorithm.digest_len()),
             });
         }
         Ok(Digest { algorithm, bytes })
@@ -117,7 +118,7 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 
 /// Decodes hex (either case); `None` when the text is not an even run of hex digits.
 pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| -> Option<u8> {
@@ -176,13 +177,22 @@ impl MultiHasher {
     pub fn finish(self) -> Vec<Digest> {
         let mut out = Vec::new();
         if let Some(h) = self.sha512 {
-            out.push(Digest { algorithm: Algorithm::Sha512, bytes: h.finalize().to_vec() });
+            out.push(Digest {
+                algorithm: Algorithm::Sha512,
+                bytes: h.finalize().to_vec(),
+            });
         }
         if let Some(h) = self.sha256 {
-            out.push(Digest { algorithm: Algorithm::Sha256, bytes: h.finalize().to_vec() });
+            out.push(Digest {
+                algorithm: Algorithm::Sha256,
+                bytes: h.finalize().to_vec(),
+            });
         }
         if let Some(h) = self.md5 {
-            out.push(Digest { algorithm: Algorithm::Md5, bytes: h.finalize().to_vec() });
+            out.push(Digest {
+                algorithm: Algorithm::Md5,
+                bytes: h.finalize().to_vec(),
+            });
         }
         out
     }
@@ -203,8 +213,14 @@ mod tests {
         h.update(b"ab");
         h.update(b"c");
         let d = h.finish();
-        assert_eq!(d[0].to_hex(), "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
-        assert_eq!(d[1].to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            d[0].to_hex(),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        );
+        assert_eq!(
+            d[1].to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(d[2].to_hex(), "900150983cd24fb0d6963f7d28e17f72");
     }
 

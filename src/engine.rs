@@ -43,7 +43,13 @@ pub struct DeviceRun {
 impl Engine {
     pub fn new(config: Config, profiles: Profiles, state: StateDir, signer: Signer) -> Engine {
         let ssh_config = SshConfigFile::load(config.ssh_config.as_deref());
-        Engine { config, profiles, state, signer, ssh_config }
+        Engine {
+            config,
+            profiles,
+            state,
+            signer,
+            ssh_config,
+        }
     }
 
     /// The configured devices, resolved, optionally only those in a group.
@@ -58,7 +64,11 @@ impl Engine {
 
     /// One device by name.
     pub fn device(&self, name: &str) -> Result<Device, crate::config::ConfigError> {
-        Ok(resolve(&self.config, &self.ssh_config, self.config.device(name)?))
+        Ok(resolve(
+            &self.config,
+            &self.ssh_config,
+            self.config.device(name)?,
+        ))
     }
 
     fn target(&self, device: &Device) -> Result<Target, SshError> {
@@ -98,7 +108,12 @@ impl Engine {
             f.severity = self.config.severity_of(f.code);
         }
         report.duration_ms = started.elapsed().as_millis() as u64;
-        crate::collect::emit(events, crate::collect::Event::Finished { device: device.name.clone() });
+        crate::collect::emit(
+            events,
+            crate::collect::Event::Finished {
+                device: device.name.clone(),
+            },
+        );
         DeviceRun { report, transcript }
     }
 
@@ -109,34 +124,54 @@ impl Engine {
         events: &Events,
         report: &mut DeviceReport,
     ) -> Result<Vec<TranscriptEntry>, (Outcome, String)> {
-        crate::collect::emit(events, crate::collect::Event::Started { device: device.name.clone() });
-        let profile = self
-            .profiles
-            .get(&device.platform)
-            .ok_or_else(|| (Outcome::Error, format!("unknown platform `{}`", device.platform)))?;
+        crate::collect::emit(
+            events,
+            crate::collect::Event::Started {
+                device: device.name.clone(),
+            },
+        );
+        let profile = self.profiles.get(&device.platform).ok_or_else(|| {
+            (
+                Outcome::Error,
+                format!("unknown platform `{}`", device.platform),
+            )
+        })?;
         let store = BaselineStore::new(&self.state, &self.signer);
         let baseline = match mode {
             Mode::Enroll { .. } => None,
             Mode::Check { .. } => Some(store.load(&device.name)),
         };
-        let target = self.target(device).map_err(|e| (Outcome::Error, e.to_string()))?;
+        let target = self
+            .target(device)
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
         let known_hosts = self.state.known_hosts();
         let policy = match mode {
-            Mode::Enroll { expect_fingerprint } => {
-                HostKeyPolicy::LearnUnknown { known_hosts, expect: expect_fingerprint.clone() }
-            }
+            Mode::Enroll { expect_fingerprint } => HostKeyPolicy::LearnUnknown {
+                known_hosts,
+                expect: expect_fingerprint.clone(),
+            },
             Mode::Check { .. } => HostKeyPolicy::Strict { known_hosts },
         };
         let mut session = match Session::connect(&target, policy).await {
             Ok(s) => s,
-            Err(SshError::HostKeyChanged { host, expected, actual }) => {
+            Err(SshError::HostKeyChanged {
+                host,
+                expected,
+                actual,
+            }) => {
                 report.findings.push(
                     Finding::new(Code::HostKeyChanged, &device.name, "SSH host key")
                         .expected(expected.join(", "))
                         .actual(actual.clone())
-                        .evidence(format!("{host}:{} presented {actual}; connection closed before authentication", device.port)),
+                        .evidence(format!(
+                            "{host}:{} presented {actual}; connection closed before authentication",
+                            device.port
+                        )),
                 );
-                return Err((Outcome::HostKeyMismatch, "host key changed; no credentials were sent".into()));
+                return Err((
+                    Outcome::HostKeyMismatch,
+                    "host key changed; no credentials were sent".into(),
+                ));
             }
             Err(e) => return Err(ssh_outcome(e)),
         };
@@ -163,47 +198,85 @@ impl Engine {
         };
         let collected = collect(&mut session, device, profile, &should_pull, events).await;
         session.close().await;
-        let Collected { evidence, transcript } = collected.map_err(|e| match e {
+        let Collected {
+            evidence,
+            transcript,
+        } = collected.map_err(|e| match e {
             crate::collect::CollectError::Ssh(s) => ssh_outcome(s),
             other => (Outcome::ProtocolError, other.to_string()),
         })?;
         report.facts = Some(facts(&evidence));
-        report.findings.extend(crate::verify::self_consistency(&evidence));
+        report
+            .findings
+            .extend(crate::verify::self_consistency(&evidence));
 
         match mode {
             Mode::Enroll { .. } => {
-                let worst = report.findings.iter().map(|f| self.config.severity_of(f.code)).max();
+                let worst = report
+                    .findings
+                    .iter()
+                    .map(|f| self.config.severity_of(f.code))
+                    .max();
                 if worst == Some(Severity::Critical) {
                     report.outcome = Outcome::Unverified;
                     report.detail = Some("not enrolled: the device already shows critical findings; nothing was pinned".into());
                     return Ok(transcript);
                 }
-                let _lock = self.state.lock().map_err(|e| (Outcome::Error, e.to_string()))?;
+                let _lock = self
+                    .state
+                    .lock()
+                    .map_err(|e| (Outcome::Error, e.to_string()))?;
                 let info_key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
                     .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
-                if known_hosts::check(&self.state.known_hosts(), &device.address, device.port, &info_key)
-                    .map_err(|e| (Outcome::Error, e.to_string()))?
+                if known_hosts::check(
+                    &self.state.known_hosts(),
+                    &device.address,
+                    device.port,
+                    &info_key,
+                )
+                .map_err(|e| (Outcome::Error, e.to_string()))?
                     != known_hosts::HostKeyStatus::Trusted
                 {
-                    known_hosts::learn(&self.state.known_hosts(), &device.address, device.port, &info_key)
-                        .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
+                    known_hosts::learn(
+                        &self.state.known_hosts(),
+                        &device.address,
+                        device.port,
+                        &info_key,
+                    )
+                    .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
                 }
-                store.create(evidence, "enrollment").map_err(|e| (Outcome::Error, e.to_string()))?;
+                store
+                    .create(evidence, "enrollment")
+                    .map_err(|e| (Outcome::Error, e.to_string()))?;
                 report.outcome = Outcome::Enrolled;
-                report.detail = Some(format!("host key pinned: {}", report.facts.as_ref().map(|f| f.host_key_fingerprint.as_str()).unwrap_or("")));
+                report.detail = Some(format!(
+                    "host key pinned: {}",
+                    report
+                        .facts
+                        .as_ref()
+                        .map(|f| f.host_key_fingerprint.as_str())
+                        .unwrap_or("")
+                ));
             }
             Mode::Check { .. } => match baseline {
                 Some(Ok(b)) => {
-                    report.findings.extend(crate::verify::against_baseline(&evidence, &b.evidence));
+                    report
+                        .findings
+                        .extend(crate::verify::against_baseline(&evidence, &b.evidence));
                     report.outcome = Outcome::Verified;
                 }
                 Some(Err(BaselineError::Tampered { reason, .. })) => {
                     report.findings.push(
-                        Finding::new(Code::BaselineTampered, &device.name, format!("baselines/{}/current.toml", device.name))
-                            .actual(reason),
+                        Finding::new(
+                            Code::BaselineTampered,
+                            &device.name,
+                            format!("baselines/{}/current.toml", device.name),
+                        )
+                        .actual(reason),
                     );
                     report.outcome = Outcome::Unverified;
-                    report.detail = Some("baseline failed its signature check and was not used".into());
+                    report.detail =
+                        Some("baseline failed its signature check and was not used".into());
                 }
                 Some(Err(e)) => {
                     report.outcome = Outcome::Unverified;
@@ -217,8 +290,12 @@ impl Engine {
 }
 
 fn drifted(baseline: Option<&Evidence>, reported: &BTreeMap<String, String>) -> bool {
-    let Some(base) = baseline.and_then(|b| b.image.as_ref()) else { return true };
-    let Some(now) = crate::evidence::strongest(reported) else { return true };
+    let Some(base) = baseline.and_then(|b| b.image.as_ref()) else {
+        return true;
+    };
+    let Some(now) = crate::evidence::strongest(reported) else {
+        return true;
+    };
     let was = base
         .pulled
         .as_ref()
@@ -240,7 +317,9 @@ fn ssh_outcome(e: SshError) -> (Outcome, String) {
         SshError::Unreachable { .. } => Outcome::Unreachable,
         SshError::Timeout { .. } => Outcome::Timeout,
         SshError::HostKeyUnknown { .. } => Outcome::HostKeyUnknown,
-        SshError::HostKeyChanged { .. } | SshError::HostKeyRevoked { .. } => Outcome::HostKeyMismatch,
+        SshError::HostKeyChanged { .. } | SshError::HostKeyRevoked { .. } => {
+            Outcome::HostKeyMismatch
+        }
         SshError::AuthFailed { .. } => Outcome::AuthFailed,
         SshError::Credential(_) | SshError::KnownHosts { .. } => Outcome::Error,
         _ => Outcome::ProtocolError,
@@ -255,11 +334,23 @@ fn facts(ev: &Evidence) -> Facts {
         serial: ev.identity.serial.clone(),
         image: ev.image.as_ref().map(|i| i.path.clone()),
         image_sha512: ev.image.as_ref().and_then(|i| {
-            i.pulled.as_ref().and_then(|p| p.digests.get("sha512")).or_else(|| i.reported.get("sha512")).cloned()
+            i.pulled
+                .as_ref()
+                .and_then(|p| p.digests.get("sha512"))
+                .or_else(|| i.reported.get("sha512"))
+                .cloned()
         }),
-        pulled_by: ev.image.as_ref().and_then(|i| i.pulled.as_ref()).map(|p| p.method.clone()),
+        pulled_by: ev
+            .image
+            .as_ref()
+            .and_then(|i| i.pulled.as_ref())
+            .map(|p| p.method.clone()),
         host_key_fingerprint: ev.identity.host_key_fingerprint.clone(),
-        not_collected: ev.not_collected.iter().map(|(k, v)| format!("{k}: {v}")).collect(),
+        not_collected: ev
+            .not_collected
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect(),
     }
 }
 
@@ -289,7 +380,10 @@ reported = {{ sha512 = "{h1}" }}
         assert!(!drifted(Some(&base), &same));
         assert!(drifted(Some(&base), &moved));
         assert!(drifted(None, &same), "no baseline: pull");
-        assert!(drifted(Some(&base), &BTreeMap::new()), "no device answer: pull");
+        assert!(
+            drifted(Some(&base), &BTreeMap::new()),
+            "no device answer: pull"
+        );
         base.image = None;
         assert!(drifted(Some(&base), &same));
     }

@@ -83,9 +83,10 @@ impl ImageEvidence {
 
 /// The strongest digest in a name → hex map.
 pub fn strongest(map: &BTreeMap<String, String>) -> Option<Digest> {
-    Algorithm::STRONGEST_FIRST
-        .into_iter()
-        .find_map(|a| map.get(a.name()).and_then(|hex| Digest::from_hex(a, hex).ok()))
+    Algorithm::STRONGEST_FIRST.into_iter().find_map(|a| {
+        map.get(a.name())
+            .and_then(|hex| Digest::from_hex(a, hex).ok())
+    })
 }
 
 /// What the device will boot next, and how.

@@ -19,8 +19,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] =
-        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -45,7 +50,9 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|v| v.name() == s)
-            .ok_or_else(|| format!("unknown severity `{s}` (expected info, low, medium, high or critical)"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
+            })
     }
 }
 
@@ -167,7 +174,11 @@ impl fmt::Display for Code {
 impl FromStr for Code {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Code::ALL.iter().copied().find(|c| c.as_str() == s).ok_or_else(|| format!("unknown finding code `{s}`"))
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown finding code `{s}`"))
     }
 }
 
@@ -234,8 +245,14 @@ mod tests {
         assert_eq!(names.len(), Code::ALL.len());
         for code in Code::ALL {
             let name = code.as_str();
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{name}");
-            assert!(!code.meaning().is_empty() && !code.response().is_empty(), "{name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{name}"
+            );
+            assert!(
+                !code.meaning().is_empty() && !code.response().is_empty(),
+                "{name}"
+            );
             assert_eq!(name.parse::<Code>(), Ok(*code));
             let json = serde_json::to_string(code).unwrap();
             assert_eq!(json, format!("\"{name}\""));

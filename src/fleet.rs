@@ -27,8 +27,13 @@ pub async fn run_all(
     let mut set = JoinSet::new();
     let mut names = std::collections::HashMap::new();
     for device in devices {
-        let (engine, permits, mode, events, cancel) =
-            (engine.clone(), permits.clone(), mode.clone(), events.clone(), cancel.clone());
+        let (engine, permits, mode, events, cancel) = (
+            engine.clone(),
+            permits.clone(),
+            mode.clone(),
+            events.clone(),
+            cancel.clone(),
+        );
         let fallback = device.clone();
         let handle = set.spawn(async move {
             let work = async {

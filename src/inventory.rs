@@ -35,8 +35,12 @@ impl SshConfigFile {
     /// Reads it if it exists. A file that cannot be parsed is a warning, not a failure: netattest's own
     /// config is the source of truth.
     pub fn load(path: Option<&Path>) -> SshConfigFile {
-        let Some(path) = path else { return SshConfigFile::default() };
-        let Ok(file) = std::fs::File::open(path) else { return SshConfigFile::default() };
+        let Some(path) = path else {
+            return SshConfigFile::default();
+        };
+        let Ok(file) = std::fs::File::open(path) else {
+            return SshConfigFile::default();
+        };
         let mut reader = std::io::BufReader::new(file);
         let rules = ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS;
         match SshConfig::default().parse(&mut reader, rules) {
@@ -52,9 +56,14 @@ impl SshConfigFile {
 /// Resolves one configured device.
 pub fn resolve(cfg: &Config, ssh: &SshConfigFile, d: &DeviceConfig) -> Device {
     let params = ssh.parsed.as_ref().map(|c| c.query(&d.host));
-    let host_name = params.as_ref().and_then(|p| p.host_name.clone()).map(|h| h.replace("%h", &d.host));
-    let identity: Option<PathBuf> =
-        params.as_ref().and_then(|p| p.identity_file.as_ref()).and_then(|v| v.first().cloned());
+    let host_name = params
+        .as_ref()
+        .and_then(|p| p.host_name.clone())
+        .map(|h| h.replace("%h", &d.host));
+    let identity: Option<PathBuf> = params
+        .as_ref()
+        .and_then(|p| p.identity_file.as_ref())
+        .and_then(|v| v.first().cloned());
     let mut auth = d.auth.clone();
     if auth.key_file.is_none()
         && let Some(id) = identity
@@ -64,7 +73,10 @@ pub fn resolve(cfg: &Config, ssh: &SshConfigFile, d: &DeviceConfig) -> Device {
     Device {
         name: d.name.clone(),
         address: host_name.unwrap_or_else(|| d.host.clone()),
-        port: d.port.or(params.as_ref().and_then(|p| p.port)).unwrap_or(cfg.default_port),
+        port: d
+            .port
+            .or(params.as_ref().and_then(|p| p.port))
+            .unwrap_or(cfg.default_port),
         user: d
             .user
             .clone()
@@ -106,6 +118,9 @@ mod tests {
         assert_eq!(core.user, "netops");
         assert_eq!(core.auth.key_file.as_deref(), Some(Path::new("/keys/net")));
         let edge = resolve(&cfg, &file, cfg.device("edge-1").unwrap());
-        assert_eq!((edge.address.as_str(), edge.port, edge.user.as_str()), ("10.0.0.9", 22, "ops"));
+        assert_eq!(
+            (edge.address.as_str(), edge.port, edge.user.as_str()),
+            ("10.0.0.9", 22, "ops")
+        );
     }
 }

@@ -4,20 +4,20 @@
 //! renderers). The binary in `src/bin/netattest` is the only place that prints.
 #![forbid(unsafe_code)]
 
-pub mod config;
-pub mod digest;
-pub mod finding;
-pub mod lab;
-pub mod profile;
-pub mod sanitize;
-pub mod ssh;
 pub mod baseline;
 pub mod collect;
+pub mod config;
+pub mod digest;
 pub mod engine;
 pub mod evidence;
+pub mod finding;
 pub mod fleet;
 pub mod inventory;
+pub mod lab;
+pub mod profile;
 pub mod report;
+pub mod runs;
+pub mod sanitize;
+pub mod ssh;
 pub mod state;
 pub mod verify;
-pub mod runs;

@@ -121,9 +121,17 @@ pub struct Report {
 
 impl Report {
     /// Builds a report; devices are sorted by name.
-    pub fn new(command: &str, started_at: String, fail_on: Severity, mut devices: Vec<DeviceReport>) -> Report {
+    pub fn new(
+        command: &str,
+        started_at: String,
+        fail_on: Severity,
+        mut devices: Vec<DeviceReport>,
+    ) -> Report {
         devices.sort_by(|a, b| a.device.cmp(&b.device));
-        let mut s = Summary { devices: devices.len(), ..Summary::default() };
+        let mut s = Summary {
+            devices: devices.len(),
+            ..Summary::default()
+        };
         for d in &devices {
             if d.outcome.is_complete() {
                 s.complete += 1;
@@ -155,7 +163,11 @@ impl Report {
 
     /// 1 when any finding is at or above `fail_on`; else 3 when a device could not be verified; else 0.
     pub fn exit_code(&self) -> i32 {
-        let failing = self.devices.iter().flat_map(|d| &d.findings).any(|f| f.severity >= self.fail_on);
+        let failing = self
+            .devices
+            .iter()
+            .flat_map(|d| &d.findings)
+            .any(|f| f.severity >= self.fail_on);
         if failing {
             1
         } else if self.summary.incomplete > 0 {
@@ -183,7 +195,11 @@ pub struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
     fn severity(&self, s: Severity) -> String {
         let code = match s {
@@ -198,7 +214,12 @@ impl Style {
 }
 
 /// Writes the report in a format.
-pub fn render(report: &Report, format: Format, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
@@ -226,13 +247,22 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
     let clean = |s: &str| display_line(s, 300);
     for d in &report.devices {
         let verdict = match (d.outcome, d.findings.iter().map(|f| f.severity).max()) {
-            (o, _) if !o.is_complete() && d.findings.is_empty() => style.paint("33", &format!("NOT VERIFIED ({})", o.name())),
+            (o, _) if !o.is_complete() && d.findings.is_empty() => {
+                style.paint("33", &format!("NOT VERIFIED ({})", o.name()))
+            }
             (_, Some(s)) if s >= report.fail_on => style.paint("1;31", "FINDINGS"),
             (_, Some(_)) => style.paint("36", "NOTICES"),
             (Outcome::Enrolled, None) => style.paint("32", "ENROLLED"),
             (_, None) => style.paint("32", "CLEAN"),
         };
-        writeln!(out, "{}  {}  [{}]  {}", style.paint("1", &clean(&d.device)), d.platform, d.outcome.name(), verdict)?;
+        writeln!(
+            out,
+            "{}  {}  [{}]  {}",
+            style.paint("1", &clean(&d.device)),
+            d.platform,
+            d.outcome.name(),
+            verdict
+        )?;
         if let Some(detail) = &d.detail {
             writeln!(out, "  {}", clean(detail))?;
         }
@@ -248,8 +278,16 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
                 writeln!(out, "  {}", parts.join(", "))?;
             }
             if let Some(i) = &f.image {
-                let hash = f.image_sha512.as_deref().map(|h| format!(" sha512 {}…", &h[..h.len().min(16)])).unwrap_or_default();
-                let pulled = f.pulled_by.as_deref().map(|m| format!(" (bytes pulled by {m})")).unwrap_or_default();
+                let hash = f
+                    .image_sha512
+                    .as_deref()
+                    .map(|h| format!(" sha512 {}…", &h[..h.len().min(16)]))
+                    .unwrap_or_default();
+                let pulled = f
+                    .pulled_by
+                    .as_deref()
+                    .map(|m| format!(" (bytes pulled by {m})"))
+                    .unwrap_or_default();
                 writeln!(out, "  image {}{hash}{pulled}", clean(i))?;
             }
             writeln!(out, "  host key {}", f.host_key_fingerprint)?;
@@ -258,8 +296,19 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
             }
         }
         for f in &d.findings {
-            let technique = f.technique.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
-            writeln!(out, "  {} {}{}: {}", style.severity(f.severity), style.paint("1", f.code.as_str()), technique, clean(&f.subject))?;
+            let technique = f
+                .technique
+                .as_deref()
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {} {}{}: {}",
+                style.severity(f.severity),
+                style.paint("1", f.code.as_str()),
+                technique,
+                clean(&f.subject)
+            )?;
             writeln!(out, "      {}", f.code.meaning())?;
             if let Some(e) = &f.expected {
                 writeln!(out, "      expected: {}", clean(e))?;
@@ -278,7 +327,16 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
     writeln!(
         out,
         "{}: {} device(s), {} verified, {} not verified; {} finding(s): {} critical, {} high, {} medium, {} low, {} info",
-        report.command, s.devices, s.complete, s.incomplete, s.findings, s.critical, s.high, s.medium, s.low, s.info
+        report.command,
+        s.devices,
+        s.complete,
+        s.incomplete,
+        s.findings,
+        s.critical,
+        s.high,
+        s.medium,
+        s.low,
+        s.info
     )
 }
 
@@ -302,17 +360,48 @@ mod tests {
 
     #[test]
     fn exit_code_is_findings_then_incomplete_then_clean() {
-        let clean = Report::new("audit", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![])]);
+        let clean = Report::new(
+            "audit",
+            "t".into(),
+            Severity::Low,
+            vec![dev("a", Outcome::Verified, vec![])],
+        );
         assert_eq!(clean.exit_code(), 0);
-        let down = Report::new("audit", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![]), dev("b", Outcome::Timeout, vec![])]);
+        let down = Report::new(
+            "audit",
+            "t".into(),
+            Severity::Low,
+            vec![
+                dev("a", Outcome::Verified, vec![]),
+                dev("b", Outcome::Timeout, vec![]),
+            ],
+        );
         assert_eq!(down.exit_code(), 3);
-        let bad = Report::new("audit", "t".into(), Severity::Low, vec![
-            dev("b", Outcome::Timeout, vec![]),
-            dev("a", Outcome::Verified, vec![Finding::new(Code::ImageDrift, "a", "x")]),
-        ]);
+        let bad = Report::new(
+            "audit",
+            "t".into(),
+            Severity::Low,
+            vec![
+                dev("b", Outcome::Timeout, vec![]),
+                dev(
+                    "a",
+                    Outcome::Verified,
+                    vec![Finding::new(Code::ImageDrift, "a", "x")],
+                ),
+            ],
+        );
         assert_eq!(bad.exit_code(), 1);
         assert_eq!(bad.devices[0].device, "a", "devices are sorted");
-        let info = Report::new("audit", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![Finding::new(Code::ImageUpgraded, "a", "x")])]);
+        let info = Report::new(
+            "audit",
+            "t".into(),
+            Severity::Low,
+            vec![dev(
+                "a",
+                Outcome::Verified,
+                vec![Finding::new(Code::ImageUpgraded, "a", "x")],
+            )],
+        );
         assert_eq!(info.exit_code(), 0, "info is below the failing severity");
     }
 
@@ -320,7 +409,12 @@ mod tests {
     fn json_round_trips_and_text_strips_control_characters() {
         let mut f = Finding::new(Code::ImageDrift, "a", "bootflash:\x1b[2Jevil");
         f.actual = Some("x\x1b]0;pwned\x07y".into());
-        let r = Report::new("check", "t".into(), Severity::Low, vec![dev("a", Outcome::Verified, vec![f])]);
+        let r = Report::new(
+            "check",
+            "t".into(),
+            Severity::Low,
+            vec![dev("a", Outcome::Verified, vec![f])],
+        );
         let mut json = Vec::new();
         render(&r, Format::Json, Style::default(), &mut json).unwrap();
         let back: Report = serde_json::from_slice(&json).unwrap();
@@ -328,7 +422,10 @@ mod tests {
         let mut text = Vec::new();
         render(&r, Format::Text, Style { color: false }, &mut text).unwrap();
         let text = String::from_utf8(text).unwrap();
-        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
         assert!(text.contains("image-drift"));
     }
 }

@@ -8,12 +8,22 @@ use crate::state::{StateDir, StateError, create_private_dir, write_atomic};
 pub const KEEP: usize = 50;
 
 /// Saves `runs/<finished_at>-<command>/report.json` and one transcript file per device, then prunes.
-pub fn save(state: &StateDir, report: &Report, transcripts: &[(String, Vec<TranscriptEntry>)]) -> Result<(), StateError> {
+pub fn save(
+    state: &StateDir,
+    report: &Report,
+    transcripts: &[(String, Vec<TranscriptEntry>)],
+) -> Result<(), StateError> {
     if !state.runs().exists() {
         return Ok(());
     }
-    let stamp: String = report.finished_at.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let dir = state.runs().join(format!("{stamp}-{}-{}", report.command, std::process::id()));
+    let stamp: String = report
+        .finished_at
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let dir = state
+        .runs()
+        .join(format!("{stamp}-{}-{}", report.command, std::process::id()));
     create_private_dir(&dir.join("transcripts"))?;
     let json = serde_json::to_vec_pretty(report).unwrap_or_default();
     write_atomic(&dir.join("report.json"), &json, 0o600)?;
@@ -23,18 +33,31 @@ pub fn save(state: &StateDir, report: &Report, transcripts: &[(String, Vec<Trans
         }
         let mut text = String::new();
         for e in entries {
-            text.push_str(&format!("### {} (probe {}, exit {:?})\n{}\n", e.command, e.probe, e.exit_status, e.output));
+            text.push_str(&format!(
+                "### {} (probe {}, exit {:?})\n{}\n",
+                e.command, e.probe, e.exit_status, e.output
+            ));
         }
         // Device names are validated to a safe alphabet, so they are safe file names.
-        write_atomic(&dir.join("transcripts").join(format!("{device}.txt")), text.as_bytes(), 0o600)?;
+        write_atomic(
+            &dir.join("transcripts").join(format!("{device}.txt")),
+            text.as_bytes(),
+            0o600,
+        )?;
     }
     prune(state);
     Ok(())
 }
 
 fn prune(state: &StateDir) {
-    let Ok(entries) = std::fs::read_dir(state.runs()) else { return };
-    let mut dirs: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let Ok(entries) = std::fs::read_dir(state.runs()) else {
+        return;
+    };
+    let mut dirs: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     if dirs.len() > KEEP {
         for old in &dirs[..dirs.len() - KEEP] {

@@ -15,7 +15,10 @@ use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("state directory {} is not initialised: run `netattest init`", .0.display())]
     NotInitialised(PathBuf),
     #[error("signing key {}: {reason}", path.display())]
@@ -25,7 +28,10 @@ pub enum StateError {
 }
 
 pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
-    move |source| StateError::Io { path: path.to_path_buf(), source }
+    move |source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The state directory.
@@ -84,7 +90,12 @@ impl StateDir {
     /// Creates the directory tree and the signing key. Returns whether a new key was made; an existing
     /// key is never replaced (it would orphan every baseline).
     pub fn init(&self) -> Result<bool, StateError> {
-        for dir in [self.root.clone(), self.root.join("keys"), self.baselines(), self.runs()] {
+        for dir in [
+            self.root.clone(),
+            self.root.join("keys"),
+            self.baselines(),
+            self.runs(),
+        ] {
             create_private_dir(&dir)?;
         }
         let key = self.key_path();
@@ -93,8 +104,10 @@ impl StateDir {
             return Ok(false);
         }
         let rng = SystemRandom::new();
-        let doc = Ed25519KeyPair::generate_pkcs8(&rng)
-            .map_err(|_| StateError::BadKey { path: key.clone(), reason: "key generation failed".into() })?;
+        let doc = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| StateError::BadKey {
+            path: key.clone(),
+            reason: "key generation failed".into(),
+        })?;
         write_atomic(&key, doc.as_ref(), 0o600)?;
         Ok(true)
     }
@@ -112,13 +125,21 @@ impl StateDir {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).map_err(io(&path))?.permissions().mode();
+            let mode = std::fs::metadata(&path)
+                .map_err(io(&path))?
+                .permissions()
+                .mode();
             if mode & 0o077 != 0 {
-                return Err(StateError::BadKey { path, reason: format!("mode {:o}: chmod 600 it", mode & 0o777) });
+                return Err(StateError::BadKey {
+                    path,
+                    reason: format!("mode {:o}: chmod 600 it", mode & 0o777),
+                });
             }
         }
-        let pair = Ed25519KeyPair::from_pkcs8(&bytes)
-            .map_err(|e| StateError::BadKey { path: path.clone(), reason: e.to_string() })?;
+        let pair = Ed25519KeyPair::from_pkcs8(&bytes).map_err(|e| StateError::BadKey {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         let key_id = crate::digest::sha256_hex(pair.public_key().as_ref())[..16].to_owned();
         Ok(Signer { pair, key_id })
     }
@@ -151,7 +172,9 @@ impl Signer {
     }
 
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        UnparsedPublicKey::new(&ED25519, self.pair.public_key().as_ref()).verify(message, signature).is_ok()
+        UnparsedPublicKey::new(&ED25519, self.pair.public_key().as_ref())
+            .verify(message, signature)
+            .is_ok()
     }
 }
 
@@ -167,7 +190,10 @@ pub fn create_private_dir(dir: &Path) -> Result<(), StateError> {
 /// Writes a file atomically: a temp file beside it, fsync, rename over, fsync the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StateError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut opts = std::fs::OpenOptions::new();

@@ -11,24 +11,39 @@ pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
     let dev = ev.device.as_str();
     if let Some(img) = &ev.image {
         out.extend(device_lies(dev, img));
-        if !ev.boot.boot_images.is_empty() && !ev.boot.boot_images.iter().any(|b| same_image_path(b, &img.path)) {
+        if !ev.boot.boot_images.is_empty()
+            && !ev
+                .boot
+                .boot_images
+                .iter()
+                .any(|b| same_image_path(b, &img.path))
+        {
             out.push(
                 Finding::new(Code::RunningImageNotBootImage, dev, "boot variable")
                     .expected(img.path.clone())
                     .actual(ev.boot.boot_images.join(";"))
                     .evidence(format!("running image: {}", img.path))
-                    .evidence(format!("boot variable: {}", ev.boot.boot_variable.as_deref().unwrap_or(""))),
+                    .evidence(format!(
+                        "boot variable: {}",
+                        ev.boot.boot_variable.as_deref().unwrap_or("")
+                    )),
             );
         }
     }
     if let Some(sig) = &ev.signature {
-        let bad_type = sig.image_type.as_deref().is_some_and(|t| !matches!(t, "Production" | "Release"));
+        let bad_type = sig
+            .image_type
+            .as_deref()
+            .is_some_and(|t| !matches!(t, "Production" | "Release"));
         if bad_type {
             out.push(
                 Finding::new(Code::SignatureNotProduction, dev, "image signature")
                     .expected("Production")
                     .actual(sig.image_type.clone().unwrap_or_default())
-                    .evidence(format!("signer: {}", sig.signer.as_deref().unwrap_or("unknown"))),
+                    .evidence(format!(
+                        "signer: {}",
+                        sig.signer.as_deref().unwrap_or("unknown")
+                    )),
             );
         }
     }
@@ -39,13 +54,18 @@ pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
 fn device_lies(dev: &str, img: &ImageEvidence) -> Option<Finding> {
     let pulled = img.pulled.as_ref()?;
     for alg in Algorithm::STRONGEST_FIRST {
-        let (Some(said), Some(got)) = (img.reported.get(alg.name()), pulled.digests.get(alg.name())) else {
+        let (Some(said), Some(got)) =
+            (img.reported.get(alg.name()), pulled.digests.get(alg.name()))
+        else {
             continue;
         };
         if !said.eq_ignore_ascii_case(got) {
             return Some(
                 Finding::new(Code::DeviceHashMismatch, dev, img.path.clone())
-                    .expected(format!("{alg}:{got} (pulled by {}, {} bytes)", pulled.method, pulled.size))
+                    .expected(format!(
+                        "{alg}:{got} (pulled by {}, {} bytes)",
+                        pulled.method, pulled.size
+                    ))
                     .actual(format!("{alg}:{said} (reported by the device)")),
             );
         }
@@ -63,28 +83,44 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
     if let (Some(was), Some(now)) = (&base.identity.serial, &ev.identity.serial)
         && was != now
     {
-        out.push(Finding::new(Code::SerialChanged, dev, "serial number").expected(was).actual(now));
+        out.push(
+            Finding::new(Code::SerialChanged, dev, "serial number")
+                .expected(was)
+                .actual(now),
+        );
     }
     if let (Some(was), Some(now)) = (&base.identity.ssh_ident, &ev.identity.ssh_ident)
         && was != now
     {
-        out.push(Finding::new(Code::SshIdentChanged, dev, "SSH identification string").expected(was).actual(now));
+        out.push(
+            Finding::new(Code::SshIdentChanged, dev, "SSH identification string")
+                .expected(was)
+                .actual(now),
+        );
     }
 
     // The running image (T1601.001).
     match (&base.image, &ev.image) {
         (Some(b), Some(e)) => {
-            let same_place = same_image_path(&b.path, &e.path) && base.identity.version == ev.identity.version;
+            let same_place =
+                same_image_path(&b.path, &e.path) && base.identity.version == ev.identity.version;
             match (b.best_digest(), e.best_digest()) {
                 (Some(was), Some(now)) if same_place => {
                     let now = comparable(&now, e, was.algorithm()).unwrap_or(now);
                     if was.algorithm() == now.algorithm() && was != now {
-                        let source = if e.pulled.is_some() { "pulled bytes" } else { "device report" };
+                        let source = if e.pulled.is_some() {
+                            "pulled bytes"
+                        } else {
+                            "device report"
+                        };
                         out.push(
                             Finding::new(Code::ImageDrift, dev, e.path.clone())
                                 .expected(was.to_string())
                                 .actual(now.to_string())
-                                .evidence(format!("hash from {source}; version {}", ev.identity.version.as_deref().unwrap_or("unknown"))),
+                                .evidence(format!(
+                                    "hash from {source}; version {}",
+                                    ev.identity.version.as_deref().unwrap_or("unknown")
+                                )),
                         );
                     }
                 }
@@ -116,19 +152,32 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
     if base.boot.boot_variable != ev.boot.boot_variable && ev.boot.boot_variable.is_some() {
         out.push(
             Finding::new(Code::BootVariableChanged, dev, "boot variable")
-                .expected(base.boot.boot_variable.clone().unwrap_or_else(|| "(unset)".into()))
+                .expected(
+                    base.boot
+                        .boot_variable
+                        .clone()
+                        .unwrap_or_else(|| "(unset)".into()),
+                )
                 .actual(ev.boot.boot_variable.clone().unwrap_or_default()),
         );
     }
     if let (Some(was), Some(now)) = (&base.boot.config_register, &ev.boot.config_register)
         && !was.eq_ignore_ascii_case(now)
     {
-        out.push(Finding::new(Code::ConfigRegisterChanged, dev, "configuration register").expected(was).actual(now));
+        out.push(
+            Finding::new(Code::ConfigRegisterChanged, dev, "configuration register")
+                .expected(was)
+                .actual(now),
+        );
     }
     if let (Some(was), Some(now)) = (&base.boot.bootloader, &ev.boot.bootloader)
         && was != now
     {
-        out.push(Finding::new(Code::BootloaderChanged, dev, "bootloader").expected(was).actual(now));
+        out.push(
+            Finding::new(Code::BootloaderChanged, dev, "bootloader")
+                .expected(was)
+                .actual(now),
+        );
     }
     if let (Some(was), Some(now)) = (&base.boot_config, &ev.boot_config)
         && was.sha256 != now.sha256
@@ -138,7 +187,8 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
             .actual(format!("sha256:{}", now.sha256));
         f.evidence = line_diff(&was.redacted, &now.redacted, 40);
         if f.evidence.is_empty() {
-            f.evidence.push("only redacted lines (secrets) changed".into());
+            f.evidence
+                .push("only redacted lines (secrets) changed".into());
         }
         out.push(f);
     }
@@ -146,7 +196,11 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
 }
 
 /// The digest of `e` in the algorithm `alg`, if either path has it.
-fn comparable(_any: &crate::digest::Digest, e: &ImageEvidence, alg: Algorithm) -> Option<crate::digest::Digest> {
+fn comparable(
+    _any: &crate::digest::Digest,
+    e: &ImageEvidence,
+    alg: Algorithm,
+) -> Option<crate::digest::Digest> {
     let pulled = e.pulled.as_ref().and_then(|p| p.digests.get(alg.name()));
     pulled
         .or_else(|| e.reported.get(alg.name()))
@@ -226,7 +280,10 @@ mod tests {
                 bootloader: None,
             },
             signature: None,
-            boot_config: Some(BootConfig { sha256: "c1".into(), redacted: "hostname r1\nend".into() }),
+            boot_config: Some(BootConfig {
+                sha256: "c1".into(),
+                redacted: "hostname r1\nend".into(),
+            }),
             not_collected: BTreeMap::new(),
         }
     }
@@ -244,13 +301,51 @@ mod tests {
     #[test]
     fn each_change_maps_to_its_code() {
         let base = ev(H1);
-        let cases: Vec<(&str, Box<dyn Fn(&mut Evidence)>, Code)> = vec![
-            ("hash", Box::new(|e| e.image.as_mut().unwrap().reported.insert("sha512".into(), H2[..128].into()).map(|_| ()).unwrap_or(())), Code::ImageDrift),
-            ("serial", Box::new(|e| e.identity.serial = Some("S2".into())), Code::SerialChanged),
-            ("ident", Box::new(|e| e.identity.ssh_ident = Some("SSH-2.0-OpenSSH_9.9".into())), Code::SshIdentChanged),
-            ("boot", Box::new(|e| e.boot.boot_variable = Some("bootflash:b.bin,1;".into())), Code::BootVariableChanged),
-            ("confreg", Box::new(|e| e.boot.config_register = Some("0x2142".into())), Code::ConfigRegisterChanged),
-            ("config", Box::new(|e| e.boot_config = Some(BootConfig { sha256: "c2".into(), redacted: "hostname r1\nip http server\nend".into() })), Code::BootConfigChanged),
+        type Change = Box<dyn Fn(&mut Evidence)>;
+        let cases: Vec<(&str, Change, Code)> = vec![
+            (
+                "hash",
+                Box::new(|e| {
+                    e.image
+                        .as_mut()
+                        .unwrap()
+                        .reported
+                        .insert("sha512".into(), H2[..128].into())
+                        .map(|_| ())
+                        .unwrap_or(())
+                }),
+                Code::ImageDrift,
+            ),
+            (
+                "serial",
+                Box::new(|e| e.identity.serial = Some("S2".into())),
+                Code::SerialChanged,
+            ),
+            (
+                "ident",
+                Box::new(|e| e.identity.ssh_ident = Some("SSH-2.0-OpenSSH_9.9".into())),
+                Code::SshIdentChanged,
+            ),
+            (
+                "boot",
+                Box::new(|e| e.boot.boot_variable = Some("bootflash:b.bin,1;".into())),
+                Code::BootVariableChanged,
+            ),
+            (
+                "confreg",
+                Box::new(|e| e.boot.config_register = Some("0x2142".into())),
+                Code::ConfigRegisterChanged,
+            ),
+            (
+                "config",
+                Box::new(|e| {
+                    e.boot_config = Some(BootConfig {
+                        sha256: "c2".into(),
+                        redacted: "hostname r1\nip http server\nend".into(),
+                    })
+                }),
+                Code::BootConfigChanged,
+            ),
         ];
         for (name, change, code) in cases {
             let mut now = ev(H1);
@@ -267,24 +362,39 @@ mod tests {
         now.boot.boot_variable = Some("bootflash:b.bin,1;".into());
         now.boot.boot_images = vec!["bootflash:b.bin".into()];
         let f = against_baseline(&now, &ev(H1));
-        assert_eq!(codes(&f), vec![Code::ImageNotInCatalog, Code::BootVariableChanged]);
+        assert_eq!(
+            codes(&f),
+            vec![Code::ImageNotInCatalog, Code::BootVariableChanged]
+        );
     }
 
     #[test]
     fn pulled_bytes_that_disagree_with_the_device_mean_it_lies() {
         let mut now = ev(H1);
-        now.image.as_mut().unwrap().pulled =
-            Some(Pulled { method: "scp".into(), size: 10, digests: BTreeMap::from([("sha512".into(), H2[..128].into())]) });
-        assert_eq!(codes(&self_consistency(&now)), vec![Code::DeviceHashMismatch]);
+        now.image.as_mut().unwrap().pulled = Some(Pulled {
+            method: "scp".into(),
+            size: 10,
+            digests: BTreeMap::from([("sha512".into(), H2[..128].into())]),
+        });
+        assert_eq!(
+            codes(&self_consistency(&now)),
+            vec![Code::DeviceHashMismatch]
+        );
         // And drift is judged on the pulled bytes, not on the lie.
-        assert_eq!(codes(&against_baseline(&now, &ev(H1))), vec![Code::ImageDrift]);
+        assert_eq!(
+            codes(&against_baseline(&now, &ev(H1))),
+            vec![Code::ImageDrift]
+        );
     }
 
     #[test]
     fn running_a_different_image_than_the_boot_variable_names() {
         let mut now = ev(H1);
         now.boot.boot_images = vec!["bootflash:other.bin".into()];
-        assert_eq!(codes(&self_consistency(&now)), vec![Code::RunningImageNotBootImage]);
+        assert_eq!(
+            codes(&self_consistency(&now)),
+            vec![Code::RunningImageNotBootImage]
+        );
     }
 
     #[test]

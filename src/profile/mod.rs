@@ -20,12 +20,20 @@ use crate::digest::Algorithm;
 
 /// The built-in profiles, compiled into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("linux.toml", include_str!("../../vendor-profiles/linux.toml")),
-    ("cisco-iosxe.toml", include_str!("../../vendor-profiles/cisco-iosxe.toml")),
+    (
+        "linux.toml",
+        include_str!("../../vendor-profiles/linux.toml"),
+    ),
+    (
+        "cisco-iosxe.toml",
+        include_str!("../../vendor-profiles/cisco-iosxe.toml"),
+    ),
 ];
 
 /// A fact a probe can extract. The set is closed: verification knows what each one means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Fact {
     Hostname,
@@ -212,21 +220,40 @@ pub struct ProfileError {
 impl Profile {
     /// Parses and validates one profile file.
     pub fn from_toml(source: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
-        let err = |key: String, reason: String| ProfileError { file: source.to_owned(), key, reason };
+        let err = |key: String, reason: String| ProfileError {
+            file: source.to_owned(),
+            key,
+            reason,
+        };
         let raw: RawProfile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            vec![err(line.map_or("toml".into(), |l| format!("line {l}")), e.message().to_owned())]
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            vec![err(
+                line.map_or("toml".into(), |l| format!("line {l}")),
+                e.message().to_owned(),
+            )]
         })?;
         let mut problems = Vec::new();
-        let compile = |problems: &mut Vec<ProfileError>, key: String, pattern: &str| match Regex::new(pattern) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                problems.push(err(key, format!("bad regex: {e}")));
-                None
+        let compile = |problems: &mut Vec<ProfileError>, key: String, pattern: &str| {
+            match Regex::new(pattern) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    problems.push(err(key, format!("bad regex: {e}")));
+                    None
+                }
             }
         };
-        if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            problems.push(err("id".into(), "must be lowercase letters, digits and `-`".into()));
+        if raw.id.is_empty()
+            || !raw
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            problems.push(err(
+                "id".into(),
+                "must be lowercase letters, digits and `-`".into(),
+            ));
         }
         if raw.pull.is_empty() {
             problems.push(err("pull".into(), "name at least one pull method".into()));
@@ -243,12 +270,20 @@ impl Profile {
             let mut extracts = Vec::new();
             for (ei, e) in p.extract.iter().enumerate() {
                 let ekey = format!("{pkey}.extract[{ei}]");
-                let Some(regex) = compile(&mut problems, format!("{ekey}.regex"), &e.regex) else { continue };
+                let Some(regex) = compile(&mut problems, format!("{ekey}.regex"), &e.regex) else {
+                    continue;
+                };
                 if regex.capture_names().all(|n| n != Some("value")) {
-                    problems.push(err(format!("{ekey}.regex"), "needs a capture group named `value`".into()));
+                    problems.push(err(
+                        format!("{ekey}.regex"),
+                        "needs a capture group named `value`".into(),
+                    ));
                 }
                 if (e.fact == Fact::ReportedHash) != e.algorithm.is_some() {
-                    problems.push(err(ekey.clone(), "`algorithm` is required for reported_hash and only there".into()));
+                    problems.push(err(
+                        ekey.clone(),
+                        "`algorithm` is required for reported_hash and only there".into(),
+                    ));
                 }
                 extracts.push(Extract {
                     fact: e.fact,
@@ -265,10 +300,16 @@ impl Profile {
                 .filter_map(|(i, r)| compile(&mut problems, format!("{pkey}.redact[{i}]"), r))
                 .collect();
             if p.command.contains("{image}") != p.needs_image {
-                problems.push(err(format!("{pkey}.needs_image"), "must be true exactly when the command uses {image}".into()));
+                problems.push(err(
+                    format!("{pkey}.needs_image"),
+                    "must be true exactly when the command uses {image}".into(),
+                ));
             }
             if extracts.is_empty() && p.capture.is_none() {
-                problems.push(err(pkey.clone(), "extracts nothing and captures nothing".into()));
+                problems.push(err(
+                    pkey.clone(),
+                    "extracts nothing and captures nothing".into(),
+                ));
             }
             probes.push(Probe {
                 name: p.name.clone(),
@@ -300,15 +341,24 @@ impl Profile {
     /// Puts a file path into a command for this platform, or refuses a path that cannot be passed safely.
     pub fn quote_path(&self, path: &str) -> Result<String, String> {
         if path.is_empty() || path.chars().any(|c| c.is_control()) {
-            return Err(format!("path `{}` is empty or has control characters", path.escape_debug()));
+            return Err(format!(
+                "path `{}` is empty or has control characters",
+                path.escape_debug()
+            ));
         }
         match self.path_style {
             PathStyle::Posix => Ok(format!("'{}'", path.replace('\'', r"'\''"))),
             PathStyle::Cisco => {
-                if path.chars().all(|c| c.is_ascii_alphanumeric() || "._:/+-".contains(c)) {
+                if path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._:/+-".contains(c))
+                {
                     Ok(path.to_owned())
                 } else {
-                    Err(format!("path `{}` has characters this CLI cannot take safely", path.escape_debug()))
+                    Err(format!(
+                        "path `{}` has characters this CLI cannot take safely",
+                        path.escape_debug()
+                    ))
                 }
             }
         }
@@ -374,11 +424,19 @@ impl Profiles {
                         }
                         Err(e) => problems.extend(e),
                     },
-                    Err(e) => problems.push(ProfileError { file: name, key: "file".into(), reason: e.to_string() }),
+                    Err(e) => problems.push(ProfileError {
+                        file: name,
+                        key: "file".into(),
+                        reason: e.to_string(),
+                    }),
                 }
             }
         }
-        if problems.is_empty() { Ok(Profiles { by_id }) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(Profiles { by_id })
+        } else {
+            Err(problems)
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Profile> {
@@ -426,7 +484,10 @@ regex = '(?P<value>[a-z'
         assert_eq!(e[0].file, "mine.toml");
         assert_eq!(e[0].key, "probe[0] (v).extract[0].regex");
         let e = Profile::from_toml("mine.toml", "id = \"x\"\nbogus = 1\n").unwrap_err();
-        assert!(e[0].reason.contains("bogus") || e[0].reason.contains("missing"), "{e:?}");
+        assert!(
+            e[0].reason.contains("bogus") || e[0].reason.contains("missing"),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -436,7 +497,10 @@ regex = '(?P<value>[a-z'
         assert_eq!(linux.quote_path("/a b/it's").unwrap(), r"'/a b/it'\''s'");
         assert!(linux.quote_path("/a\nb").is_err());
         let xe = p.get("cisco-iosxe").unwrap();
-        assert_eq!(xe.quote_path("bootflash:x-1.SPA.bin").unwrap(), "bootflash:x-1.SPA.bin");
+        assert_eq!(
+            xe.quote_path("bootflash:x-1.SPA.bin").unwrap(),
+            "bootflash:x-1.SPA.bin"
+        );
         assert!(xe.quote_path("bootflash:x.bin | redirect ftp:").is_err());
         assert!(xe.quote_path("bootflash:x.bin;reload").is_err());
     }

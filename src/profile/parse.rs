@@ -23,7 +23,11 @@ pub enum ProbeError {
     Refused { probe: String, line: String },
     /// A required fact was not in the output.
     #[error("probe `{probe}`: no {fact} in the output (first line: {first_line})")]
-    Missing { probe: String, fact: Fact, first_line: String },
+    Missing {
+        probe: String,
+        fact: Fact,
+        first_line: String,
+    },
     /// A digest value was malformed.
     #[error("probe `{probe}`: {reason}")]
     BadValue { probe: String, reason: String },
@@ -35,15 +39,29 @@ pub fn apply_probe(profile: &Profile, probe: &Probe, raw: &[u8]) -> Result<Probe
     for pattern in &profile.error_patterns {
         if let Some(m) = pattern.find(&text) {
             let line = text[..m.end()].lines().last().unwrap_or("");
-            let line = text.lines().find(|l| l.contains(m.as_str())).unwrap_or(line);
-            return Err(ProbeError::Refused { probe: probe.name.clone(), line: display_line(line.trim(), 160) });
+            let line = text
+                .lines()
+                .find(|l| l.contains(m.as_str()))
+                .unwrap_or(line);
+            return Err(ProbeError::Refused {
+                probe: probe.name.clone(),
+                line: display_line(line.trim(), 160),
+            });
         }
     }
     let mut out = ProbeFacts::default();
     for ex in &probe.extracts {
-        let Some(value) = ex.regex.captures(&text).and_then(|c| c.name("value")).map(|m| m.as_str().trim()) else {
+        let Some(value) = ex
+            .regex
+            .captures(&text)
+            .and_then(|c| c.name("value"))
+            .map(|m| m.as_str().trim())
+        else {
             if ex.required {
-                let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("<empty output>");
+                let first_line = text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("<empty output>");
                 return Err(ProbeError::Missing {
                     probe: probe.name.clone(),
                     fact: ex.fact,
@@ -81,7 +99,7 @@ pub fn apply_probe(profile: &Profile, probe: &Probe, raw: &[u8]) -> Result<Probe
 
 /// The first `2 * len` hex digits of a value that a device may have wrapped across lines.
 fn first_hex_digits(value: &str, alg: Algorithm) -> Option<String> {
-    let want = alg.len() * 2;
+    let want = alg.digest_len() * 2;
     let mut hex = String::with_capacity(want);
     for c in value.chars() {
         if c.is_ascii_hexdigit() {
@@ -116,7 +134,11 @@ pub fn same_image_path(a: &str, b: &str) -> bool {
     fn norm(p: &str) -> String {
         let p = p.trim();
         match p.split_once(':') {
-            Some((fs, rest)) if !fs.contains('/') => format!("{}:{}", fs.to_ascii_lowercase(), rest.trim_start_matches('/')),
+            Some((fs, rest)) if !fs.contains('/') => format!(
+                "{}:{}",
+                fs.to_ascii_lowercase(),
+                rest.trim_start_matches('/')
+            ),
             _ => p.to_owned(),
         }
     }
@@ -138,7 +160,10 @@ mod tests {
             boot_image_list("bootflash:a.bin,1;bootflash:b.bin,12;"),
             vec!["bootflash:a.bin".to_string(), "bootflash:b.bin".to_string()]
         );
-        assert_eq!(boot_image_list("flash:packages.conf"), vec!["flash:packages.conf".to_string()]);
+        assert_eq!(
+            boot_image_list("flash:packages.conf"),
+            vec!["flash:packages.conf".to_string()]
+        );
         assert!(boot_image_list(" ").is_empty());
         assert!(same_image_path("bootflash:/x.bin", "BOOTFLASH:x.bin"));
         assert!(!same_image_path("bootflash:x.bin", "bootflash:y.bin"));
@@ -171,9 +196,16 @@ mod tests {
     fn garbage_output_is_missing_facts_naming_the_probe() {
         let profiles = Profiles::builtin().unwrap();
         let xe = profiles.get("cisco-iosxe").unwrap();
-        let e = apply_probe(xe, probe(xe, "show-version"), b"\x1b[31m\x00\xff\xfe garbage \x07").unwrap_err();
+        let e = apply_probe(
+            xe,
+            probe(xe, "show-version"),
+            b"\x1b[31m\x00\xff\xfe garbage \x07",
+        )
+        .unwrap_err();
         match e {
-            ProbeError::Missing { probe, first_line, .. } => {
+            ProbeError::Missing {
+                probe, first_line, ..
+            } => {
                 assert_eq!(probe, "show-version");
                 assert!(!first_line.contains('\u{1b}'));
             }
@@ -189,6 +221,9 @@ mod tests {
         let facts = apply_probe(xe, probe(xe, "startup-config"), out).unwrap();
         let (_, kept, _) = facts.captured.unwrap();
         assert!(!kept.contains("$9$") && !kept.contains("s3cret"), "{kept}");
-        assert!(kept.contains("enable secret 9 <redacted>") && kept.contains("community <redacted> RO"), "{kept}");
+        assert!(
+            kept.contains("enable secret 9 <redacted>") && kept.contains("community <redacted> RO"),
+            "{kept}"
+        );
     }
 }

@@ -42,9 +42,9 @@ impl Credentials {
     /// Reads the secrets an [`AuthSpec`] points at. A named source that is missing is an error, not a skip.
     pub fn resolve(spec: &AuthSpec) -> Result<Credentials, SshError> {
         let env = |name: &str| {
-            std::env::var(name)
-                .map(Secret)
-                .map_err(|_| SshError::Credential(format!("environment variable {name} is not set")))
+            std::env::var(name).map(Secret).map_err(|_| {
+                SshError::Credential(format!("environment variable {name} is not set"))
+            })
         };
         let password = match (&spec.password_env, &spec.password_file) {
             (Some(name), _) => Some(env(name)?),
@@ -52,20 +52,30 @@ impl Credentials {
             (None, None) => None,
         };
         let key_passphrase = spec.key_passphrase_env.as_deref().map(env).transpose()?;
-        Ok(Credentials { key_file: spec.key_file.clone(), key_passphrase, agent: spec.agent, password })
+        Ok(Credentials {
+            key_file: spec.key_file.clone(),
+            key_passphrase,
+            agent: spec.agent,
+            password,
+        })
     }
 }
 
 /// Reads a password file, refusing one that others can read (as OpenSSH refuses loose key files).
 fn read_secret_file(path: &std::path::Path) -> Result<Secret, SshError> {
-    let err = |reason: String| SshError::Credential(format!("password file {}: {reason}", path.display()));
+    let err = |reason: String| {
+        SshError::Credential(format!("password file {}: {reason}", path.display()))
+    };
     let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
-            return Err(err(format!("mode {:o} lets others read it; chmod 600 it", mode & 0o777)));
+            return Err(err(format!(
+                "mode {:o} lets others read it; chmod 600 it",
+                mode & 0o777
+            )));
         }
     }
     if meta.len() > 64 * 1024 {
@@ -99,14 +109,21 @@ where
             })
         })?;
         let key = Arc::new(key);
-        let hash = handle.best_supported_rsa_hash().await.map_err(ssh)?.flatten();
+        let hash = handle
+            .best_supported_rsa_hash()
+            .await
+            .map_err(ssh)?
+            .flatten();
         let mut r = handle
             .authenticate_publickey(user, PrivateKeyWithHashAlg::new(key.clone(), hash))
             .await
             .map_err(ssh)?;
         if !r.success() && key.algorithm().is_rsa() && hash.is_some() {
             // Some servers advertise rsa-sha2-* but only accept ssh-rsa (CRATES.md §1.3).
-            r = handle.authenticate_publickey(user, PrivateKeyWithHashAlg::new(key, None)).await.map_err(ssh)?;
+            r = handle
+                .authenticate_publickey(user, PrivateKeyWithHashAlg::new(key, None))
+                .await
+                .map_err(ssh)?;
         }
         if r.success() {
             return Ok(());
@@ -118,10 +135,16 @@ where
         match russh::keys::agent::client::AgentClient::connect_env().await {
             Ok(mut agent) => {
                 let ids = agent.request_identities().await.unwrap_or_default();
-                let hash = handle.best_supported_rsa_hash().await.map_err(ssh)?.flatten();
+                let hash = handle
+                    .best_supported_rsa_hash()
+                    .await
+                    .map_err(ssh)?
+                    .flatten();
                 for id in ids {
                     let pk = id.public_key().into_owned();
-                    let r = handle.authenticate_publickey_with(user, pk, hash, &mut agent).await;
+                    let r = handle
+                        .authenticate_publickey_with(user, pk, hash, &mut agent)
+                        .await;
                     if matches!(r, Ok(AuthResult::Success)) {
                         return Ok(());
                     }
@@ -133,11 +156,19 @@ where
 
     if let Some(pw) = &creds.password {
         tried.push("password");
-        if handle.authenticate_password(user, pw.expose()).await.map_err(ssh)?.success() {
+        if handle
+            .authenticate_password(user, pw.expose())
+            .await
+            .map_err(ssh)?
+            .success()
+        {
             return Ok(());
         }
         tried.push("keyboard-interactive");
-        let mut r = handle.authenticate_keyboard_interactive_start(user, None::<String>).await.map_err(ssh)?;
+        let mut r = handle
+            .authenticate_keyboard_interactive_start(user, None::<String>)
+            .await
+            .map_err(ssh)?;
         // Bounded: a server that keeps asking is not going to accept us.
         for _ in 0..4 {
             match r {
@@ -145,11 +176,17 @@ where
                 KeyboardInteractiveAuthResponse::Failure { .. } => break,
                 KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
                     let answers = prompts.iter().map(|_| pw.expose().to_owned()).collect();
-                    r = handle.authenticate_keyboard_interactive_respond(answers).await.map_err(ssh)?;
+                    r = handle
+                        .authenticate_keyboard_interactive_respond(answers)
+                        .await
+                        .map_err(ssh)?;
                 }
             }
         }
     }
 
-    Err(SshError::AuthFailed { user: user.to_owned(), tried })
+    Err(SshError::AuthFailed {
+        user: user.to_owned(),
+        tried,
+    })
 }

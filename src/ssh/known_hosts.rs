@@ -26,7 +26,11 @@ pub enum HostKeyStatus {
 
 /// The name a host has in known_hosts: `host` on port 22, `[host]:port` otherwise.
 pub fn host_pattern(host: &str, port: u16) -> String {
-    if port == 22 { host.to_owned() } else { format!("[{host}]:{port}") }
+    if port == 22 {
+        host.to_owned()
+    } else {
+        format!("[{host}]:{port}")
+    }
 }
 
 /// SHA-256 fingerprint as OpenSSH prints it (`SHA256:...`).
@@ -35,7 +39,12 @@ pub fn fingerprint(key: &PublicKey) -> String {
 }
 
 /// Checks a presented key against a known_hosts file. A missing file means nothing is known.
-pub fn check(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Result<HostKeyStatus> {
+pub fn check(
+    path: &Path,
+    host: &str,
+    port: u16,
+    key: &PublicKey,
+) -> std::io::Result<HostKeyStatus> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HostKeyStatus::Unknown),
@@ -51,7 +60,9 @@ pub fn check_text(text: &str, host: &str, port: u16, key: &PublicKey) -> HostKey
     let mut trusted = false;
     for line in text.lines() {
         let mut fields = line.split_whitespace();
-        let Some(mut first) = fields.next() else { continue };
+        let Some(mut first) = fields.next() else {
+            continue;
+        };
         if first.starts_with('#') {
             continue;
         }
@@ -68,8 +79,12 @@ pub fn check_text(text: &str, host: &str, port: u16, key: &PublicKey) -> HostKey
         if marker == Some("@cert-authority") || !hosts_match(first, &name) {
             continue;
         }
-        let (Some(alg), Some(b64)) = (fields.next(), fields.next()) else { continue };
-        let Ok(line_key) = PublicKey::from_openssh(&format!("{alg} {b64}")) else { continue };
+        let (Some(alg), Some(b64)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let Ok(line_key) = PublicKey::from_openssh(&format!("{alg} {b64}")) else {
+            continue;
+        };
         let same = line_key.key_data() == key.key_data();
         if marker == Some("@revoked") {
             if same {
@@ -108,8 +123,12 @@ fn hosts_match(field: &str, name: &str) -> bool {
 }
 
 fn hashed_match(hashed: &str, name: &str) -> bool {
-    let Some((salt, mac)) = hashed.split_once('|') else { return false };
-    let (Ok(salt), Ok(mac)) = (B64.decode(salt), B64.decode(mac)) else { return false };
+    let Some((salt, mac)) = hashed.split_once('|') else {
+        return false;
+    };
+    let (Ok(salt), Ok(mac)) = (B64.decode(salt), B64.decode(mac)) else {
+        return false;
+    };
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &salt);
     ring::hmac::verify(&key, name.as_bytes(), &mac).is_ok()
 }
@@ -148,7 +167,11 @@ pub fn learn(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Re
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut file = opts.open(path)?;
     let openssh = key.to_openssh().map_err(std::io::Error::other)?;
-    let openssh = openssh.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let openssh = openssh
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
     writeln!(file, "{} {openssh}", host_pattern(host, port))?;
     file.sync_all()
 }
@@ -159,7 +182,10 @@ mod tests {
     use russh::keys::{Algorithm, PrivateKey};
 
     fn key() -> PublicKey {
-        PrivateKey::random(&mut russh::keys::key::safe_rng(), Algorithm::Ed25519).unwrap().public_key().clone()
+        PrivateKey::random(&mut russh::keys::key::safe_rng(), Algorithm::Ed25519)
+            .unwrap()
+            .public_key()
+            .clone()
     }
 
     fn line(host: &str, k: &PublicKey) -> String {
@@ -170,24 +196,42 @@ mod tests {
     fn unknown_trusted_and_changed_are_told_apart() {
         let (a, b) = (key(), key());
         let text = format!("# comment\n{}", line("[10.0.0.1]:2222", &a));
-        assert_eq!(check_text(&text, "10.0.0.1", 2222, &a), HostKeyStatus::Trusted);
-        assert_eq!(check_text(&text, "10.0.0.1", 22, &a), HostKeyStatus::Unknown);
-        assert!(matches!(check_text(&text, "10.0.0.1", 2222, &b), HostKeyStatus::Changed { .. }));
+        assert_eq!(
+            check_text(&text, "10.0.0.1", 2222, &a),
+            HostKeyStatus::Trusted
+        );
+        assert_eq!(
+            check_text(&text, "10.0.0.1", 22, &a),
+            HostKeyStatus::Unknown
+        );
+        assert!(matches!(
+            check_text(&text, "10.0.0.1", 2222, &b),
+            HostKeyStatus::Changed { .. }
+        ));
     }
 
     #[test]
     fn any_matching_line_wins_over_a_stale_one() {
         let (old, new) = (key(), key());
         let text = format!("{}{}", line("core-1", &old), line("core-1", &new));
-        assert_eq!(check_text(&text, "core-1", 22, &new), HostKeyStatus::Trusted);
+        assert_eq!(
+            check_text(&text, "core-1", 22, &new),
+            HostKeyStatus::Trusted
+        );
     }
 
     #[test]
     fn wildcards_negation_and_revocation() {
         let a = key();
         let text = line("10.1.*,!10.1.9.9", &a);
-        assert_eq!(check_text(&text, "10.1.2.3", 22, &a), HostKeyStatus::Trusted);
-        assert_eq!(check_text(&text, "10.1.9.9", 22, &a), HostKeyStatus::Unknown);
+        assert_eq!(
+            check_text(&text, "10.1.2.3", 22, &a),
+            HostKeyStatus::Trusted
+        );
+        assert_eq!(
+            check_text(&text, "10.1.9.9", 22, &a),
+            HostKeyStatus::Unknown
+        );
         let revoked = format!("@revoked * {}\n{}", a.to_openssh().unwrap(), line("r1", &a));
         assert_eq!(check_text(&revoked, "r1", 22, &a), HostKeyStatus::Revoked);
     }
@@ -199,8 +243,14 @@ mod tests {
         let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &salt);
         let mac = ring::hmac::sign(&k, b"[r1]:2200");
         let host = format!("|1|{}|{}", B64.encode(salt), B64.encode(mac.as_ref()));
-        assert_eq!(check_text(&line(&host, &a), "r1", 2200, &a), HostKeyStatus::Trusted);
-        assert_eq!(check_text(&line(&host, &a), "r2", 2200, &a), HostKeyStatus::Unknown);
+        assert_eq!(
+            check_text(&line(&host, &a), "r1", 2200, &a),
+            HostKeyStatus::Trusted
+        );
+        assert_eq!(
+            check_text(&line(&host, &a), "r2", 2200, &a),
+            HostKeyStatus::Unknown
+        );
     }
 
     #[test]
@@ -209,11 +259,17 @@ mod tests {
         let path = dir.path().join("known_hosts");
         let a = key();
         learn(&path, "127.0.0.1", 4022, &a).unwrap();
-        assert_eq!(check(&path, "127.0.0.1", 4022, &a).unwrap(), HostKeyStatus::Trusted);
+        assert_eq!(
+            check(&path, "127.0.0.1", 4022, &a).unwrap(),
+            HostKeyStatus::Trusted
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 }

@@ -34,11 +34,18 @@ pub enum SshError {
     #[error("host key {fingerprint} of {host} is not pinned: enroll the device first")]
     HostKeyUnknown { host: String, fingerprint: String },
     #[error("host key of {host} changed: pinned {}, presented {actual}", expected.join(", "))]
-    HostKeyChanged { host: String, expected: Vec<String>, actual: String },
+    HostKeyChanged {
+        host: String,
+        expected: Vec<String>,
+        actual: String,
+    },
     #[error("host key {fingerprint} of {host} is revoked in known_hosts")]
     HostKeyRevoked { host: String, fingerprint: String },
     #[error("authentication as {user} failed (tried {})", if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") })]
-    AuthFailed { user: String, tried: Vec<&'static str> },
+    AuthFailed {
+        user: String,
+        tried: Vec<&'static str>,
+    },
     #[error("credentials: {0}")]
     Credential(String),
     #[error("output of `{command}` exceeded {limit} bytes")]
@@ -48,7 +55,10 @@ pub enum SshError {
     #[error("cannot pull {path}: {reason}")]
     Pull { path: String, reason: String },
     #[error("known_hosts {}: {source}", path.display())]
-    KnownHosts { path: PathBuf, source: std::io::Error },
+    KnownHosts {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl From<russh::Error> for SshError {
@@ -64,7 +74,10 @@ pub enum HostKeyPolicy {
     Strict { known_hosts: PathBuf },
     /// Pinned keys are accepted, changed keys refused, unknown keys accepted so the caller can pin them
     /// (enrollment). `expect` optionally names the fingerprint the operator verified out of band.
-    LearnUnknown { known_hosts: PathBuf, expect: Option<String> },
+    LearnUnknown {
+        known_hosts: PathBuf,
+        expect: Option<String>,
+    },
     /// Exactly this key (a reconnect within one session).
     Exact(Box<PublicKey>),
 }
@@ -109,7 +122,10 @@ struct ClientHandler {
 impl client::Handler for ClientHandler {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, presented: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+    async fn check_server_key(
+        &mut self,
+        presented: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
         // A certificate is pinned by the key it certifies; CA trust is not offered (no @cert-authority).
         let server_key = &presented.public_key();
         let (status, error) = match &self.policy {
@@ -117,22 +133,28 @@ impl client::Handler for ClientHandler {
                 if k.key_data() == server_key.key_data() {
                     (HostKeyStatus::Trusted, None)
                 } else {
-                    (HostKeyStatus::Changed { pinned: vec![known_hosts::fingerprint(k)] }, None)
+                    (
+                        HostKeyStatus::Changed {
+                            pinned: vec![known_hosts::fingerprint(k)],
+                        },
+                        None,
+                    )
                 }
             }
-            HostKeyPolicy::Strict { known_hosts: path } | HostKeyPolicy::LearnUnknown { known_hosts: path, .. } => {
-                match known_hosts::check(path, &self.host, self.port, server_key) {
-                    Ok(s) => (s, None),
-                    Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
-                }
-            }
+            HostKeyPolicy::Strict { known_hosts: path }
+            | HostKeyPolicy::LearnUnknown {
+                known_hosts: path, ..
+            } => match known_hosts::check(path, &self.host, self.port, server_key) {
+                Ok(s) => (s, None),
+                Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
+            },
         };
         let accept = match (&status, &self.policy, &error) {
             (_, _, Some(_)) => false,
             (HostKeyStatus::Trusted, _, _) => true,
-            (HostKeyStatus::Unknown, HostKeyPolicy::LearnUnknown { expect, .. }, _) => {
-                expect.as_ref().is_none_or(|fp| *fp == known_hosts::fingerprint(server_key))
-            }
+            (HostKeyStatus::Unknown, HostKeyPolicy::LearnUnknown { expect, .. }, _) => expect
+                .as_ref()
+                .is_none_or(|fp| *fp == known_hosts::fingerprint(server_key)),
             _ => false,
         };
         if let Ok(mut o) = self.observed.lock() {
@@ -152,7 +174,8 @@ impl client::Handler for ClientHandler {
         _window_size: u32,
         session: &mut client::Session,
     ) -> Result<(), Self::Error> {
-        let ident = crate::sanitize::display_line(&String::from_utf8_lossy(session.remote_sshid()), 255);
+        let ident =
+            crate::sanitize::display_line(&String::from_utf8_lossy(session.remote_sshid()), 255);
         if let Ok(mut o) = self.observed.lock() {
             o.ident = Some(ident);
         }
@@ -174,7 +197,12 @@ fn preferred(legacy: bool) -> Preferred {
     if legacy {
         let mut k: Vec<kex::Name> = out.kex.iter().copied().collect();
         // Insert before the ext-info/strict-kex markers, which must stay (Terrapin, server-sig-algs).
-        let at = k.iter().position(|n| n.as_ref().starts_with("ext-info") || n.as_ref().starts_with("kex-strict")).unwrap_or(k.len());
+        let at = k
+            .iter()
+            .position(|n| {
+                n.as_ref().starts_with("ext-info") || n.as_ref().starts_with("kex-strict")
+            })
+            .unwrap_or(k.len());
         for (i, n) in [
             kex::ECDH_SHA2_NISTP256,
             kex::ECDH_SHA2_NISTP384,
@@ -188,7 +216,12 @@ fn preferred(legacy: bool) -> Preferred {
             k.insert(at + i, n);
         }
         out.kex = k.into();
-        cipher.extend([cipher::AES_256_CBC, cipher::AES_192_CBC, cipher::AES_128_CBC, cipher::TRIPLE_DES_CBC]);
+        cipher.extend([
+            cipher::AES_256_CBC,
+            cipher::AES_192_CBC,
+            cipher::AES_128_CBC,
+            cipher::TRIPLE_DES_CBC,
+        ]);
         let mut m: Vec<mac::Name> = out.mac.iter().copied().collect();
         m.extend([mac::HMAC_SHA1_ETM, mac::HMAC_SHA1]);
         out.mac = m.into();
@@ -232,34 +265,53 @@ impl Session {
             keepalive_interval: Some(Duration::from_secs(15)),
             keepalive_max: 3,
             inactivity_timeout: None,
-            gex: client::GexParams::new(2048, 4096, 8192).map_err(|e| SshError::Protocol(e.to_string()))?,
+            gex: client::GexParams::new(2048, 4096, 8192)
+                .map_err(|e| SshError::Protocol(e.to_string()))?,
             ..Default::default()
         });
         let addr = format!("{}:{}", target.host, target.port);
         let connect = async {
             let stream = tokio::net::TcpStream::connect((target.host.as_str(), target.port))
                 .await
-                .map_err(|e| SshError::Unreachable { addr: addr.clone(), reason: e.to_string() })?;
+                .map_err(|e| SshError::Unreachable {
+                    addr: addr.clone(),
+                    reason: e.to_string(),
+                })?;
             let _ = stream.set_nodelay(true);
             let mut handle = match client::connect_stream(config, stream, handler).await {
                 Ok(h) => h,
-                Err(e) => return Err(host_key_error(&observed, &target.host).unwrap_or(SshError::from(e))),
+                Err(e) => {
+                    return Err(host_key_error(&observed, &target.host).unwrap_or(SshError::from(e)));
+                }
             };
             auth::authenticate(&mut handle, &target.user, &target.credentials).await?;
             Ok(handle)
         };
         let handle = tokio::time::timeout(target.timeouts.connect, connect)
             .await
-            .map_err(|_| SshError::Timeout { step: format!("connect to {addr}"), after: target.timeouts.connect })??;
-        let o = observed.lock().map_err(|_| SshError::Protocol("internal state poisoned".into()))?;
-        let host_key = o.key.clone().ok_or_else(|| SshError::Protocol("server presented no host key".into()))?;
+            .map_err(|_| SshError::Timeout {
+                step: format!("connect to {addr}"),
+                after: target.timeouts.connect,
+            })??;
+        let o = observed
+            .lock()
+            .map_err(|_| SshError::Protocol("internal state poisoned".into()))?;
+        let host_key = o
+            .key
+            .clone()
+            .ok_or_else(|| SshError::Protocol("server presented no host key".into()))?;
         let info = ConnectionInfo {
             fingerprint: known_hosts::fingerprint(&host_key),
             host_key,
             new_host_key: o.status == Some(HostKeyStatus::Unknown),
         };
         drop(o);
-        Ok(Session { handle, target: target.clone(), info, observed })
+        Ok(Session {
+            handle,
+            target: target.clone(),
+            info,
+            observed,
+        })
     }
 
     pub fn info(&self) -> &ConnectionInfo {
@@ -275,7 +327,11 @@ impl Session {
     /// very same host key, when that happened.
     async fn ensure_open(&mut self) -> Result<(), SshError> {
         if self.handle.is_closed() {
-            let again = Session::connect(&self.target, HostKeyPolicy::Exact(Box::new(self.info.host_key.clone()))).await?;
+            let again = Session::connect(
+                &self.target,
+                HostKeyPolicy::Exact(Box::new(self.info.host_key.clone())),
+            )
+            .await?;
             self.handle = again.handle;
             self.observed = again.observed;
         }
@@ -296,7 +352,10 @@ impl Session {
                 match msg {
                     ChannelMsg::Data { data } => {
                         if out.stdout.len() + data.len() > limit {
-                            return Err(SshError::OutputTooLarge { command: command.to_owned(), limit });
+                            return Err(SshError::OutputTooLarge {
+                                command: command.to_owned(),
+                                limit,
+                            });
                         }
                         out.stdout.extend_from_slice(&data);
                     }
@@ -306,7 +365,9 @@ impl Session {
                     }
                     ChannelMsg::ExitStatus { exit_status } => out.exit_status = Some(exit_status),
                     ChannelMsg::Failure => {
-                        return Err(SshError::Protocol(format!("the device refused to run `{command}`")));
+                        return Err(SshError::Protocol(format!(
+                            "the device refused to run `{command}`"
+                        )));
                     }
                     ChannelMsg::Close => break,
                     _ => {}
@@ -316,7 +377,10 @@ impl Session {
         };
         tokio::time::timeout(after, run)
             .await
-            .map_err(|_| SshError::Timeout { step: format!("command `{command}`"), after })?
+            .map_err(|_| SshError::Timeout {
+                step: format!("command `{command}`"),
+                after,
+            })?
     }
 
     /// Pulls a file and hashes it as it streams, trying the methods in order. `quoted` is the path as the
@@ -330,12 +394,24 @@ impl Session {
         progress: &mut (dyn FnMut(PullProgress) + Send),
     ) -> Result<PullOutcome, SshError> {
         self.ensure_open().await?;
-        pull::pull(&self.handle, &self.target, path, quoted, methods, algorithms, progress).await
+        pull::pull(
+            &self.handle,
+            &self.target,
+            path,
+            quoted,
+            methods,
+            algorithms,
+            progress,
+        )
+        .await
     }
 
     /// Closes the connection politely.
     pub async fn close(self) {
-        let _ = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
     }
 }
 
@@ -344,14 +420,24 @@ fn host_key_error(observed: &Arc<Mutex<Observed>>, host: &str) -> Option<SshErro
     let key = o.key.as_ref()?;
     let fingerprint = known_hosts::fingerprint(key);
     if let Some(reason) = &o.check_error {
-        return Some(SshError::Protocol(format!("cannot read known_hosts: {reason}")));
+        return Some(SshError::Protocol(format!(
+            "cannot read known_hosts: {reason}"
+        )));
     }
     match o.status.as_ref()? {
         HostKeyStatus::Trusted => None,
-        HostKeyStatus::Unknown => Some(SshError::HostKeyUnknown { host: host.to_owned(), fingerprint }),
-        HostKeyStatus::Changed { pinned } => {
-            Some(SshError::HostKeyChanged { host: host.to_owned(), expected: pinned.clone(), actual: fingerprint })
-        }
-        HostKeyStatus::Revoked => Some(SshError::HostKeyRevoked { host: host.to_owned(), fingerprint }),
+        HostKeyStatus::Unknown => Some(SshError::HostKeyUnknown {
+            host: host.to_owned(),
+            fingerprint,
+        }),
+        HostKeyStatus::Changed { pinned } => Some(SshError::HostKeyChanged {
+            host: host.to_owned(),
+            expected: pinned.clone(),
+            actual: fingerprint,
+        }),
+        HostKeyStatus::Revoked => Some(SshError::HostKeyRevoked {
+            host: host.to_owned(),
+            fingerprint,
+        }),
     }
 }

@@ -53,7 +53,11 @@ pub(super) async fn pull<H: russh::client::Handler>(
         match result {
             Ok(()) => {
                 let size = hasher.bytes();
-                return Ok(PullOutcome { method, size, digests: hasher.finish() });
+                return Ok(PullOutcome {
+                    method,
+                    size,
+                    digests: hasher.finish(),
+                });
             }
             // A timeout or a dropped connection will not get better with another method.
             Err(e @ SshError::Timeout { .. }) => return Err(e),
@@ -66,11 +70,23 @@ pub(super) async fn pull<H: russh::client::Handler>(
             }
         }
     }
-    Err(SshError::Pull { path: path.to_owned(), reason: reasons.join("; ") })
+    Err(SshError::Pull {
+        path: path.to_owned(),
+        reason: reasons.join("; "),
+    })
 }
 
-async fn idle_timeout<T>(idle: Duration, step: &str, fut: impl Future<Output = T>) -> Result<T, SshError> {
-    tokio::time::timeout(idle, fut).await.map_err(|_| SshError::Timeout { step: step.to_owned(), after: idle })
+async fn idle_timeout<T>(
+    idle: Duration,
+    step: &str,
+    fut: impl Future<Output = T>,
+) -> Result<T, SshError> {
+    tokio::time::timeout(idle, fut)
+        .await
+        .map_err(|_| SshError::Timeout {
+            step: step.to_owned(),
+            after: idle,
+        })
 }
 
 async fn sftp<H: russh::client::Handler>(
@@ -80,7 +96,10 @@ async fn sftp<H: russh::client::Handler>(
     hasher: &mut MultiHasher,
     progress: &mut (dyn FnMut(PullProgress) + Send),
 ) -> Result<(), SshError> {
-    let fail = |reason: String| SshError::Pull { path: path.to_owned(), reason };
+    let fail = |reason: String| SshError::Pull {
+        path: path.to_owned(),
+        reason,
+    };
     let ch = handle.channel_open_session().await?;
     ch.request_subsystem(true, "sftp").await?;
     let config = russh_sftp::client::Config {
@@ -89,26 +108,38 @@ async fn sftp<H: russh::client::Handler>(
         ..Default::default()
     };
     // A device without an SFTP subsystem closes the channel; the init then fails or times out.
-    let sftp = idle_timeout(idle, "SFTP start", SftpSession::new_with_config(ch.into_stream(), config))
-        .await?
-        .map_err(|e| fail(format!("no SFTP service: {e}")))?;
+    let sftp = idle_timeout(
+        idle,
+        "SFTP start",
+        SftpSession::new_with_config(ch.into_stream(), config),
+    )
+    .await?
+    .map_err(|e| fail(format!("no SFTP service: {e}")))?;
     let mut file = sftp.open(path).await.map_err(|e| fail(e.to_string()))?;
     let total = file.metadata().await.ok().and_then(|m| m.size);
     let mut buf = vec![0u8; CHUNK];
     loop {
-        let n = idle_timeout(idle, "SFTP read", file.read(&mut buf)).await?.map_err(|e| fail(e.to_string()))?;
+        let n = idle_timeout(idle, "SFTP read", file.read(&mut buf))
+            .await?
+            .map_err(|e| fail(e.to_string()))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
-        progress(PullProgress { bytes: hasher.bytes(), total });
+        progress(PullProgress {
+            bytes: hasher.bytes(),
+            total,
+        });
     }
     let _ = file.shutdown_close().await;
     let _ = sftp.close().await;
     if let Some(t) = total
         && t != hasher.bytes()
     {
-        return Err(fail(format!("file is {t} bytes but {} arrived", hasher.bytes())));
+        return Err(fail(format!(
+            "file is {t} bytes but {} arrived",
+            hasher.bytes()
+        )));
     }
     Ok(())
 }
@@ -120,7 +151,9 @@ trait ShutdownClose {
 impl ShutdownClose for russh_sftp::client::fs::File {
     async fn shutdown_close(&mut self) -> Result<(), russh_sftp::client::error::Error> {
         use tokio::io::AsyncWriteExt;
-        self.shutdown().await.map_err(|e| russh_sftp::client::error::Error::UnexpectedBehavior(e.to_string()))
+        self.shutdown()
+            .await
+            .map_err(|e| russh_sftp::client::error::Error::UnexpectedBehavior(e.to_string()))
     }
 }
 
@@ -134,7 +167,10 @@ async fn scp<H: russh::client::Handler>(
     hasher: &mut MultiHasher,
     progress: &mut (dyn FnMut(PullProgress) + Send),
 ) -> Result<(), SshError> {
-    let fail = |reason: String| SshError::Pull { path: quoted.to_owned(), reason };
+    let fail = |reason: String| SshError::Pull {
+        path: quoted.to_owned(),
+        reason,
+    };
     let mut ch = handle.channel_open_session().await?;
     ch.exec(true, format!("scp -f {quoted}")).await?;
     ch.data(&b"\0"[..]).await?;
@@ -149,7 +185,9 @@ async fn scp<H: russh::client::Handler>(
     let mut stderr = Vec::new();
     let mut exit = None;
     loop {
-        let Some(msg) = idle_timeout(idle, "SCP read", ch.wait()).await? else { break };
+        let Some(msg) = idle_timeout(idle, "SCP read", ch.wait()).await? else {
+            break;
+        };
         match msg {
             ChannelMsg::Data { data } => {
                 let mut bytes: &[u8] = &data;
@@ -175,7 +213,10 @@ async fn scp<H: russh::client::Handler>(
                         State::Body { left, total } => {
                             let take = (*left).min(bytes.len() as u64) as usize;
                             hasher.update(&bytes[..take]);
-                            progress(PullProgress { bytes: hasher.bytes(), total: Some(*total) });
+                            progress(PullProgress {
+                                bytes: hasher.bytes(),
+                                total: Some(*total),
+                            });
                             *left -= take as u64;
                             bytes = &bytes[take..];
                             if *left == 0 {
@@ -184,7 +225,10 @@ async fn scp<H: russh::client::Handler>(
                         }
                         State::Trailer => {
                             if bytes[0] != 0 {
-                                return Err(fail(format!("SCP ended with status byte {}", bytes[0])));
+                                return Err(fail(format!(
+                                    "SCP ended with status byte {}",
+                                    bytes[0]
+                                )));
                             }
                             bytes = &bytes[1..];
                             ch.data(&b"\0"[..]).await?;
@@ -210,7 +254,11 @@ async fn scp<H: russh::client::Handler>(
     }
     if !matches!(state, State::Done) {
         let why = crate::sanitize::display_line(&String::from_utf8_lossy(&stderr), 200);
-        return Err(fail(if why.is_empty() { "SCP transfer ended early".into() } else { why }));
+        return Err(fail(if why.is_empty() {
+            "SCP transfer ended early".into()
+        } else {
+            why
+        }));
     }
     Ok(())
 }
@@ -220,14 +268,26 @@ fn parse_scp_header(line: &[u8]) -> Result<u64, String> {
     match line.first() {
         Some(b'C') => {}
         Some(1) | Some(2) => {
-            return Err(crate::sanitize::display_line(text.get(1..).unwrap_or("").trim(), 200));
+            return Err(crate::sanitize::display_line(
+                text.get(1..).unwrap_or("").trim(),
+                200,
+            ));
         }
-        _ => return Err(format!("unexpected SCP header `{}`", crate::sanitize::display_line(&text, 80))),
+        _ => {
+            return Err(format!(
+                "unexpected SCP header `{}`",
+                crate::sanitize::display_line(&text, 80)
+            ));
+        }
     }
     let mut parts = text[1..].split(' ');
     let (_mode, size) = (parts.next(), parts.next());
-    size.and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| format!("bad SCP header `{}`", crate::sanitize::display_line(&text, 80)))
+    size.and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| {
+        format!(
+            "bad SCP header `{}`",
+            crate::sanitize::display_line(&text, 80)
+        )
+    })
 }
 
 async fn cat<H: russh::client::Handler>(
@@ -245,7 +305,10 @@ async fn cat<H: russh::client::Handler>(
         match msg {
             ChannelMsg::Data { data } => {
                 hasher.update(&data);
-                progress(PullProgress { bytes: hasher.bytes(), total: None });
+                progress(PullProgress {
+                    bytes: hasher.bytes(),
+                    total: None,
+                });
             }
             ChannelMsg::ExtendedData { data, .. } => {
                 let room = 4096usize.saturating_sub(stderr.len());
@@ -276,8 +339,15 @@ mod tests {
     #[test]
     fn scp_headers_parse_or_explain() {
         assert_eq!(parse_scp_header(b"C0644 1048576 image.bin\n"), Ok(1048576));
-        assert_eq!(parse_scp_header(b"\x01scp: x: No such file or directory\n").unwrap_err(), "scp: x: No such file or directory");
+        assert_eq!(
+            parse_scp_header(b"\x01scp: x: No such file or directory\n").unwrap_err(),
+            "scp: x: No such file or directory"
+        );
         assert!(parse_scp_header(b"C0644 lots image.bin\n").is_err());
-        assert!(parse_scp_header(b"\x1b[2Jgarbage\n").unwrap_err().contains("unexpected"));
+        assert!(
+            parse_scp_header(b"\x1b[2Jgarbage\n")
+                .unwrap_err()
+                .contains("unexpected")
+        );
     }
 }

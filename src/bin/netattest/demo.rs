@@ -30,8 +30,16 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
     let dir = tmp.path.clone();
     let say = |s: &str| eprintln!("\n== {s}");
 
-    say(&format!("starting {} simulated devices on 127.0.0.1 (images of {} generated on the fly)", args.devices, args.image_size));
-    let lab = Lab::start(LabOptions { devices: args.devices, image_size, ..LabOptions::default() }).await?;
+    say(&format!(
+        "starting {} simulated devices on 127.0.0.1 (images of {} generated on the fly)",
+        args.devices, args.image_size
+    ));
+    let lab = Lab::start(LabOptions {
+        devices: args.devices,
+        image_size,
+        ..LabOptions::default()
+    })
+    .await?;
     let key = dir.join("lab_client_ed25519");
     lab.write_client_key(&key)?;
     lab.write_inventory(&dir.join("inventory.toml"), &key)?;
@@ -43,21 +51,48 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
     let profiles = Profiles::load(&config.profile_dirs).map_err(|p| anyhow::anyhow!("{p:?}"))?;
     let state = StateDir::new(config.state_dir.clone().context("state_dir")?);
     state.init()?;
-    let engine = Arc::new(Engine::new(config, profiles, state.clone(), state.signer()?));
-    eprintln!("state directory {} with a fresh signing key", state.root().display());
+    let engine = Arc::new(Engine::new(
+        config,
+        profiles,
+        state.clone(),
+        state.signer()?,
+    ));
+    eprintln!(
+        "state directory {} with a fresh signing key",
+        state.root().display()
+    );
 
-    say("enrolling every device: pin the SSH host key, collect, pull and hash the image, sign a baseline");
-    let enrolled = audit(&engine, Mode::Enroll { expect_fingerprint: None }, "enroll", quiet).await;
+    say(
+        "enrolling every device: pin the SSH host key, collect, pull and hash the image, sign a baseline",
+    );
+    let enrolled = audit(
+        &engine,
+        Mode::Enroll {
+            expect_fingerprint: None,
+        },
+        "enroll",
+        quiet,
+    )
+    .await;
     crate::emit(&enrolled, Format::Text, None, color)?;
 
     say("auditing the untouched fleet");
     let clean = audit(&engine, Mode::Check { pull: None }, "audit", quiet).await;
-    eprintln!("{} devices, {} findings, exit code {}", clean.summary.devices, clean.summary.findings, clean.exit_code());
+    eprintln!(
+        "{} devices, {} findings, exit code {}",
+        clean.summary.devices,
+        clean.summary.findings,
+        clean.exit_code()
+    );
 
     let planted: [(&str, Scenario, Code); 4] = [
         ("lab-01", Scenario::PatchedImage, Code::ImageDrift),
         ("lab-02", Scenario::LyingDevice, Code::DeviceHashMismatch),
-        ("lab-03", Scenario::BootVariableChanged, Code::BootVariableChanged),
+        (
+            "lab-03",
+            Scenario::BootVariableChanged,
+            Code::BootVariableChanged,
+        ),
         ("lab-05", Scenario::HostKeySwapped, Code::HostKeyChanged),
     ];
     say("the adversary moves");
@@ -92,20 +127,43 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
     eprintln!(
         "\ndemo: caught {caught} of {} planted changes; untouched devices {}; {:.1}s",
         planted.len(),
-        if untouched_quiet { "stayed clean" } else { "HAD FINDINGS" },
+        if untouched_quiet {
+            "stayed clean"
+        } else {
+            "HAD FINDINGS"
+        },
         started.elapsed().as_secs_f64()
     );
     lab.shutdown().await;
-    Ok(if caught == planted.len() && untouched_quiet && clean.summary.findings == 0 { 0 } else { 1 })
+    Ok(
+        if caught == planted.len() && untouched_quiet && clean.summary.findings == 0 {
+            0
+        } else {
+            1
+        },
+    )
 }
 
 async fn audit(engine: &Arc<Engine>, mode: Mode, command: &str, quiet: bool) -> Report {
     let devices = engine.devices(None);
     let progress = crate::progress::Progress::start(devices.len(), quiet);
     let started = netattest::collect::now_rfc3339();
-    let runs = netattest::fleet::run_all(engine.clone(), devices, mode, 8, progress.events(), CancellationToken::new()).await;
+    let runs = netattest::fleet::run_all(
+        engine.clone(),
+        devices,
+        mode,
+        8,
+        progress.events(),
+        CancellationToken::new(),
+    )
+    .await;
     progress.finish().await;
-    Report::new(command, started, engine.config.fail_on, runs.into_iter().map(|r| r.report).collect())
+    Report::new(
+        command,
+        started,
+        engine.config.fail_on,
+        runs.into_iter().map(|r| r.report).collect(),
+    )
 }
 
 /// A temporary directory removed on drop (the binary has no tempfile dependency).
@@ -121,8 +179,12 @@ impl Drop for TempDir {
 
 fn tempdir() -> anyhow::Result<TempDir> {
     let mut rnd = [0u8; 8];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut rnd).map_err(|_| anyhow::anyhow!("no randomness"))?;
-    let path = std::env::temp_dir().join(format!("netattest-demo-{}", netattest::digest::hex_encode(&rnd)));
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut rnd)
+        .map_err(|_| anyhow::anyhow!("no randomness"))?;
+    let path = std::env::temp_dir().join(format!(
+        "netattest-demo-{}",
+        netattest::digest::hex_encode(&rnd)
+    ));
     netattest::state::create_private_dir(&path)?;
     Ok(TempDir { path })
 }

@@ -11,7 +11,12 @@ use crate::usage;
 pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
     if args.list_scenarios {
         for s in Scenario::ALL {
-            println!("{:<24} {}{}", s.name(), s.description(), if s.is_fault() { " (fault)" } else { "" });
+            println!(
+                "{:<24} {}{}",
+                s.name(),
+                s.description(),
+                if s.is_fault() { " (fault)" } else { "" }
+            );
         }
         return Ok(0);
     }
@@ -21,10 +26,16 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
     let scenario = args
         .scenario
         .as_deref()
-        .map(|s| s.parse::<Scenario>().map_err(|e| usage(format!("{e}; see --list-scenarios"))))
+        .map(|s| {
+            s.parse::<Scenario>()
+                .map_err(|e| usage(format!("{e}; see --list-scenarios")))
+        })
         .transpose()?;
     let image_size = netattest::config::parse_size(&args.image_size).map_err(usage)? as u64;
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("netattest-lab"));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("netattest-lab"));
     netattest::state::create_private_dir(&dir)?;
     let dir = std::path::absolute(&dir)?;
     let lab = Lab::start(LabOptions {
@@ -37,7 +48,11 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
     .await
     .context("starting the lab")?;
     if let Some(s) = scenario {
-        let targets = if args.on.is_empty() { vec!["lab-01".to_string()] } else { args.on.clone() };
+        let targets = if args.on.is_empty() {
+            vec!["lab-01".to_string()]
+        } else {
+            args.on.clone()
+        };
         for t in &targets {
             lab.apply(t, s).map_err(|e| usage(e.to_string()))?;
         }
@@ -49,19 +64,36 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
     lab.write_inventory(&inventory, &key)?;
     let config = dir.join("netattest.toml");
     if !config.exists() {
-        let text = format!(
-            "# netattest config for the lab in this directory (written by `netattest lab`).\nstate_dir = \"state\"\ninclude = [\"inventory.toml\"]\nssh_config = false\n\n[defaults]\npull = \"always\"\nconnect_timeout = \"10s\"\ncommand_timeout = \"30s\"\n"
+        let text = String::from(
+            "# netattest config for the lab in this directory (written by `netattest lab`).\nstate_dir = \"state\"\ninclude = [\"inventory.toml\"]\nssh_config = false\n\n[defaults]\npull = \"always\"\nconnect_timeout = \"10s\"\ncommand_timeout = \"30s\"\n",
         );
         std::fs::write(&config, text)?;
     }
     for d in lab.devices() {
-        println!("{}  {:<12} {}  serial {}  {}", d.name, d.persona.profile_id(), d.addr, d.serial, d.running_image);
+        println!(
+            "{}  {:<12} {}  serial {}  {}",
+            d.name,
+            d.persona.profile_id(),
+            d.addr,
+            d.serial,
+            d.running_image
+        );
     }
-    println!("\ninventory: {}\nconfig:    {}", inventory.display(), config.display());
+    println!(
+        "\ninventory: {}\nconfig:    {}",
+        inventory.display(),
+        config.display()
+    );
     println!("try:       netattest --config {} init", config.display());
-    println!("           netattest --config {} enroll lab-01 && netattest --config {} audit", config.display(), config.display());
+    println!(
+        "           netattest --config {} enroll lab-01 && netattest --config {} audit",
+        config.display(),
+        config.display()
+    );
     println!("\nlab running; Ctrl-C stops it");
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     lab.shutdown().await;
     Ok(0)
 }

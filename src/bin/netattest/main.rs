@@ -42,7 +42,10 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -68,7 +71,11 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("NETATTEST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -84,14 +91,36 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                     device.name, device.name
                 )));
             }
-            let mode = Mode::Enroll { expect_fingerprint: args.expect_host_key.clone() };
-            run_devices(&cli, Arc::new(engine), vec![device], mode, 1, "enroll", &args.output).await
+            let mode = Mode::Enroll {
+                expect_fingerprint: args.expect_host_key.clone(),
+            };
+            run_devices(
+                &cli,
+                Arc::new(engine),
+                vec![device],
+                mode,
+                1,
+                "enroll",
+                &args.output,
+            )
+            .await
         }
         Command::Check(args) => {
             let engine = engine(&cli)?;
             let device = engine.device(&args.device)?;
-            let mode = Mode::Check { pull: args.pull.map(pull_policy) };
-            run_devices(&cli, Arc::new(engine), vec![device], mode, 1, "check", &args.output).await
+            let mode = Mode::Check {
+                pull: args.pull.map(pull_policy),
+            };
+            run_devices(
+                &cli,
+                Arc::new(engine),
+                vec![device],
+                mode,
+                1,
+                "check",
+                &args.output,
+            )
+            .await
         }
         Command::Audit(args) => {
             let engine = engine(&cli)?;
@@ -106,8 +135,19 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             if concurrency == 0 {
                 return Err(usage("--concurrency must be at least 1"));
             }
-            let mode = Mode::Check { pull: args.pull.map(pull_policy) };
-            run_devices(&cli, Arc::new(engine), devices, mode, concurrency, "audit", &args.output).await
+            let mode = Mode::Check {
+                pull: args.pull.map(pull_policy),
+            };
+            run_devices(
+                &cli,
+                Arc::new(engine),
+                devices,
+                mode,
+                concurrency,
+                "audit",
+                &args.output,
+            )
+            .await
         }
         Command::Lab(args) => lab::run(args).await,
         Command::Demo(args) => demo::run(args, cli.quiet, color(&cli)).await,
@@ -125,7 +165,9 @@ fn pull_policy(p: PullArg) -> PullPolicy {
 }
 
 fn color(cli: &Cli) -> bool {
-    !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    !cli.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
 }
 
 /// The config file: explicit, or the default location if it exists.
@@ -146,7 +188,11 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
         Some(p) => Ok(Config::load(&p).map_err(|e| match e {
             ConfigError::Invalid(problems) => usage(format!(
                 "invalid configuration:\n{}",
-                problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+                problems
+                    .iter()
+                    .map(|p| format!("  {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             )),
             other => usage(other.to_string()),
         })?),
@@ -171,10 +217,15 @@ fn engine(cli: &Cli) -> anyhow::Result<Engine> {
     let profiles = Profiles::load(&cfg.profile_dirs).map_err(|problems| {
         usage(format!(
             "invalid vendor profile:\n{}",
-            problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+            problems
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         ))
     })?;
-    cfg.check_devices(|id| profiles.get(id).is_some()).map_err(|e| usage(format!("invalid configuration:\n  {e}")))?;
+    cfg.check_devices(|id| profiles.get(id).is_some())
+        .map_err(|e| usage(format!("invalid configuration:\n  {e}")))?;
     let state = state_dir(cli, Some(&cfg))?;
     let signer = state.signer().map_err(|e| usage(e.to_string()))?;
     Ok(Engine::new(cfg, profiles, state, signer))
@@ -186,18 +237,27 @@ fn init(cli: &Cli, write_config: Option<&Path>) -> anyhow::Result<u8> {
         None => None,
     };
     let state = state_dir(cli, cfg.as_ref())?;
-    let created = state.init().with_context(|| format!("initialising {}", state.root().display()))?;
+    let created = state
+        .init()
+        .with_context(|| format!("initialising {}", state.root().display()))?;
     let signer = state.signer()?;
     println!(
         "{} state directory {}\nsigning key {} ({})",
         if created { "created" } else { "kept existing" },
         state.root().display(),
         signer.key_id(),
-        if created { "new" } else { "existing, not replaced" }
+        if created {
+            "new"
+        } else {
+            "existing, not replaced"
+        }
     );
     if let Some(path) = write_config {
         if path.exists() {
-            return Err(usage(format!("{} exists; not overwriting it", path.display())));
+            return Err(usage(format!(
+                "{} exists; not overwriting it",
+                path.display()
+            )));
         }
         let text = STARTER_CONFIG.replace("{state_dir}", &state.root().display().to_string());
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
@@ -251,22 +311,47 @@ async fn run_devices(
             on_signal.cancel();
         }
     });
-    let runs =
-        netattest::fleet::run_all(engine.clone(), devices, mode, concurrency, progress.events(), cancel).await;
+    let runs = netattest::fleet::run_all(
+        engine.clone(),
+        devices,
+        mode,
+        concurrency,
+        progress.events(),
+        cancel,
+    )
+    .await;
     progress.finish().await;
     let fail_on = engine.config.fail_on;
-    let transcripts: Vec<_> = runs.iter().map(|r| (r.report.device.clone(), r.transcript.clone())).collect();
-    let report = Report::new(command, started, fail_on, runs.into_iter().map(|r| r.report).collect());
+    let transcripts: Vec<_> = runs
+        .iter()
+        .map(|r| (r.report.device.clone(), r.transcript.clone()))
+        .collect();
+    let report = Report::new(
+        command,
+        started,
+        fail_on,
+        runs.into_iter().map(|r| r.report).collect(),
+    );
     if let Err(e) = netattest::runs::save(&engine.state, &report, &transcripts) {
         // The report still goes out; losing the archive copy is worth a warning, not the run.
         tracing::warn!("could not archive the run: {e}");
     }
-    emit(&report, format(output.format), output.output.as_deref(), color(cli) && output.output.is_none())?;
+    emit(
+        &report,
+        format(output.format),
+        output.output.as_deref(),
+        color(cli) && output.output.is_none(),
+    )?;
     Ok(report.exit_code() as u8)
 }
 
 /// Writes the report to a file (atomically) or stdout.
-pub(crate) fn emit(report: &Report, format: Format, to: Option<&Path>, color: bool) -> anyhow::Result<()> {
+pub(crate) fn emit(
+    report: &Report,
+    format: Format,
+    to: Option<&Path>,
+    color: bool,
+) -> anyhow::Result<()> {
     let mut buf = Vec::new();
     render(report, format, Style { color }, &mut buf)?;
     match to {
@@ -283,7 +368,12 @@ pub(crate) fn emit(report: &Report, format: Format, to: Option<&Path>, color: bo
 
 fn explain(code: Option<&str>) -> anyhow::Result<u8> {
     let print = |c: Code| {
-        println!("{} ({}, default severity {})", c, c.technique().unwrap_or("no ATT&CK technique"), c.default_severity());
+        println!(
+            "{} ({}, default severity {})",
+            c,
+            c.technique().unwrap_or("no ATT&CK technique"),
+            c.default_severity()
+        );
         println!("  {}", c.meaning());
         println!("  what to do: {}\n", c.response());
     };

@@ -19,11 +19,17 @@ impl Progress {
     /// `total`: number of devices, for the overall bar.
     pub fn start(total: usize, quiet: bool) -> Progress {
         if quiet || !std::io::stderr().is_terminal() {
-            return Progress { tx: None, task: None };
+            return Progress {
+                tx: None,
+                task: None,
+            };
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(draw(rx, total));
-        Progress { tx: Some(tx), task: Some(task) }
+        Progress {
+            tx: Some(tx),
+            task: Some(task),
+        }
     }
 
     pub fn events(&self) -> Events {
@@ -43,14 +49,19 @@ async fn draw(mut rx: mpsc::UnboundedReceiver<Event>, total: usize) {
     let mp = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
     let overall = (total > 1).then(|| {
         let bar = mp.add(ProgressBar::new(total as u64));
-        if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} devices {elapsed}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} devices {elapsed}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_prefix("audit");
         bar
     });
     let spinner = ProgressStyle::with_template("{prefix:>12} {spinner} {msg}").ok();
-    let bytes = ProgressStyle::with_template("{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}").ok();
+    let bytes = ProgressStyle::with_template(
+        "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    )
+    .ok();
     let mut bars: HashMap<String, ProgressBar> = HashMap::new();
     while let Some(event) = rx.recv().await {
         match event {

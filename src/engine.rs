@@ -317,9 +317,9 @@ fn ssh_outcome(e: SshError) -> (Outcome, String) {
         SshError::Unreachable { .. } => Outcome::Unreachable,
         SshError::Timeout { .. } => Outcome::Timeout,
         SshError::HostKeyUnknown { .. } => Outcome::HostKeyUnknown,
-        SshError::HostKeyChanged { .. } | SshError::HostKeyRevoked { .. } => {
-            Outcome::HostKeyMismatch
-        }
+        SshError::HostKeyChanged { .. }
+        | SshError::HostKeyRevoked { .. }
+        | SshError::HostKeyNotExpected { .. } => Outcome::HostKeyMismatch,
         SshError::AuthFailed { .. } => Outcome::AuthFailed,
         SshError::Credential(_) | SshError::KnownHosts { .. } => Outcome::Error,
         _ => Outcome::ProtocolError,

@@ -39,6 +39,12 @@ pub enum SshError {
         expected: Vec<String>,
         actual: String,
     },
+    #[error("host key of {host} is {actual}, not the expected {expected}; nothing was pinned")]
+    HostKeyNotExpected {
+        host: String,
+        expected: String,
+        actual: String,
+    },
     #[error("host key {fingerprint} of {host} is revoked in known_hosts")]
     HostKeyRevoked { host: String, fingerprint: String },
     #[error("authentication as {user} failed (tried {})", if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") })]
@@ -107,6 +113,8 @@ pub struct ConnectionInfo {
 #[derive(Default)]
 struct Observed {
     key: Option<PublicKey>,
+    /// The fingerprint enrollment was told to expect, when the key differed from it.
+    unexpected: Option<String>,
     status: Option<HostKeyStatus>,
     check_error: Option<String>,
     ident: Option<String>,
@@ -158,6 +166,16 @@ impl client::Handler for ClientHandler {
             _ => false,
         };
         if let Ok(mut o) = self.observed.lock() {
+            if let (
+                HostKeyStatus::Unknown,
+                HostKeyPolicy::LearnUnknown {
+                    expect: Some(fp), ..
+                },
+            ) = (&status, &self.policy)
+                && !accept
+            {
+                o.unexpected = Some(fp.clone());
+            }
             o.key = Some(server_key.clone());
             o.status = Some(status);
             o.check_error = error;
@@ -281,7 +299,9 @@ impl Session {
             let mut handle = match client::connect_stream(config, stream, handler).await {
                 Ok(h) => h,
                 Err(e) => {
-                    return Err(host_key_error(&observed, &target.host).unwrap_or(SshError::from(e)));
+                    return Err(
+                        host_key_error(&observed, &target.host).unwrap_or(SshError::from(e))
+                    );
                 }
             };
             auth::authenticate(&mut handle, &target.user, &target.credentials).await?;
@@ -419,6 +439,13 @@ fn host_key_error(observed: &Arc<Mutex<Observed>>, host: &str) -> Option<SshErro
     let o = observed.lock().ok()?;
     let key = o.key.as_ref()?;
     let fingerprint = known_hosts::fingerprint(key);
+    if let Some(expected) = &o.unexpected {
+        return Some(SshError::HostKeyNotExpected {
+            host: host.to_owned(),
+            expected: expected.clone(),
+            actual: fingerprint,
+        });
+    }
     if let Some(reason) = &o.check_error {
         return Some(SshError::Protocol(format!(
             "cannot read known_hosts: {reason}"

@@ -1,0 +1,198 @@
+//! The command line itself: configuration errors, help, explain.
+
+use crate::support::{Run, netattest, write};
+
+fn with_config(text: &str, args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netattest.toml");
+    write(&path, text);
+    Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&path)
+            .arg("--state-dir")
+            .arg(dir.path().join("s"))
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn an_unknown_config_key_names_the_file_line_and_key_and_exits_two() {
+    let r = with_config("[defaults]\nconect_timeout = \"5s\"\n", &["audit"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("netattest.toml: line 2: unknown field `conect_timeout`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_bad_duration_names_its_key_and_exits_two() {
+    let r = with_config("[defaults]\nconnect_timeout = \"soon\"\n", &["audit"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("defaults.connect_timeout: `soon` is not a duration"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_missing_device_says_so_and_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    write(
+        &cfg,
+        "[[device]]\nname = \"r1\"\nplatform = \"linux\"\nauth = { password_env = \"X\" }\n",
+    );
+    let state = dir.path().join("state");
+    let init = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--state-dir")
+            .arg(&state)
+            .arg("init")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(init.code, 0, "{init:?}");
+    let r = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--state-dir")
+            .arg(&state)
+            .args(["check", "r9"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no device named `r9`"), "{}", r.stderr);
+}
+
+#[test]
+fn an_unknown_platform_and_missing_credentials_are_both_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    write(
+        &cfg,
+        "[[device]]\nname = \"r1\"\nplatform = \"toaster-os\"\n",
+    );
+    let r = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--state-dir")
+            .arg(dir.path())
+            .arg("audit")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unknown platform `toaster-os`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("no credential source"), "{}", r.stderr);
+}
+
+#[test]
+fn commands_that_need_state_say_to_run_init() {
+    let r = with_config(
+        "[[device]]\nname = \"r1\"\nplatform = \"linux\"\nauth = { agent = true }\n",
+        &["check", "r1"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("netattest init"), "{}", r.stderr);
+}
+
+#[test]
+fn init_makes_a_private_signing_key_and_a_starter_config_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let cfg = dir.path().join("config.toml");
+    let r = Run::from(
+        netattest()
+            .arg("--state-dir")
+            .arg(&state)
+            .arg("init")
+            .arg("--write-config")
+            .arg(&cfg)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(state.join("keys/signing.pk8"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    netattest::config::Config::load(&cfg).expect("the starter config is valid");
+    let again = Run::from(
+        netattest()
+            .arg("--state-dir")
+            .arg(&state)
+            .arg("init")
+            .arg("--write-config")
+            .arg(&cfg)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(again.code, 2, "refuses to overwrite the config: {again:?}");
+}
+
+#[test]
+fn the_example_config_documents_valid_keys() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
+    netattest::config::Config::load(std::path::Path::new(path)).expect("config.example.toml loads");
+}
+
+#[test]
+fn explain_prints_every_code_with_guidance() {
+    let r = Run::from(netattest().arg("explain").output().unwrap());
+    assert_eq!(r.code, 0);
+    for code in netattest::finding::Code::ALL {
+        assert!(r.stdout.contains(code.as_str()), "{code}");
+    }
+    let one = Run::from(
+        netattest()
+            .args(["explain", "device-hash-mismatch"])
+            .output()
+            .unwrap(),
+    );
+    assert!(one.stdout.contains("what to do:") && one.stdout.contains("T1601.001"));
+    assert_eq!(
+        Run::from(netattest().args(["explain", "nope"]).output().unwrap()).code,
+        2
+    );
+}
+
+#[test]
+fn lab_lists_its_scenarios() {
+    let r = Run::from(
+        netattest()
+            .args(["lab", "--list-scenarios"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0);
+    for s in [
+        "patched-image",
+        "lying-device",
+        "host-key-swapped",
+        "boot-variable-changed",
+    ] {
+        assert!(r.stdout.contains(s), "{s}");
+    }
+}

@@ -1,0 +1,272 @@
+//! The real binary against the built-in lab, over real SSH on loopback.
+
+use netattest::lab::Scenario;
+
+use crate::support::LabEnv;
+
+#[test]
+fn enroll_then_check_on_a_clean_device_exits_zero_on_both_platforms() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    for dev in ["lab-01", "lab-02"] {
+        let r = env.run(&["check", dev, "--format", "json"]);
+        assert_eq!(r.code, 0, "{r:?}");
+        assert_eq!(r.outcome(dev), "verified");
+        assert!(r.codes(dev).is_empty(), "{r:?}");
+        let report = r.json();
+        assert_eq!(report["schema_version"], 1);
+        let facts = &crate::support::device_entry(&report, dev)["facts"];
+        let lab_dev = env
+            .lab()
+            .devices()
+            .into_iter()
+            .find(|d| d.name == dev)
+            .unwrap();
+        assert_eq!(
+            facts["image_sha512"],
+            lab_dev.image_sha512.as_str(),
+            "pulled hash is the true hash"
+        );
+        assert_eq!(facts["serial"], lab_dev.serial.as_str());
+    }
+}
+
+#[test]
+fn each_scenario_yields_its_finding_and_exit_one_on_both_platforms() {
+    let cases = [
+        (Scenario::PatchedImage, vec!["image-drift"]),
+        (
+            Scenario::LyingDevice,
+            vec!["device-hash-mismatch", "image-drift"],
+        ),
+        (
+            Scenario::BootVariableChanged,
+            vec!["boot-variable-changed", "running-image-not-boot-image"],
+        ),
+        (Scenario::SerialChanged, vec!["serial-changed"]),
+        (Scenario::StartupConfigChanged, vec!["boot-config-changed"]),
+    ];
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    for (scenario, expected) in cases {
+        for dev in ["lab-01", "lab-02"] {
+            env.apply(dev, scenario);
+            let r = env.run(&["check", dev, "--format", "json"]);
+            assert_eq!(r.code, 1, "{scenario} on {dev}: {r:?}");
+            assert_eq!(r.codes(dev), expected, "{scenario} on {dev}");
+            env.apply(dev, Scenario::Clean);
+        }
+    }
+}
+
+#[test]
+fn a_lying_device_is_caught_only_because_the_bytes_are_pulled() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::LyingDevice);
+    // Trusting the device's own answer sees nothing: that is the attack.
+    let trusting = env.run(&["check", "lab-01", "--pull", "never", "--format", "json"]);
+    assert_eq!(trusting.code, 0, "{trusting:?}");
+    let pulled = env.run(&["check", "lab-01", "--pull", "always", "--format", "json"]);
+    assert_eq!(
+        pulled.codes("lab-01"),
+        vec!["device-hash-mismatch", "image-drift"]
+    );
+}
+
+#[test]
+fn a_swapped_host_key_is_a_finding_and_no_credential_is_sent() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::HostKeySwapped);
+    let before = env.lab().auth_attempts("lab-01");
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "host-key-mismatch", "{r:?}");
+    assert_eq!(r.codes("lab-01"), vec!["host-key-changed"]);
+    assert_eq!(
+        env.lab().auth_attempts("lab-01"),
+        before,
+        "the impostor saw no authentication attempt"
+    );
+    assert!(
+        !env.lab().commands("lab-01").is_empty(),
+        "enrollment did talk to the device"
+    );
+}
+
+#[test]
+fn an_unknown_host_key_is_not_learned_by_check() {
+    let env = LabEnv::start(1);
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "host-key-unknown");
+    assert_eq!(env.lab().auth_attempts("lab-01"), 0);
+    assert!(!env.state().join("known_hosts").exists());
+}
+
+#[test]
+fn a_hand_edited_baseline_is_baseline_tampered_and_not_trusted() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    let path = env.state().join("baselines/lab-01/current.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The attacker "approves" a patched image by rewriting the recorded hash.
+    let edited = text.replacen("sha512 = \"", "sha512 = \"0", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.codes("lab-01"), vec!["baseline-tampered"]);
+    assert_eq!(r.outcome("lab-01"), "unverified");
+}
+
+#[test]
+fn enroll_refuses_to_overwrite_a_baseline() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    let r = env.run(&["enroll", "lab-01"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("enrolled already") && r.stderr.contains("baseline approve"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn enroll_pins_only_the_expected_fingerprint_when_given_one() {
+    let env = LabEnv::start(1);
+    let r = env.run(&[
+        "enroll",
+        "lab-01",
+        "--expect-host-key",
+        "SHA256:not-the-key",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "host-key-mismatch", "{r:?}");
+    assert!(
+        r.stdout.contains("not the expected SHA256:not-the-key"),
+        "{r:?}"
+    );
+    assert!(!env.state().join("known_hosts").exists());
+    assert!(!env.state().join("baselines/lab-01/current.toml").exists());
+    let fp = {
+        let key = env.lab().devices()[0].host_key_openssh.clone();
+        russh::keys::PublicKey::from_openssh(&key)
+            .unwrap()
+            .fingerprint(russh::keys::HashAlg::Sha256)
+            .to_string()
+    };
+    let r = env.run(&[
+        "enroll",
+        "lab-01",
+        "--expect-host-key",
+        &fp,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn an_audit_of_twenty_devices_with_three_tampered_reports_exactly_those_three() {
+    let env = LabEnv::start(20);
+    let enroll = env.run(&["audit", "--format", "json"]);
+    assert_eq!(enroll.code, 3, "devices are not enrolled yet: {enroll:?}");
+    env.enroll_all();
+    env.apply("lab-04", Scenario::PatchedImage);
+    env.apply("lab-09", Scenario::LyingDevice);
+    env.apply("lab-17", Scenario::HostKeySwapped);
+    let r = env.run(&["audit", "--format", "json", "--concurrency", "6"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let report = r.json();
+    let flagged: Vec<String> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["findings"].as_array().unwrap().is_empty())
+        .map(|d| d["device"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(flagged, vec!["lab-04", "lab-09", "lab-17"]);
+    assert_eq!(report["summary"]["devices"], 20);
+    assert_eq!(report["summary"]["complete"], 19);
+}
+
+#[test]
+fn failing_devices_never_stop_an_audit_and_each_gets_an_outcome() {
+    let env = LabEnv::start(6);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::GarbageOutput);
+    env.apply("lab-02", Scenario::Hang);
+    env.apply("lab-03", Scenario::DropConnection);
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.code, 3, "incomplete with nothing worse: {r:?}");
+    assert_eq!(r.outcome("lab-01"), "protocol-error");
+    assert_eq!(r.outcome("lab-02"), "timeout");
+    assert_eq!(r.outcome("lab-03"), "protocol-error");
+    for dev in ["lab-04", "lab-05", "lab-06"] {
+        assert_eq!(r.outcome(dev), "verified");
+    }
+    let garbage = crate::support::device_entry(&r.json(), "lab-01")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        garbage.contains("show-version"),
+        "names the probe: {garbage}"
+    );
+    assert!(
+        !garbage.chars().any(|c| c.is_control()),
+        "no control characters reach the report: {garbage:?}"
+    );
+}
+
+#[test]
+fn text_output_is_for_people_and_jsonl_is_one_device_per_line() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::PatchedImage);
+    let text = env.run(&["audit"]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.contains("CRITICAL image-drift (T1601.001)"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("what to do:"));
+    assert!(
+        !text.stdout.contains('\u{1b}'),
+        "no colour when not a terminal"
+    );
+    assert!(
+        !text.stderr.contains('\u{1b}'),
+        "no progress bars when stderr is not a terminal"
+    );
+    let lines = env.run(&["audit", "--format", "jsonl"]);
+    let parsed: Vec<serde_json::Value> = lines
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(parsed.len(), 2);
+    assert_eq!(parsed[0]["device"]["device"], "lab-01");
+}
+
+#[test]
+fn every_run_is_archived_with_its_transcript() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    let runs: Vec<_> = std::fs::read_dir(env.state().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 1);
+    let transcript = std::fs::read_to_string(runs[0].join("transcripts/lab-01.txt")).unwrap();
+    assert!(transcript.contains("### show version"), "{transcript}");
+    assert!(
+        !transcript.contains("$9$"),
+        "secrets are redacted in transcripts"
+    );
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: the real netattest binary over real SSH on loopback, against the built-in lab and
+//! against a real OpenSSH sshd.
+
+mod cli;
+mod lab_e2e;
+mod support;

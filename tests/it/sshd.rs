@@ -1,0 +1,193 @@
+//! netattest against a real OpenSSH sshd on loopback, with the linux profile: the server, SFTP subsystem,
+//! coreutils and host-key behaviour netattest meets on SONiC, Cumulus or VyOS boxes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{Run, netattest};
+
+#[path = "support/sshd.rs"]
+mod harness;
+
+use harness::Sshd;
+
+const DEVICE: &str = "box-1";
+
+/// A temp dir with a config for one linux device served by `sshd`, initialised.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new(sshd: &Sshd, image: Option<&Path>, auth: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let image_line = image.map_or(String::new(), |p| format!("image_path = {:?}\n", p.display().to_string()));
+        std::fs::write(
+            dir.path().join("netattest.toml"),
+            format!(
+                "state_dir = \"state\"\nssh_config = false\n\
+                 [defaults]\npull = \"always\"\nconnect_timeout = \"5s\"\ncommand_timeout = \"5s\"\npull_timeout = \"5s\"\n\
+                 [[device]]\nname = \"{DEVICE}\"\nhost = \"127.0.0.1\"\nport = {port}\nuser = {user:?}\nplatform = \"linux\"\n\
+                 {image_line}auth = {auth}\n",
+                port = sshd.port,
+                user = sshd.user,
+            ),
+        )
+        .unwrap();
+        let env = Env { dir };
+        let init = env.run(&["init"]);
+        assert_eq!(init.code, 0, "init: {init:?}");
+        env
+    }
+
+    fn with_key(sshd: &Sshd, image: &Path) -> Env {
+        Env::new(sshd, Some(image), &format!("{{ key_file = {:?} }}", sshd.client_key.display().to_string()))
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = netattest().arg("--config").arg(self.dir.path().join("netattest.toml")).args(args).output().unwrap();
+        Run::from(out)
+    }
+
+    fn enroll(&self) -> Run {
+        self.run(&["--quiet", "enroll", DEVICE, "--format", "json"])
+    }
+
+    fn check(&self) -> Run {
+        self.run(&["--quiet", "check", DEVICE, "--format", "json"])
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// `size` bytes from a xorshift generator: incompressible enough, reproducible, no dependency.
+fn write_image(path: &Path, size: usize) {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut bytes = Vec::with_capacity(size);
+    while bytes.len() < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    bytes.truncate(size);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// The hex SHA-512 the real `sha512sum` computes.
+fn sha512sum(path: &Path) -> String {
+    let out = Command::new("sha512sum").arg("--").arg(path).output().expect("sha512sum runs");
+    assert!(out.status.success(), "sha512sum failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hex = text.split_whitespace().next().unwrap().to_owned();
+    assert_eq!(hex.len(), 128, "{text}");
+    hex
+}
+
+fn facts(run: &Run) -> serde_json::Value {
+    crate::support::device_entry(&run.json(), DEVICE)["facts"].clone()
+}
+
+#[test]
+fn enrolling_a_real_openssh_host_then_patching_one_byte_reports_image_drift() {
+    let sshd = Sshd::start();
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("sonic-vs.bin");
+    write_image(&image, 4 * 1024 * 1024);
+    let env = Env::with_key(&sshd, &image);
+
+    let enroll = env.enroll();
+    assert_eq!(enroll.code, 0, "enroll: {enroll:?}\nsshd log: {}", sshd.log_text());
+    assert_eq!(enroll.outcome(DEVICE), "enrolled", "{enroll:?}");
+    let before = sha512sum(&image);
+    assert_eq!(facts(&enroll)["image_sha512"], before.as_str(), "{enroll:?}");
+    assert_eq!(facts(&enroll)["image"], image.display().to_string().as_str(), "{enroll:?}");
+
+    let clean = env.check();
+    assert_eq!(clean.code, 0, "an untouched host checks clean: {clean:?}");
+
+    let mut bytes = std::fs::read(&image).unwrap();
+    bytes[1_234_567] ^= 0x01;
+    std::fs::write(&image, bytes).unwrap();
+    let after = sha512sum(&image);
+    assert_ne!(before, after);
+
+    let check = env.check();
+    assert_eq!(check.code, 1, "check: {check:?}");
+    assert!(check.codes(DEVICE).contains(&"image-drift".to_string()), "{:?}", check.codes(DEVICE));
+    assert_eq!(facts(&check)["image_sha512"], after.as_str(), "{check:?}");
+}
+
+#[test]
+fn the_pulled_hash_uses_sftp_and_falls_back_to_cat_when_sftp_is_off() {
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("image.bin");
+    write_image(&image, 512 * 1024);
+    let expected = sha512sum(&image);
+
+    for (sshd, method) in [(Sshd::start_with(&[]), "cat"), (Sshd::start(), "sftp")] {
+        let env = Env::with_key(&sshd, &image);
+        let enroll = env.enroll();
+        assert_eq!(enroll.code, 0, "enroll ({method}): {enroll:?}\nsshd log: {}", sshd.log_text());
+        assert_eq!(facts(&enroll)["pulled_by"], method, "{enroll:?}");
+        assert_eq!(facts(&enroll)["image_sha512"], expected.as_str(), "{enroll:?}");
+    }
+}
+
+#[test]
+fn a_real_sshd_with_a_new_host_key_is_refused_before_authentication() {
+    let mut sshd = Sshd::start();
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("image.bin");
+    write_image(&image, 64 * 1024);
+    let env = Env::with_key(&sshd, &image);
+
+    let enroll = env.enroll();
+    assert_eq!(enroll.code, 0, "enroll: {enroll:?}");
+    let pinned = sshd.host_key_fingerprint();
+    assert_eq!(facts(&enroll)["host_key_fingerprint"], pinned.as_str(), "{enroll:?}");
+
+    sshd.restart_with_new_host_key();
+    let presented = sshd.host_key_fingerprint();
+    assert_ne!(pinned, presented);
+
+    let check = env.check();
+    assert_eq!(check.code, 1, "check: {check:?}");
+    assert_eq!(check.outcome(DEVICE), "host-key-mismatch", "{check:?}");
+    assert!(check.codes(DEVICE).contains(&"host-key-changed".to_string()), "{:?}", check.codes(DEVICE));
+    let report = check.json();
+    let finding = crate::support::device_entry(&report, DEVICE)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "host-key-changed")
+        .unwrap()
+        .clone();
+    assert_eq!(finding["expected"], pinned.as_str(), "the finding names the pinned key: {finding}");
+    assert_eq!(finding["actual"], presented.as_str(), "the finding names the presented key: {finding}");
+    // Refused inside key exchange: the server never saw a user authenticate.
+    let log = sshd.log_text();
+    assert!(!log.contains("Accepted"), "sshd accepted a login after the key changed: {log}");
+}
+
+#[test]
+fn password_file_authentication_with_loose_permissions_is_refused_with_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let sshd = Sshd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "hunter2\n").unwrap();
+    std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let env = Env::new(&sshd, None, &format!("{{ password_file = {:?} }}", password.display().to_string()));
+
+    let enroll = env.enroll();
+    assert_ne!(enroll.code, 0, "{enroll:?}");
+    assert_eq!(enroll.outcome(DEVICE), "error", "{enroll:?}");
+    let detail = crate::support::device_entry(&enroll.json(), DEVICE)["detail"].as_str().unwrap_or("").to_owned();
+    assert!(detail.contains("chmod 600"), "detail says how to fix it: {detail}");
+    assert!(detail.contains(&password.display().to_string()), "detail names the file: {detail}");
+    assert!(!enroll.stdout.contains("hunter2") && !enroll.stderr.contains("hunter2"), "{enroll:?}");
+    assert!(!env.path("state").join("baselines").join(DEVICE).exists());
+}

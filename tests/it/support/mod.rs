@@ -1,0 +1,172 @@
+//! Helpers shared by the end-to-end tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use netattest::lab::{Lab, LabOptions, Scenario};
+
+/// The netattest binary cargo built for these tests, with a clean environment for colour and config.
+pub fn netattest() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netattest"));
+    cmd.env_remove("NETATTEST_CONFIG")
+        .env("NO_COLOR", "1")
+        .env_remove("XDG_CONFIG_HOME");
+    cmd
+}
+
+/// One finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// stdout parsed as the JSON report.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
+    }
+
+    /// Finding codes of one device in the JSON report, sorted.
+    pub fn codes(&self, device: &str) -> Vec<String> {
+        let v = self.json();
+        let dev = device_entry(&v, device);
+        let mut codes: Vec<String> = dev["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect();
+        codes.sort();
+        codes
+    }
+
+    pub fn outcome(&self, device: &str) -> String {
+        device_entry(&self.json(), device)["outcome"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+pub fn device_entry<'a>(report: &'a serde_json::Value, device: &str) -> &'a serde_json::Value {
+    report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["device"] == device)
+        .unwrap_or_else(|| panic!("no {device} in {report}"))
+}
+
+/// A lab running on its own runtime, a config and an initialised state directory pointing at it.
+pub struct LabEnv {
+    pub lab: Option<Lab>,
+    pub dir: tempfile::TempDir,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl LabEnv {
+    pub fn start(devices: usize) -> LabEnv {
+        LabEnv::start_with(devices, "")
+    }
+
+    /// `extra_defaults` are lines appended to the `[defaults]` table.
+    pub fn start_with(devices: usize, extra_defaults: &str) -> LabEnv {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let lab = runtime
+            .block_on(Lab::start(LabOptions {
+                devices,
+                image_size: 256 * 1024,
+                ..LabOptions::default()
+            }))
+            .expect("the lab starts");
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("lab_client_ed25519");
+        lab.write_client_key(&key).unwrap();
+        lab.write_inventory(&dir.path().join("inventory.toml"), &key)
+            .unwrap();
+        std::fs::write(
+            dir.path().join("netattest.toml"),
+            format!(
+                "state_dir = \"state\"\ninclude = [\"inventory.toml\"]\nssh_config = false\n[defaults]\npull = \"always\"\nconnect_timeout = \"5s\"\ncommand_timeout = \"4s\"\npull_timeout = \"4s\"\n{extra_defaults}\n"
+            ),
+        )
+        .unwrap();
+        let env = LabEnv {
+            lab: Some(lab),
+            dir,
+            runtime,
+        };
+        let init = env.run(&["init"]);
+        assert_eq!(init.code, 0, "{init:?}");
+        env
+    }
+
+    pub fn lab(&self) -> &Lab {
+        self.lab.as_ref().unwrap()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("netattest.toml")
+    }
+
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Runs the binary with `--config` set to this lab's config.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = netattest()
+            .arg("--config")
+            .arg(self.config())
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(out)
+    }
+
+    pub fn apply(&self, device: &str, scenario: Scenario) {
+        self.lab().apply(device, scenario).unwrap();
+    }
+
+    /// Enrolls every device and asserts it worked.
+    pub fn enroll_all(&self) {
+        let names: Vec<String> = self.lab().devices().into_iter().map(|d| d.name).collect();
+        for name in names {
+            let r = self.run(&["enroll", &name, "--format", "json"]);
+            assert_eq!(r.code, 0, "enroll {name}: {r:?}");
+            assert_eq!(r.outcome(&name), "enrolled");
+        }
+    }
+}
+
+impl Drop for LabEnv {
+    fn drop(&mut self) {
+        if let Some(lab) = self.lab.take() {
+            self.runtime.block_on(lab.shutdown());
+        }
+    }
+}
+
+/// Writes a file, creating parents.
+pub fn write(path: &Path, text: &str) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}

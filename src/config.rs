@@ -476,7 +476,7 @@ impl Config {
                     file: d.source.clone(),
                     key: format!("device ({}).platform", d.name),
                     reason: format!(
-                        "unknown platform `{}` (see `netattest profiles list`)",
+                        "unknown platform `{}` (see `netattest profiles`)",
                         d.platform
                     ),
                 });

@@ -196,3 +196,25 @@ fn lab_lists_its_scenarios() {
         assert!(r.stdout.contains(s), "{s}");
     }
 }
+
+#[test]
+fn profiles_lists_the_built_ins_and_shows_their_probes() {
+    let r = Run::from(netattest().arg("profiles").output().unwrap());
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("cisco-iosxe") && r.stdout.contains("linux"));
+    let one = Run::from(
+        netattest()
+            .args(["profiles", "cisco-iosxe"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        one.stdout.contains("verify /sha512 {image}"),
+        "{}",
+        one.stdout
+    );
+    assert_eq!(
+        Run::from(netattest().args(["profiles", "toaster"]).output().unwrap()).code,
+        2
+    );
+}

@@ -51,6 +51,11 @@ pub enum Command {
     Lab(LabArgs),
     /// The whole story on a simulated lab: enroll, tamper, audit, report. Needs no devices.
     Demo(DemoArgs),
+    /// List the vendor profiles, or show one.
+    Profiles {
+        /// A profile id, e.g. cisco-iosxe; omit to list them all.
+        id: Option<String>,
+    },
     /// Explain a finding code: what it means and what to do.
     Explain {
         /// A finding code, e.g. image-drift; omit to list them all.

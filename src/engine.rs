@@ -32,6 +32,9 @@ pub struct Engine {
     pub state: StateDir,
     pub signer: Signer,
     ssh_config: SshConfigFile,
+    /// Serialises this process's writers: the file lock excludes other processes, but two handles on it
+    /// within one process would exclude each other.
+    writers: tokio::sync::Mutex<()>,
 }
 
 /// A device's report and the transcript behind it.
@@ -49,6 +52,7 @@ impl Engine {
             state,
             signer,
             ssh_config,
+            writers: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -222,6 +226,7 @@ impl Engine {
                     report.detail = Some("not enrolled: the device already shows critical findings; nothing was pinned".into());
                     return Ok(transcript);
                 }
+                let _in_process = self.writers.lock().await;
                 let _lock = self
                     .state
                     .lock()

@@ -4,7 +4,6 @@
 //! `@revoked`, hashed entries, and accepts a key when *any* line for the host matches, as OpenSSH does.
 //! Writes append plain `[host]:port` lines with fsync, so an enrollment is durable before it is reported.
 
-use std::io::Write;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -156,24 +155,31 @@ fn wildmatch(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// Appends a pin for the host, creating the file (mode 0600) if needed, and syncs it to disk.
+/// Adds a pin for the host. The whole file is rewritten atomically (temp file, fsync, rename), so a full
+/// disk or a crash can never leave a torn line that would silently lose this pin or an earlier one.
 pub fn learn(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut file = opts.open(path)?;
+    let mut text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
     let openssh = key.to_openssh().map_err(std::io::Error::other)?;
     let openssh = openssh
         .split_whitespace()
         .take(2)
         .collect::<Vec<_>>()
         .join(" ");
-    writeln!(file, "{} {openssh}", host_pattern(host, port))?;
-    file.sync_all()
+    text.push_str(&format!("{} {openssh}\n", host_pattern(host, port)));
+    crate::state::write_atomic(path, text.as_bytes(), 0o600).map_err(|e| match e {
+        crate::state::StateError::Io { source, .. } => source,
+        other => std::io::Error::other(other.to_string()),
+    })
 }
 
 #[cfg(test)]

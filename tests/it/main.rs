@@ -2,5 +2,6 @@
 //! against a real OpenSSH sshd.
 
 mod cli;
+mod disk;
 mod lab_e2e;
 mod support;

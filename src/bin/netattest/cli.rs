@@ -162,7 +162,7 @@ pub struct LabArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Number of simulated devices (at least 4).
+    /// Number of simulated devices (at least 5).
     #[arg(long, default_value_t = 6)]
     pub devices: usize,
     /// Size of each simulated image.

@@ -21,8 +21,8 @@ use crate::cli::DemoArgs;
 use crate::{format, usage};
 
 pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8> {
-    if args.devices < 4 || args.devices > 200 {
-        return Err(usage("--devices must be between 4 and 200"));
+    if args.devices < 5 || args.devices > 200 {
+        return Err(usage("--devices must be between 5 and 200"));
     }
     let image_size = netattest::config::parse_size(&args.image_size).map_err(usage)? as u64;
     let started = std::time::Instant::now();

@@ -184,7 +184,7 @@ mod tests {
                 host_key_fingerprint: "SHA256:x".into(),
                 ..Default::default()
             },
-            image: None,
+            images: Vec::new(),
             boot: Default::default(),
             signature: None,
             boot_config: None,

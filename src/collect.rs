@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use crate::digest::Algorithm;
 use crate::evidence::{
-    Boot, BootConfig, Evidence, Identity, ImageEvidence, Pulled, SignatureInfo, TranscriptEntry,
+    Boot, BootConfig, Evidence, Identity, ImageEvidence, ImageRole, Pulled, SignatureInfo,
+    TranscriptEntry,
 };
 use crate::inventory::Device;
-use crate::profile::{Fact, ProbeError, Profile, apply_probe, boot_image_list};
+use crate::profile::{Fact, Probe, ProbeError, ProbeFacts, Profile, apply_probe, boot_image_list};
 use crate::sanitize::clean_output;
 use crate::ssh::{PullProgress, Session, SshError};
 
@@ -61,166 +62,119 @@ pub struct Collected {
 
 const TRANSCRIPT_LIMIT: usize = 64 * 1024;
 
-/// Runs every probe the profile has for this device, then pulls the image if `should_pull` says so
-/// given the device-reported digests.
+/// Decides, per image path and the digests the device reported for it, whether to pull the bytes.
+pub type PullDecision<'a> = &'a (dyn Fn(&str, &BTreeMap<String, String>) -> bool + Sync);
+
+/// Runs every probe the profile has for this device, then pulls each image that `should_pull` picks.
 pub async fn collect(
     session: &mut Session,
     device: &Device,
     profile: &Profile,
-    should_pull: &(dyn Fn(&BTreeMap<String, String>) -> bool + Sync),
+    should_pull: PullDecision<'_>,
     events: &Events,
 ) -> Result<Collected, CollectError> {
+    let mut run = Run {
+        session,
+        device,
+        profile,
+        events,
+        transcript: Vec::new(),
+        not_collected: profile.not_collected.clone(),
+    };
     let mut facts: BTreeMap<Fact, String> = BTreeMap::new();
-    let mut reported: BTreeMap<String, String> = BTreeMap::new();
+    let mut packages: Vec<String> = Vec::new();
     let mut boot_config = None;
-    let mut transcript = Vec::new();
-    let mut not_collected: BTreeMap<String, String> = profile.not_collected.clone();
 
-    // Probes that need the running image's path run after the ones that find it.
-    let (plain, with_image): (Vec<_>, Vec<_>) = profile.probes.iter().partition(|p| !p.needs_image);
-    for probe in plain.into_iter().chain(with_image) {
-        if !probe.audit_safe {
-            not_collected.insert(
-                probe.name.clone(),
-                "probe is not safe for scheduled audits".into(),
-            );
-            continue;
-        }
-        let image = device
+    // Device-wide probes first; they find the running image. Then the probes about the running image
+    // (its hash, the packages a provisioning file names); then those that run for every image.
+    let running_of = |facts: &BTreeMap<Fact, String>| {
+        device
             .image_path
             .clone()
-            .or_else(|| facts.get(&Fact::RunningImage).cloned());
-        let command =
-            profile
-                .render(probe, image.as_deref())
-                .map_err(|reason| CollectError::Command {
-                    probe: probe.name.clone(),
-                    reason,
-                })?;
-        emit(
-            events,
-            Event::Phase {
-                device: device.name.clone(),
-                phase: probe.name.clone(),
-            },
-        );
-        let out = session.exec(&command).await?;
-        let required = probe.extracts.iter().any(|e| e.required);
-        let mut shown = clean_output(&out.stdout);
-        for r in &probe.redact {
-            shown = r.replace_all(&shown, "${keep}<redacted>").into_owned();
-        }
-        shown.truncate(floor_char_boundary(&shown, TRANSCRIPT_LIMIT));
-        transcript.push(TranscriptEntry {
-            probe: probe.name.clone(),
-            command: command.clone(),
-            exit_status: out.exit_status,
-            output: shown,
-        });
-        // A shell-style failure (non-zero status, nothing on stdout) is a refusal, not empty data.
-        if out.exit_status.is_some_and(|s| s != 0) && out.stdout.iter().all(u8::is_ascii_whitespace)
-        {
-            let why = clean_output(&out.stderr);
-            let why = crate::sanitize::display_line(why.lines().next().unwrap_or("no output"), 160);
-            if required {
-                return Err(CollectError::Command {
-                    probe: probe.name.clone(),
-                    reason: format!("exit status {}: {why}", out.exit_status.unwrap_or_default()),
-                });
-            }
-            not_collected.insert(probe.name.clone(), format!("`{command}` failed: {why}"));
-            continue;
-        }
-        match apply_probe(profile, probe, &out.stdout) {
-            Ok(found) => {
-                for (fact, value) in found.values {
+            .or_else(|| facts.get(&Fact::RunningImage).cloned())
+    };
+    let mut running_digests = BTreeMap::new();
+    for phase in [Phase::Device, Phase::RunningImage] {
+        for probe in profile.probes.iter().filter(|p| Phase::of(p) == phase) {
+            let running = running_of(&facts);
+            let Some(found) = run
+                .probe(probe, running.as_deref(), running.as_deref())
+                .await?
+            else {
+                continue;
+            };
+            for (fact, value) in found.values {
+                if fact == Fact::Package {
+                    packages.push(value);
+                } else {
                     facts.entry(fact).or_insert(value);
                 }
-                for d in found.digests {
-                    reported.insert(d.algorithm().name().to_owned(), d.to_hex());
-                }
-                if let Some((_, redacted, sha256)) = found.captured {
-                    let mut redacted = redacted;
-                    redacted.truncate(floor_char_boundary(&redacted, 256 * 1024));
-                    boot_config = Some(BootConfig { sha256, redacted });
-                }
             }
-            Err(e) if required => return Err(e.into()),
-            Err(e) => {
-                not_collected.insert(probe.name.clone(), e.to_string());
+            for d in found.digests {
+                running_digests.insert(d.algorithm().name().to_owned(), d.to_hex());
+            }
+            if let Some((_, redacted, sha256)) = found.captured {
+                let mut redacted = redacted;
+                redacted.truncate(floor_char_boundary(&redacted, 256 * 1024));
+                boot_config = Some(BootConfig { sha256, redacted });
             }
         }
     }
 
-    let image_path = device
-        .image_path
-        .clone()
-        .or_else(|| facts.get(&Fact::RunningImage).cloned());
-    let mut image = image_path.map(|path| ImageEvidence {
-        path,
-        reported: reported.clone(),
-        pulled: None,
-    });
-    if let Some(img) = &mut image
-        && should_pull(&img.reported)
-    {
-        emit(
-            events,
-            Event::Phase {
-                device: device.name.clone(),
-                phase: "pull".into(),
-            },
-        );
-        let quoted = profile
-            .quote_path(&img.path)
-            .map_err(|reason| CollectError::Command {
-                probe: "pull".into(),
-                reason,
-            })?;
-        let mut algorithms = vec![Algorithm::Sha512];
-        for a in [Algorithm::Sha256, Algorithm::Md5] {
-            if img.reported.contains_key(a.name()) {
-                algorithms.push(a);
-            }
-        }
-        let name = device.name.clone();
-        let tx = events.clone();
-        let mut progress = move |p: PullProgress| {
-            emit(
-                &tx,
-                Event::Pull {
-                    device: name.clone(),
-                    progress: p,
-                },
-            )
-        };
-        let pulled = session
-            .pull(
-                &img.path,
-                &quoted,
-                &profile.pull,
-                &algorithms,
-                &mut progress,
-            )
-            .await?;
-        img.pulled = Some(Pulled {
-            method: pulled.method.name().to_owned(),
-            size: pulled.size,
-            digests: pulled
-                .digests
-                .iter()
-                .map(|d| (d.algorithm().name().to_owned(), d.to_hex()))
-                .collect(),
+    let running = running_of(&facts);
+    let mut images: Vec<ImageEvidence> = Vec::new();
+    if let Some(path) = &running {
+        images.push(ImageEvidence {
+            path: path.clone(),
+            role: ImageRole::Running,
+            reported: running_digests,
+            pulled: None,
         });
     }
-    if image.is_none() {
-        not_collected.insert(
+    for path in packages {
+        if !images
+            .iter()
+            .any(|i| crate::profile::same_image_path(&i.path, &path))
+        {
+            images.push(ImageEvidence {
+                path,
+                role: ImageRole::Package,
+                reported: BTreeMap::new(),
+                pulled: None,
+            });
+        }
+    }
+    if images.is_empty() {
+        run.not_collected.insert(
             "image".into(),
             "the running image path was not found".into(),
         );
     }
+    for probe in profile
+        .probes
+        .iter()
+        .filter(|p| Phase::of(p) == Phase::EachImage)
+    {
+        for img in images.iter_mut() {
+            if let Some(found) = run
+                .probe(probe, Some(&img.path), running.as_deref())
+                .await?
+            {
+                for d in found.digests {
+                    img.reported
+                        .insert(d.algorithm().name().to_owned(), d.to_hex());
+                }
+            }
+        }
+    }
 
-    let info = session.info();
+    for img in images.iter_mut() {
+        if should_pull(&img.path, &img.reported) {
+            img.pulled = Some(run.pull(img).await?);
+        }
+    }
+
+    let info = run.session.info();
     let host_key = info.host_key.to_openssh().unwrap_or_default();
     let host_key = host_key
         .split_whitespace()
@@ -244,9 +198,9 @@ pub async fn collect(
             version: facts.get(&Fact::Version).cloned(),
             host_key,
             host_key_fingerprint: info.fingerprint.clone(),
-            ssh_ident: session.ident(),
+            ssh_ident: run.session.ident(),
         },
-        image,
+        images,
         boot: Boot {
             boot_images: boot_variable
                 .as_deref()
@@ -258,12 +212,166 @@ pub async fn collect(
         },
         signature: (signature != SignatureInfo::default()).then_some(signature),
         boot_config,
-        not_collected,
+        not_collected: run.not_collected,
     };
     Ok(Collected {
         evidence,
-        transcript,
+        transcript: run.transcript,
     })
+}
+
+/// When a probe runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Device,
+    RunningImage,
+    EachImage,
+}
+
+impl Phase {
+    fn of(p: &Probe) -> Phase {
+        match (p.needs_image, p.each_image) {
+            (false, _) => Phase::Device,
+            (true, false) => Phase::RunningImage,
+            (true, true) => Phase::EachImage,
+        }
+    }
+}
+
+/// One device's collection in progress.
+struct Run<'a> {
+    session: &'a mut Session,
+    device: &'a Device,
+    profile: &'a Profile,
+    events: &'a Events,
+    transcript: Vec<TranscriptEntry>,
+    not_collected: BTreeMap<String, String>,
+}
+
+impl Run<'_> {
+    fn phase(&self, phase: &str) {
+        emit(
+            self.events,
+            Event::Phase {
+                device: self.device.name.clone(),
+                phase: phase.to_owned(),
+            },
+        );
+    }
+
+    /// Runs one probe with `{image}` = `image`. `None` when the probe failed but was optional (recorded
+    /// as not collected); an error when a required fact is missing.
+    async fn probe(
+        &mut self,
+        probe: &Probe,
+        image: Option<&str>,
+        running: Option<&str>,
+    ) -> Result<Option<ProbeFacts>, CollectError> {
+        if let Some(when) = &probe.when_image
+            && !running.is_some_and(|r| when.is_match(r))
+        {
+            return Ok(None);
+        }
+        if !probe.audit_safe {
+            self.not_collected.insert(
+                probe.name.clone(),
+                "probe is not safe for scheduled audits".into(),
+            );
+            return Ok(None);
+        }
+        let command =
+            self.profile
+                .render(probe, image)
+                .map_err(|reason| CollectError::Command {
+                    probe: probe.name.clone(),
+                    reason,
+                })?;
+        self.phase(&probe.name);
+        let out = self.session.exec(&command).await?;
+        let required = probe.extracts.iter().any(|e| e.required);
+        let mut shown = clean_output(&out.stdout);
+        for r in &probe.redact {
+            shown = r.replace_all(&shown, "${keep}<redacted>").into_owned();
+        }
+        shown.truncate(floor_char_boundary(&shown, TRANSCRIPT_LIMIT));
+        self.transcript.push(TranscriptEntry {
+            probe: probe.name.clone(),
+            command: command.clone(),
+            exit_status: out.exit_status,
+            output: shown,
+        });
+        // A shell-style failure (non-zero status, nothing on stdout) is a refusal, not empty data.
+        if out.exit_status.is_some_and(|s| s != 0) && out.stdout.iter().all(u8::is_ascii_whitespace)
+        {
+            let why = clean_output(&out.stderr);
+            let why = crate::sanitize::display_line(why.lines().next().unwrap_or("no output"), 160);
+            if required {
+                return Err(CollectError::Command {
+                    probe: probe.name.clone(),
+                    reason: format!("exit status {}: {why}", out.exit_status.unwrap_or_default()),
+                });
+            }
+            self.not_collected
+                .insert(probe.name.clone(), format!("`{command}` failed: {why}"));
+            return Ok(None);
+        }
+        match apply_probe(self.profile, probe, &out.stdout, running) {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if required => Err(e.into()),
+            Err(e) => {
+                self.not_collected.insert(probe.name.clone(), e.to_string());
+                Ok(None)
+            }
+        }
+    }
+
+    /// Pulls one image's bytes and hashes them with SHA-512 and whatever the device reported.
+    async fn pull(&mut self, img: &ImageEvidence) -> Result<Pulled, CollectError> {
+        self.phase("pull");
+        let quoted =
+            self.profile
+                .quote_path(&img.path)
+                .map_err(|reason| CollectError::Command {
+                    probe: "pull".into(),
+                    reason,
+                })?;
+        let mut algorithms = vec![Algorithm::Sha512];
+        for a in [Algorithm::Sha256, Algorithm::Md5] {
+            if img.reported.contains_key(a.name()) {
+                algorithms.push(a);
+            }
+        }
+        let name = self.device.name.clone();
+        let tx = self.events.clone();
+        let mut progress = move |p: PullProgress| {
+            emit(
+                &tx,
+                Event::Pull {
+                    device: name.clone(),
+                    progress: p,
+                },
+            )
+        };
+        let pulled = self
+            .session
+            .pull(
+                &img.path,
+                &quoted,
+                &self.profile.pull,
+                &algorithms,
+                &mut progress,
+            )
+            .await?;
+        Ok(Pulled {
+            method: pulled.method.name().to_owned(),
+            size: pulled.size,
+            digests: pulled
+                .digests
+                .iter()
+                .map(|d| (d.algorithm().name().to_owned(), d.to_hex()))
+                .collect(),
+        })
+    }
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {

@@ -189,15 +189,16 @@ impl Engine {
             _ => device.pull,
         };
         let enrolling = matches!(mode, Mode::Enroll { .. });
-        let share = self.config.sample_share;
-        let should_pull = |reported: &BTreeMap<String, String>| -> bool {
+        // A sampled device has all of its images pulled: the draw is per device, per run.
+        let sampled = pull_policy == PullPolicy::Sample && sample(self.config.sample_share);
+        let should_pull = |path: &str, reported: &BTreeMap<String, String>| -> bool {
             match pull_policy {
                 PullPolicy::Never => false,
                 // Enrollment establishes the ground truth: pull unless told never to.
                 _ if enrolling => true,
                 PullPolicy::Always => true,
-                PullPolicy::Sample => sample(share),
-                PullPolicy::OnDrift => drifted(trusted, reported),
+                PullPolicy::Sample => sampled,
+                PullPolicy::OnDrift => drifted(trusted, path, reported),
             }
         };
         let collected = collect(&mut session, device, profile, &should_pull, events).await;
@@ -294,8 +295,13 @@ impl Engine {
     }
 }
 
-fn drifted(baseline: Option<&Evidence>, reported: &BTreeMap<String, String>) -> bool {
-    let Some(base) = baseline.and_then(|b| b.image.as_ref()) else {
+/// Whether the device's answer for this image moved since the baseline (or cannot be compared).
+fn drifted(baseline: Option<&Evidence>, path: &str, reported: &BTreeMap<String, String>) -> bool {
+    let Some(base) = baseline.and_then(|b| {
+        b.images
+            .iter()
+            .find(|i| crate::profile::same_image_path(&i.path, path))
+    }) else {
         return true;
     };
     let Some(now) = crate::evidence::strongest(reported) else {
@@ -337,8 +343,8 @@ fn facts(ev: &Evidence) -> Facts {
         hostname: ev.identity.hostname.clone(),
         version: ev.identity.version.clone(),
         serial: ev.identity.serial.clone(),
-        image: ev.image.as_ref().map(|i| i.path.clone()),
-        image_sha512: ev.image.as_ref().and_then(|i| {
+        image: ev.running_image().map(|i| i.path.clone()),
+        image_sha512: ev.running_image().and_then(|i| {
             i.pulled
                 .as_ref()
                 .and_then(|p| p.digests.get("sha512"))
@@ -346,8 +352,7 @@ fn facts(ev: &Evidence) -> Facts {
                 .cloned()
         }),
         pulled_by: ev
-            .image
-            .as_ref()
+            .running_image()
             .and_then(|i| i.pulled.as_ref())
             .map(|p| p.method.clone()),
         host_key_fingerprint: ev.identity.host_key_fingerprint.clone(),
@@ -374,7 +379,7 @@ collected_at = "t"
 [identity]
 host_key = "k"
 host_key_fingerprint = "f"
-[image]
+[[images]]
 path = "/x"
 reported = {{ sha512 = "{h1}" }}
 "#
@@ -382,14 +387,18 @@ reported = {{ sha512 = "{h1}" }}
         .unwrap();
         let same = BTreeMap::from([("sha512".to_string(), h1.clone())]);
         let moved = BTreeMap::from([("sha512".to_string(), h2)]);
-        assert!(!drifted(Some(&base), &same));
-        assert!(drifted(Some(&base), &moved));
-        assert!(drifted(None, &same), "no baseline: pull");
+        assert!(!drifted(Some(&base), "/x", &same));
+        assert!(drifted(Some(&base), "/x", &moved));
         assert!(
-            drifted(Some(&base), &BTreeMap::new()),
+            drifted(Some(&base), "/y", &same),
+            "an image the baseline lacks: pull"
+        );
+        assert!(drifted(None, "/x", &same), "no baseline: pull");
+        assert!(
+            drifted(Some(&base), "/x", &BTreeMap::new()),
             "no device answer: pull"
         );
-        base.image = None;
-        assert!(drifted(Some(&base), &same));
+        base.images.clear();
+        assert!(drifted(Some(&base), "/x", &same));
     }
 }

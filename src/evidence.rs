@@ -14,8 +14,10 @@ pub struct Evidence {
     pub platform: String,
     pub collected_at: String,
     pub identity: Identity,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<ImageEvidence>,
+    /// The running image first, then every other image file the device runs from (install-mode
+    /// packages, kickstart images).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageEvidence>,
     #[serde(default)]
     pub boot: Boot,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,11 +48,31 @@ pub struct Identity {
     pub ssh_ident: Option<String>,
 }
 
-/// The running image and its hashes by both paths.
+impl Evidence {
+    /// The running image (or provisioning file, in install mode).
+    pub fn running_image(&self) -> Option<&ImageEvidence> {
+        self.images.iter().find(|i| i.role == ImageRole::Running)
+    }
+}
+
+/// What an image file is to the device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageRole {
+    /// What `show version` names as the system image (a `.bin`, a squashfs, or a provisioning file).
+    #[default]
+    Running,
+    /// A package the provisioning file names, or a second image the running system loads.
+    Package,
+}
+
+/// An image file and its hashes by both paths.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageEvidence {
     pub path: String,
+    #[serde(default)]
+    pub role: ImageRole,
     /// What the device says the hashes are (`verify /sha512`, `sha512sum`): algorithm name → hex.
     #[serde(default)]
     pub reported: BTreeMap<String, String>,

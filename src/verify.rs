@@ -1,7 +1,7 @@
 //! Verification: evidence against the baseline, and evidence against itself. Pure functions, no I/O.
 
 use crate::digest::Algorithm;
-use crate::evidence::{Evidence, ImageEvidence};
+use crate::evidence::{Evidence, ImageEvidence, ImageRole};
 use crate::finding::{Code, Finding};
 use crate::profile::same_image_path;
 
@@ -9,8 +9,10 @@ use crate::profile::same_image_path;
 pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     let dev = ev.device.as_str();
-    if let Some(img) = &ev.image {
+    for img in &ev.images {
         out.extend(device_lies(dev, img));
+    }
+    if let Some(img) = ev.running_image() {
         if !ev.boot.boot_images.is_empty()
             && !ev
                 .boot
@@ -99,54 +101,8 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
         );
     }
 
-    // The running image (T1601.001).
-    match (&base.image, &ev.image) {
-        (Some(b), Some(e)) => {
-            let same_place =
-                same_image_path(&b.path, &e.path) && base.identity.version == ev.identity.version;
-            match (b.best_digest(), e.best_digest()) {
-                (Some(was), Some(now)) if same_place => {
-                    let now = comparable(&now, e, was.algorithm()).unwrap_or(now);
-                    if was.algorithm() == now.algorithm() && was != now {
-                        let source = if e.pulled.is_some() {
-                            "pulled bytes"
-                        } else {
-                            "device report"
-                        };
-                        out.push(
-                            Finding::new(Code::ImageDrift, dev, e.path.clone())
-                                .expected(was.to_string())
-                                .actual(now.to_string())
-                                .evidence(format!(
-                                    "hash from {source}; version {}",
-                                    ev.identity.version.as_deref().unwrap_or("unknown")
-                                )),
-                        );
-                    }
-                }
-                (Some(was), Some(now)) if was != now => {
-                    out.push(
-                        Finding::new(Code::ImageNotInCatalog, dev, e.path.clone())
-                            .expected(format!("{} ({})", b.path, was))
-                            .actual(format!("{} ({})", e.path, now))
-                            .evidence(format!(
-                                "version {} -> {}; no catalog knows the new image",
-                                base.identity.version.as_deref().unwrap_or("unknown"),
-                                ev.identity.version.as_deref().unwrap_or("unknown")
-                            )),
-                    );
-                }
-                _ => {}
-            }
-        }
-        (Some(b), None) => out.push(
-            Finding::new(Code::ImageDrift, dev, b.path.clone())
-                .expected(b.path.clone())
-                .actual("running image not found")
-                .evidence("the image named at enrollment could not be identified now".to_string()),
-        ),
-        _ => {}
-    }
+    // The images it runs (T1601.001).
+    out.extend(image_findings(dev, base, ev));
 
     // How the device boots next.
     if base.boot.boot_variable != ev.boot.boot_variable && ev.boot.boot_variable.is_some() {
@@ -195,12 +151,84 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
     out
 }
 
+fn image_findings(dev: &str, base: &Evidence, ev: &Evidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let version = |e: &Evidence| {
+        e.identity
+            .version
+            .clone()
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let drift = |b: &ImageEvidence, e: &ImageEvidence| -> Option<Finding> {
+        let was = b.best_digest()?;
+        let now = comparable(e, was.algorithm())?;
+        (was != now).then(|| {
+            let source = if e.pulled.is_some() {
+                "pulled bytes"
+            } else {
+                "device report"
+            };
+            Finding::new(Code::ImageDrift, dev, e.path.clone())
+                .expected(was.to_string())
+                .actual(now.to_string())
+                .evidence(format!("hash from {source}; version {}", version(ev)))
+        })
+    };
+    match (base.running_image(), ev.running_image()) {
+        (Some(b), Some(e))
+            if same_image_path(&b.path, &e.path)
+                && base.identity.version == ev.identity.version =>
+        {
+            out.extend(drift(b, e));
+        }
+        (Some(b), Some(e)) => {
+            // Another image: without a catalog that knows it, an unknown image.
+            if let (Some(was), Some(now)) = (b.best_digest(), e.best_digest()) {
+                out.push(
+                    Finding::new(Code::ImageNotInCatalog, dev, e.path.clone())
+                        .expected(format!("{} ({was})", b.path))
+                        .actual(format!("{} ({now})", e.path))
+                        .evidence(format!(
+                            "version {} -> {}; no catalog knows the new image",
+                            version(base),
+                            version(ev)
+                        )),
+                );
+            }
+        }
+        (Some(b), None) => out.push(
+            Finding::new(Code::ImageDrift, dev, b.path.clone())
+                .expected(b.path.clone())
+                .actual("running image not found")
+                .evidence("the image named at enrollment could not be identified now"),
+        ),
+        _ => {}
+    }
+    for e in ev.images.iter().filter(|i| i.role == ImageRole::Package) {
+        match base
+            .images
+            .iter()
+            .find(|b| same_image_path(&b.path, &e.path))
+        {
+            Some(b) => out.extend(drift(b, e)),
+            None => {
+                if let Some(now) = e.best_digest() {
+                    out.push(
+                        Finding::new(Code::ImageNotInCatalog, dev, e.path.clone())
+                            .actual(now.to_string())
+                            .evidence(
+                                "a package the device runs from that the baseline does not have",
+                            ),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The digest of `e` in the algorithm `alg`, if either path has it.
-fn comparable(
-    _any: &crate::digest::Digest,
-    e: &ImageEvidence,
-    alg: Algorithm,
-) -> Option<crate::digest::Digest> {
+fn comparable(e: &ImageEvidence, alg: Algorithm) -> Option<crate::digest::Digest> {
     let pulled = e.pulled.as_ref().and_then(|p| p.digests.get(alg.name()));
     pulled
         .or_else(|| e.reported.get(alg.name()))
@@ -268,11 +296,12 @@ mod tests {
                 ssh_ident: Some("SSH-2.0-Cisco-1.25".into()),
                 ..Default::default()
             },
-            image: Some(ImageEvidence {
+            images: vec![ImageEvidence {
                 path: "bootflash:a.bin".into(),
+                role: ImageRole::Running,
                 reported: BTreeMap::from([("sha512".into(), h.into())]),
                 pulled: None,
-            }),
+            }],
             boot: Boot {
                 boot_variable: Some("bootflash:a.bin,1;".into()),
                 boot_images: vec!["bootflash:a.bin".into()],
@@ -306,13 +335,9 @@ mod tests {
             (
                 "hash",
                 Box::new(|e| {
-                    e.image
-                        .as_mut()
-                        .unwrap()
+                    e.images[0]
                         .reported
-                        .insert("sha512".into(), H2[..128].into())
-                        .map(|_| ())
-                        .unwrap_or(())
+                        .insert("sha512".into(), H2[..128].into());
                 }),
                 Code::ImageDrift,
             ),
@@ -357,7 +382,7 @@ mod tests {
     #[test]
     fn a_new_image_at_a_new_path_is_not_drift_but_unknown() {
         let mut now = ev(H2);
-        now.image.as_mut().unwrap().path = "bootflash:b.bin".into();
+        now.images[0].path = "bootflash:b.bin".into();
         now.identity.version = Some("17.12".into());
         now.boot.boot_variable = Some("bootflash:b.bin,1;".into());
         now.boot.boot_images = vec!["bootflash:b.bin".into()];
@@ -371,7 +396,7 @@ mod tests {
     #[test]
     fn pulled_bytes_that_disagree_with_the_device_mean_it_lies() {
         let mut now = ev(H1);
-        now.image.as_mut().unwrap().pulled = Some(Pulled {
+        now.images[0].pulled = Some(Pulled {
             method: "scp".into(),
             size: 10,
             digests: BTreeMap::from([("sha512".into(), H2[..128].into())]),
@@ -385,6 +410,25 @@ mod tests {
             codes(&against_baseline(&now, &ev(H1))),
             vec![Code::ImageDrift]
         );
+    }
+
+    #[test]
+    fn a_changed_package_is_drift_and_a_new_package_is_unknown() {
+        let pkg = |path: &str, h: &str| ImageEvidence {
+            path: path.into(),
+            role: ImageRole::Package,
+            reported: BTreeMap::from([("sha512".into(), h[..128].into())]),
+            pulled: None,
+        };
+        let mut base = ev(H1);
+        base.images.push(pkg("bootflash:rpbase.pkg", H1));
+        let mut now = base.clone();
+        now.images[1] = pkg("bootflash:rpbase.pkg", H2);
+        now.images.push(pkg("bootflash:extra.pkg", H1));
+        let f = against_baseline(&now, &base);
+        assert_eq!(codes(&f), vec![Code::ImageDrift, Code::ImageNotInCatalog]);
+        assert_eq!(f[0].subject, "bootflash:rpbase.pkg");
+        assert_eq!(f[1].subject, "bootflash:extra.pkg");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 mod parse;
 
-pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, same_image_path};
+pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, image_dir, same_image_path};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -49,6 +49,8 @@ pub enum Fact {
     Signer,
     SignerSerial,
     BootConfig,
+    /// One more image file the device runs from (an install-mode package, a kickstart image); a list fact.
+    Package,
 }
 
 impl Fact {
@@ -67,6 +69,7 @@ impl Fact {
             Fact::Signer => "signer",
             Fact::SignerSerial => "signer_serial",
             Fact::BootConfig => "boot_config",
+            Fact::Package => "package",
         }
     }
 }
@@ -140,6 +143,9 @@ struct RawProbe {
     #[serde(default)]
     needs_image: bool,
     #[serde(default)]
+    each_image: bool,
+    when_image: Option<String>,
+    #[serde(default)]
     extract: Vec<RawExtract>,
     capture: Option<Fact>,
     #[serde(default)]
@@ -159,6 +165,8 @@ struct RawExtract {
     required: bool,
     template: Option<String>,
     algorithm: Option<Algorithm>,
+    #[serde(default)]
+    list: bool,
 }
 
 /// A validated profile.
@@ -188,6 +196,10 @@ pub struct Probe {
     /// Whether it may run in scheduled audits. Nothing unsafe runs unless a device's config enables it.
     pub audit_safe: bool,
     pub needs_image: bool,
+    /// Run once for every image the device runs from (running image and packages), not just the running one.
+    pub each_image: bool,
+    /// Run only when the running image's path matches (install mode: `\.conf$`).
+    pub when_image: Option<Regex>,
     pub extracts: Vec<Extract>,
     /// Keep the whole output as this fact (for boot configs).
     pub capture: Option<Fact>,
@@ -202,10 +214,13 @@ pub struct Extract {
     /// Must have a capture group named `value`.
     pub regex: Regex,
     pub required: bool,
-    /// `{value}` is replaced by the captured text, e.g. `/host/{value}`.
+    /// `{value}` is replaced by the captured text, e.g. `/host/{value}`; `{image_dir}` by the running
+    /// image's directory (`bootflash:` for `bootflash:packages.conf`).
     pub template: Option<String>,
     /// For `reported_hash`: which digest the value is.
     pub algorithm: Option<Algorithm>,
+    /// Every match, not just the first (for list facts such as `package`).
+    pub list: bool,
 }
 
 /// A profile that could not be loaded: file, key and reason.
@@ -267,6 +282,10 @@ impl Profile {
         let mut probes = Vec::new();
         for (pi, p) in raw.probe.iter().enumerate() {
             let pkey = format!("probe[{pi}] ({})", p.name);
+            let when_image = p
+                .when_image
+                .as_deref()
+                .and_then(|r| compile(&mut problems, format!("{pkey}.when_image"), r));
             let mut extracts = Vec::new();
             for (ei, e) in p.extract.iter().enumerate() {
                 let ekey = format!("{pkey}.extract[{ei}]");
@@ -285,12 +304,19 @@ impl Profile {
                         "`algorithm` is required for reported_hash and only there".into(),
                     ));
                 }
+                if e.list != (e.fact == Fact::Package) {
+                    problems.push(err(
+                        ekey.clone(),
+                        "`list = true` goes with list facts (package) and only there".into(),
+                    ));
+                }
                 extracts.push(Extract {
                     fact: e.fact,
                     regex,
                     required: e.required,
                     template: e.template.clone(),
                     algorithm: e.algorithm,
+                    list: e.list,
                 });
             }
             let redact = p
@@ -305,6 +331,12 @@ impl Profile {
                     "must be true exactly when the command uses {image}".into(),
                 ));
             }
+            if p.each_image && !p.needs_image {
+                problems.push(err(
+                    format!("{pkey}.each_image"),
+                    "needs a command with {image}".into(),
+                ));
+            }
             if extracts.is_empty() && p.capture.is_none() {
                 problems.push(err(
                     pkey.clone(),
@@ -316,6 +348,8 @@ impl Profile {
                 command: p.command.clone(),
                 audit_safe: p.audit_safe,
                 needs_image: p.needs_image,
+                each_image: p.each_image,
+                when_image,
                 extracts,
                 capture: p.capture,
                 redact,

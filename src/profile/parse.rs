@@ -33,8 +33,13 @@ pub enum ProbeError {
     BadValue { probe: String, reason: String },
 }
 
-/// Extracts facts from one probe's raw output.
-pub fn apply_probe(profile: &Profile, probe: &Probe, raw: &[u8]) -> Result<ProbeFacts, ProbeError> {
+/// Extracts facts from one probe's raw output. `image` is the running image, for `{image_dir}` templates.
+pub fn apply_probe(
+    profile: &Profile,
+    probe: &Probe,
+    raw: &[u8],
+    image: Option<&str>,
+) -> Result<ProbeFacts, ProbeError> {
     let text = clean_output(raw);
     for pattern in &profile.error_patterns {
         if let Some(m) = pattern.find(&text) {
@@ -50,7 +55,25 @@ pub fn apply_probe(profile: &Profile, probe: &Probe, raw: &[u8]) -> Result<Probe
         }
     }
     let mut out = ProbeFacts::default();
+    let image_dir = image.map(image_dir).unwrap_or_default();
     for ex in &probe.extracts {
+        if ex.list {
+            for caps in ex.regex.captures_iter(&text) {
+                if let Some(m) = caps.name("value") {
+                    let value = display_line(m.as_str().trim(), 512);
+                    let value = match &ex.template {
+                        Some(t) => t
+                            .replace("{image_dir}", &image_dir)
+                            .replace("{value}", &value),
+                        None => value,
+                    };
+                    if !out.values.iter().any(|(f, v)| *f == ex.fact && *v == value) {
+                        out.values.push((ex.fact, value));
+                    }
+                }
+            }
+            continue;
+        }
         let Some(value) = ex
             .regex
             .captures(&text)
@@ -82,7 +105,9 @@ pub fn apply_probe(profile: &Profile, probe: &Probe, raw: &[u8]) -> Result<Probe
         }
         let value = display_line(value, 512);
         let value = match &ex.template {
-            Some(t) => t.replace("{value}", &value),
+            Some(t) => t
+                .replace("{image_dir}", &image_dir)
+                .replace("{value}", &value),
             None => value,
         };
         out.values.push((ex.fact, value));
@@ -112,6 +137,15 @@ fn first_hex_digits(value: &str, alg: Algorithm) -> Option<String> {
         }
     }
     None
+}
+
+/// The directory part of a device path: `bootflash:` for `bootflash:packages.conf`, `/host/x/` for
+/// `/host/x/fs.squashfs`, `bootflash:/a/` for `bootflash:/a/b.pkg`.
+pub fn image_dir(path: &str) -> String {
+    match path.rfind(['/', ':']) {
+        Some(i) => path[..=i].to_owned(),
+        None => String::new(),
+    }
 }
 
 /// The image paths a boot variable names: `bootflash:a.bin,1;bootflash:b.bin,1;` gives both paths.
@@ -166,6 +200,9 @@ mod tests {
         );
         assert!(boot_image_list(" ").is_empty());
         assert!(same_image_path("bootflash:/x.bin", "BOOTFLASH:x.bin"));
+        assert_eq!(image_dir("bootflash:packages.conf"), "bootflash:");
+        assert_eq!(image_dir("/host/image-1/fs.squashfs"), "/host/image-1/");
+        assert_eq!(image_dir("packages.conf"), "");
         assert!(!same_image_path("bootflash:x.bin", "bootflash:y.bin"));
     }
 
@@ -179,7 +216,7 @@ mod tests {
             &hash[..40],
             &hash[40..]
         );
-        let facts = apply_probe(xe, probe(xe, "verify-image"), wrapped.as_bytes()).unwrap();
+        let facts = apply_probe(xe, probe(xe, "verify-image"), wrapped.as_bytes(), None).unwrap();
         assert_eq!(facts.digests[0].to_hex(), hash);
     }
 
@@ -188,7 +225,7 @@ mod tests {
         let profiles = Profiles::builtin().unwrap();
         let xe = profiles.get("cisco-iosxe").unwrap();
         let out = b"\r\n                ^\r\n% Invalid input detected at '^' marker.\r\n";
-        let e = apply_probe(xe, probe(xe, "show-version"), out).unwrap_err();
+        let e = apply_probe(xe, probe(xe, "show-version"), out, None).unwrap_err();
         assert!(matches!(e, ProbeError::Refused { .. }), "{e:?}");
     }
 
@@ -200,6 +237,7 @@ mod tests {
             xe,
             probe(xe, "show-version"),
             b"\x1b[31m\x00\xff\xfe garbage \x07",
+            None,
         )
         .unwrap_err();
         match e {
@@ -214,11 +252,49 @@ mod tests {
     }
 
     #[test]
+    fn install_mode_packages_are_listed_once_each_under_the_image_directory() {
+        let profiles = Profiles::builtin().unwrap();
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        let out = "#! /usr/binos/bin/packages_conf.sh\r\n\
+boot  rp 0 0   rp_boot       c9k-rpboot.17.09.04a.SPA.pkg\r\n\
+iso   rp 0 0   rp_base       c9k-rpbase.17.09.04a.SPA.pkg\r\n\
+iso   rp 1 0   rp_base       c9k-rpbase.17.09.04a.SPA.pkg\r\n\
+iso   fp 0 0   fp            c9k-srdriver.17.09.04a.SPA.pkg\r\n\
+# iso   rp 0 0   rp_old     c9k-old.17.06.01.SPA.pkg\r\n";
+        let facts = apply_probe(
+            xe,
+            probe(xe, "install-packages"),
+            out.as_bytes(),
+            Some("flash:packages.conf"),
+        )
+        .unwrap();
+        let pkgs: Vec<&str> = facts.values.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(
+            pkgs,
+            [
+                "flash:c9k-rpboot.17.09.04a.SPA.pkg",
+                "flash:c9k-rpbase.17.09.04a.SPA.pkg",
+                "flash:c9k-srdriver.17.09.04a.SPA.pkg"
+            ]
+        );
+        assert!(
+            xe.probes
+                .iter()
+                .find(|p| p.name == "install-packages")
+                .unwrap()
+                .when_image
+                .as_ref()
+                .unwrap()
+                .is_match("flash:packages.conf")
+        );
+    }
+
+    #[test]
     fn startup_config_secrets_are_redacted() {
         let profiles = Profiles::builtin().unwrap();
         let xe = profiles.get("cisco-iosxe").unwrap();
         let out = b"Using 10 out of 100 bytes\r\n!\r\nenable secret 9 $9$abc$def\r\nusername netops privilege 15 secret 9 $9$x$y\r\nsnmp-server community s3cret RO\r\nend\r\n";
-        let facts = apply_probe(xe, probe(xe, "startup-config"), out).unwrap();
+        let facts = apply_probe(xe, probe(xe, "startup-config"), out, None).unwrap();
         let (_, kept, _) = facts.captured.unwrap();
         assert!(!kept.contains("$9$") && !kept.contains("s3cret"), "{kept}");
         assert!(

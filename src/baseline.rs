@@ -61,21 +61,94 @@ impl<'a> BaselineStore<'a> {
         self.state.baselines().join(device)
     }
 
-    /// Loads and verifies the current baseline.
+    /// Loads and verifies the current baseline, and checks it is the newest version in its history (a
+    /// validly signed older version put back in place is a rollback, and is refused like an edit).
     pub fn load(&self, device: &str) -> Result<Baseline, BaselineError> {
-        let path = self.dir(device).join("current.toml");
-        let bytes = match std::fs::read(&path) {
+        let current = self.load_file(device, &self.dir(device).join("current.toml"))?;
+        if let Some(newest) = self.history_sequences(device).last()
+            && *newest > current.sequence
+        {
+            return Err(BaselineError::Tampered {
+                device: device.to_owned(),
+                reason: format!(
+                    "current is version {} but history holds version {newest}: rolled back",
+                    current.sequence
+                ),
+            });
+        }
+        Ok(current)
+    }
+
+    /// Loads and verifies one version from the history.
+    pub fn load_version(&self, device: &str, sequence: u64) -> Result<Baseline, BaselineError> {
+        let path = self
+            .dir(device)
+            .join("history")
+            .join(format!("{sequence:06}.toml"));
+        let b = self.load_file(device, &path)?;
+        if b.sequence != sequence {
+            return Err(BaselineError::Tampered {
+                device: device.to_owned(),
+                reason: format!("history file {sequence} holds version {}", b.sequence),
+            });
+        }
+        Ok(b)
+    }
+
+    /// Every version in the history, oldest first, each verified on its own.
+    pub fn history(&self, device: &str) -> Vec<(u64, Result<Baseline, BaselineError>)> {
+        self.history_sequences(device)
+            .into_iter()
+            .map(|seq| (seq, self.load_version(device, seq)))
+            .collect()
+    }
+
+    fn history_sequences(&self, device: &str) -> Vec<u64> {
+        let Ok(entries) = std::fs::read_dir(self.dir(device).join("history")) else {
+            return Vec::new();
+        };
+        let mut seqs: Vec<u64> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".toml"))
+                    .and_then(|n| n.parse().ok())
+            })
+            .collect();
+        seqs.sort_unstable();
+        seqs
+    }
+
+    /// Devices that have a baseline directory, sorted.
+    pub fn devices(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.state.baselines()) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("current.toml").exists())
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .filter(|n| crate::config::validate_device_name(n).is_ok())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn load_file(&self, device: &str, path: &std::path::Path) -> Result<Baseline, BaselineError> {
+        let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(BaselineError::Missing(device.into()));
             }
-            Err(e) => return Err(io(&path)(e).into()),
+            Err(e) => return Err(io(path)(e).into()),
         };
         let tampered = |reason: String| BaselineError::Tampered {
             device: device.to_owned(),
             reason,
         };
-        let sig_path = self.dir(device).join("current.toml.sig");
+        let mut sig_path = path.as_os_str().to_owned();
+        sig_path.push(".sig");
         let sig_text = std::fs::read_to_string(&sig_path)
             .map_err(|e| tampered(format!("signature file: {e}")))?;
         let mut parts = sig_text.split_whitespace();
@@ -102,6 +175,20 @@ impl<'a> BaselineStore<'a> {
             return Err(tampered(format!("file names device `{}`", baseline.device)));
         }
         Ok(baseline)
+    }
+
+    /// Accepts fresh evidence as the new baseline, keeping every earlier version in the history.
+    pub fn approve(&self, evidence: Evidence, reason: &str) -> Result<Baseline, BaselineError> {
+        if !self.exists(&evidence.device) {
+            return Err(BaselineError::Missing(evidence.device.clone()));
+        }
+        let next = self
+            .history_sequences(&evidence.device)
+            .last()
+            .copied()
+            .unwrap_or(0)
+            + 1;
+        self.write(evidence, reason, next)
     }
 
     /// Whether any baseline file exists for the device (verified or not).
@@ -249,5 +336,50 @@ mod tests {
             store.load("r1"),
             Err(BaselineError::Tampered { .. })
         ));
+    }
+
+    #[test]
+    fn approve_keeps_history_and_a_rollback_is_tampering() {
+        let (_d, state) = setup();
+        let signer = state.signer().unwrap();
+        let store = BaselineStore::new(&state, &signer);
+        store.create(evidence("r1"), "enrollment").unwrap();
+        let mut newer = evidence("r1");
+        newer.identity.serial = Some("NEW".into());
+        let b = store
+            .approve(newer.clone(), "CHG-1234 chassis swap")
+            .unwrap();
+        assert_eq!(b.sequence, 2);
+        assert_eq!(store.load("r1").unwrap().evidence, newer);
+        let history = store.history("r1");
+        assert_eq!(
+            history.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert_eq!(history[0].1.as_ref().unwrap().reason, "enrollment");
+        assert_eq!(
+            history[1].1.as_ref().unwrap().reason,
+            "CHG-1234 chassis swap"
+        );
+        assert!(matches!(
+            store.approve(evidence("r9"), "x"),
+            Err(BaselineError::Missing(_))
+        ));
+
+        // Putting the validly signed version 1 back as current is a rollback.
+        let dir = state.baselines().join("r1");
+        std::fs::copy(dir.join("history/000001.toml"), dir.join("current.toml")).unwrap();
+        std::fs::copy(
+            dir.join("history/000001.toml.sig"),
+            dir.join("current.toml.sig"),
+        )
+        .unwrap();
+        match store.load("r1") {
+            Err(BaselineError::Tampered { reason, .. }) => {
+                assert!(reason.contains("rolled back"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(store.devices(), vec!["r1".to_string()]);
     }
 }

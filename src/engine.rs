@@ -23,6 +23,8 @@ pub enum Mode {
     Enroll { expect_fingerprint: Option<String> },
     /// Strict host key, compare with the baseline.
     Check { pull: Option<PullPolicy> },
+    /// Strict host key, fresh evidence becomes the new baseline version, with the reason on record.
+    Approve { reason: String },
 }
 
 /// Everything a run needs, loaded once.
@@ -41,6 +43,8 @@ pub struct Engine {
 pub struct DeviceRun {
     pub report: DeviceReport,
     pub transcript: Vec<TranscriptEntry>,
+    /// What was collected, when collection finished.
+    pub evidence: Option<Evidence>,
 }
 
 impl Engine {
@@ -100,7 +104,11 @@ impl Engine {
             findings: Vec::new(),
             duration_ms: 0,
         };
-        let transcript = match self.run_inner(device, mode, events, &mut report).await {
+        let mut evidence = None;
+        let transcript = match self
+            .run_inner(device, mode, events, &mut report, &mut evidence)
+            .await
+        {
             Ok(t) => t,
             Err((outcome, detail)) => {
                 report.outcome = outcome;
@@ -118,7 +126,11 @@ impl Engine {
                 device: device.name.clone(),
             },
         );
-        DeviceRun { report, transcript }
+        DeviceRun {
+            report,
+            transcript,
+            evidence,
+        }
     }
 
     async fn run_inner(
@@ -127,6 +139,7 @@ impl Engine {
         mode: &Mode,
         events: &Events,
         report: &mut DeviceReport,
+        collected_evidence: &mut Option<Evidence>,
     ) -> Result<Vec<TranscriptEntry>, (Outcome, String)> {
         crate::collect::emit(
             events,
@@ -143,7 +156,7 @@ impl Engine {
         let store = BaselineStore::new(&self.state, &self.signer);
         let baseline = match mode {
             Mode::Enroll { .. } => None,
-            Mode::Check { .. } => Some(store.load(&device.name)),
+            Mode::Check { .. } | Mode::Approve { .. } => Some(store.load(&device.name)),
         };
         let target = self
             .target(device)
@@ -154,7 +167,7 @@ impl Engine {
                 known_hosts,
                 expect: expect_fingerprint.clone(),
             },
-            Mode::Check { .. } => HostKeyPolicy::Strict { known_hosts },
+            Mode::Check { .. } | Mode::Approve { .. } => HostKeyPolicy::Strict { known_hosts },
         };
         let mut session = match Session::connect(&target, policy).await {
             Ok(s) => s,
@@ -188,7 +201,8 @@ impl Engine {
             Mode::Check { pull: Some(p) } => *p,
             _ => device.pull,
         };
-        let enrolling = matches!(mode, Mode::Enroll { .. });
+        // Enrollment and approval establish ground truth: they pull unless told never to.
+        let enrolling = matches!(mode, Mode::Enroll { .. } | Mode::Approve { .. });
         // A sampled device has all of its images pulled: the draw is per device, per run.
         let sampled = pull_policy == PullPolicy::Sample && sample(self.config.sample_share);
         let should_pull = |path: &str, reported: &BTreeMap<String, String>| -> bool {
@@ -211,6 +225,7 @@ impl Engine {
             other => (Outcome::ProtocolError, other.to_string()),
         })?;
         report.facts = Some(facts(&evidence));
+        *collected_evidence = Some(evidence.clone());
         report
             .findings
             .extend(crate::verify::self_consistency(&evidence));
@@ -262,6 +277,54 @@ impl Engine {
                         .as_ref()
                         .map(|f| f.host_key_fingerprint.as_str())
                         .unwrap_or("")
+                ));
+            }
+            Mode::Approve { reason } => {
+                if matches!(baseline, Some(Err(BaselineError::Missing(_)))) {
+                    return Err((
+                        Outcome::Error,
+                        format!(
+                            "{} has no baseline to approve over: enroll it first",
+                            device.name
+                        ),
+                    ));
+                }
+                let worst = report
+                    .findings
+                    .iter()
+                    .map(|f| self.config.severity_of(f.code))
+                    .max();
+                if worst == Some(Severity::Critical) {
+                    report.outcome = Outcome::Unverified;
+                    report.detail = Some("not approved: the device contradicts itself (see findings); the baseline is unchanged".into());
+                    return Ok(transcript);
+                }
+                let accepted: Vec<String> = match &baseline {
+                    Some(Ok(b)) => crate::verify::against_baseline(&evidence, &b.evidence)
+                        .iter()
+                        .map(|f| format!("{} ({})", f.code, f.subject))
+                        .collect(),
+                    _ => vec!["replaces an untrusted baseline".into()],
+                };
+                let _in_process = self.writers.lock().await;
+                let _lock = self
+                    .state
+                    .lock()
+                    .map_err(|e| (Outcome::Error, e.to_string()))?;
+                let b = store
+                    .approve(evidence, reason)
+                    .map_err(|e| (Outcome::Error, e.to_string()))?;
+                report.outcome = Outcome::Approved;
+                report.detail = Some(format!(
+                    "baseline version {} approved by {}: {}; accepted: {}",
+                    b.sequence,
+                    b.created_by,
+                    b.reason,
+                    if accepted.is_empty() {
+                        "no changes".to_string()
+                    } else {
+                        accepted.join(", ")
+                    }
                 ));
             }
             Mode::Check { .. } => match baseline {

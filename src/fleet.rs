@@ -75,5 +75,6 @@ fn failed(device: &Device, why: &str) -> DeviceRun {
             duration_ms: 0,
         },
         transcript: Vec::new(),
+        evidence: None,
     }
 }

@@ -19,6 +19,8 @@ pub enum Outcome {
     Verified,
     /// First contact: host key pinned and baseline written.
     Enrolled,
+    /// Fresh evidence accepted as a new baseline version.
+    Approved,
     /// Collected, but the baseline was missing or untrusted, so drift could not be judged.
     Unverified,
     Unreachable,
@@ -38,13 +40,17 @@ pub enum Outcome {
 impl Outcome {
     /// Whether the device was checked: anything else makes a run incomplete.
     pub fn is_complete(self) -> bool {
-        matches!(self, Outcome::Verified | Outcome::Enrolled)
+        matches!(
+            self,
+            Outcome::Verified | Outcome::Enrolled | Outcome::Approved
+        )
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Verified => "verified",
             Outcome::Enrolled => "enrolled",
+            Outcome::Approved => "approved",
             Outcome::Unverified => "unverified",
             Outcome::Unreachable => "unreachable",
             Outcome::AuthFailed => "auth-failed",
@@ -253,6 +259,7 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
             (_, Some(s)) if s >= report.fail_on => style.paint("1;31", "FINDINGS"),
             (_, Some(_)) => style.paint("36", "NOTICES"),
             (Outcome::Enrolled, None) => style.paint("32", "ENROLLED"),
+            (Outcome::Approved, None) => style.paint("32", "APPROVED"),
             (_, None) => style.paint("32", "CLEAN"),
         };
         writeln!(

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// and reports patched-firmware drift mapped to MITRE ATT&CK. Exit codes: 0 clean, 1 findings at or above
 /// the failing severity, 2 usage or configuration error, 3 some device could not be verified.
 #[derive(Debug, Parser)]
-#[command(name = "netattest", version, propagate_version = true)]
+#[command(name = "netattest", version)]
 pub struct Cli {
     /// Configuration file [default: $NETATTEST_CONFIG, then $XDG_CONFIG_HOME/netattest/config.toml].
     #[arg(long, global = true, env = "NETATTEST_CONFIG", value_name = "FILE")]
@@ -47,6 +47,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Check every device in the inventory (or a group), with bounded concurrency.
     Audit(AuditArgs),
+    /// Inspect baselines, compare them, and approve a new state on purpose.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
     /// Run simulated devices on loopback until Ctrl-C, and write an inventory for them.
     Lab(LabArgs),
     /// The whole story on a simulated lab: enroll, tamper, audit, report. Needs no devices.
@@ -171,4 +174,54 @@ pub struct DemoArgs {
     /// Output format of the final report.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Every enrolled device, with its baseline version and whether its signature verifies.
+    List,
+    /// Print a device's baseline (the current one, or a version from its history).
+    Show {
+        device: String,
+        /// A version number from `baseline history`.
+        #[arg(long)]
+        version: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+    },
+    /// Every version of a device's baseline: when, by whom, why.
+    History { device: String },
+    /// What differs: fresh evidence against the current baseline, or two versions (--from, --to).
+    Diff {
+        device: String,
+        /// Older version (default: the current baseline).
+        #[arg(long)]
+        from: Option<u64>,
+        /// Newer version (default: fresh evidence collected now).
+        #[arg(long)]
+        to: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+    },
+    /// Accept the device's current state as its new baseline, after a planned change. History is kept.
+    Approve {
+        device: String,
+        /// Why (a change ticket, e.g. CHG-1234); recorded with the OS user and the time.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -1,5 +1,6 @@
 //! The netattest binary: the only place that prints, and the only user of anyhow.
 
+mod baseline;
 mod cli;
 mod demo;
 mod lab;
@@ -149,6 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             )
             .await
         }
+        Command::Baseline(cmd) => baseline::run(&cli, cmd).await,
         Command::Lab(args) => lab::run(args).await,
         Command::Demo(args) => demo::run(args, cli.quiet, color(&cli)).await,
         Command::Explain { code } => explain(code.as_deref()),
@@ -165,7 +167,7 @@ fn pull_policy(p: PullArg) -> PullPolicy {
     }
 }
 
-fn color(cli: &Cli) -> bool {
+pub(crate) fn color(cli: &Cli) -> bool {
     !cli.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal()
@@ -213,7 +215,7 @@ fn state_dir(cli: &Cli, cfg: Option<&Config>) -> anyhow::Result<StateDir> {
     Ok(StateDir::new(root))
 }
 
-fn engine(cli: &Cli) -> anyhow::Result<Engine> {
+pub(crate) fn engine(cli: &Cli) -> anyhow::Result<Engine> {
     let cfg = load_config(cli)?;
     let profiles = Profiles::load(&cfg.profile_dirs).map_err(|problems| {
         usage(format!(
@@ -286,7 +288,7 @@ auth = { key_file = "~/.ssh/id_ed25519" }
 # groups = ["core"]
 "#;
 
-fn format(f: FormatArg) -> Format {
+pub(crate) fn format(f: FormatArg) -> Format {
     match f {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
@@ -294,7 +296,7 @@ fn format(f: FormatArg) -> Format {
     }
 }
 
-async fn run_devices(
+pub(crate) async fn run_devices(
     cli: &Cli,
     engine: Arc<Engine>,
     devices: Vec<netattest::inventory::Device>,

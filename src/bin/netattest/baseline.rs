@@ -1,0 +1,193 @@
+//! `netattest baseline ...`: list, show, history, diff, approve.
+
+use std::sync::Arc;
+
+use netattest::baseline::{Baseline, BaselineError, BaselineStore};
+use netattest::diff::{FieldChange, evidence_diff};
+use netattest::engine::Mode;
+use netattest::sanitize::display_line;
+
+use crate::cli::{BaselineCommand, Cli, FormatArg};
+use crate::{engine, run_devices, usage};
+
+pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
+    let engine = engine(cli)?;
+    let store = BaselineStore::new(&engine.state, &engine.signer);
+    match cmd {
+        BaselineCommand::List => {
+            for device in store.devices() {
+                match store.load(&device) {
+                    Ok(b) => println!(
+                        "{device:<24} version {:<4} {}  {}  {}",
+                        b.sequence,
+                        b.created_at,
+                        b.created_by,
+                        display_line(&b.reason, 80)
+                    ),
+                    Err(e) => println!("{device:<24} UNTRUSTED: {e}"),
+                }
+            }
+            Ok(0)
+        }
+        BaselineCommand::Show {
+            device,
+            version,
+            format,
+        } => {
+            let b = load(&store, device, *version)?;
+            match format {
+                FormatArg::Json | FormatArg::Jsonl => {
+                    println!("{}", serde_json::to_string_pretty(&b)?)
+                }
+                FormatArg::Text => print!("{}", toml::to_string_pretty(&b)?),
+            }
+            Ok(0)
+        }
+        BaselineCommand::History { device } => {
+            let history = store.history(device);
+            if history.is_empty() {
+                return Err(usage(format!(
+                    "{device} has no baseline history: enroll it first"
+                )));
+            }
+            for (seq, b) in history {
+                match b {
+                    Ok(b) => println!(
+                        "{seq:>4}  {}  {}  {}",
+                        b.created_at,
+                        b.created_by,
+                        display_line(&b.reason, 100)
+                    ),
+                    Err(e) => println!("{seq:>4}  UNTRUSTED: {e}"),
+                }
+            }
+            Ok(0)
+        }
+        BaselineCommand::Diff {
+            device,
+            from,
+            to,
+            format,
+        } => {
+            let old = load(&store, device, *from)?;
+            let (label, new) = match to {
+                Some(v) => (
+                    format!("version {v}"),
+                    load(&store, device, Some(*v))?.evidence,
+                ),
+                None => {
+                    let target = engine.device(device)?;
+                    let run = engine
+                        .run(&target, &Mode::Check { pull: None }, &None)
+                        .await;
+                    match run.evidence {
+                        Some(e) => ("fresh evidence".to_string(), e),
+                        None => {
+                            eprintln!(
+                                "{device}: {} ({})",
+                                run.report.outcome.name(),
+                                run.report
+                                    .detail
+                                    .as_deref()
+                                    .map(|d| display_line(d, 200))
+                                    .unwrap_or_default()
+                            );
+                            return Ok(3);
+                        }
+                    }
+                }
+            };
+            let changes = evidence_diff(&old.evidence, &new);
+            print_diff(
+                device,
+                &format!("version {}", old.sequence),
+                &label,
+                &changes,
+                *format,
+            )?;
+            Ok(0)
+        }
+        BaselineCommand::Approve {
+            device,
+            reason,
+            output,
+        } => {
+            if reason.trim().is_empty() {
+                return Err(usage(
+                    "--reason must say why (a change ticket, for example)",
+                ));
+            }
+            let target = engine.device(device)?;
+            if !store.exists(&target.name) {
+                return Err(usage(format!(
+                    "{device} is not enrolled: use `netattest enroll {device}`"
+                )));
+            }
+            let mode = Mode::Approve {
+                reason: reason.clone(),
+            };
+            run_devices(
+                cli,
+                Arc::new(engine),
+                vec![target],
+                mode,
+                1,
+                "baseline approve",
+                output,
+            )
+            .await
+        }
+    }
+}
+
+fn load(store: &BaselineStore<'_>, device: &str, version: Option<u64>) -> anyhow::Result<Baseline> {
+    let b = match version {
+        Some(v) => store.load_version(device, v),
+        None => store.load(device),
+    };
+    b.map_err(|e| match e {
+        BaselineError::Missing(_) => usage(format!(
+            "no baseline {} for {device}",
+            version.map(|v| format!("version {v}")).unwrap_or_default()
+        )),
+        other => anyhow::anyhow!(other),
+    })
+}
+
+fn print_diff(
+    device: &str,
+    from: &str,
+    to: &str,
+    changes: &[FieldChange],
+    format: FormatArg,
+) -> anyhow::Result<()> {
+    if matches!(format, FormatArg::Json | FormatArg::Jsonl) {
+        let v = serde_json::json!({ "device": device, "from": from, "to": to, "changes": changes });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("{device}: {from} -> {to}");
+    if changes.is_empty() {
+        println!("  no differences");
+    }
+    for c in changes {
+        match (&c.old, &c.new) {
+            (None, Some(line)) if c.field == "boot_config.lines" => {
+                println!("  startup config {}", display_line(line, 200))
+            }
+            _ => println!(
+                "  {}: {} -> {}",
+                c.field,
+                c.old
+                    .as_deref()
+                    .map(|v| display_line(v, 140))
+                    .unwrap_or_else(|| "(none)".into()),
+                c.new
+                    .as_deref()
+                    .map(|v| display_line(v, 140))
+                    .unwrap_or_else(|| "(none)".into())
+            ),
+        }
+    }
+    Ok(())
+}

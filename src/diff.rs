@@ -1,0 +1,134 @@
+//! Differences between two pieces of evidence, field by field, for `baseline diff`. Pure, no I/O.
+
+use std::collections::BTreeMap;
+
+use crate::evidence::Evidence;
+
+/// One changed field: its path (`images[0].reported.sha512`) and the values on each side.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+/// Every field that differs, sorted by path. When-collected timestamps are not differences; the
+/// redacted startup config is compared line by line instead of as one value.
+pub fn evidence_diff(old: &Evidence, new: &Evidence) -> Vec<FieldChange> {
+    let (a, b) = (flatten(old), flatten(new));
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Vec::new();
+    for k in keys {
+        if k == "collected_at" || k == "boot_config.redacted" {
+            continue;
+        }
+        let (o, n) = (a.get(k), b.get(k));
+        if o != n {
+            out.push(FieldChange {
+                field: k.clone(),
+                old: o.cloned(),
+                new: n.cloned(),
+            });
+        }
+    }
+    if let (Some(o), Some(n)) = (&old.boot_config, &new.boot_config) {
+        for line in crate::verify::line_diff(&o.redacted, &n.redacted, 200) {
+            out.push(FieldChange {
+                field: "boot_config.lines".into(),
+                old: None,
+                new: Some(line),
+            });
+        }
+    }
+    out
+}
+
+fn flatten(ev: &Evidence) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Ok(v) = serde_json::to_value(ev) {
+        walk("", &v, &mut out);
+    }
+    out
+}
+
+fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, v)| walk(&join(k), v, out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| walk(&format!("{prefix}[{i}]"), v, out)),
+        Value::Null => {}
+        Value::String(s) => {
+            out.insert(prefix.to_owned(), s.clone());
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{BootConfig, Identity};
+
+    fn ev() -> Evidence {
+        Evidence {
+            device: "r1".into(),
+            platform: "linux".into(),
+            collected_at: "t1".into(),
+            identity: Identity {
+                serial: Some("A".into()),
+                host_key: "k".into(),
+                host_key_fingerprint: "f".into(),
+                ..Default::default()
+            },
+            images: Vec::new(),
+            boot: Default::default(),
+            signature: None,
+            boot_config: Some(BootConfig {
+                sha256: "1".into(),
+                redacted: "a\nb".into(),
+            }),
+            not_collected: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_real_changes_are_listed() {
+        let mut new = ev();
+        new.collected_at = "t2".into();
+        assert!(evidence_diff(&ev(), &new).is_empty());
+        new.identity.serial = Some("B".into());
+        new.boot_config = Some(BootConfig {
+            sha256: "2".into(),
+            redacted: "a\nc".into(),
+        });
+        let d = evidence_diff(&ev(), &new);
+        let fields: Vec<&str> = d.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "boot_config.sha256",
+                "identity.serial",
+                "boot_config.lines",
+                "boot_config.lines"
+            ]
+        );
+        assert_eq!(d[1].old.as_deref(), Some("A"));
+        assert_eq!(d[3].new.as_deref(), Some("+ c"));
+    }
+}

@@ -12,25 +12,24 @@ pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
     for img in &ev.images {
         out.extend(device_lies(dev, img));
     }
-    if let Some(img) = ev.running_image() {
-        if !ev.boot.boot_images.is_empty()
-            && !ev
-                .boot
-                .boot_images
-                .iter()
-                .any(|b| same_image_path(b, &img.path))
-        {
-            out.push(
-                Finding::new(Code::RunningImageNotBootImage, dev, "boot variable")
-                    .expected(img.path.clone())
-                    .actual(ev.boot.boot_images.join(";"))
-                    .evidence(format!("running image: {}", img.path))
-                    .evidence(format!(
-                        "boot variable: {}",
-                        ev.boot.boot_variable.as_deref().unwrap_or("")
-                    )),
-            );
-        }
+    if let Some(img) = ev.running_image()
+        && !ev.boot.boot_images.is_empty()
+        && !ev
+            .boot
+            .boot_images
+            .iter()
+            .any(|b| same_image_path(b, &img.path))
+    {
+        out.push(
+            Finding::new(Code::RunningImageNotBootImage, dev, "boot variable")
+                .expected(img.path.clone())
+                .actual(ev.boot.boot_images.join(";"))
+                .evidence(format!("running image: {}", img.path))
+                .evidence(format!(
+                    "boot variable: {}",
+                    ev.boot.boot_variable.as_deref().unwrap_or("")
+                )),
+        );
     }
     if let Some(sig) = &ev.signature {
         let bad_type = sig

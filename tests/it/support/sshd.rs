@@ -88,7 +88,8 @@ impl Sshd {
         Sshd::start_with(&["Subsystem sftp internal-sftp"])
     }
 
-    /// sshd with only the base settings plus `extra` config lines (no SFTP unless a line asks for it).
+    /// sshd with only the base settings plus `extra` config lines (no SFTP unless a line asks for it). The
+    /// extra lines come first, so `LogLevel INFO` overrides the base `LogLevel ERROR`.
     pub fn start_with(extra: &[&str]) -> Sshd {
         require_sshd();
         // sshd refuses to start as root without its privilege-separation directory.
@@ -124,7 +125,13 @@ impl Sshd {
 
     fn write_config(&self, port: u16) -> PathBuf {
         let d = self.dir.path();
-        let mut cfg = format!(
+        // sshd keeps the first value it reads for a keyword: the extra lines go first so they can override.
+        let mut cfg = String::new();
+        for line in &self.extra {
+            cfg.push_str(line);
+            cfg.push('\n');
+        }
+        cfg.push_str(&format!(
             "ListenAddress 127.0.0.1:{port}\n\
              HostKey {}\n\
              PidFile none\n\
@@ -138,11 +145,7 @@ impl Sshd {
              LogLevel ERROR\n",
             self.host_key.display(),
             d.join("authorized_keys").display(),
-        );
-        for line in &self.extra {
-            cfg.push_str(line);
-            cfg.push('\n');
-        }
+        ));
         let path = d.join("sshd_config");
         std::fs::write(&path, cfg).unwrap();
         path

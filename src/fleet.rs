@@ -78,3 +78,17 @@ fn failed(device: &Device, why: &str) -> DeviceRun {
         evidence: None,
     }
 }
+
+/// Adds `fleet-outlier` findings (see [`crate::consensus`]) to the devices they are about, with the
+/// configured severity.
+pub fn add_consensus(runs: &mut [DeviceRun], config: &crate::config::Config) {
+    let fleet: Vec<&crate::evidence::Evidence> =
+        runs.iter().filter_map(|r| r.evidence.as_ref()).collect();
+    let outliers = crate::consensus::fleet_outliers(&fleet);
+    for mut f in outliers {
+        f.severity = config.severity_of(f.code);
+        if let Some(run) = runs.iter_mut().find(|r| r.report.device == f.device) {
+            run.report.findings.push(f);
+        }
+    }
+}

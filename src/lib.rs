@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod collect;
 pub mod config;
+pub mod consensus;
 pub mod diff;
 pub mod digest;
 pub mod engine;

@@ -120,7 +120,10 @@ impl DeviceCore {
                 Persona::Linux => super::image::hex(&b[..16]),
             }
         };
-        let clean_image = ImageSpec::new(derive_u64(seed, i, "image"), opts.image_size);
+        // Every device of a platform runs the same release, as in a real fleet: the clean image depends
+        // on the persona, not on the device, so fleet consensus has peers to compare.
+        let clean_image =
+            ImageSpec::new(derive_u64(seed, 0, persona.profile_id()), opts.image_size);
         // 16 bytes at a third of the image: far from either end, so a client hashing only a
         // header or a trailer cannot miss it by accident.
         let patch_at = opts.image_size / 3;

@@ -148,7 +148,7 @@ async fn audit(engine: &Arc<Engine>, mode: Mode, command: &str, quiet: bool) -> 
     let devices = engine.devices(None);
     let progress = crate::progress::Progress::start(devices.len(), quiet);
     let started = netattest::collect::now_rfc3339();
-    let runs = netattest::fleet::run_all(
+    let mut runs = netattest::fleet::run_all(
         engine.clone(),
         devices,
         mode,
@@ -158,6 +158,9 @@ async fn audit(engine: &Arc<Engine>, mode: Mode, command: &str, quiet: bool) -> 
     )
     .await;
     progress.finish().await;
+    if command == "audit" {
+        netattest::fleet::add_consensus(&mut runs, &engine.config);
+    }
     Report::new(
         command,
         started,

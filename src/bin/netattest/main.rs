@@ -314,7 +314,7 @@ pub(crate) async fn run_devices(
             on_signal.cancel();
         }
     });
-    let runs = netattest::fleet::run_all(
+    let mut runs = netattest::fleet::run_all(
         engine.clone(),
         devices,
         mode,
@@ -324,6 +324,9 @@ pub(crate) async fn run_devices(
     )
     .await;
     progress.finish().await;
+    if command == "audit" {
+        netattest::fleet::add_consensus(&mut runs, &engine.config);
+    }
     let fail_on = engine.config.fail_on;
     let transcripts: Vec<_> = runs
         .iter()

@@ -229,6 +229,9 @@ impl Engine {
         report
             .findings
             .extend(crate::verify::self_consistency(&evidence));
+        report
+            .findings
+            .extend(crate::verify::signature(&evidence, &profile.signature));
 
         match mode {
             Mode::Enroll { .. } => {

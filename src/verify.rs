@@ -31,22 +31,54 @@ pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
                 )),
         );
     }
-    if let Some(sig) = &ev.signature {
-        let bad_type = sig
-            .image_type
-            .as_deref()
-            .is_some_and(|t| !matches!(t, "Production" | "Release"));
-        if bad_type {
-            out.push(
-                Finding::new(Code::SignatureNotProduction, dev, "image signature")
-                    .expected("Production")
-                    .actual(sig.image_type.clone().unwrap_or_default())
-                    .evidence(format!(
-                        "signer: {}",
-                        sig.signer.as_deref().unwrap_or("unknown")
-                    )),
-            );
-        }
+    out
+}
+
+/// What a production signature looks like on a platform (from the profile's `[signature]` table).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignaturePolicy {
+    /// Image types that count as production (`Production`, `Release`).
+    pub production_types: Vec<String>,
+    /// Signer common names the vendor uses (`CiscoSystems`, `abraxas` on ASA).
+    pub signers: Vec<String>,
+}
+
+/// The image's signature status against the platform's policy: a development or special key, or a
+/// signer other than the vendor's, is `signature-not-production`.
+pub fn signature(ev: &Evidence, policy: &SignaturePolicy) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(sig) = &ev.signature else { return out };
+    let dev = ev.device.as_str();
+    if let Some(t) = &sig.image_type
+        && !policy.production_types.is_empty()
+        && !policy
+            .production_types
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(t))
+    {
+        out.push(
+            Finding::new(Code::SignatureNotProduction, dev, "image signature type")
+                .expected(policy.production_types.join(" or "))
+                .actual(t.clone())
+                .evidence(format!(
+                    "signer: {}",
+                    sig.signer.as_deref().unwrap_or("unknown")
+                )),
+        );
+    }
+    if let Some(s) = &sig.signer
+        && !policy.signers.is_empty()
+        && !policy.signers.iter().any(|p| p == s)
+    {
+        out.push(
+            Finding::new(Code::SignatureNotProduction, dev, "image signer")
+                .expected(policy.signers.join(" or "))
+                .actual(s.clone())
+                .evidence(format!(
+                    "certificate serial: {}",
+                    sig.cert_serial.as_deref().unwrap_or("unknown")
+                )),
+        );
     }
     out
 }

@@ -131,6 +131,15 @@ struct RawProfile {
     #[serde(default)]
     not_collected: BTreeMap<String, String>,
     probe: Vec<RawProbe>,
+    signature: Option<RawSignature>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignature {
+    production_types: Vec<String>,
+    #[serde(default)]
+    signers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +192,8 @@ pub struct Profile {
     /// Evidence kinds this platform cannot give, with the reason: reported as "not possible", never passed.
     pub not_collected: BTreeMap<String, String>,
     pub probes: Vec<Probe>,
+    /// What a production-signed image reports on this platform; empty when the platform has no query.
+    pub signature: crate::verify::SignaturePolicy,
     /// Where the profile came from.
     pub source: String,
 }
@@ -368,6 +379,13 @@ impl Profile {
             error_patterns,
             not_collected: raw.not_collected,
             probes,
+            signature: raw
+                .signature
+                .map(|s| crate::verify::SignaturePolicy {
+                    production_types: s.production_types,
+                    signers: s.signers,
+                })
+                .unwrap_or_default(),
             source: source.to_owned(),
         })
     }

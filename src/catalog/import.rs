@@ -146,13 +146,19 @@ impl Builder<'_> {
         let Some(platform) = platform else {
             return self.problem(
                 line,
-                format!("no platform for `{}`: pass --platform or add it to the file", row.file),
+                format!(
+                    "no platform for `{}`: pass --platform or add it to the file",
+                    row.file
+                ),
             );
         };
         let Some(vendor) = vendor else {
             return self.problem(
                 line,
-                format!("no vendor for `{}`: pass --vendor or add it to the file", row.file),
+                format!(
+                    "no vendor for `{}`: pass --vendor or add it to the file",
+                    row.file
+                ),
             );
         };
         let file = row.file.trim();
@@ -286,7 +292,10 @@ fn bsd(text: &str, b: &mut Builder<'_>) {
             continue;
         }
         let Some((alg, rest)) = bsd_algorithm(l) else {
-            b.problem(line, "expected `SHA512 (NAME) = HASH` (or SHA256, MD5)".into());
+            b.problem(
+                line,
+                "expected `SHA512 (NAME) = HASH` (or SHA256, MD5)".into(),
+            );
             continue;
         };
         // The name may itself contain `) = `; the hash never does, so split at the last one.
@@ -439,7 +448,10 @@ fn csv(text: &str, b: &mut Builder<'_>) {
         );
     };
     if digests.is_empty() {
-        return b.problem(hline, "the header names no MD5, SHA256 or SHA512 column".into());
+        return b.problem(
+            hline,
+            "the header names no MD5, SHA256 or SHA512 column".into(),
+        );
     }
     let (platform, version, vendor) = (
         find(Column::Platform),
@@ -450,11 +462,7 @@ fn csv(text: &str, b: &mut Builder<'_>) {
         if fields.len() != columns.len() {
             b.problem(
                 line,
-                format!(
-                    "{} fields, the header has {}",
-                    fields.len(),
-                    columns.len()
-                ),
+                format!("{} fields, the header has {}", fields.len(), columns.len()),
             );
             continue;
         }

@@ -292,7 +292,9 @@ impl Catalog {
 
     /// Entries for one platform (a profile id such as `cisco-iosxe`).
     pub fn for_platform(&self, platform: &str) -> Vec<&Entry> {
-        self.entries().filter(|e| e.platform() == platform).collect()
+        self.entries()
+            .filter(|e| e.platform() == platform)
+            .collect()
     }
 
     /// What the catalog says about `file_name` with `digest` on a device of `platform`.
@@ -306,7 +308,11 @@ impl Catalog {
             .into_iter()
             .filter(|e| e.platform() == platform)
             .collect();
-        if let Some(best) = matches.iter().find(|e| e.file() == name).or(matches.first()) {
+        if let Some(best) = matches
+            .iter()
+            .find(|e| e.file() == name)
+            .or(matches.first())
+        {
             return Classification::KnownGood(best);
         }
         let same_name: Vec<&Entry> = self
@@ -355,7 +361,13 @@ mod tests {
 
     #[test]
     fn base_names_ignore_device_prefixes_and_directories() {
-        for path in ["bootflash:/x.bin", "flash:x.bin", "/mnt/flash/x.bin", "x.bin", "a\\x.bin"] {
+        for path in [
+            "bootflash:/x.bin",
+            "flash:x.bin",
+            "/mnt/flash/x.bin",
+            "x.bin",
+            "a\\x.bin",
+        ] {
             assert_eq!(base_name(path), "x.bin", "{path}");
         }
     }
@@ -372,7 +384,11 @@ mod tests {
     #[test]
     fn classify_tells_known_good_from_a_known_name_with_another_hash() {
         let c = catalog();
-        let good = c.classify("cisco-iosxe", "bootflash:/cat9k.bin", &d(Algorithm::Sha512, 1));
+        let good = c.classify(
+            "cisco-iosxe",
+            "bootflash:/cat9k.bin",
+            &d(Algorithm::Sha512, 1),
+        );
         assert!(matches!(good, Classification::KnownGood(e) if e.file() == "cat9k.bin"));
         let renamed = c.classify("cisco-iosxe", "flash:renamed.bin", &d(Algorithm::Sha512, 1));
         assert!(matches!(renamed, Classification::KnownGood(_)));

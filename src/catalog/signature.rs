@@ -93,7 +93,10 @@ impl FromStr for SignatureAlgorithm {
             .find(|a| a.name() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = SignatureAlgorithm::ALL.iter().map(|a| a.name()).collect();
-                format!("unknown signature algorithm `{s}` (expected {})", names.join(", "))
+                format!(
+                    "unknown signature algorithm `{s}` (expected {})",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -300,8 +303,7 @@ fn decode_signature(signature: &[u8]) -> Vec<u8> {
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    B64.decode(&compact)
-        .unwrap_or_else(|_| signature.to_vec())
+    B64.decode(&compact).unwrap_or_else(|_| signature.to_vec())
 }
 
 fn verify_minisign(

@@ -170,7 +170,9 @@ fn malformed_lines_are_all_reported_with_their_line_numbers() {
         (
             "native: a bad digest in the second entry",
             Format::Native,
-            format!("[[entry]]\nfile = \"a\"\nsha256 = \"{SHA256_A}\"\n\n[[entry]]\nfile = \"b\"\nsha256 = \"{MD5_A}\"\n"),
+            format!(
+                "[[entry]]\nfile = \"a\"\nsha256 = \"{SHA256_A}\"\n\n[[entry]]\nfile = \"b\"\nsha256 = \"{MD5_A}\"\n"
+            ),
             vec![5],
             "sha256",
         ),
@@ -181,7 +183,13 @@ fn malformed_lines_are_all_reported_with_their_line_numbers() {
             vec![2],
             "conflicts with sha256",
         ),
-        ("an empty file", Format::Coreutils, "# nothing\n".into(), vec![0], "no entries"),
+        (
+            "an empty file",
+            Format::Coreutils,
+            "# nothing\n".into(),
+            vec![0],
+            "no entries",
+        ),
     ];
     for (name, format, text, lines, needle) in cases {
         let err = import(format, &text, &ctx()).expect_err(name);
@@ -236,9 +244,8 @@ fn the_format_is_detected_from_the_name_and_first_line() {
 
 #[test]
 fn native_output_reads_back_as_the_same_catalog() {
-    let text = format!(
-        "{SHA512_A}  a \"quoted\".bin\n{MD5_A}  a \"quoted\".bin\n{SHA256_A}  b.bin\n"
-    );
+    let text =
+        format!("{SHA512_A}  a \"quoted\".bin\n{MD5_A}  a \"quoted\".bin\n{SHA256_A}  b.bin\n");
     let c = import(Format::Coreutils, &text, &ctx()).unwrap();
     let native = to_native(&c);
     let back = import(Format::Native, &native, &ImportContext::default()).unwrap();

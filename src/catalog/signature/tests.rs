@@ -20,7 +20,10 @@ fn pem(der: &[u8]) -> Vec<u8> {
 /// SPKI DER for an uncompressed EC point on P-256 or P-384.
 fn ec_spki(point: &[u8]) -> Vec<u8> {
     let (curve, len): (&[u8], u8) = if point.len() == 65 {
-        (&[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07], 0x13)
+        (
+            &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+            0x13,
+        )
     } else {
         (&[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22], 0x10)
     };
@@ -94,7 +97,8 @@ fn cases() -> Vec<Case> {
             rsa_public.clone(),
             Box::new(move |m| {
                 let mut s = vec![0; pair.public().modulus_len()];
-                pair.sign(encoding, &SystemRandom::new(), m, &mut s).unwrap();
+                pair.sign(encoding, &SystemRandom::new(), m, &mut s)
+                    .unwrap();
                 s
             }),
         ));
@@ -109,7 +113,10 @@ fn every_algorithm_verifies_its_own_signature_raw_and_base64() {
         let s = sign(MESSAGE);
         assert!(verify(alg, &key, MESSAGE, &s).is_ok(), "{alg} raw");
         let b64 = format!("{}\n", B64.encode(&s));
-        assert!(verify(alg, &key, MESSAGE, b64.as_bytes()).is_ok(), "{alg} base64");
+        assert!(
+            verify(alg, &key, MESSAGE, b64.as_bytes()).is_ok(),
+            "{alg} base64"
+        );
     }
 }
 
@@ -120,12 +127,22 @@ fn a_flipped_byte_in_the_file_or_signature_and_a_truncated_signature_fail() {
         let s = sign(MESSAGE);
         let mut file = MESSAGE.to_vec();
         file[3] ^= 0x01;
-        assert_eq!(verify(alg, &key, &file, &s), Err(SignatureError::Invalid), "{alg} file");
+        assert_eq!(
+            verify(alg, &key, &file, &s),
+            Err(SignatureError::Invalid),
+            "{alg} file"
+        );
         let mut flipped = s.clone();
         let mid = flipped.len() / 2;
         flipped[mid] ^= 0x01;
-        assert!(verify(alg, &key, MESSAGE, &flipped).is_err(), "{alg} signature");
-        assert!(verify(alg, &key, MESSAGE, &s[..s.len() - 1]).is_err(), "{alg} truncated");
+        assert!(
+            verify(alg, &key, MESSAGE, &flipped).is_err(),
+            "{alg} signature"
+        );
+        assert!(
+            verify(alg, &key, MESSAGE, &s[..s.len() - 1]).is_err(),
+            "{alg} truncated"
+        );
     }
 }
 
@@ -139,7 +156,11 @@ fn a_wrong_key_of_the_same_kind_fails_and_a_key_of_another_kind_is_refused() {
             // The RSA cases share one fixed key; a wrong RSA key is the ECDSA one below.
             continue;
         }
-        assert_eq!(verify(*alg, &other, MESSAGE, &s), Err(SignatureError::Invalid), "{alg}");
+        assert_eq!(
+            verify(*alg, &other, MESSAGE, &s),
+            Err(SignatureError::Invalid),
+            "{alg}"
+        );
     }
     let ed_key = PublicKey::parse(&first[0].1).unwrap();
     let rsa_sig = (first[3].2)(MESSAGE);
@@ -152,7 +173,12 @@ fn a_wrong_key_of_the_same_kind_fails_and_a_key_of_another_kind_is_refused() {
     );
     let p256_key = PublicKey::parse(&first[1].1).unwrap();
     assert!(matches!(
-        verify(SignatureAlgorithm::RsaPkcs1Sha256, &p256_key, MESSAGE, &rsa_sig),
+        verify(
+            SignatureAlgorithm::RsaPkcs1Sha256,
+            &p256_key,
+            MESSAGE,
+            &rsa_sig
+        ),
         Err(SignatureError::KeyMismatch { .. })
     ));
 }
@@ -161,7 +187,11 @@ fn a_wrong_key_of_the_same_kind_fails_and_a_key_of_another_kind_is_refused() {
 fn signatures_made_by_openssl_verify() {
     let file = fixture("legacy.sha512sum");
     for (alg, key, signature) in [
-        (SignatureAlgorithm::Ed25519, "ed.pub.pem", "legacy.sha512sum.ed.sig"),
+        (
+            SignatureAlgorithm::Ed25519,
+            "ed.pub.pem",
+            "legacy.sha512sum.ed.sig",
+        ),
         (
             SignatureAlgorithm::EcdsaP256Sha256,
             "p256.pub.pem",
@@ -221,7 +251,11 @@ impl Minisign {
         } else {
             self.pair.sign(file)
         };
-        let mut line = if prehashed { b"ED".to_vec() } else { b"Ed".to_vec() };
+        let mut line = if prehashed {
+            b"ED".to_vec()
+        } else {
+            b"Ed".to_vec()
+        };
         line.extend_from_slice(&self.id);
         line.extend_from_slice(signature.as_ref());
         let mut global = signature.as_ref().to_vec();
@@ -255,7 +289,12 @@ fn minisign_legacy_and_prehashed_signatures_made_here_verify_and_tampering_fails
         );
         let comment = s.replace("timestamp:1", "timestamp:2");
         assert_eq!(
-            verify(SignatureAlgorithm::Minisign, &key, MESSAGE, comment.as_bytes()),
+            verify(
+                SignatureAlgorithm::Minisign,
+                &key,
+                MESSAGE,
+                comment.as_bytes()
+            ),
             Err(SignatureError::TrustedCommentInvalid)
         );
         let lines: Vec<&str> = s.lines().collect();
@@ -263,12 +302,22 @@ fn minisign_legacy_and_prehashed_signatures_made_here_verify_and_tampering_fails
         raw[40] ^= 1;
         let flipped = s.replace(lines[1], &B64.encode(&raw));
         assert_eq!(
-            verify(SignatureAlgorithm::Minisign, &key, MESSAGE, flipped.as_bytes()),
+            verify(
+                SignatureAlgorithm::Minisign,
+                &key,
+                MESSAGE,
+                flipped.as_bytes()
+            ),
             Err(SignatureError::Invalid)
         );
         let truncated = s.replace(lines[1], &B64.encode(&raw[..70]));
         assert!(matches!(
-            verify(SignatureAlgorithm::Minisign, &key, MESSAGE, truncated.as_bytes()),
+            verify(
+                SignatureAlgorithm::Minisign,
+                &key,
+                MESSAGE,
+                truncated.as_bytes()
+            ),
             Err(SignatureError::Malformed(_))
         ));
     }
@@ -281,7 +330,10 @@ fn minisign_legacy_and_prehashed_signatures_made_here_verify_and_tampering_fails
         verify(SignatureAlgorithm::Minisign, &key, MESSAGE, s.as_bytes()),
         Err(SignatureError::KeyIdMismatch { .. })
     ));
-    let same_id = Minisign { id: m.id, ..Minisign::new() };
+    let same_id = Minisign {
+        id: m.id,
+        ..Minisign::new()
+    };
     let s = same_id.sign(MESSAGE, true, "c");
     assert_eq!(
         verify(SignatureAlgorithm::Minisign, &key, MESSAGE, s.as_bytes()),
@@ -295,7 +347,10 @@ fn signatures_made_by_the_minisign_tool_verify_in_both_modes() {
     let key = PublicKey::parse(&fixture("minisign.pub")).unwrap();
     assert_eq!(key.id(), "E3DA6B5B9C684DBC");
     for (file, comment) in [
-        ("EOS-4.30.1F.swi.sha512sum", "netattest test vector prehashed"),
+        (
+            "EOS-4.30.1F.swi.sha512sum",
+            "netattest test vector prehashed",
+        ),
         ("legacy.sha512sum", "netattest test vector legacy"),
     ] {
         let s = fixture(&format!("{file}.minisig"));

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real netattest binary over real SSH on loopback, against the built-in lab and
 //! against a real OpenSSH sshd.
 
+mod catalog;
 mod cli;
 mod disk;
 mod lab_e2e;

@@ -110,11 +110,11 @@ pub struct Entry {
     file = key.file, vendor = key.vendor, platform = key.platform, version = key.version
 )]
 pub struct Conflict {
-    pub key: EntryKey,
+    pub key: Box<EntryKey>,
     pub kept: Digest,
-    pub kept_from: Provenance,
+    pub kept_from: Box<Provenance>,
     pub rejected: Digest,
-    pub rejected_from: Provenance,
+    pub rejected_from: Box<Provenance>,
 }
 
 impl Entry {
@@ -152,11 +152,11 @@ impl Entry {
         {
             Some(same) if *same == digest => Ok(()),
             Some(other) => Err(Conflict {
-                key: self.key.clone(),
+                key: Box::new(self.key.clone()),
                 kept: other.clone(),
-                kept_from: self.provenance[0].clone(),
+                kept_from: Box::new(self.provenance[0].clone()),
                 rejected: digest,
-                rejected_from: from.clone(),
+                rejected_from: Box::new(from.clone()),
             }),
             None => {
                 self.digests.push(digest);

@@ -31,9 +31,17 @@ fn lines_of(err: &ImportError) -> Vec<usize> {
     err.problems.iter().map(|p| p.line).collect()
 }
 
+/// (case name, format, text, expected (file, digests, line) of each entry).
+type WellFormed = (
+    &'static str,
+    Format,
+    String,
+    Vec<(&'static str, Vec<String>, usize)>,
+);
+
 #[test]
 fn every_format_imports_its_well_formed_text() {
-    let cases: Vec<(&str, Format, String, Vec<(&str, Vec<String>, usize)>)> = vec![
+    let cases: Vec<WellFormed> = vec![
         (
             "sha512sum text mode",
             Format::Coreutils,

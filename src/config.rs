@@ -57,6 +57,8 @@ struct RawConfig {
     severity: BTreeMap<String, String>,
     #[serde(default)]
     device: Vec<RawDevice>,
+    #[serde(default)]
+    catalog: Vec<RawCatalog>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,6 +220,7 @@ pub struct Config {
     pub fail_on: Severity,
     pub severity_overrides: BTreeMap<Code, Severity>,
     pub devices: Vec<DeviceConfig>,
+    pub catalogs: Vec<CatalogConfig>,
 }
 
 /// Default command output bound: 16 MiB.
@@ -240,6 +243,7 @@ impl Config {
             fail_on: Severity::Low,
             severity_overrides: BTreeMap::new(),
             devices: Vec::new(),
+            catalogs: Vec::new(),
         }
     }
 
@@ -459,6 +463,7 @@ impl Config {
             });
         }
         cfg.devices.sort_by(|a, b| a.name.cmp(&b.name));
+        cfg.catalogs = catalog_configs(raw.catalog, path, &base, &mut problems);
         if problems.is_empty() {
             Ok(cfg)
         } else {
@@ -625,6 +630,104 @@ pub fn expand_tilde(p: &Path) -> PathBuf {
     }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Vendor catalogs (`[[catalog]]`).
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    name: String,
+    path: PathBuf,
+    public_key: Option<PathBuf>,
+    signature: Option<String>,
+    #[serde(default)]
+    allow_unsigned: bool,
+    vendor: Option<String>,
+    platform: Option<String>,
+    version: Option<String>,
+}
+
+/// One configured vendor catalog: a file, or a directory of catalog files, each with its detached
+/// signature beside it (`FILE.sig`, or `FILE.minisig` for minisign).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogConfig {
+    pub name: String,
+    pub path: PathBuf,
+    pub public_key: Option<PathBuf>,
+    pub signature: Option<crate::catalog::signature::SignatureAlgorithm>,
+    /// Use the catalog without a signature. Off by default: an unsigned catalog is refused.
+    pub allow_unsigned: bool,
+    /// For formats that do not name them (sha512sum files, BSD tags).
+    pub vendor: Option<String>,
+    pub platform: Option<String>,
+    pub version: Option<String>,
+    /// The config file that defined it.
+    pub source: PathBuf,
+}
+
+fn catalog_configs(
+    raw: Vec<RawCatalog>,
+    path: &Path,
+    base: &Path,
+    problems: &mut Vec<ConfigProblem>,
+) -> Vec<CatalogConfig> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, c) in raw.into_iter().enumerate() {
+        let key = format!("catalog[{i}] ({})", c.name);
+        let mut problem = |field: &str, reason: String| {
+            problems.push(ConfigProblem {
+                file: path.to_path_buf(),
+                key: format!("{key}.{field}"),
+                reason,
+            })
+        };
+        // Catalog names become file names in the state directory, like device names.
+        if let Err(reason) = validate_device_name(&c.name) {
+            problem("name", reason);
+        }
+        if !seen.insert(c.name.clone()) {
+            problem(
+                "name",
+                format!("catalog `{}` is defined more than once", c.name),
+            );
+        }
+        let signature = match c.signature.as_deref().map(str::parse) {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            Some(Err(reason)) => {
+                problem("signature", reason);
+                None
+            }
+        };
+        match (&c.public_key, &c.signature) {
+            (Some(_), None) => problem(
+                "signature",
+                "a public_key needs the signature algorithm too".into(),
+            ),
+            (None, Some(_)) => problem("public_key", "a signature needs a public_key".into()),
+            (None, None) if !c.allow_unsigned => problem(
+                "public_key",
+                "no public_key and signature: set them, or allow_unsigned = true to trust the files as they are".into(),
+            ),
+            _ => {}
+        }
+        let resolve = |p: &Path| base.join(expand_tilde(p));
+        out.push(CatalogConfig {
+            name: c.name,
+            path: resolve(&c.path),
+            public_key: c.public_key.as_deref().map(resolve),
+            signature,
+            allow_unsigned: c.allow_unsigned,
+            vendor: c.vendor,
+            platform: c.platform,
+            version: c.version,
+            source: path.to_path_buf(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -717,6 +820,44 @@ platform = "cisco-iosxe"
                 .ends_with("keys/id_ed25519")
         );
         assert!(d.auth.key_file.as_ref().unwrap().is_absolute());
+    }
+
+    #[test]
+    fn catalogs_need_a_key_and_algorithm_unless_allowed_unsigned() {
+        let p = problems(
+            r#"
+[[catalog]]
+name = "cisco"
+path = "cat"
+[[catalog]]
+name = "arista"
+path = "eos"
+public_key = "eos.pub"
+signature = "rsa"
+[[catalog]]
+name = "x"
+path = "x"
+allow_unsigned = true
+"#,
+        );
+        let joined = p.join("\n");
+        for needle in [
+            "catalog[0] (cisco).public_key",
+            "catalog[1] (arista).signature: unknown signature algorithm `rsa`",
+        ] {
+            assert!(joined.contains(needle), "missing {needle} in {joined}");
+        }
+        let p = problems("[[catalog]]\nname = \"x\"\npath = \"x\"\nsigs = 1\n");
+        assert!(p[0].contains("unknown field `sigs`"), "{p:?}");
+        let cfg = load(
+            "[[catalog]]\nname = \"eos\"\npath = \"eos\"\npublic_key = \"k.pub\"\nsignature = \"minisign\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.catalogs[0].signature,
+            Some(crate::catalog::signature::SignatureAlgorithm::Minisign)
+        );
+        assert!(cfg.catalogs[0].public_key.as_ref().unwrap().is_absolute());
     }
 
     #[test]

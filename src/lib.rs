@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod baseline;
+pub mod catalog;
 pub mod collect;
 pub mod config;
 pub mod consensus;

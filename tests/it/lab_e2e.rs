@@ -192,7 +192,10 @@ fn an_audit_of_twenty_devices_with_three_tampered_reports_exactly_those_three() 
     assert_eq!(flagged, vec!["lab-04", "lab-09", "lab-17"]);
     // Ten IOS-XE peers run the same release: the patched one is also the odd one out.
     assert_eq!(r.codes("lab-04"), vec!["fleet-outlier", "image-drift"]);
-    assert_eq!(r.codes("lab-09"), vec!["device-hash-mismatch", "fleet-outlier", "image-drift"]);
+    assert_eq!(
+        r.codes("lab-09"),
+        vec!["device-hash-mismatch", "fleet-outlier", "image-drift"]
+    );
     assert_eq!(report["summary"]["devices"], 20);
     assert_eq!(report["summary"]["complete"], 19);
 }

@@ -2,6 +2,7 @@
 //! against a real OpenSSH sshd.
 
 mod baseline;
+mod catalog;
 mod cli;
 mod disk;
 mod lab_e2e;

@@ -59,6 +59,11 @@ pub enum Command {
         /// A profile id, e.g. cisco-iosxe; omit to list them all.
         id: Option<String>,
     },
+    /// Vendor catalogs of known-good image hashes: import, list, verify, sign.
+    Catalog {
+        #[command(subcommand)]
+        command: crate::catalog::CatalogCommand,
+    },
     /// Explain a finding code: what it means and what to do.
     Explain {
         /// A finding code, e.g. image-drift; omit to list them all.

@@ -1,6 +1,7 @@
 //! The netattest binary: the only place that prints, and the only user of anyhow.
 
 mod baseline;
+mod catalog;
 mod cli;
 mod demo;
 mod lab;
@@ -155,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Demo(args) => demo::run(args, cli.quiet, color(&cli)).await,
         Command::Explain { code } => explain(code.as_deref()),
         Command::Profiles { id } => profiles(&cli, id.as_deref()),
+        Command::Catalog { command } => catalog::run(&cli, command),
     }
 }
 

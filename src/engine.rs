@@ -37,6 +37,12 @@ pub struct Engine {
     /// Serialises this process's writers: the file lock excludes other processes, but two handles on it
     /// within one process would exclude each other.
     writers: tokio::sync::Mutex<()>,
+    /// Every usable vendor catalog, merged.
+    pub catalog: crate::catalog::Catalog,
+    /// Findings about local trust material (a catalog that failed its signature).
+    pub trust_findings: Vec<Finding>,
+    /// Catalog problems that are not tampering (unsigned and refused, unreadable), for the operator.
+    pub catalog_warnings: Vec<String>,
 }
 
 /// A device's report and the transcript behind it.
@@ -48,8 +54,27 @@ pub struct DeviceRun {
 }
 
 impl Engine {
+    /// Loads what a run needs besides the config: ssh_config and the vendor catalogs. Catalog problems
+    /// that are evidence of tampering become [`Engine::trust_findings`]; the others are warnings.
     pub fn new(config: Config, profiles: Profiles, state: StateDir, signer: Signer) -> Engine {
         let ssh_config = SshConfigFile::load(config.ssh_config.as_deref());
+        let store = crate::catalog::store::CatalogStore::new(&state, &signer);
+        let (catalog, problems) = crate::catalog::store::load_catalogs(
+            &config.catalogs,
+            Some(&store),
+            &crate::collect::now_rfc3339(),
+        );
+        let mut trust_findings = Vec::new();
+        let mut catalog_warnings = Vec::new();
+        for p in problems {
+            match p.finding() {
+                Some(mut f) => {
+                    f.severity = config.severity_of(f.code);
+                    trust_findings.push(f);
+                }
+                None => catalog_warnings.push(p.to_string()),
+            }
+        }
         Engine {
             config,
             profiles,
@@ -57,6 +82,9 @@ impl Engine {
             signer,
             ssh_config,
             writers: tokio::sync::Mutex::new(()),
+            catalog,
+            trust_findings,
+            catalog_warnings,
         }
     }
 
@@ -232,6 +260,11 @@ impl Engine {
         report
             .findings
             .extend(crate::verify::signature(&evidence, &profile.signature));
+        if matches!(mode, Mode::Enroll { .. } | Mode::Approve { .. }) {
+            // Checked against the catalogs before anything is trusted: a device already patched when
+            // enrolled is caught on day one, and a patched image cannot be approved.
+            crate::verdict::apply_catalog(&mut report.findings, &evidence, None, &self.catalog);
+        }
 
         match mode {
             Mode::Enroll { .. } => {
@@ -335,9 +368,21 @@ impl Engine {
                     report
                         .findings
                         .extend(crate::verify::against_baseline(&evidence, &b.evidence));
+                    crate::verdict::apply_catalog(
+                        &mut report.findings,
+                        &evidence,
+                        Some(&b.evidence),
+                        &self.catalog,
+                    );
                     report.outcome = Outcome::Verified;
                 }
                 Some(Err(BaselineError::Tampered { reason, .. })) => {
+                    crate::verdict::apply_catalog(
+                        &mut report.findings,
+                        &evidence,
+                        None,
+                        &self.catalog,
+                    );
                     report.findings.push(
                         Finding::new(
                             Code::BaselineTampered,

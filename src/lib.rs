@@ -23,4 +23,5 @@ pub mod runs;
 pub mod sanitize;
 pub mod ssh;
 pub mod state;
+pub mod verdict;
 pub mod verify;

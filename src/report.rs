@@ -112,6 +112,19 @@ pub struct Summary {
     pub info: usize,
 }
 
+impl Summary {
+    fn count(&mut self, f: &Finding) {
+        self.findings += 1;
+        match f.severity {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+}
+
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -122,6 +135,9 @@ pub struct Report {
     pub finished_at: String,
     pub fail_on: Severity,
     pub summary: Summary,
+    /// Findings about the audit host's own trust material (catalogs that failed their signature).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trust: Vec<Finding>,
     pub devices: Vec<DeviceReport>,
 }
 
@@ -144,16 +160,7 @@ impl Report {
             } else {
                 s.incomplete += 1;
             }
-            for f in &d.findings {
-                s.findings += 1;
-                match f.severity {
-                    Severity::Critical => s.critical += 1,
-                    Severity::High => s.high += 1,
-                    Severity::Medium => s.medium += 1,
-                    Severity::Low => s.low += 1,
-                    Severity::Info => s.info += 1,
-                }
-            }
+            d.findings.iter().for_each(|f| s.count(f));
         }
         Report {
             schema_version: SCHEMA_VERSION,
@@ -163,8 +170,16 @@ impl Report {
             finished_at: crate::collect::now_rfc3339(),
             fail_on,
             summary: s,
+            trust: Vec::new(),
             devices,
         }
+    }
+
+    /// Adds findings about local trust material; they count like any other finding.
+    pub fn with_trust(mut self, findings: Vec<Finding>) -> Report {
+        findings.iter().for_each(|f| self.summary.count(f));
+        self.trust.extend(findings);
+        self
     }
 
     /// 1 when any finding is at or above `fail_on`; else 3 when a device could not be verified; else 0.
@@ -173,6 +188,7 @@ impl Report {
             .devices
             .iter()
             .flat_map(|d| &d.findings)
+            .chain(&self.trust)
             .any(|f| f.severity >= self.fail_on);
         if failing {
             1
@@ -248,9 +264,50 @@ pub fn render(
     }
 }
 
+fn write_finding(f: &Finding, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let clean = |s: &str| display_line(s, 300);
+    let technique = f
+        .technique
+        .as_deref()
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  {} {}{}: {}",
+        style.severity(f.severity),
+        style.paint("1", f.code.as_str()),
+        technique,
+        clean(&f.subject)
+    )?;
+    writeln!(out, "      {}", f.code.meaning())?;
+    if let Some(e) = &f.expected {
+        writeln!(out, "      expected: {}", clean(e))?;
+    }
+    if let Some(a) = &f.actual {
+        writeln!(out, "      actual:   {}", clean(a))?;
+    }
+    for e in &f.evidence {
+        writeln!(out, "      | {}", clean(e))?;
+    }
+    writeln!(out, "      what to do: {}", f.response)?;
+    Ok(())
+}
+
 fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     // Everything a device sent passes through display_line: no control characters reach the terminal.
     let clean = |s: &str| display_line(s, 300);
+    if !report.trust.is_empty() {
+        writeln!(
+            out,
+            "{}  trust material  {}",
+            style.paint("1", "audit host"),
+            style.paint("1;31", "FINDINGS")
+        )?;
+        for f in &report.trust {
+            write_finding(f, style, out)?;
+        }
+        writeln!(out)?;
+    }
     for d in &report.devices {
         let verdict = match (d.outcome, d.findings.iter().map(|f| f.severity).max()) {
             (o, _) if !o.is_complete() && d.findings.is_empty() => {
@@ -303,30 +360,7 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
             }
         }
         for f in &d.findings {
-            let technique = f
-                .technique
-                .as_deref()
-                .map(|t| format!(" ({t})"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "  {} {}{}: {}",
-                style.severity(f.severity),
-                style.paint("1", f.code.as_str()),
-                technique,
-                clean(&f.subject)
-            )?;
-            writeln!(out, "      {}", f.code.meaning())?;
-            if let Some(e) = &f.expected {
-                writeln!(out, "      expected: {}", clean(e))?;
-            }
-            if let Some(a) = &f.actual {
-                writeln!(out, "      actual:   {}", clean(a))?;
-            }
-            for e in &f.evidence {
-                writeln!(out, "      | {}", clean(e))?;
-            }
-            writeln!(out, "      what to do: {}", f.response)?;
+            write_finding(f, style, out)?;
         }
         writeln!(out)?;
     }

@@ -339,7 +339,11 @@ pub(crate) async fn run_devices(
         started,
         fail_on,
         runs.into_iter().map(|r| r.report).collect(),
-    );
+    )
+    .with_trust(engine.trust_findings.clone());
+    for w in &engine.catalog_warnings {
+        eprintln!("warning: {w}");
+    }
     if let Err(e) = netattest::runs::save(&engine.state, &report, &transcripts) {
         // The report still goes out; losing the archive copy is worth a warning, not the run.
         tracing::warn!("could not archive the run: {e}");

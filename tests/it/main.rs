@@ -7,3 +7,4 @@ mod cli;
 mod disk;
 mod lab_e2e;
 mod support;
+mod verdicts;

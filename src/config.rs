@@ -56,6 +56,8 @@ struct RawConfig {
     #[serde(default)]
     severity: BTreeMap<String, String>,
     #[serde(default)]
+    groups: BTreeMap<String, RawGroup>,
+    #[serde(default)]
     device: Vec<RawDevice>,
     #[serde(default)]
     catalog: Vec<RawCatalog>,
@@ -109,6 +111,13 @@ struct RawDevice {
     image_path: Option<String>,
 }
 
+/// Settings shared by the devices of a group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    pull: Option<String>,
+}
+
 /// An inventory file: devices only.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,8 +129,9 @@ struct RawInventory {
 // ---------------------------------------------------------------------------------------------------------
 // Validated.
 
-/// When to pull image bytes off a device and hash them here (the second path to a hash).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When to pull image bytes off a device and hash them here (the second path to a hash). Ordered from
+/// weakest to strongest assurance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PullPolicy {
     /// Trust the device's own answer (weakest).
     Never,
@@ -364,6 +374,19 @@ impl Config {
                 PullPolicy::OnDrift
             }
         };
+        let mut group_pull: BTreeMap<String, PullPolicy> = BTreeMap::new();
+        for (name, g) in &raw.groups {
+            if let Err(reason) = validate_device_name(name) {
+                problem(&format!("groups.{name}"), format!("group {reason}"));
+            }
+            match g.pull.as_deref().map(PullPolicy::parse) {
+                Some(Ok(p)) => {
+                    group_pull.insert(name.clone(), p);
+                }
+                Some(Err(reason)) => problem(&format!("groups.{name}.pull"), reason),
+                None => {}
+            }
+        }
         if let Some(share) = d.sample_share {
             if !(0.0..=1.0).contains(&share) {
                 problem(
@@ -415,8 +438,15 @@ impl Config {
                     dproblem("groups", format!("group {reason}"));
                 }
             }
+            // The device's own setting, else the strongest policy among its groups, else the default.
+            let from_groups = dev
+                .groups
+                .iter()
+                .filter_map(|g| group_pull.get(g))
+                .copied()
+                .max();
             let pull = match dev.pull.as_deref().map(PullPolicy::parse) {
-                None => default_pull,
+                None => from_groups.unwrap_or(default_pull),
                 Some(Ok(p)) => p,
                 Some(Err(reason)) => {
                     dproblem("pull", reason);
@@ -858,6 +888,43 @@ allow_unsigned = true
             Some(crate::catalog::signature::SignatureAlgorithm::Minisign)
         );
         assert!(cfg.catalogs[0].public_key.as_ref().unwrap().is_absolute());
+    }
+
+    #[test]
+    fn a_group_sets_the_pull_policy_of_its_devices_unless_a_device_says_otherwise() {
+        let cfg = load(
+            r#"
+[defaults]
+pull = "never"
+auth = { agent = true }
+[groups.dmz]
+pull = "always"
+[groups.core]
+pull = "sample"
+[[device]]
+name = "fw-1"
+platform = "linux"
+groups = ["core", "dmz"]
+[[device]]
+name = "fw-2"
+platform = "linux"
+groups = ["dmz"]
+pull = "on-drift"
+[[device]]
+name = "sw-1"
+platform = "linux"
+"#,
+        )
+        .unwrap();
+        let pull = |n: &str| cfg.device(n).unwrap().pull;
+        assert_eq!(pull("fw-1"), PullPolicy::Always, "strongest of its groups");
+        assert_eq!(
+            pull("fw-2"),
+            PullPolicy::OnDrift,
+            "the device's own setting wins"
+        );
+        assert_eq!(pull("sw-1"), PullPolicy::Never, "the default");
+        assert!(load("[groups.x]\npull = \"maybe\"\n").is_err());
     }
 
     #[test]

@@ -199,6 +199,7 @@ pub async fn collect(
             host_key,
             host_key_fingerprint: info.fingerprint.clone(),
             ssh_ident: run.session.ident(),
+            ssh_offer: None,
         },
         images,
         boot: Boot {

@@ -252,6 +252,21 @@ impl Engine {
             crate::collect::CollectError::Ssh(s) => ssh_outcome(s),
             other => (Outcome::ProtocolError, other.to_string()),
         })?;
+        let mut evidence = evidence;
+        match crate::ssh::offer::server_offer(
+            &device.address,
+            device.port,
+            self.config.timeouts.connect,
+        )
+        .await
+        {
+            Ok(offer) => evidence.identity.ssh_offer = Some(offer),
+            Err(e) => {
+                evidence
+                    .not_collected
+                    .insert("ssh_offer".into(), e.to_string());
+            }
+        }
         report.facts = Some(facts(&evidence));
         *collected_evidence = Some(evidence.clone());
         report

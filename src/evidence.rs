@@ -46,6 +46,9 @@ pub struct Identity {
     pub host_key_fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_ident: Option<String>,
+    /// The algorithms the SSH server offers, in its order: a different SSH stack answering shows here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_offer: Option<crate::ssh::offer::ServerOffer>,
 }
 
 impl Evidence {

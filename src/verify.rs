@@ -132,6 +132,47 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
         );
     }
 
+    if let (Some(was), Some(now)) = (&base.identity.ssh_offer, &ev.identity.ssh_offer)
+        && was != now
+    {
+        let list = |o: &crate::ssh::offer::ServerOffer| {
+            [&o.kex, &o.host_key, &o.ciphers, &o.macs, &o.compression]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<std::collections::BTreeSet<String>>()
+        };
+        let (a, b) = (list(was), list(now));
+        let removed: Vec<&String> = a.difference(&b).collect();
+        let added: Vec<&String> = b.difference(&a).collect();
+        out.push(
+            Finding::new(Code::SshIdentChanged, dev, "SSH algorithms offered")
+                .expected(format!("kex {}", was.kex.join(",")))
+                .actual(format!("kex {}", now.kex.join(",")))
+                .evidence(format!(
+                    "removed: {}; added: {}",
+                    if removed.is_empty() {
+                        "none".into()
+                    } else {
+                        removed
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    },
+                    if added.is_empty() {
+                        "none (order changed)".into()
+                    } else {
+                        added
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }
+                )),
+        );
+    }
+
     // The images it runs (T1601.001).
     out.extend(image_findings(dev, base, ev));
 
@@ -408,6 +449,30 @@ mod tests {
             change(&mut now);
             assert_eq!(codes(&against_baseline(&now, &base)), vec![code], "{name}");
         }
+    }
+
+    #[test]
+    fn a_different_ssh_algorithm_offer_is_an_ident_change() {
+        use crate::ssh::offer::ServerOffer;
+        let offer = |kex: &[&str]| ServerOffer {
+            kex: kex.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let mut base = ev(H1);
+        base.identity.ssh_offer = Some(offer(&[
+            "curve25519-sha256",
+            "diffie-hellman-group14-sha256",
+        ]));
+        let mut now = base.clone();
+        assert!(against_baseline(&now, &base).is_empty());
+        now.identity.ssh_offer = Some(offer(&["diffie-hellman-group1-sha1"]));
+        let f = against_baseline(&now, &base);
+        assert_eq!(codes(&f), vec![Code::SshIdentChanged]);
+        assert!(
+            f[0].evidence[0].contains("added: diffie-hellman-group1-sha1"),
+            "{:?}",
+            f[0].evidence
+        );
     }
 
     #[test]

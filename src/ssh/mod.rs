@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod known_hosts;
+pub mod offer;
 mod pull;
 
 pub use auth::{Credentials, Secret};

@@ -160,8 +160,10 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
                             .collect::<Vec<_>>()
                             .join(",")
                     },
-                    if added.is_empty() {
+                    if added.is_empty() && removed.is_empty() {
                         "none (order changed)".into()
+                    } else if added.is_empty() {
+                        "none".into()
                     } else {
                         added
                             .iter()

@@ -21,7 +21,9 @@ struct Env {
 impl Env {
     fn new(sshd: &Sshd, image: Option<&Path>, auth: &str) -> Env {
         let dir = tempfile::tempdir().unwrap();
-        let image_line = image.map_or(String::new(), |p| format!("image_path = {:?}\n", p.display().to_string()));
+        let image_line = image.map_or(String::new(), |p| {
+            format!("image_path = {:?}\n", p.display().to_string())
+        });
         std::fs::write(
             dir.path().join("netattest.toml"),
             format!(
@@ -41,11 +43,23 @@ impl Env {
     }
 
     fn with_key(sshd: &Sshd, image: &Path) -> Env {
-        Env::new(sshd, Some(image), &format!("{{ key_file = {:?} }}", sshd.client_key.display().to_string()))
+        Env::new(
+            sshd,
+            Some(image),
+            &format!(
+                "{{ key_file = {:?} }}",
+                sshd.client_key.display().to_string()
+            ),
+        )
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        let out = netattest().arg("--config").arg(self.dir.path().join("netattest.toml")).args(args).output().unwrap();
+        let out = netattest()
+            .arg("--config")
+            .arg(self.dir.path().join("netattest.toml"))
+            .args(args)
+            .output()
+            .unwrap();
         Run::from(out)
     }
 
@@ -78,8 +92,16 @@ fn write_image(path: &Path, size: usize) {
 
 /// The hex SHA-512 the real `sha512sum` computes.
 fn sha512sum(path: &Path) -> String {
-    let out = Command::new("sha512sum").arg("--").arg(path).output().expect("sha512sum runs");
-    assert!(out.status.success(), "sha512sum failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("sha512sum")
+        .arg("--")
+        .arg(path)
+        .output()
+        .expect("sha512sum runs");
+    assert!(
+        out.status.success(),
+        "sha512sum failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let hex = text.split_whitespace().next().unwrap().to_owned();
     assert_eq!(hex.len(), 128, "{text}");
@@ -99,11 +121,24 @@ fn enrolling_a_real_openssh_host_then_patching_one_byte_reports_image_drift() {
     let env = Env::with_key(&sshd, &image);
 
     let enroll = env.enroll();
-    assert_eq!(enroll.code, 0, "enroll: {enroll:?}\nsshd log: {}", sshd.log_text());
+    assert_eq!(
+        enroll.code,
+        0,
+        "enroll: {enroll:?}\nsshd log: {}",
+        sshd.log_text()
+    );
     assert_eq!(enroll.outcome(DEVICE), "enrolled", "{enroll:?}");
     let before = sha512sum(&image);
-    assert_eq!(facts(&enroll)["image_sha512"], before.as_str(), "{enroll:?}");
-    assert_eq!(facts(&enroll)["image"], image.display().to_string().as_str(), "{enroll:?}");
+    assert_eq!(
+        facts(&enroll)["image_sha512"],
+        before.as_str(),
+        "{enroll:?}"
+    );
+    assert_eq!(
+        facts(&enroll)["image"],
+        image.display().to_string().as_str(),
+        "{enroll:?}"
+    );
 
     let mut bytes = std::fs::read(&image).unwrap();
     bytes[1_234_567] ^= 0x01;
@@ -113,7 +148,11 @@ fn enrolling_a_real_openssh_host_then_patching_one_byte_reports_image_drift() {
 
     let check = env.check();
     assert_eq!(check.code, 1, "check: {check:?}");
-    assert!(check.codes(DEVICE).contains(&"image-drift".to_string()), "{:?}", check.codes(DEVICE));
+    assert!(
+        check.codes(DEVICE).contains(&"image-drift".to_string()),
+        "{:?}",
+        check.codes(DEVICE)
+    );
     assert_eq!(facts(&check)["image_sha512"], after.as_str(), "{check:?}");
 }
 
@@ -127,9 +166,18 @@ fn the_pulled_hash_uses_sftp_and_falls_back_to_cat_when_sftp_is_off() {
     for (sshd, method) in [(Sshd::start_with(&[]), "cat"), (Sshd::start(), "sftp")] {
         let env = Env::with_key(&sshd, &image);
         let enroll = env.enroll();
-        assert_eq!(enroll.code, 0, "enroll ({method}): {enroll:?}\nsshd log: {}", sshd.log_text());
+        assert_eq!(
+            enroll.code,
+            0,
+            "enroll ({method}): {enroll:?}\nsshd log: {}",
+            sshd.log_text()
+        );
         assert_eq!(facts(&enroll)["pulled_by"], method, "{enroll:?}");
-        assert_eq!(facts(&enroll)["image_sha512"], expected.as_str(), "{enroll:?}");
+        assert_eq!(
+            facts(&enroll)["image_sha512"],
+            expected.as_str(),
+            "{enroll:?}"
+        );
     }
 }
 
@@ -144,9 +192,17 @@ fn a_real_sshd_with_a_new_host_key_is_refused_before_authentication() {
 
     let enroll = env.enroll();
     assert_eq!(enroll.code, 0, "enroll: {enroll:?}");
-    assert!(sshd.log_text().contains("Accepted publickey"), "sshd logs logins: {}", sshd.log_text());
+    assert!(
+        sshd.log_text().contains("Accepted publickey"),
+        "sshd logs logins: {}",
+        sshd.log_text()
+    );
     let pinned = sshd.host_key_fingerprint();
-    assert_eq!(facts(&enroll)["host_key_fingerprint"], pinned.as_str(), "{enroll:?}");
+    assert_eq!(
+        facts(&enroll)["host_key_fingerprint"],
+        pinned.as_str(),
+        "{enroll:?}"
+    );
 
     sshd.restart_with_new_host_key();
     let presented = sshd.host_key_fingerprint();
@@ -155,7 +211,13 @@ fn a_real_sshd_with_a_new_host_key_is_refused_before_authentication() {
     let check = env.check();
     assert_eq!(check.code, 1, "check: {check:?}");
     assert_eq!(check.outcome(DEVICE), "host-key-mismatch", "{check:?}");
-    assert!(check.codes(DEVICE).contains(&"host-key-changed".to_string()), "{:?}", check.codes(DEVICE));
+    assert!(
+        check
+            .codes(DEVICE)
+            .contains(&"host-key-changed".to_string()),
+        "{:?}",
+        check.codes(DEVICE)
+    );
     let report = check.json();
     let finding = crate::support::device_entry(&report, DEVICE)["findings"]
         .as_array()
@@ -164,12 +226,26 @@ fn a_real_sshd_with_a_new_host_key_is_refused_before_authentication() {
         .find(|f| f["code"] == "host-key-changed")
         .unwrap()
         .clone();
-    assert_eq!(finding["expected"], pinned.as_str(), "the finding names the pinned key: {finding}");
-    assert_eq!(finding["actual"], presented.as_str(), "the finding names the presented key: {finding}");
+    assert_eq!(
+        finding["expected"],
+        pinned.as_str(),
+        "the finding names the pinned key: {finding}"
+    );
+    assert_eq!(
+        finding["actual"],
+        presented.as_str(),
+        "the finding names the presented key: {finding}"
+    );
     // Refused inside key exchange: the restarted server never saw anyone authenticate.
     let log = sshd.log_text();
-    assert!(log.contains("Server listening"), "the log is the restarted sshd's: {log}");
-    assert!(!log.contains("Accepted") && !log.contains("userauth"), "credentials reached sshd after the key changed: {log}");
+    assert!(
+        log.contains("Server listening"),
+        "the log is the restarted sshd's: {log}"
+    );
+    assert!(
+        !log.contains("Accepted") && !log.contains("userauth"),
+        "credentials reached sshd after the key changed: {log}"
+    );
 }
 
 #[test]
@@ -180,14 +256,89 @@ fn password_file_authentication_with_loose_permissions_is_refused_with_a_clear_e
     let password = dir.path().join("password");
     std::fs::write(&password, "hunter2\n").unwrap();
     std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let env = Env::new(&sshd, None, &format!("{{ password_file = {:?} }}", password.display().to_string()));
+    let env = Env::new(
+        &sshd,
+        None,
+        &format!("{{ password_file = {:?} }}", password.display().to_string()),
+    );
 
     let enroll = env.enroll();
     assert_ne!(enroll.code, 0, "{enroll:?}");
     assert_eq!(enroll.outcome(DEVICE), "error", "{enroll:?}");
-    let detail = crate::support::device_entry(&enroll.json(), DEVICE)["detail"].as_str().unwrap_or("").to_owned();
-    assert!(detail.contains("chmod 600"), "detail says how to fix it: {detail}");
-    assert!(detail.contains(&password.display().to_string()), "detail names the file: {detail}");
-    assert!(!enroll.stdout.contains("hunter2") && !enroll.stderr.contains("hunter2"), "{enroll:?}");
+    let detail = crate::support::device_entry(&enroll.json(), DEVICE)["detail"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        detail.contains("chmod 600"),
+        "detail says how to fix it: {detail}"
+    );
+    assert!(
+        detail.contains(&password.display().to_string()),
+        "detail names the file: {detail}"
+    );
+    assert!(
+        !enroll.stdout.contains("hunter2") && !enroll.stderr.contains("hunter2"),
+        "{enroll:?}"
+    );
     assert!(!env.path("state").join("baselines").join(DEVICE).exists());
+}
+
+#[test]
+fn the_same_host_key_offering_other_algorithms_is_ssh_ident_changed() {
+    let mut sshd = Sshd::start();
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("image.bin");
+    write_image(&image, 64 * 1024);
+    let env = Env::with_key(&sshd, &image);
+    let enroll = env.enroll();
+    assert_eq!(enroll.code, 0, "enroll: {enroll:?}");
+
+    // A server that answers with the pinned key (copied off the box, or the box reconfigured) but offers a
+    // different set of key-exchange methods and ciphers than the one enrolled.
+    sshd.restart_with(&[
+        "Subsystem sftp internal-sftp",
+        "KexAlgorithms curve25519-sha256",
+        "Ciphers aes256-ctr",
+    ]);
+    let check = env.check();
+    assert_eq!(check.code, 1, "check: {check:?}");
+    let codes = check.codes(DEVICE);
+    assert!(
+        codes.contains(&"ssh-ident-changed".to_string()),
+        "{codes:?}"
+    );
+    assert!(
+        !codes.contains(&"host-key-changed".to_string()),
+        "the key is the pinned one: {codes:?}"
+    );
+    assert!(
+        !codes.contains(&"image-drift".to_string()),
+        "the image did not change: {codes:?}"
+    );
+    let report = check.json();
+    let finding = crate::support::device_entry(&report, DEVICE)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "ssh-ident-changed")
+        .unwrap()
+        .clone();
+    assert!(
+        finding["actual"]
+            .as_str()
+            .unwrap()
+            .starts_with("kex curve25519-sha256"),
+        "{finding}"
+    );
+    let evidence = finding["evidence"].to_string();
+    assert!(
+        evidence.contains("aes128-gcm@openssh.com"),
+        "removed ciphers are named: {evidence}"
+    );
+
+    // Back to the enrolled configuration: clean again.
+    sshd.restart_with(&["Subsystem sftp internal-sftp"]);
+    let check = env.check();
+    assert_eq!(check.code, 0, "check: {check:?}");
 }

@@ -503,7 +503,13 @@ impl Config {
 
     /// Checks that every device names a known platform and has some way to authenticate; called once the
     /// profiles are loaded, since user profiles can add platforms.
-    pub fn check_devices(&self, known_platform: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
+    /// `ssh_identity` tells whether ssh_config gives the device an IdentityFile, which is a credential source
+    /// too.
+    pub fn check_devices(
+        &self,
+        known_platform: impl Fn(&str) -> bool,
+        ssh_identity: impl Fn(&DeviceConfig) -> bool,
+    ) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
         for d in &self.devices {
             if !known_platform(&d.platform) {
@@ -516,12 +522,12 @@ impl Config {
                     ),
                 });
             }
-            if d.auth.is_empty() {
+            if d.auth.is_empty() && !ssh_identity(d) {
                 problems.push(ConfigProblem {
                     file: d.source.clone(),
                     key: format!("device ({}).auth", d.name),
                     reason:
-                        "no credential source: set key_file, agent, password_env or password_file"
+                        "no credential source: set key_file, agent, password_env or password_file, or an IdentityFile in ssh_config"
                             .into(),
                 });
             }

@@ -342,3 +342,176 @@ fn the_same_host_key_offering_other_algorithms_is_ssh_ident_changed() {
     let check = env.check();
     assert_eq!(check.code, 0, "check: {check:?}");
 }
+
+/// Writes `config` (the device block's settings besides its name) with `ssh_config` pointing at `ssh_config`.
+fn env_with(device: &str, ssh_config: Option<&Path>) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let ssh = ssh_config.map_or("ssh_config = false\n".to_owned(), |p| {
+        format!("ssh_config = {:?}\n", p.display().to_string())
+    });
+    std::fs::write(
+        dir.path().join("netattest.toml"),
+        format!(
+            "state_dir = \"state\"\n{ssh}\
+             [defaults]\npull = \"always\"\nconnect_timeout = \"5s\"\ncommand_timeout = \"5s\"\npull_timeout = \"5s\"\n\
+             [[device]]\nname = \"{DEVICE}\"\nplatform = \"linux\"\n{device}"
+        ),
+    )
+    .unwrap();
+    let env = Env { dir };
+    let init = env.run(&["init"]);
+    assert_eq!(init.code, 0, "init: {init:?}");
+    env
+}
+
+#[test]
+fn ssh_config_supplies_address_port_user_and_an_encrypted_identity_whose_passphrase_comes_from_the_environment()
+ {
+    let sshd = Sshd::start();
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("id_encrypted");
+    let out = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "correct horse battery",
+            "-C",
+            "encrypted",
+            "-f",
+        ])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let authorized = sshd.dir().join("authorized_keys");
+    let mut keys_text = std::fs::read_to_string(&authorized).unwrap();
+    keys_text.push_str(&std::fs::read_to_string(key.with_extension("pub")).unwrap());
+    std::fs::write(&authorized, keys_text).unwrap();
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("image.bin");
+    write_image(&image, 64 * 1024);
+
+    let ssh_config = keys.path().join("ssh_config");
+    std::fs::write(
+        &ssh_config,
+        format!(
+            "Host {DEVICE}\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  IdentityFile {}\n",
+            sshd.port,
+            sshd.user,
+            key.display()
+        ),
+    )
+    .unwrap();
+    let env = env_with(
+        &format!(
+            "image_path = {:?}\nauth = {{ key_passphrase_env = \"NETATTEST_TEST_PASSPHRASE\" }}\n",
+            image.display().to_string()
+        ),
+        Some(&ssh_config),
+    );
+
+    // Without the passphrase the key cannot be opened, and the error says where it is expected.
+    let enroll = env.enroll();
+    assert_eq!(enroll.outcome(DEVICE), "error", "{enroll:?}");
+    let detail = crate::support::device_entry(&enroll.json(), DEVICE)["detail"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        detail.contains("NETATTEST_TEST_PASSPHRASE"),
+        "names the variable: {detail}"
+    );
+
+    let out = netattest()
+        .arg("--config")
+        .arg(env.path("netattest.toml"))
+        .args(["--quiet", "enroll", DEVICE, "--format", "json"])
+        .env("NETATTEST_TEST_PASSPHRASE", "correct horse battery")
+        .output()
+        .unwrap();
+    let enroll = Run::from(out);
+    assert_eq!(
+        enroll.code,
+        0,
+        "enroll: {enroll:?}\nsshd log: {}",
+        sshd.log_text()
+    );
+    assert_eq!(
+        facts(&enroll)["image_sha512"],
+        sha512sum(&image).as_str(),
+        "{enroll:?}"
+    );
+    assert!(!enroll.stdout.contains("correct horse") && !enroll.stderr.contains("correct horse"));
+}
+
+#[test]
+fn an_ssh_agent_holding_the_key_logs_in_without_any_key_file() {
+    let sshd = Sshd::start();
+    let agent_dir = tempfile::tempdir().unwrap();
+    let sock = agent_dir.path().join("agent.sock");
+    let mut agent = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !sock.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ssh-agent did not create {}",
+            sock.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let add = Command::new("ssh-add")
+        .arg(&sshd.client_key)
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "ssh-add: {}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("image.bin");
+    write_image(&image, 64 * 1024);
+    let env = env_with(
+        &format!(
+            "host = \"127.0.0.1\"\nport = {}\nuser = {:?}\nimage_path = {:?}\nauth = {{ agent = true }}\n",
+            sshd.port,
+            sshd.user,
+            image.display().to_string()
+        ),
+        None,
+    );
+    let out = netattest()
+        .arg("--config")
+        .arg(env.path("netattest.toml"))
+        .args(["--quiet", "enroll", DEVICE, "--format", "json"])
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    let _ = agent.kill();
+    let _ = agent.wait();
+    let enroll = Run::from(out);
+    assert_eq!(
+        enroll.code,
+        0,
+        "enroll: {enroll:?}\nsshd log: {}",
+        sshd.log_text()
+    );
+    assert_eq!(
+        facts(&enroll)["image_sha512"],
+        sha512sum(&image).as_str(),
+        "{enroll:?}"
+    );
+}

@@ -229,8 +229,17 @@ pub(crate) fn engine(cli: &Cli) -> anyhow::Result<Engine> {
                 .join("\n")
         ))
     })?;
-    cfg.check_devices(|id| profiles.get(id).is_some())
-        .map_err(|e| usage(format!("invalid configuration:\n  {e}")))?;
+    let ssh_config = netattest::inventory::SshConfigFile::load(cfg.ssh_config.as_deref());
+    cfg.check_devices(
+        |id| profiles.get(id).is_some(),
+        |d| {
+            netattest::inventory::resolve(&cfg, &ssh_config, d)
+                .auth
+                .key_file
+                .is_some()
+        },
+    )
+    .map_err(|e| usage(format!("invalid configuration:\n  {e}")))?;
     let state = state_dir(cli, Some(&cfg))?;
     let signer = state.signer().map_err(|e| usage(e.to_string()))?;
     Ok(Engine::new(cfg, profiles, state, signer))

@@ -186,6 +186,7 @@ pub async fn collect(
         image_type: facts.get(&Fact::ImageType).cloned(),
         signer: facts.get(&Fact::Signer).cloned(),
         cert_serial: facts.get(&Fact::SignerSerial).cloned(),
+        file_cert_serial: facts.get(&Fact::FileSignerSerial).cloned(),
     };
     let evidence = Evidence {
         device: device.name.clone(),

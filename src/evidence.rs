@@ -138,6 +138,9 @@ pub struct SignatureInfo {
     pub signer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_serial: Option<String>,
+    /// The certificate serial the image file on flash is signed with (`show software authenticity file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_cert_serial: Option<String>,
 }
 
 /// The startup configuration: its hash, and a copy with secrets redacted for diffs.

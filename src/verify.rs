@@ -80,6 +80,22 @@ pub fn signature(ev: &Evidence, policy: &SignaturePolicy) -> Vec<Finding> {
                 )),
         );
     }
+    if let (Some(running), Some(file)) = (&sig.cert_serial, &sig.file_cert_serial)
+        && !running.eq_ignore_ascii_case(file)
+    {
+        out.push(
+            Finding::new(
+                Code::SignatureNotProduction,
+                dev,
+                "signing certificate of the image file",
+            )
+            .expected(format!("{running} (the running image's)"))
+            .actual(file.clone())
+            .evidence(
+                "the image file on flash is signed by another certificate than the image in memory",
+            ),
+        );
+    }
     out
 }
 
@@ -350,11 +366,73 @@ pub fn line_diff(old: &str, new: &str, max: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::{Boot, BootConfig, Identity, Pulled};
+    use crate::evidence::{Boot, BootConfig, Identity, Pulled, SignatureInfo};
     use std::collections::BTreeMap;
 
     const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
     const H2: &str = "2222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222";
+
+    #[test]
+    fn signature_rules_each_catch_their_case() {
+        let policy = SignaturePolicy {
+            production_types: vec!["Production".into(), "Release".into()],
+            signers: vec!["CiscoSystems".into()],
+        };
+        let sig = |t: &str, signer: &str, serial: &str, file: Option<&str>| SignatureInfo {
+            image_type: Some(t.into()),
+            signer: Some(signer.into()),
+            cert_serial: Some(serial.into()),
+            file_cert_serial: file.map(str::to_owned),
+        };
+        let cases = [
+            (
+                "production, vendor signer, same file",
+                sig("Production", "CiscoSystems", "6512A8C4", Some("6512a8c4")),
+                vec![],
+            ),
+            (
+                "release type is production",
+                sig("release", "CiscoSystems", "6512A8C4", None),
+                vec![],
+            ),
+            (
+                "development key",
+                sig("Development", "CiscoSystems", "6512A8C4", None),
+                vec!["image signature type"],
+            ),
+            (
+                "special key",
+                sig("Special", "CiscoSystems", "6512A8C4", None),
+                vec!["image signature type"],
+            ),
+            (
+                "other signer",
+                sig("Production", "Acme", "6512A8C4", None),
+                vec!["image signer"],
+            ),
+            (
+                "file signed by another certificate",
+                sig("Production", "CiscoSystems", "6512A8C4", Some("0BADC0DE")),
+                vec!["signing certificate of the image file"],
+            ),
+        ];
+        for (name, info, subjects) in cases {
+            let mut e = ev(H1);
+            e.signature = Some(info);
+            let got: Vec<String> = signature(&e, &policy)
+                .into_iter()
+                .inspect(|f| assert_eq!(f.code, Code::SignatureNotProduction, "{name}"))
+                .map(|f| f.subject)
+                .collect();
+            assert_eq!(got, subjects, "{name}");
+        }
+        let mut e = ev(H1);
+        e.signature = Some(sig("Development", "Acme", "1", Some("2")));
+        assert!(
+            signature(&e, &SignaturePolicy::default()).len() == 1,
+            "an empty policy still compares the file's serial"
+        );
+    }
 
     fn ev(image_hash: &str) -> Evidence {
         let h = &image_hash[..128];

@@ -48,6 +48,9 @@ pub enum Fact {
     ImageType,
     Signer,
     SignerSerial,
+    /// The signing certificate's serial of the image *file* the device would boot, which must be the running
+    /// image's.
+    FileSignerSerial,
     BootConfig,
     /// One more image file the device runs from (an install-mode package, a kickstart image); a list fact.
     Package,
@@ -68,6 +71,7 @@ impl Fact {
             Fact::ImageType => "image_type",
             Fact::Signer => "signer",
             Fact::SignerSerial => "signer_serial",
+            Fact::FileSignerSerial => "file_signer_serial",
             Fact::BootConfig => "boot_config",
             Fact::Package => "package",
         }

@@ -28,6 +28,21 @@ fn enroll_then_check_on_a_clean_device_exits_zero_on_both_platforms() {
             "pulled hash is the true hash"
         );
         assert_eq!(facts["serial"], lab_dev.serial.as_str());
+        if lab_dev.persona == netattest::lab::Persona::CiscoIosXe {
+            // Both the running image's and the flash file's signing certificate were read and kept.
+            let shown = env.run(&["baseline", "show", dev]);
+            assert_eq!(shown.code, 0, "{shown:?}");
+            assert!(
+                shown.stdout.contains("cert_serial = \"6512A8C4\""),
+                "{}",
+                shown.stdout
+            );
+            assert!(
+                shown.stdout.contains("file_cert_serial = \"6512A8C4\""),
+                "{}",
+                shown.stdout
+            );
+        }
     }
 }
 

@@ -211,9 +211,24 @@ fn show_boot(snap: &Snapshot) -> String {
 }
 
 fn authenticity() -> String {
-    crlf(&[
-        "SYSTEM IMAGE",
-        "------------",
+    authenticity_of(&["SYSTEM IMAGE", "------------"])
+}
+
+/// `show software authenticity file PATH`: the same signer, for a file that exists.
+fn authenticity_file(snap: &Snapshot, path: &str) -> Reply {
+    if snap.vfs.get(path).is_none() {
+        return Reply::text(crlf(&[&format!(
+            "%Error opening {path} (No such file or directory)"
+        )]));
+    }
+    Reply::text(authenticity_of(&[&format!(
+        "File Name                     : {path}"
+    )]))
+}
+
+fn authenticity_of(head: &[&str]) -> String {
+    let mut lines: Vec<&str> = head.to_vec();
+    lines.extend_from_slice(&[
         "Image type                    : Production",
         "    Signer Information",
         "        Common Name           : CiscoSystems",
@@ -228,7 +243,8 @@ fn authenticity() -> String {
         "        Verifier Name         : ROMMON 0",
         "        Verifier Version      : 17.3(1r)",
         "",
-    ])
+    ]);
+    crlf(&lines)
 }
 
 /// The answer line hard-wrapped at 80 columns, as a terminal of width 80 shows it.
@@ -319,6 +335,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "boot"] | ["show", "bootvar"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
         ["show", "startup-config"] => {
             let cfg = snap
                 .vfs

@@ -20,19 +20,31 @@ struct Env {
 
 impl Env {
     fn new(sshd: &Sshd, image: Option<&Path>, auth: &str) -> Env {
-        let dir = tempfile::tempdir().unwrap();
         let image_line = image.map_or(String::new(), |p| {
             format!("image_path = {:?}\n", p.display().to_string())
+        });
+        Env::with_device(
+            &format!(
+                "host = \"127.0.0.1\"\nport = {}\nuser = {:?}\n{image_line}auth = {auth}\n",
+                sshd.port, sshd.user
+            ),
+            None,
+        )
+    }
+
+    /// A config whose one device has `device` (settings besides its name and platform), reading
+    /// `ssh_config` when given.
+    fn with_device(device: &str, ssh_config: Option<&Path>) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = ssh_config.map_or("ssh_config = false\n".to_owned(), |p| {
+            format!("ssh_config = {:?}\n", p.display().to_string())
         });
         std::fs::write(
             dir.path().join("netattest.toml"),
             format!(
-                "state_dir = \"state\"\nssh_config = false\n\
+                "state_dir = \"state\"\n{ssh}\
                  [defaults]\npull = \"always\"\nconnect_timeout = \"5s\"\ncommand_timeout = \"5s\"\npull_timeout = \"5s\"\n\
-                 [[device]]\nname = \"{DEVICE}\"\nhost = \"127.0.0.1\"\nport = {port}\nuser = {user:?}\nplatform = \"linux\"\n\
-                 {image_line}auth = {auth}\n",
-                port = sshd.port,
-                user = sshd.user,
+                 [[device]]\nname = \"{DEVICE}\"\nplatform = \"linux\"\n{device}"
             ),
         )
         .unwrap();
@@ -54,17 +66,27 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    /// `args` with extra environment variables.
+    fn run_env(&self, args: &[&str], vars: &[(&str, &std::ffi::OsStr)]) -> Run {
         let out = netattest()
             .arg("--config")
             .arg(self.dir.path().join("netattest.toml"))
             .args(args)
+            .envs(vars.iter().copied())
             .output()
             .unwrap();
         Run::from(out)
     }
 
     fn enroll(&self) -> Run {
-        self.run(&["--quiet", "enroll", DEVICE, "--format", "json"])
+        self.enroll_env(&[])
+    }
+
+    fn enroll_env(&self, vars: &[(&str, &std::ffi::OsStr)]) -> Run {
+        self.run_env(&["--quiet", "enroll", DEVICE, "--format", "json"], vars)
     }
 
     fn check(&self) -> Run {
@@ -343,27 +365,6 @@ fn the_same_host_key_offering_other_algorithms_is_ssh_ident_changed() {
     assert_eq!(check.code, 0, "check: {check:?}");
 }
 
-/// Writes `config` (the device block's settings besides its name) with `ssh_config` pointing at `ssh_config`.
-fn env_with(device: &str, ssh_config: Option<&Path>) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let ssh = ssh_config.map_or("ssh_config = false\n".to_owned(), |p| {
-        format!("ssh_config = {:?}\n", p.display().to_string())
-    });
-    std::fs::write(
-        dir.path().join("netattest.toml"),
-        format!(
-            "state_dir = \"state\"\n{ssh}\
-             [defaults]\npull = \"always\"\nconnect_timeout = \"5s\"\ncommand_timeout = \"5s\"\npull_timeout = \"5s\"\n\
-             [[device]]\nname = \"{DEVICE}\"\nplatform = \"linux\"\n{device}"
-        ),
-    )
-    .unwrap();
-    let env = Env { dir };
-    let init = env.run(&["init"]);
-    assert_eq!(init.code, 0, "init: {init:?}");
-    env
-}
-
 #[test]
 fn ssh_config_supplies_address_port_user_and_an_encrypted_identity_whose_passphrase_comes_from_the_environment()
  {
@@ -408,7 +409,7 @@ fn ssh_config_supplies_address_port_user_and_an_encrypted_identity_whose_passphr
         ),
     )
     .unwrap();
-    let env = env_with(
+    let env = Env::with_device(
         &format!(
             "image_path = {:?}\nauth = {{ key_passphrase_env = \"NETATTEST_TEST_PASSPHRASE\" }}\n",
             image.display().to_string()
@@ -428,14 +429,10 @@ fn ssh_config_supplies_address_port_user_and_an_encrypted_identity_whose_passphr
         "names the variable: {detail}"
     );
 
-    let out = netattest()
-        .arg("--config")
-        .arg(env.path("netattest.toml"))
-        .args(["--quiet", "enroll", DEVICE, "--format", "json"])
-        .env("NETATTEST_TEST_PASSPHRASE", "correct horse battery")
-        .output()
-        .unwrap();
-    let enroll = Run::from(out);
+    let enroll = env.enroll_env(&[(
+        "NETATTEST_TEST_PASSPHRASE",
+        std::ffi::OsStr::new("correct horse battery"),
+    )]);
     assert_eq!(
         enroll.code,
         0,
@@ -484,7 +481,7 @@ fn an_ssh_agent_holding_the_key_logs_in_without_any_key_file() {
     let image_dir = tempfile::tempdir().unwrap();
     let image = image_dir.path().join("image.bin");
     write_image(&image, 64 * 1024);
-    let env = env_with(
+    let env = Env::with_device(
         &format!(
             "host = \"127.0.0.1\"\nport = {}\nuser = {:?}\nimage_path = {:?}\nauth = {{ agent = true }}\n",
             sshd.port,
@@ -493,16 +490,9 @@ fn an_ssh_agent_holding_the_key_logs_in_without_any_key_file() {
         ),
         None,
     );
-    let out = netattest()
-        .arg("--config")
-        .arg(env.path("netattest.toml"))
-        .args(["--quiet", "enroll", DEVICE, "--format", "json"])
-        .env("SSH_AUTH_SOCK", &sock)
-        .output()
-        .unwrap();
+    let enroll = env.enroll_env(&[("SSH_AUTH_SOCK", sock.as_os_str())]);
     let _ = agent.kill();
     let _ = agent.wait();
-    let enroll = Run::from(out);
     assert_eq!(
         enroll.code,
         0,

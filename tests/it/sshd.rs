@@ -130,6 +130,21 @@ fn sha512sum(path: &Path) -> String {
     hex
 }
 
+/// Enrollment succeeded and the pulled hash is the one `sha512sum` computes of `image`.
+fn assert_enrolled_with_true_hash(enroll: &Run, sshd: &Sshd, image: &Path) {
+    assert_eq!(
+        enroll.code,
+        0,
+        "enroll: {enroll:?}\nsshd log: {}",
+        sshd.log_text()
+    );
+    assert_eq!(
+        facts(enroll)["image_sha512"],
+        sha512sum(image).as_str(),
+        "{enroll:?}"
+    );
+}
+
 fn facts(run: &Run) -> serde_json::Value {
     crate::support::device_entry(&run.json(), DEVICE)["facts"].clone()
 }
@@ -433,17 +448,7 @@ fn ssh_config_supplies_address_port_user_and_an_encrypted_identity_whose_passphr
         "NETATTEST_TEST_PASSPHRASE",
         std::ffi::OsStr::new("correct horse battery"),
     )]);
-    assert_eq!(
-        enroll.code,
-        0,
-        "enroll: {enroll:?}\nsshd log: {}",
-        sshd.log_text()
-    );
-    assert_eq!(
-        facts(&enroll)["image_sha512"],
-        sha512sum(&image).as_str(),
-        "{enroll:?}"
-    );
+    assert_enrolled_with_true_hash(&enroll, &sshd, &image);
     assert!(!enroll.stdout.contains("correct horse") && !enroll.stderr.contains("correct horse"));
 }
 
@@ -493,15 +498,5 @@ fn an_ssh_agent_holding_the_key_logs_in_without_any_key_file() {
     let enroll = env.enroll_env(&[("SSH_AUTH_SOCK", sock.as_os_str())]);
     let _ = agent.kill();
     let _ = agent.wait();
-    assert_eq!(
-        enroll.code,
-        0,
-        "enroll: {enroll:?}\nsshd log: {}",
-        sshd.log_text()
-    );
-    assert_eq!(
-        facts(&enroll)["image_sha512"],
-        sha512sum(&image).as_str(),
-        "{enroll:?}"
-    );
+    assert_enrolled_with_true_hash(&enroll, &sshd, &image);
 }

@@ -24,7 +24,11 @@ pub enum Mode {
     /// Strict host key, compare with the baseline.
     Check { pull: Option<PullPolicy> },
     /// Strict host key, fresh evidence becomes the new baseline version, with the reason on record.
-    Approve { reason: String },
+    Approve {
+        reason: String,
+        /// The replaced device's new host key, confirmed out of band; pinned in place of the old one.
+        new_host_key: Option<String>,
+    },
 }
 
 /// Everything a run needs, loaded once.
@@ -195,7 +199,19 @@ impl Engine {
                 known_hosts,
                 expect: expect_fingerprint.clone(),
             },
-            Mode::Check { .. } | Mode::Approve { .. } => HostKeyPolicy::Strict { known_hosts },
+            Mode::Approve {
+                new_host_key: Some(fingerprint),
+                ..
+            } => HostKeyPolicy::Replace {
+                fingerprint: fingerprint.clone(),
+            },
+            Mode::Check { .. } | Mode::Approve { .. } => HostKeyPolicy::Strict {
+                known_hosts,
+                signed: match &baseline {
+                    Some(Ok(b)) => Some(b.evidence.identity.host_key_fingerprint.clone()),
+                    _ => None,
+                },
+            },
         };
         let mut session = match Session::connect(&target, policy).await {
             Ok(s) => s,
@@ -330,7 +346,10 @@ impl Engine {
                         .unwrap_or("")
                 ));
             }
-            Mode::Approve { reason } => {
+            Mode::Approve {
+                reason,
+                new_host_key,
+            } => {
                 if matches!(baseline, Some(Err(BaselineError::Missing(_)))) {
                     return Err((
                         Outcome::Error,
@@ -362,6 +381,17 @@ impl Engine {
                     .state
                     .lock()
                     .map_err(|e| (Outcome::Error, e.to_string()))?;
+                if new_host_key.is_some() {
+                    let key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
+                        .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
+                    known_hosts::replace(
+                        &self.state.known_hosts(),
+                        &device.address,
+                        device.port,
+                        &key,
+                    )
+                    .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
+                }
                 let b = store
                     .approve(evidence, reason)
                     .map_err(|e| (Outcome::Error, e.to_string()))?;

@@ -138,6 +138,15 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
                 .actual(now),
         );
     }
+    // Normally refused before authentication (the signed baseline pins the key); here for evidence collected
+    // under `--new-host-key`, so an approval records that it accepted a new key.
+    if base.identity.host_key_fingerprint != ev.identity.host_key_fingerprint {
+        out.push(
+            Finding::new(Code::HostKeyChanged, dev, "SSH host key")
+                .expected(base.identity.host_key_fingerprint.clone())
+                .actual(ev.identity.host_key_fingerprint.clone()),
+        );
+    }
     if let (Some(was), Some(now)) = (&base.identity.ssh_ident, &ev.identity.ssh_ident)
         && was != now
     {

@@ -158,6 +158,17 @@ fn wildmatch(pattern: &str, text: &str) -> bool {
 /// Adds a pin for the host. The whole file is rewritten atomically (temp file, fsync, rename), so a full
 /// disk or a crash can never leave a torn line that would silently lose this pin or an earlier one.
 pub fn learn(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Result<()> {
+    pin(path, host, port, key, false)
+}
+
+/// Pins `key` as the host's only key: earlier pins for exactly this host and port are dropped (other hosts
+/// on a shared line keep theirs), then the key is added. For a replaced device whose new key the operator
+/// confirmed.
+pub fn replace(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Result<()> {
+    pin(path, host, port, key, true)
+}
+
+fn pin(path: &Path, host: &str, port: u16, key: &PublicKey, replace: bool) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -166,6 +177,9 @@ pub fn learn(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Re
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e),
     };
+    if replace {
+        text = without_host(&text, &host_pattern(host, port));
+    }
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
@@ -182,6 +196,34 @@ pub fn learn(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Re
     })
 }
 
+/// `text` with `pattern` removed from every pin's host list; a line left with no host goes. Comments,
+/// `@revoked` lines (an old key stays revoked) and other hosts are kept as they were.
+fn without_host(text: &str, pattern: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('@') {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let mut fields: Vec<&str> = trimmed.split_whitespace().collect();
+        let hosts = fields[0];
+        let kept: Vec<&str> = hosts.split(',').filter(|h| *h != pattern).collect();
+        if kept.len() == hosts.split(',').count() {
+            out.push_str(line);
+        } else if kept.is_empty() {
+            continue;
+        } else {
+            let joined = kept.join(",");
+            fields[0] = &joined;
+            out.push_str(&fields.join(" "));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +234,46 @@ mod tests {
             .unwrap()
             .public_key()
             .clone()
+    }
+
+    #[test]
+    fn replace_drops_only_this_hosts_pins_and_adds_the_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        let (old, other, new) = (key(), key(), key());
+        let text = format!(
+            "# pins\n{}{}@revoked [10.0.0.1]:2222 {}\n",
+            line("[10.0.0.1]:2222", &old),
+            line("[10.0.0.1]:2222,10.0.0.2", &other),
+            old.to_openssh().unwrap()
+        );
+        std::fs::write(&path, text).unwrap();
+        replace(&path, "10.0.0.1", 2222, &new).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with("# pins\n"), "{after}");
+        assert_eq!(
+            check_text(&after, "10.0.0.1", 2222, &new),
+            HostKeyStatus::Trusted
+        );
+        assert_ne!(
+            check_text(&after, "10.0.0.1", 2222, &old),
+            HostKeyStatus::Trusted
+        );
+        assert_ne!(
+            check_text(&after, "10.0.0.1", 2222, &other),
+            HostKeyStatus::Trusted
+        );
+        assert_eq!(
+            check_text(&after, "10.0.0.2", 22, &other),
+            HostKeyStatus::Trusted,
+            "{after}"
+        );
+        assert_eq!(
+            check_text(&after, "10.0.0.1", 2222, &old),
+            HostKeyStatus::Revoked,
+            "{after}"
+        );
+        assert_eq!(after.lines().count(), 4, "{after}");
     }
 
     fn line(host: &str, k: &PublicKey) -> String {

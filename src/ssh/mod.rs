@@ -77,8 +77,13 @@ impl From<russh::Error> for SshError {
 /// How to treat the host key a server presents.
 #[derive(Debug, Clone)]
 pub enum HostKeyPolicy {
-    /// Only keys pinned in this known_hosts file are accepted.
-    Strict { known_hosts: PathBuf },
+    /// Only keys pinned in this known_hosts file are accepted. When `signed` names a fingerprint (the one in
+    /// the device's signed baseline), the key must also be that one: known_hosts carries no signature, so an
+    /// edited known_hosts alone cannot let another box in.
+    Strict {
+        known_hosts: PathBuf,
+        signed: Option<String>,
+    },
     /// Pinned keys are accepted, changed keys refused, unknown keys accepted so the caller can pin them
     /// (enrollment). `expect` optionally names the fingerprint the operator verified out of band.
     LearnUnknown {
@@ -87,6 +92,9 @@ pub enum HostKeyPolicy {
     },
     /// Exactly this key (a reconnect within one session).
     Exact(Box<PublicKey>),
+    /// Exactly the key with this fingerprint, whatever known_hosts pins: the operator confirmed a replaced
+    /// device's new key out of band (an RMA or a re-image, approved with `--new-host-key`).
+    Replace { fingerprint: String },
 }
 
 /// Where and how to connect.
@@ -150,8 +158,38 @@ impl client::Handler for ClientHandler {
                     )
                 }
             }
-            HostKeyPolicy::Strict { known_hosts: path }
-            | HostKeyPolicy::LearnUnknown {
+            HostKeyPolicy::Replace { fingerprint } => {
+                if known_hosts::fingerprint(server_key) == *fingerprint {
+                    (HostKeyStatus::Trusted, None)
+                } else {
+                    (
+                        HostKeyStatus::Changed {
+                            pinned: vec![fingerprint.clone()],
+                        },
+                        None,
+                    )
+                }
+            }
+            HostKeyPolicy::Strict {
+                known_hosts: path,
+                signed,
+            } => match known_hosts::check(path, &self.host, self.port, server_key) {
+                Ok(HostKeyStatus::Trusted)
+                    if signed
+                        .as_ref()
+                        .is_some_and(|fp| *fp != known_hosts::fingerprint(server_key)) =>
+                {
+                    (
+                        HostKeyStatus::Changed {
+                            pinned: signed.iter().cloned().collect(),
+                        },
+                        None,
+                    )
+                }
+                Ok(s) => (s, None),
+                Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
+            },
+            HostKeyPolicy::LearnUnknown {
                 known_hosts: path, ..
             } => match known_hosts::check(path, &self.host, self.port, server_key) {
                 Ok(s) => (s, None),

@@ -113,3 +113,130 @@ fn approve_needs_a_reason_and_an_enrolled_device() {
         2
     );
 }
+
+/// The lab device's current host key: `(openssh line, SHA256 fingerprint)`.
+fn lab_host_key(env: &LabEnv, device: &str) -> (String, String) {
+    let info = env
+        .lab()
+        .devices()
+        .into_iter()
+        .find(|d| d.name == device)
+        .unwrap();
+    let key = russh::keys::PublicKey::from_openssh(&info.host_key_openssh).unwrap();
+    (
+        info.host_key_openssh.clone(),
+        netattest::ssh::known_hosts::fingerprint(&key),
+    )
+}
+
+#[test]
+fn a_rewritten_known_hosts_does_not_let_another_box_in_the_signed_baseline_pins_the_key_too() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    let (_, enrolled_fp) = lab_host_key(&env, "lab-01");
+    env.apply("lab-01", Scenario::HostKeySwapped);
+    let (impostor_key, impostor_fp) = lab_host_key(&env, "lab-01");
+
+    // Someone with write access to the state directory repoints the pin at the impostor's key.
+    let known_hosts = env.state().join("known_hosts");
+    let text = std::fs::read_to_string(&known_hosts).unwrap();
+    let host = text.split_whitespace().next().unwrap().to_owned();
+    std::fs::write(&known_hosts, format!("{host} {impostor_key}\n")).unwrap();
+
+    let before = env.lab().auth_attempts("lab-01");
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "host-key-mismatch", "{r:?}");
+    let report = r.json();
+    let finding = &crate::support::device_entry(&report, "lab-01")["findings"][0];
+    assert_eq!(finding["code"], "host-key-changed", "{finding}");
+    assert_eq!(finding["expected"], enrolled_fp.as_str(), "{finding}");
+    assert_eq!(finding["actual"], impostor_fp.as_str(), "{finding}");
+    assert_eq!(
+        env.lab().auth_attempts("lab-01"),
+        before,
+        "no credential went to the impostor"
+    );
+}
+
+#[test]
+fn a_replaced_device_is_re_pinned_only_with_the_new_key_confirmed_out_of_band() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    // The RMA: a new chassis with its own host key and serial.
+    env.apply("lab-01", Scenario::HostKeySwapped);
+    env.apply("lab-01", Scenario::SerialChanged);
+    let (_, new_fp) = lab_host_key(&env, "lab-01");
+    let known_hosts = env.state().join("known_hosts");
+    let pinned_before = std::fs::read_to_string(&known_hosts).unwrap();
+
+    // A plain approve still refuses the unknown box, before authenticating.
+    let plain = env.run(&[
+        "baseline", "approve", "lab-01", "--reason", "RMA-77", "--format", "json",
+    ]);
+    assert_eq!(plain.outcome("lab-01"), "host-key-mismatch", "{plain:?}");
+
+    // A fingerprint that is not the presented one is refused the same way, and nothing changes.
+    let wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let refused = env.run(&[
+        "baseline",
+        "approve",
+        "lab-01",
+        "--reason",
+        "RMA-77",
+        "--new-host-key",
+        wrong,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert_eq!(
+        refused.outcome("lab-01"),
+        "host-key-mismatch",
+        "{refused:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&known_hosts).unwrap(),
+        pinned_before
+    );
+
+    let malformed = env.run(&[
+        "baseline",
+        "approve",
+        "lab-01",
+        "--reason",
+        "RMA-77",
+        "--new-host-key",
+        "abc",
+    ]);
+    assert_eq!(malformed.code, 2, "{malformed:?}");
+    assert!(malformed.stderr.contains("SHA256:"), "{malformed:?}");
+
+    let approve = env.run(&[
+        "baseline",
+        "approve",
+        "lab-01",
+        "--reason",
+        "RMA-77",
+        "--new-host-key",
+        &new_fp,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(approve.code, 0, "{approve:?}");
+    assert_eq!(approve.outcome("lab-01"), "approved", "{approve:?}");
+    let detail = crate::support::device_entry(&approve.json(), "lab-01")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains("serial-changed"),
+        "the approval records what it accepted: {detail}"
+    );
+
+    let pinned = std::fs::read_to_string(&known_hosts).unwrap();
+    assert_eq!(pinned.lines().count(), 1, "the old pin is gone: {pinned}");
+    let check = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert_eq!(check.outcome("lab-01"), "verified");
+}

@@ -151,18 +151,26 @@ fn enroll_refuses_to_overwrite_a_baseline() {
 #[test]
 fn enroll_pins_only_the_expected_fingerprint_when_given_one() {
     let env = LabEnv::start(1);
-    let r = env.run(&[
+    let malformed = env.run(&[
         "enroll",
         "lab-01",
         "--expect-host-key",
         "SHA256:not-the-key",
+    ]);
+    assert_eq!(malformed.code, 2, "{malformed:?}");
+    let wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let r = env.run(&[
+        "enroll",
+        "lab-01",
+        "--expect-host-key",
+        wrong,
         "--format",
         "json",
     ]);
     assert_eq!(r.code, 3, "{r:?}");
     assert_eq!(r.outcome("lab-01"), "host-key-mismatch", "{r:?}");
     assert!(
-        r.stdout.contains("not the expected SHA256:not-the-key"),
+        r.stdout.contains(&format!("not the expected {wrong}")),
         "{r:?}"
     );
     assert!(!env.state().join("known_hosts").exists());

@@ -110,8 +110,16 @@ pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
         BaselineCommand::Approve {
             device,
             reason,
+            new_host_key,
             output,
         } => {
+            if let Some(fp) = new_host_key
+                && !crate::valid_fingerprint(fp)
+            {
+                return Err(usage(format!(
+                    "--new-host-key {fp}: expected SHA256: and the base64 fingerprint, as `ssh-keygen -lf` prints it"
+                )));
+            }
             if reason.trim().is_empty() {
                 return Err(usage(
                     "--reason must say why (a change ticket, for example)",
@@ -125,6 +133,7 @@ pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
             }
             let mode = Mode::Approve {
                 reason: reason.clone(),
+                new_host_key: new_host_key.clone(),
             };
             run_devices(
                 cli,

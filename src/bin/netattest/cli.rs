@@ -216,6 +216,10 @@ pub enum BaselineCommand {
         /// Why (a change ticket, e.g. CHG-1234); recorded with the OS user and the time.
         #[arg(long)]
         reason: String,
+        /// The replaced device's new SSH host key (SHA256:...), confirmed out of band: after an RMA or a
+        /// re-image, only this key is accepted, and it replaces the pinned one.
+        #[arg(long, value_name = "SHA256:FINGERPRINT")]
+        new_host_key: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
     },

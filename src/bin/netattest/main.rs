@@ -93,6 +93,13 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                     device.name, device.name
                 )));
             }
+            if let Some(fp) = &args.expect_host_key
+                && !valid_fingerprint(fp)
+            {
+                return Err(usage(format!(
+                    "--expect-host-key {fp}: expected SHA256: and the base64 fingerprint, as `ssh-keygen -lf` prints it"
+                )));
+            }
             let mode = Mode::Enroll {
                 expect_fingerprint: args.expect_host_key.clone(),
             };
@@ -215,6 +222,16 @@ fn state_dir(cli: &Cli, cfg: Option<&Config>) -> anyhow::Result<StateDir> {
         .or_else(StateDir::default_root)
         .ok_or_else(|| usage("no state directory: pass --state-dir or set state_dir in config"))?;
     Ok(StateDir::new(root))
+}
+
+/// `SHA256:` and 43 unpadded base64 characters: the form OpenSSH prints and netattest pins.
+pub(crate) fn valid_fingerprint(fp: &str) -> bool {
+    fp.strip_prefix("SHA256:").is_some_and(|b64| {
+        b64.len() == 43
+            && b64
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    })
 }
 
 pub(crate) fn engine(cli: &Cli) -> anyhow::Result<Engine> {

@@ -147,13 +147,13 @@ codes! {
         "Re-create the snapshot from a verified image.";
     HostKeyChanged = "host-key-changed", Some("T1001.003"), Critical,
         "The SSH host key differs from the key pinned at enrollment. No credentials were sent.",
-        "Either the device was replaced or re-imaged (RMA: re-enroll after confirming with the site), or something else answers in its place. Confirm out of band before re-enrolling.";
+        "Either the device was replaced or re-imaged, or something else answers in its place. Check for an RMA or re-image in change records and read the new key's fingerprint at the console (`show crypto key mypubkey`, `ssh-keygen -lf` of the host key); only then run `netattest baseline approve DEVICE --reason ... --new-host-key SHA256:...`. No change record: treat it as an impostor or a man in the middle and investigate the path to the device.";
     SshIdentChanged = "ssh-ident-changed", Some("T1001.003"), Medium,
         "The SSH server's identification string changed since the baseline.",
         "Expected after an upgrade; otherwise a different SSH stack answers for the device.";
     SerialChanged = "serial-changed", Some("T1001.003"), Critical,
         "The device's serial number differs from the baseline.",
-        "A replaced chassis (RMA) changes the serial; otherwise a different box answers in the device's place.";
+        "A replaced chassis (RMA) changes the serial, and its host key too; a serial change with the old host key means a box holding the device's key, or a re-imaged device lying about its identity. Confirm the serial on the chassis label or with the vendor's RMA record, then approve it with `netattest baseline approve`.";
     BootConfigChanged = "boot-config-changed", None, Medium,
         "The startup configuration changed since the baseline (redacted diff attached).",
         "Check the diff against change records; approve with `netattest baseline approve` if planned.";

@@ -180,10 +180,18 @@ mod tests {
         out
     }
 
+    /// What a rule sees (now, baseline) and the findings it must give.
+    type Case<'a> = (
+        &'a str,
+        Evidence,
+        Option<&'a Evidence>,
+        Vec<(Code, Severity)>,
+    );
+
     #[test]
     fn each_classification_rule() {
         let base = ev("c8000v.17.09.04a.SPA.bin", "17.9.4a", GOOD);
-        let cases: Vec<(&str, Evidence, Option<&Evidence>, Vec<(Code, Severity)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("unchanged known-good", base.clone(), Some(&base), vec![]),
             (
                 "upgrade to a catalog image is info only",

@@ -28,6 +28,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "cisco-iosxe.toml",
         include_str!("../../vendor-profiles/cisco-iosxe.toml"),
     ),
+    (
+        "cisco-ios.toml",
+        include_str!("../../vendor-profiles/cisco-ios.toml"),
+    ),
 ];
 
 /// A fact a probe can extract. The set is closed: verification knows what each one means.
@@ -86,6 +90,32 @@ impl fmt::Display for Fact {
 pub enum Transport {
     /// One exec channel per command.
     Exec,
+    /// One interactive PTY shell for the whole session: prompt, paging, optional `enable` (see [`ShellSpec`]).
+    Shell,
+}
+
+/// How to drive a platform's interactive CLI (the profile's `[shell]` table).
+#[derive(Debug, Clone)]
+pub struct ShellSpec {
+    /// Matches the last line when the CLI waits for a command (`Router#`, `user@host> `).
+    pub prompt: Regex,
+    /// Sent once after the first prompt to turn paging off (`terminal length 0`); output ignored.
+    pub paging_off: Vec<String>,
+    /// A pager prompt (`--More--`) the device shows when paging could not be turned off.
+    pub pager: Option<Regex>,
+    /// What answers the pager: one more page.
+    pub pager_key: String,
+    /// Privilege escalation, when the platform logs in unprivileged.
+    pub enable: Option<EnableSpec>,
+}
+
+/// `enable`: the command, the password prompt, and what a privileged prompt looks like.
+#[derive(Debug, Clone)]
+pub struct EnableSpec {
+    pub command: String,
+    pub password_prompt: Regex,
+    /// Matches the prompt line once privileged (`#` at the end); nothing is sent when it already does.
+    pub privileged: Regex,
 }
 
 /// How file paths are passed to device commands.
@@ -130,8 +160,48 @@ struct RawProfile {
     error_patterns: Vec<String>,
     #[serde(default)]
     not_collected: BTreeMap<String, String>,
+    shell: Option<RawShell>,
+    /// Regexes over the SSH ident string and `show version`-class output that identify this platform.
+    detect: Option<RawDetect>,
     probe: Vec<RawProbe>,
     signature: Option<RawSignature>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShell {
+    prompt: String,
+    #[serde(default)]
+    paging_off: Vec<String>,
+    pager: Option<String>,
+    #[serde(default = "space")]
+    pager_key: String,
+    enable: Option<String>,
+    enable_password_prompt: Option<String>,
+    privileged_prompt: Option<String>,
+}
+
+fn space() -> String {
+    " ".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetect {
+    /// Matches the server's SSH identification string (optional evidence, never enough alone).
+    ident: Option<String>,
+    /// The command whose output identifies the platform (`show version`).
+    command: String,
+    /// Must match that command's output.
+    output: String,
+}
+
+/// How `platform = "auto"` recognises this platform.
+#[derive(Debug, Clone)]
+pub struct Detect {
+    pub ident: Option<Regex>,
+    pub command: String,
+    pub output: Regex,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +262,10 @@ pub struct Profile {
     /// Evidence kinds this platform cannot give, with the reason: reported as "not possible", never passed.
     pub not_collected: BTreeMap<String, String>,
     pub probes: Vec<Probe>,
+    /// How to drive the interactive CLI; present exactly when `transport` is `shell`.
+    pub shell: Option<ShellSpec>,
+    /// How `platform = "auto"` recognises this platform.
+    pub detect: Option<Detect>,
     /// What a production-signed image reports on this platform; empty when the platform has no query.
     pub signature: crate::verify::SignaturePolicy,
     /// Where the profile came from.
@@ -290,6 +364,80 @@ impl Profile {
             .enumerate()
             .filter_map(|(i, p)| compile(&mut problems, format!("error_patterns[{i}]"), p))
             .collect();
+        let shell = match (&raw.shell, raw.transport) {
+            (None, Transport::Exec) => None,
+            (None, Transport::Shell) => {
+                problems.push(err(
+                    "shell".into(),
+                    "transport = \"shell\" needs a [shell] table with at least `prompt`".into(),
+                ));
+                None
+            }
+            (Some(_), Transport::Exec) => {
+                problems.push(err(
+                    "shell".into(),
+                    "a [shell] table needs transport = \"shell\"".into(),
+                ));
+                None
+            }
+            (Some(sh), Transport::Shell) => {
+                let prompt = compile(&mut problems, "shell.prompt".into(), &sh.prompt);
+                let pager = sh
+                    .pager
+                    .as_deref()
+                    .and_then(|r| compile(&mut problems, "shell.pager".into(), r));
+                let enable = match &sh.enable {
+                    None => None,
+                    Some(command) => {
+                        let pw = compile(
+                            &mut problems,
+                            "shell.enable_password_prompt".into(),
+                            sh.enable_password_prompt
+                                .as_deref()
+                                .unwrap_or(r"(?i)password: ?$"),
+                        );
+                        let privileged = compile(
+                            &mut problems,
+                            "shell.privileged_prompt".into(),
+                            sh.privileged_prompt.as_deref().unwrap_or(r"#\s?$"),
+                        );
+                        match (pw, privileged) {
+                            (Some(password_prompt), Some(privileged)) => Some(EnableSpec {
+                                command: command.clone(),
+                                password_prompt,
+                                privileged,
+                            }),
+                            _ => None,
+                        }
+                    }
+                };
+                if sh.pager_key.is_empty() || sh.pager_key.len() > 4 {
+                    problems.push(err(
+                        "shell.pager_key".into(),
+                        "must be one to four characters".into(),
+                    ));
+                }
+                prompt.map(|prompt| ShellSpec {
+                    prompt,
+                    paging_off: sh.paging_off.clone(),
+                    pager,
+                    pager_key: sh.pager_key.clone(),
+                    enable,
+                })
+            }
+        };
+        let detect = raw.detect.as_ref().and_then(|d| {
+            let ident = d
+                .ident
+                .as_deref()
+                .and_then(|r| compile(&mut problems, "detect.ident".into(), r));
+            let output = compile(&mut problems, "detect.output".into(), &d.output)?;
+            Some(Detect {
+                ident,
+                command: d.command.clone(),
+                output,
+            })
+        });
         let mut probes = Vec::new();
         for (pi, p) in raw.probe.iter().enumerate() {
             let pkey = format!("probe[{pi}] ({})", p.name);
@@ -379,6 +527,8 @@ impl Profile {
             error_patterns,
             not_collected: raw.not_collected,
             probes,
+            shell,
+            detect,
             signature: raw
                 .signature
                 .map(|s| crate::verify::SignaturePolicy {

@@ -42,11 +42,27 @@ pub enum Persona {
     CiscoIosXe,
     /// A Cisco ISR 2911 running classic IOS 15.7: PTY shell with `--More--` paging and `enable`.
     CiscoIos,
+    /// A Cisco Nexus 93180YC-EX running NX-OS 9.3(10): one `nxos` image, `show file ... sha512sum`.
+    CiscoNxos,
+    /// An Arista DCS-7050SX3 running EOS 4.30.5M: `show boot-config`, `verify /sha512`.
+    AristaEos,
+    /// A Juniper MX480 with two routing engines on Junos 21.4R3-S5.4: `file checksum sha-256`.
+    JuniperJunos,
+    /// A Cisco ASA 5516-X on 9.16(4)57: `enable`, `terminal pager 0`, `verify /sha-512`.
+    CiscoAsa,
 }
 
 impl Persona {
     /// Every persona, in the order `netattest lab --persona` lists them.
-    pub const ALL: &'static [Persona] = &[Persona::Linux, Persona::CiscoIosXe, Persona::CiscoIos];
+    pub const ALL: &'static [Persona] = &[
+        Persona::Linux,
+        Persona::CiscoIosXe,
+        Persona::CiscoIos,
+        Persona::CiscoNxos,
+        Persona::AristaEos,
+        Persona::JuniperJunos,
+        Persona::CiscoAsa,
+    ];
 
     /// The netattest profile id for this platform.
     pub fn profile_id(&self) -> &'static str {
@@ -54,6 +70,10 @@ impl Persona {
             Persona::Linux => "linux",
             Persona::CiscoIosXe => "cisco-iosxe",
             Persona::CiscoIos => "cisco-ios",
+            Persona::CiscoNxos => "cisco-nxos",
+            Persona::AristaEos => "arista-eos",
+            Persona::JuniperJunos => "juniper-junos",
+            Persona::CiscoAsa => "cisco-asa",
         }
     }
 

@@ -34,7 +34,10 @@ pub(crate) fn config_for(dev: &Device) -> Arc<server::Config> {
         methods.push(MethodKind::KeyboardInteractive);
     }
     let ident = match core.persona {
-        Persona::CiscoIosXe | Persona::CiscoIos => "SSH-2.0-Cisco-1.25",
+        Persona::CiscoIosXe | Persona::CiscoIos | Persona::CiscoAsa => "SSH-2.0-Cisco-1.25",
+        Persona::CiscoNxos => "SSH-2.0-OpenSSH_8.3",
+        Persona::AristaEos => "SSH-2.0-OpenSSH_8.5",
+        Persona::JuniperJunos => "SSH-2.0-OpenSSH_7.5",
         Persona::Linux => "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
     };
     Arc::new(server::Config {

@@ -32,6 +32,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "cisco-ios.toml",
         include_str!("../../vendor-profiles/cisco-ios.toml"),
     ),
+    (
+        "cisco-nxos.toml",
+        include_str!("../../vendor-profiles/cisco-nxos.toml"),
+    ),
+    (
+        "arista-eos.toml",
+        include_str!("../../vendor-profiles/arista-eos.toml"),
+    ),
+    (
+        "juniper-junos.toml",
+        include_str!("../../vendor-profiles/juniper-junos.toml"),
+    ),
+    (
+        "cisco-asa.toml",
+        include_str!("../../vendor-profiles/cisco-asa.toml"),
+    ),
 ];
 
 /// A fact a probe can extract. The set is closed: verification knows what each one means.
@@ -229,6 +245,8 @@ struct RawProbe {
     capture: Option<Fact>,
     #[serde(default)]
     redact: Vec<String>,
+    #[serde(default)]
+    volatile: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -290,6 +308,9 @@ pub struct Probe {
     pub capture: Option<Fact>,
     /// Regexes whose matches are replaced by `<redacted>` before output is kept or shown.
     pub redact: Vec<Regex>,
+    /// Lines matching these change on every call (`!Time:` in NX-OS configs): dropped before a captured
+    /// output is hashed or kept, so they never read as drift.
+    pub volatile: Vec<Regex>,
 }
 
 /// One fact from a probe's output.
@@ -484,6 +505,12 @@ impl Profile {
                 .enumerate()
                 .filter_map(|(i, r)| compile(&mut problems, format!("{pkey}.redact[{i}]"), r))
                 .collect();
+            let volatile = p
+                .volatile
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| compile(&mut problems, format!("{pkey}.volatile[{i}]"), r))
+                .collect();
             if p.command.contains("{image}") != p.needs_image {
                 problems.push(err(
                     format!("{pkey}.needs_image"),
@@ -512,6 +539,7 @@ impl Profile {
                 extracts,
                 capture: p.capture,
                 redact,
+                volatile,
             });
         }
         if !problems.is_empty() {

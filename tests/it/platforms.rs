@@ -62,3 +62,71 @@ fn platform_shell_garbage_is_a_protocol_error_naming_the_probe() {
     assert!(detail.contains("show-version"), "{detail}");
     assert!(!detail.chars().any(|c| c.is_control()), "{detail:?}");
 }
+
+#[test]
+fn platform_shell_answers_the_pager_when_paging_stays_on() {
+    let env = LabEnv::start_personas(1, &[Persona::CiscoIos], None, "");
+    // A user profile overriding the built-in one: same probes, but it never turns paging off.
+    let builtin = include_str!("../../vendor-profiles/cisco-ios.toml");
+    let paged = builtin.replace(
+        r#"paging_off = ["terminal length 0", "terminal width 0"]"#,
+        "paging_off = []",
+    );
+    assert_ne!(paged, builtin);
+    crate::support::write(&env.dir.path().join("profiles/cisco-ios.toml"), &paged);
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        format!("profile_dirs = [\"profiles\"]\n{config}"),
+    )
+    .unwrap();
+    env.enroll_all();
+    assert!(
+        !env.lab()
+            .commands("lab-01")
+            .iter()
+            .any(|c| c.starts_with("terminal")),
+        "paging was never turned off"
+    );
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let report = r.json();
+    let facts = &crate::support::device_entry(&report, "lab-01")["facts"];
+    assert_eq!(
+        facts["image_sha512"],
+        env.lab().devices()[0].image_sha512.as_str()
+    );
+    // The startup config is longer than a page: every line arrived, with no pager text in it.
+    let runs = env.state().join("runs");
+    let mut transcripts = String::new();
+    for run in std::fs::read_dir(runs).unwrap() {
+        let path = run.unwrap().path().join("transcripts/lab-01.txt");
+        transcripts.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+    }
+    assert!(
+        transcripts.contains("Configuration register is 0x2102"),
+        "{transcripts}"
+    );
+    assert!(transcripts.contains("transport input ssh"), "{transcripts}");
+    assert!(!transcripts.contains("More"), "{transcripts}");
+}
+
+#[test]
+fn platform_cisco_nxos_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::CiscoNxos, None);
+}
+
+#[test]
+fn platform_arista_eos_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::AristaEos, None);
+}
+
+#[test]
+fn platform_juniper_junos_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::JuniperJunos, None);
+}
+
+#[test]
+fn platform_cisco_asa_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::CiscoAsa, Some("asa-enable-S3cret"));
+}

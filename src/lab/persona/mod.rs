@@ -3,9 +3,14 @@
 //! Rule: personas are pure: `(Snapshot, command) -> Reply`, no I/O and no async. The server turns
 //! a [`Reply`] into channel traffic. Hashing may take seconds, so callers run this off the runtime.
 
+pub(crate) mod asa;
+mod common;
+pub(crate) mod eos;
 pub(crate) mod ios;
 pub(crate) mod iosxe;
+pub(crate) mod junos;
 pub(crate) mod linux;
+pub(crate) mod nxos;
 
 use super::Persona;
 use super::device::{DeviceCore, Flags, Snapshot};
@@ -59,6 +64,10 @@ pub(crate) fn running_image_path(persona: Persona) -> &'static str {
         Persona::Linux => linux::RUNNING_IMAGE,
         Persona::CiscoIosXe => iosxe::RUNNING_IMAGE,
         Persona::CiscoIos => ios::RUNNING_IMAGE,
+        Persona::CiscoNxos => nxos::RUNNING_IMAGE,
+        Persona::AristaEos => eos::RUNNING_IMAGE,
+        Persona::JuniperJunos => junos::RUNNING_IMAGE,
+        Persona::CiscoAsa => asa::RUNNING_IMAGE,
     }
 }
 
@@ -68,6 +77,10 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         Persona::Linux => linux::build_vfs(core, flags),
         Persona::CiscoIosXe => iosxe::build_vfs(core, flags),
         Persona::CiscoIos => ios::build_vfs(core, flags),
+        Persona::CiscoNxos => nxos::build_vfs(core, flags),
+        Persona::AristaEos => eos::build_vfs(core, flags),
+        Persona::JuniperJunos => junos::build_vfs(core, flags),
+        Persona::CiscoAsa => asa::build_vfs(core, flags),
     }
 }
 
@@ -77,6 +90,10 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         Persona::Linux => linux::exec(snap, command),
         Persona::CiscoIosXe => iosxe::exec(snap, command),
         Persona::CiscoIos => ios::exec(snap, command),
+        Persona::CiscoNxos => nxos::exec(snap, command),
+        Persona::AristaEos => eos::exec(snap, command),
+        Persona::JuniperJunos => junos::exec(snap, command),
+        Persona::CiscoAsa => asa::exec(snap, command),
     }
 }
 
@@ -136,6 +153,42 @@ pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
             paging_off: "terminal length 0",
             unknown: ios::INVALID,
         },
+        Persona::CiscoNxos => ShellStyle {
+            banner: "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\n",
+            has_enable: false,
+            pager: "--More--",
+            erase: Erase::Backspace,
+            page_lines: 24,
+            paging_off: "terminal length 0",
+            unknown: nxos::INVALID,
+        },
+        Persona::AristaEos => ShellStyle {
+            banner: "Last login: Mon Nov 20 10:00:00 2023 from 10.0.0.100\n",
+            has_enable: false,
+            pager: " --More-- ",
+            erase: Erase::Backspace,
+            page_lines: 24,
+            paging_off: "terminal length 0",
+            unknown: eos::INVALID,
+        },
+        Persona::JuniperJunos => ShellStyle {
+            banner: junos::BANNER,
+            has_enable: false,
+            pager: "---(more)---",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "set cli screen-length 0",
+            unknown: junos::INVALID,
+        },
+        Persona::CiscoAsa => ShellStyle {
+            banner: asa::BANNER,
+            has_enable: true,
+            pager: "<--- More --->",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "terminal pager 0",
+            unknown: asa::INVALID,
+        },
     }
 }
 
@@ -143,9 +196,12 @@ pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
 pub(crate) fn prompt(core: &DeviceCore, privileged: bool) -> String {
     match core.persona {
         Persona::Linux => format!("{}@{}:~$ ", core.user, core.name),
-        Persona::CiscoIosXe | Persona::CiscoIos => {
+        Persona::CiscoIosXe | Persona::CiscoIos | Persona::AristaEos => {
             format!("{}{}", core.name, if privileged { '#' } else { '>' })
         }
+        Persona::CiscoNxos => format!("{}# ", core.name),
+        Persona::CiscoAsa => format!("{}{} ", core.name, if privileged { '#' } else { '>' }),
+        Persona::JuniperJunos => format!("{}@{}> ", core.user, core.name),
     }
 }
 

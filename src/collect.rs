@@ -12,7 +12,7 @@ use crate::evidence::{
 use crate::inventory::Device;
 use crate::profile::{Fact, Probe, ProbeError, ProbeFacts, Profile, apply_probe, boot_image_list};
 use crate::sanitize::clean_output;
-use crate::ssh::{PullProgress, Session, SshError};
+use crate::ssh::{PullProgress, Session, Shell, SshError};
 
 /// What a worker tells the reporter as it goes.
 #[derive(Debug, Clone)]
@@ -73,8 +73,17 @@ pub async fn collect(
     should_pull: PullDecision<'_>,
     events: &Events,
 ) -> Result<Collected, CollectError> {
+    // A shell-transport profile talks through one interactive shell for every probe; pulls still use
+    // their own channels.
+    let shell = match &profile.shell {
+        Some(spec) if profile.transport == crate::profile::Transport::Shell => {
+            Some(session.open_shell(spec).await?)
+        }
+        _ => None,
+    };
     let mut run = Run {
         session,
+        shell,
         device,
         profile,
         events,
@@ -174,6 +183,9 @@ pub async fn collect(
         }
     }
 
+    if let Some(shell) = run.shell.take() {
+        shell.close().await;
+    }
     let info = run.session.info();
     let host_key = info.host_key.to_openssh().unwrap_or_default();
     let host_key = host_key
@@ -243,6 +255,7 @@ impl Phase {
 /// One device's collection in progress.
 struct Run<'a> {
     session: &'a mut Session,
+    shell: Option<Shell>,
     device: &'a Device,
     profile: &'a Profile,
     events: &'a Events,
@@ -289,7 +302,10 @@ impl Run<'_> {
                     reason,
                 })?;
         self.phase(&probe.name);
-        let out = self.session.exec(&command).await?;
+        let out = match &mut self.shell {
+            Some(shell) => shell.run(&command).await?,
+            None => self.session.exec(&command).await?,
+        };
         let required = probe.extracts.iter().any(|e| e.required);
         let mut shown = clean_output(&out.stdout);
         for r in &probe.redact {

@@ -94,6 +94,8 @@ struct RawAuth {
     agent: Option<bool>,
     password_env: Option<String>,
     password_file: Option<PathBuf>,
+    enable_secret_env: Option<String>,
+    enable_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +167,9 @@ pub struct AuthSpec {
     pub agent: bool,
     pub password_env: Option<String>,
     pub password_file: Option<PathBuf>,
+    /// Where the `enable` secret lives, for platforms that log in unprivileged (shell transport only).
+    pub enable_secret_env: Option<String>,
+    pub enable_secret_file: Option<PathBuf>,
 }
 
 impl AuthSpec {
@@ -472,6 +477,13 @@ impl Config {
                         p
                     }
                 }),
+                enable_secret_file: auth.enable_secret_file.map(|p| {
+                    if p.is_relative() {
+                        file_dir(&file).join(p)
+                    } else {
+                        p
+                    }
+                }),
                 ..auth
             };
             if let Some(image) = &dev.image_path
@@ -569,6 +581,8 @@ fn auth_spec(raw: RawAuth) -> AuthSpec {
         agent: raw.agent.unwrap_or(false),
         password_env: raw.password_env,
         password_file: raw.password_file.map(|p| expand_tilde(&p)),
+        enable_secret_env: raw.enable_secret_env,
+        enable_secret_file: raw.enable_secret_file.map(|p| expand_tilde(&p)),
     }
 }
 

@@ -93,6 +93,7 @@ pub(crate) struct DeviceCore {
     pub persona: Persona,
     pub user: String,
     pub password: Option<String>,
+    pub enable_secret: Option<String>,
     pub client_key: russh::keys::PublicKey,
     /// `[enrolled, swapped]`.
     pub host_keys: [PrivateKey; 2],
@@ -108,16 +109,16 @@ impl DeviceCore {
     pub fn new(opts: &LabOptions, index: usize, client_key: russh::keys::PublicKey) -> DeviceCore {
         let seed = opts.seed;
         let i = index as u64;
-        let persona = if index.is_multiple_of(2) {
-            Persona::CiscoIosXe
-        } else {
-            Persona::Linux
+        let persona = match opts.personas.len() {
+            0 if index.is_multiple_of(2) => Persona::CiscoIosXe,
+            0 => Persona::Linux,
+            n => opts.personas[index % n],
         };
         let serial = |purpose| {
             let b = derive(seed, i, purpose);
             match persona {
-                Persona::CiscoIosXe => cisco_serial(&b),
                 Persona::Linux => super::image::hex(&b[..16]),
+                _ => cisco_serial(&b),
             }
         };
         // Every device of a platform runs the same release, as in a real fleet: the clean image depends
@@ -135,6 +136,7 @@ impl DeviceCore {
             persona,
             user: opts.user.clone(),
             password: opts.password.clone(),
+            enable_secret: opts.enable_secret.clone(),
             client_key,
             host_keys: [
                 derive_key(seed, i, "host-key"),

@@ -40,15 +40,46 @@ pub enum Persona {
     Linux,
     /// A Cisco C8000V running IOS-XE 17.9: exec or PTY shell, `verify`, SCP, no SFTP.
     CiscoIosXe,
+    /// A Cisco ISR 2911 running classic IOS 15.7: PTY shell with `--More--` paging and `enable`.
+    CiscoIos,
+    /// A Cisco Nexus 93180YC-EX running NX-OS 9.3(10): one `nxos` image, `show file ... sha512sum`.
+    CiscoNxos,
+    /// An Arista DCS-7050SX3 running EOS 4.30.5M: `show boot-config`, `verify /sha512`.
+    AristaEos,
+    /// A Juniper MX480 with two routing engines on Junos 21.4R3-S5.4: `file checksum sha-256`.
+    JuniperJunos,
+    /// A Cisco ASA 5516-X on 9.16(4)57: `enable`, `terminal pager 0`, `verify /sha-512`.
+    CiscoAsa,
 }
 
 impl Persona {
+    /// Every persona, in the order `netattest lab --persona` lists them.
+    pub const ALL: &'static [Persona] = &[
+        Persona::Linux,
+        Persona::CiscoIosXe,
+        Persona::CiscoIos,
+        Persona::CiscoNxos,
+        Persona::AristaEos,
+        Persona::JuniperJunos,
+        Persona::CiscoAsa,
+    ];
+
     /// The netattest profile id for this platform.
     pub fn profile_id(&self) -> &'static str {
         match self {
             Persona::Linux => "linux",
             Persona::CiscoIosXe => "cisco-iosxe",
+            Persona::CiscoIos => "cisco-ios",
+            Persona::CiscoNxos => "cisco-nxos",
+            Persona::AristaEos => "arista-eos",
+            Persona::JuniperJunos => "juniper-junos",
+            Persona::CiscoAsa => "cisco-asa",
         }
+    }
+
+    /// The persona for a profile id, if the lab has one.
+    pub fn from_profile_id(id: &str) -> Option<Persona> {
+        Persona::ALL.iter().copied().find(|p| p.profile_id() == id)
     }
 }
 
@@ -85,8 +116,13 @@ pub enum LabError {
 /// How to build a lab.
 #[derive(Clone, Debug)]
 pub struct LabOptions {
-    /// Number of devices (`lab-01` ...); even indices are IOS-XE, odd ones Linux.
+    /// Number of devices (`lab-01` ...); their platforms cycle through `personas`.
     pub devices: usize,
+    /// Device i imitates `personas[i % len]`; empty means IOS-XE and Linux alternating.
+    pub personas: Vec<Persona>,
+    /// Platforms that log in unprivileged (classic IOS, ASA) ask for this at `enable`; `None` logs in
+    /// privileged.
+    pub enable_secret: Option<String>,
     /// Size in bytes of each running image.
     pub image_size: u64,
     /// Seed every identity and image derives from.
@@ -103,6 +139,8 @@ impl Default for LabOptions {
     fn default() -> Self {
         LabOptions {
             devices: 4,
+            personas: Vec::new(),
+            enable_secret: None,
             image_size: 4 << 20,
             seed: 1,
             port_base: None,
@@ -294,10 +332,17 @@ impl Lab {
             let core = &d.dev.core;
             let platform = core.persona.profile_id();
             // Writing into a String cannot fail.
+            let enable = match &self.opts.enable_secret {
+                Some(_) => format!(
+                    ", enable_secret_file = {}",
+                    toml_string(&enable_secret_path(key_path).to_string_lossy())
+                ),
+                None => String::new(),
+            };
             let _ = write!(
                 s,
                 "[[device]]\nname = {}\nhost = \"{}\"\nport = {}\nuser = {}\nplatform = \"{platform}\"\n\
-                 groups = [\"lab\", \"lab-{platform}\"]\nauth = {{ key_file = {key} }}\n",
+                 groups = [\"lab\", \"lab-{platform}\"]\nauth = {{ key_file = {key}{enable} }}\n",
                 toml_string(&core.name),
                 d.addr.ip(),
                 d.addr.port(),
@@ -307,9 +352,13 @@ impl Lab {
         s
     }
 
-    /// Writes [`Lab::inventory_toml`] to `path`; `key_path` is made absolute.
+    /// Writes [`Lab::inventory_toml`] to `path`; `key_path` is made absolute. With an enable secret, it
+    /// goes into `lab_enable_secret` (mode 0600) beside the key, and the inventory names that file.
     pub fn write_inventory(&self, path: &Path, key_path: &Path) -> std::io::Result<()> {
         let key_abs = std::path::absolute(key_path)?;
+        if let Some(secret) = &self.opts.enable_secret {
+            write_private(&enable_secret_path(&key_abs), secret.as_bytes())?;
+        }
         std::fs::write(path, self.inventory_toml(&key_abs))
     }
 
@@ -320,6 +369,24 @@ impl Lab {
             let _ = t.await;
         }
     }
+}
+
+/// Where the enable secret is written: beside the client key.
+fn enable_secret_path(key_path: &Path) -> std::path::PathBuf {
+    key_path.with_file_name("lab_enable_secret")
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(bytes)
 }
 
 /// A TOML basic string with the escapes TOML requires.

@@ -28,6 +28,26 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "cisco-iosxe.toml",
         include_str!("../../vendor-profiles/cisco-iosxe.toml"),
     ),
+    (
+        "cisco-ios.toml",
+        include_str!("../../vendor-profiles/cisco-ios.toml"),
+    ),
+    (
+        "cisco-nxos.toml",
+        include_str!("../../vendor-profiles/cisco-nxos.toml"),
+    ),
+    (
+        "arista-eos.toml",
+        include_str!("../../vendor-profiles/arista-eos.toml"),
+    ),
+    (
+        "juniper-junos.toml",
+        include_str!("../../vendor-profiles/juniper-junos.toml"),
+    ),
+    (
+        "cisco-asa.toml",
+        include_str!("../../vendor-profiles/cisco-asa.toml"),
+    ),
 ];
 
 /// A fact a probe can extract. The set is closed: verification knows what each one means.
@@ -90,6 +110,32 @@ impl fmt::Display for Fact {
 pub enum Transport {
     /// One exec channel per command.
     Exec,
+    /// One interactive PTY shell for the whole session: prompt, paging, optional `enable` (see [`ShellSpec`]).
+    Shell,
+}
+
+/// How to drive a platform's interactive CLI (the profile's `[shell]` table).
+#[derive(Debug, Clone)]
+pub struct ShellSpec {
+    /// Matches the last line when the CLI waits for a command (`Router#`, `user@host> `).
+    pub prompt: Regex,
+    /// Sent once after the first prompt to turn paging off (`terminal length 0`); output ignored.
+    pub paging_off: Vec<String>,
+    /// A pager prompt (`--More--`) the device shows when paging could not be turned off.
+    pub pager: Option<Regex>,
+    /// What answers the pager: one more page.
+    pub pager_key: String,
+    /// Privilege escalation, when the platform logs in unprivileged.
+    pub enable: Option<EnableSpec>,
+}
+
+/// `enable`: the command, the password prompt, and what a privileged prompt looks like.
+#[derive(Debug, Clone)]
+pub struct EnableSpec {
+    pub command: String,
+    pub password_prompt: Regex,
+    /// Matches the prompt line once privileged (`#` at the end); nothing is sent when it already does.
+    pub privileged: Regex,
 }
 
 /// How file paths are passed to device commands.
@@ -134,8 +180,48 @@ struct RawProfile {
     error_patterns: Vec<String>,
     #[serde(default)]
     not_collected: BTreeMap<String, String>,
+    shell: Option<RawShell>,
+    /// Regexes over the SSH ident string and `show version`-class output that identify this platform.
+    detect: Option<RawDetect>,
     probe: Vec<RawProbe>,
     signature: Option<RawSignature>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShell {
+    prompt: String,
+    #[serde(default)]
+    paging_off: Vec<String>,
+    pager: Option<String>,
+    #[serde(default = "space")]
+    pager_key: String,
+    enable: Option<String>,
+    enable_password_prompt: Option<String>,
+    privileged_prompt: Option<String>,
+}
+
+fn space() -> String {
+    " ".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetect {
+    /// Matches the server's SSH identification string (optional evidence, never enough alone).
+    ident: Option<String>,
+    /// The command whose output identifies the platform (`show version`).
+    command: String,
+    /// Must match that command's output.
+    output: String,
+}
+
+/// How `platform = "auto"` recognises this platform.
+#[derive(Debug, Clone)]
+pub struct Detect {
+    pub ident: Option<Regex>,
+    pub command: String,
+    pub output: Regex,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +249,8 @@ struct RawProbe {
     capture: Option<Fact>,
     #[serde(default)]
     redact: Vec<String>,
+    #[serde(default)]
+    volatile: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -196,6 +284,10 @@ pub struct Profile {
     /// Evidence kinds this platform cannot give, with the reason: reported as "not possible", never passed.
     pub not_collected: BTreeMap<String, String>,
     pub probes: Vec<Probe>,
+    /// How to drive the interactive CLI; present exactly when `transport` is `shell`.
+    pub shell: Option<ShellSpec>,
+    /// How `platform = "auto"` recognises this platform.
+    pub detect: Option<Detect>,
     /// What a production-signed image reports on this platform; empty when the platform has no query.
     pub signature: crate::verify::SignaturePolicy,
     /// Where the profile came from.
@@ -220,6 +312,9 @@ pub struct Probe {
     pub capture: Option<Fact>,
     /// Regexes whose matches are replaced by `<redacted>` before output is kept or shown.
     pub redact: Vec<Regex>,
+    /// Lines matching these change on every call (`!Time:` in NX-OS configs): dropped before a captured
+    /// output is hashed or kept, so they never read as drift.
+    pub volatile: Vec<Regex>,
 }
 
 /// One fact from a probe's output.
@@ -294,6 +389,80 @@ impl Profile {
             .enumerate()
             .filter_map(|(i, p)| compile(&mut problems, format!("error_patterns[{i}]"), p))
             .collect();
+        let shell = match (&raw.shell, raw.transport) {
+            (None, Transport::Exec) => None,
+            (None, Transport::Shell) => {
+                problems.push(err(
+                    "shell".into(),
+                    "transport = \"shell\" needs a [shell] table with at least `prompt`".into(),
+                ));
+                None
+            }
+            (Some(_), Transport::Exec) => {
+                problems.push(err(
+                    "shell".into(),
+                    "a [shell] table needs transport = \"shell\"".into(),
+                ));
+                None
+            }
+            (Some(sh), Transport::Shell) => {
+                let prompt = compile(&mut problems, "shell.prompt".into(), &sh.prompt);
+                let pager = sh
+                    .pager
+                    .as_deref()
+                    .and_then(|r| compile(&mut problems, "shell.pager".into(), r));
+                let enable = match &sh.enable {
+                    None => None,
+                    Some(command) => {
+                        let pw = compile(
+                            &mut problems,
+                            "shell.enable_password_prompt".into(),
+                            sh.enable_password_prompt
+                                .as_deref()
+                                .unwrap_or(r"(?i)password: ?$"),
+                        );
+                        let privileged = compile(
+                            &mut problems,
+                            "shell.privileged_prompt".into(),
+                            sh.privileged_prompt.as_deref().unwrap_or(r"#\s?$"),
+                        );
+                        match (pw, privileged) {
+                            (Some(password_prompt), Some(privileged)) => Some(EnableSpec {
+                                command: command.clone(),
+                                password_prompt,
+                                privileged,
+                            }),
+                            _ => None,
+                        }
+                    }
+                };
+                if sh.pager_key.is_empty() || sh.pager_key.len() > 4 {
+                    problems.push(err(
+                        "shell.pager_key".into(),
+                        "must be one to four characters".into(),
+                    ));
+                }
+                prompt.map(|prompt| ShellSpec {
+                    prompt,
+                    paging_off: sh.paging_off.clone(),
+                    pager,
+                    pager_key: sh.pager_key.clone(),
+                    enable,
+                })
+            }
+        };
+        let detect = raw.detect.as_ref().and_then(|d| {
+            let ident = d
+                .ident
+                .as_deref()
+                .and_then(|r| compile(&mut problems, "detect.ident".into(), r));
+            let output = compile(&mut problems, "detect.output".into(), &d.output)?;
+            Some(Detect {
+                ident,
+                command: d.command.clone(),
+                output,
+            })
+        });
         let mut probes = Vec::new();
         for (pi, p) in raw.probe.iter().enumerate() {
             let pkey = format!("probe[{pi}] ({})", p.name);
@@ -340,6 +509,12 @@ impl Profile {
                 .enumerate()
                 .filter_map(|(i, r)| compile(&mut problems, format!("{pkey}.redact[{i}]"), r))
                 .collect();
+            let volatile = p
+                .volatile
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| compile(&mut problems, format!("{pkey}.volatile[{i}]"), r))
+                .collect();
             if p.command.contains("{image}") != p.needs_image {
                 problems.push(err(
                     format!("{pkey}.needs_image"),
@@ -368,6 +543,7 @@ impl Profile {
                 extracts,
                 capture: p.capture,
                 redact,
+                volatile,
             });
         }
         if !problems.is_empty() {
@@ -383,6 +559,8 @@ impl Profile {
             error_patterns,
             not_collected: raw.not_collected,
             probes,
+            shell,
+            detect,
             signature: raw
                 .signature
                 .map(|s| crate::verify::SignaturePolicy {

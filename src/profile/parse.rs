@@ -113,6 +113,13 @@ pub fn apply_probe(
         out.values.push((ex.fact, value));
     }
     if let Some(fact) = probe.capture {
+        let text: String = if probe.volatile.is_empty() {
+            text
+        } else {
+            text.split_inclusive('\n')
+                .filter(|l| !probe.volatile.iter().any(|r| r.is_match(l)))
+                .collect()
+        };
         let mut kept = text.clone();
         for r in &probe.redact {
             kept = r.replace_all(&kept, "${keep}<redacted>").into_owned();

@@ -36,6 +36,8 @@ pub struct Credentials {
     pub key_passphrase: Option<Secret>,
     pub agent: bool,
     pub password: Option<Secret>,
+    /// Sent only to answer an `enable` password prompt in a shell session; never logged.
+    pub enable_secret: Option<Secret>,
 }
 
 impl Credentials {
@@ -51,12 +53,18 @@ impl Credentials {
             (None, Some(path)) => Some(read_secret_file(path)?),
             (None, None) => None,
         };
+        let enable_secret = match (&spec.enable_secret_env, &spec.enable_secret_file) {
+            (Some(name), _) => Some(env(name)?),
+            (None, Some(path)) => Some(read_secret_file(path)?),
+            (None, None) => None,
+        };
         let key_passphrase = spec.key_passphrase_env.as_deref().map(env).transpose()?;
         Ok(Credentials {
             key_file: spec.key_file.clone(),
             key_passphrase,
             agent: spec.agent,
             password,
+            enable_secret,
         })
     }
 }

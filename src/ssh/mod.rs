@@ -9,9 +9,11 @@ pub mod auth;
 pub mod known_hosts;
 pub mod offer;
 mod pull;
+pub mod shell;
 
 pub use auth::{Credentials, Secret};
 pub use pull::{PullOutcome, PullProgress};
+pub use shell::Shell;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -53,6 +55,8 @@ pub enum SshError {
         user: String,
         tried: Vec<&'static str>,
     },
+    #[error("{host} refused `enable`: wrong or missing enable secret")]
+    EnableRefused { host: String },
     #[error("credentials: {0}")]
     Credential(String),
     #[error("output of `{command}` exceeded {limit} bytes")]
@@ -461,6 +465,31 @@ impl Session {
             methods,
             algorithms,
             progress,
+        )
+        .await
+    }
+
+    /// Opens the profile's interactive shell (PTY, prompt, enable, paging off) within the command timeout
+    /// per step. The enable secret comes from the credential source and is sent only at the password prompt.
+    pub async fn open_shell(
+        &mut self,
+        spec: &crate::profile::ShellSpec,
+    ) -> Result<Shell, SshError> {
+        self.ensure_open().await?;
+        let after = self.target.timeouts.command;
+        let channel = tokio::time::timeout(after, self.handle.channel_open_session())
+            .await
+            .map_err(|_| SshError::Timeout {
+                step: "opening a shell channel".into(),
+                after,
+            })??;
+        Shell::open(
+            channel,
+            spec,
+            self.target.credentials.enable_secret.as_ref(),
+            after,
+            self.target.max_output,
+            &self.target.host,
         )
         .await
     }

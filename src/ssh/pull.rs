@@ -100,8 +100,29 @@ async fn sftp<H: russh::client::Handler>(
         path: path.to_owned(),
         reason,
     };
-    let ch = handle.channel_open_session().await?;
+    let mut ch = handle.channel_open_session().await?;
     ch.request_subsystem(true, "sftp").await?;
+    // The reply to want_reply arrives on the channel. A server without the subsystem (OpenSSH with no
+    // `Subsystem sftp`, most network OSes) answers Failure and keeps the channel open, so SFTP's init would
+    // only wait for its timeout: read the answer first.
+    // A server that keeps sending something else instead gets a few messages' grace, not forever.
+    let mut answered = false;
+    for _ in 0..8 {
+        match idle_timeout(idle, "SFTP start", ch.wait()).await? {
+            Some(ChannelMsg::Success) => {
+                answered = true;
+                break;
+            }
+            Some(ChannelMsg::Failure) => return Err(fail("no SFTP subsystem".into())),
+            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
+                return Err(fail("the SFTP channel closed at start".into()));
+            }
+            Some(_) => continue,
+        }
+    }
+    if !answered {
+        return Err(fail("no answer to the SFTP subsystem request".into()));
+    }
     let config = russh_sftp::client::Config {
         max_concurrent_reads: 16,
         request_timeout_secs: idle.as_secs().max(1),

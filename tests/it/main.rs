@@ -6,6 +6,7 @@ mod catalog;
 mod cli;
 mod disk;
 mod lab_e2e;
+mod platforms;
 mod sshd;
 mod support;
 mod verdicts;

@@ -3,8 +3,14 @@
 //! Rule: personas are pure: `(Snapshot, command) -> Reply`, no I/O and no async. The server turns
 //! a [`Reply`] into channel traffic. Hashing may take seconds, so callers run this off the runtime.
 
+pub(crate) mod asa;
+mod common;
+pub(crate) mod eos;
+pub(crate) mod ios;
 pub(crate) mod iosxe;
+pub(crate) mod junos;
 pub(crate) mod linux;
+pub(crate) mod nxos;
 
 use super::Persona;
 use super::device::{DeviceCore, Flags, Snapshot};
@@ -57,6 +63,11 @@ pub(crate) fn running_image_path(persona: Persona) -> &'static str {
     match persona {
         Persona::Linux => linux::RUNNING_IMAGE,
         Persona::CiscoIosXe => iosxe::RUNNING_IMAGE,
+        Persona::CiscoIos => ios::RUNNING_IMAGE,
+        Persona::CiscoNxos => nxos::RUNNING_IMAGE,
+        Persona::AristaEos => eos::RUNNING_IMAGE,
+        Persona::JuniperJunos => junos::RUNNING_IMAGE,
+        Persona::CiscoAsa => asa::RUNNING_IMAGE,
     }
 }
 
@@ -65,6 +76,11 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     match core.persona {
         Persona::Linux => linux::build_vfs(core, flags),
         Persona::CiscoIosXe => iosxe::build_vfs(core, flags),
+        Persona::CiscoIos => ios::build_vfs(core, flags),
+        Persona::CiscoNxos => nxos::build_vfs(core, flags),
+        Persona::AristaEos => eos::build_vfs(core, flags),
+        Persona::JuniperJunos => junos::build_vfs(core, flags),
+        Persona::CiscoAsa => asa::build_vfs(core, flags),
     }
 }
 
@@ -73,7 +89,136 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     match snap.core.persona {
         Persona::Linux => linux::exec(snap, command),
         Persona::CiscoIosXe => iosxe::exec(snap, command),
+        Persona::CiscoIos => ios::exec(snap, command),
+        Persona::CiscoNxos => nxos::exec(snap, command),
+        Persona::AristaEos => eos::exec(snap, command),
+        Persona::JuniperJunos => junos::exec(snap, command),
+        Persona::CiscoAsa => asa::exec(snap, command),
     }
+}
+
+/// How a pager erases its prompt once answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Erase {
+    /// Backspaces over the prompt, spaces, backspaces again (Cisco).
+    Backspace,
+    /// `\r`, spaces, `\r` (Junos, ASA, FortiOS).
+    Return,
+}
+
+/// How a platform's interactive CLI looks and behaves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShellStyle {
+    /// Printed once when the shell opens (before the first prompt), LF line endings.
+    pub banner: &'static str,
+    /// Whether the platform logs in unprivileged and has `enable`.
+    pub has_enable: bool,
+    /// The pager prompt; paging is off when `page_lines` is 0.
+    pub pager: &'static str,
+    pub erase: Erase,
+    pub page_lines: usize,
+    /// The command (lower-case, words single-spaced) that turns paging off.
+    pub paging_off: &'static str,
+    /// The platform's answer to an unknown command (LF line endings).
+    pub unknown: &'static str,
+}
+
+/// The interactive style of a persona.
+pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
+    match persona {
+        Persona::Linux => ShellStyle {
+            banner: "",
+            has_enable: false,
+            pager: "",
+            erase: Erase::Return,
+            page_lines: 0,
+            paging_off: "",
+            unknown: "-bash: command not found\n",
+        },
+        Persona::CiscoIosXe => ShellStyle {
+            banner: "",
+            has_enable: false,
+            pager: "",
+            erase: Erase::Backspace,
+            page_lines: 0,
+            paging_off: "terminal length 0",
+            unknown: "                ^\n% Invalid input detected at '^' marker.\n\n",
+        },
+        Persona::CiscoIos => ShellStyle {
+            banner: ios::BANNER,
+            has_enable: true,
+            pager: " --More-- ",
+            erase: Erase::Backspace,
+            page_lines: 24,
+            paging_off: "terminal length 0",
+            unknown: ios::INVALID,
+        },
+        Persona::CiscoNxos => ShellStyle {
+            banner: "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\n",
+            has_enable: false,
+            pager: "--More--",
+            erase: Erase::Backspace,
+            page_lines: 24,
+            paging_off: "terminal length 0",
+            unknown: nxos::INVALID,
+        },
+        Persona::AristaEos => ShellStyle {
+            banner: "Last login: Mon Nov 20 10:00:00 2023 from 10.0.0.100\n",
+            has_enable: false,
+            pager: " --More-- ",
+            erase: Erase::Backspace,
+            page_lines: 24,
+            paging_off: "terminal length 0",
+            unknown: eos::INVALID,
+        },
+        Persona::JuniperJunos => ShellStyle {
+            banner: junos::BANNER,
+            has_enable: false,
+            pager: "---(more)---",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "set cli screen-length 0",
+            unknown: junos::INVALID,
+        },
+        Persona::CiscoAsa => ShellStyle {
+            banner: asa::BANNER,
+            has_enable: true,
+            pager: "<--- More --->",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "terminal pager 0",
+            unknown: asa::INVALID,
+        },
+    }
+}
+
+/// The prompt a persona shows, privileged or not.
+pub(crate) fn prompt(core: &DeviceCore, privileged: bool) -> String {
+    match core.persona {
+        Persona::Linux => format!("{}@{}:~$ ", core.user, core.name),
+        Persona::CiscoIosXe | Persona::CiscoIos | Persona::AristaEos => {
+            format!("{}{}", core.name, if privileged { '#' } else { '>' })
+        }
+        Persona::CiscoNxos => format!("{}# ", core.name),
+        Persona::CiscoAsa => format!("{}{} ", core.name, if privileged { '#' } else { '>' }),
+        Persona::JuniperJunos => format!("{}@{}> ", core.user, core.name),
+    }
+}
+
+/// Commands an unprivileged (user EXEC) session may run; anything else is refused as unknown.
+pub(crate) fn allowed_unprivileged(command: &str) -> bool {
+    let words: Vec<String> = command
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    matches!(
+        words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["show", "version"] | ["terminal", ..] | ["exit"] | ["logout"] | [] | ["enable"]
+    )
 }
 
 /// Random bytes mixed with ANSI escapes and control characters: output with no structure a

@@ -83,6 +83,17 @@ impl LabEnv {
 
     /// `extra_defaults` are lines appended to the `[defaults]` table.
     pub fn start_with(devices: usize, extra_defaults: &str) -> LabEnv {
+        LabEnv::start_personas(devices, &[], None, extra_defaults)
+    }
+
+    /// A lab whose devices cycle through `personas` (empty: IOS-XE and Linux alternating); devices that
+    /// log in unprivileged ask for `enable_secret`.
+    pub fn start_personas(
+        devices: usize,
+        personas: &[netattest::lab::Persona],
+        enable_secret: Option<&str>,
+        extra_defaults: &str,
+    ) -> LabEnv {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -91,6 +102,8 @@ impl LabEnv {
         let lab = runtime
             .block_on(Lab::start(LabOptions {
                 devices,
+                personas: personas.to_vec(),
+                enable_secret: enable_secret.map(str::to_owned),
                 image_size: 256 * 1024,
                 ..LabOptions::default()
             }))

@@ -1,0 +1,166 @@
+//! Cisco ASA (ASA 5516-X, 9.16(4)57) persona: `host>` until `enable`, `<--- More --->` paging until
+//! `terminal pager 0`, `show bootvar`, `verify /sha-512 disk0:/...` with its `!` progress ticker.
+
+use super::Reply;
+use super::common::{fs_path, keywords, read_all, running, scp_source};
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+
+/// The running image, VFS spelling (the device says `disk0:/asa9-16-4-57-lfbff-k8.SPA`).
+pub(crate) const RUNNING_IMAGE: &str = "disk0:asa9-16-4-57-lfbff-k8.SPA";
+const NEW_IMAGE: &str = "disk0:asa9-18-4-lfbff-k8.SPA";
+
+pub(crate) const BANNER: &str =
+    "\nUnauthorized access is prohibited.\n\nType help or '?' for a list of available commands.\n";
+
+/// The ASA's answer to an unknown command.
+pub(crate) const INVALID: &str =
+    "                  ^\nERROR: % Invalid input detected at '^' marker.\n";
+
+const MTIME: u32 = 1_688_000_000;
+
+fn normalise(arg: &str) -> String {
+    fs_path(arg, "disk0")
+}
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
+    if flags.boot_changed {
+        v.insert(
+            NEW_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
+        );
+    }
+    v.insert("disk0:log", VfsFile::dir(MTIME));
+    v.insert("disk0:crypto_archive", VfsFile::dir(MTIME));
+    let extra = if flags.config_changed {
+        "http server enable\n"
+    } else {
+        ""
+    };
+    v.insert(
+        "disk0:startup-config",
+        VfsFile::bytes(
+            format!(
+                ": Saved\n:\n: Serial Number: XXXX\n: Hardware:   ASA5516\n:\nASA Version 9.16(4)57\n!\nhostname {name}\n\
+                 enable password $sha512$5000$gW1nX8vB3aQ4$Qm2tA9sL0kD== pbkdf2\n\
+                 username netops password $sha512$5000$Rt7yH2jK$Xc4vB8nM1qW== pbkdf2 privilege 15\n\
+                 names\n!\ninterface Management1/1\n management-only\n nameif management\n security-level 100\n\
+                 \x20ip address 10.0.0.5 255.255.255.0\n!\nboot system disk0:/asa9-16-4-57-lfbff-k8.SPA\n\
+                 {extra}ssh scopy enable\nssh 10.0.0.0 255.255.255.0 management\nsnmp-server community n0tpublic\n\
+                 : end\n",
+                name = core.name
+            ),
+            MTIME,
+        ),
+    );
+    v
+}
+
+fn show_version(snap: &Snapshot) -> String {
+    format!(
+        "
+Cisco Adaptive Security Appliance Software Version 9.16(4)57
+SSP Operating System Version 2.10(1.198)
+Device Manager Version 7.19(1)95
+
+Compiled on Thu 04-May-23 10:52 GMT by builders
+System image file is \"disk0:/asa9-16-4-57-lfbff-k8.SPA\"
+Config file at boot was \"startup-config\"
+
+{host} up 30 days 2 hours
+
+Hardware:   ASA5516, 8192 MB RAM, CPU Atom C2000 series 2416 MHz, 1 CPU (8 cores)
+Internal ATA Compact Flash, 8192MB
+BIOS Flash M25P64 @ 0xfed01000, 16384KB
+
+ 0: Int: Internal-Data0/0    : address is 00a3.8e6b.1c01, irq 11
+ 1: Ext: GigabitEthernet1/1  : address is 00a3.8e6b.1c02, irq 255
+
+Licensed features for this platform:
+Maximum Physical Interfaces       : Unlimited      perpetual
+Maximum VLANs                     : 150            perpetual
+
+Serial Number: {serial}
+Running Permanent Activation Key: 0x00000000 0x00000000 0x00000000 0x00000000 0x00000000
+Configuration register is 0x1
+Image type          : Release
+Key Version         : A
+Configuration last modified by netops at 10:02:33.319 UTC Mon Nov 20 2023
+",
+        host = snap.hostname(),
+        serial = snap.serial()
+    )
+}
+
+fn show_bootvar(snap: &Snapshot) -> String {
+    let boot = if snap.flags.boot_changed {
+        "disk0:/asa9-18-4-lfbff-k8.SPA"
+    } else {
+        "disk0:/asa9-16-4-57-lfbff-k8.SPA"
+    };
+    format!(
+        "\nBOOT variable = {boot}\nCurrent BOOT variable = disk0:/asa9-16-4-57-lfbff-k8.SPA\nCONFIG_FILE variable = \nCurrent CONFIG_FILE variable = \n"
+    )
+}
+
+const AUTHENTICITY: &str = "Image type                    : Release
+    Signer Information
+        Common Name           : abraxas
+        Organization Unit     : NCS_Kenton_ASA
+        Organization Name     : CiscoSystems
+    Certificate Serial Number : 55831CF6
+    Hash Algorithm            : SHA2 512
+    Signature Algorithm       : 2048-bit RSA
+    Key Version               : A
+    Verifier Information
+        Verifier Name         : ROMMON
+        Verifier Version      : Cisco ROMMON,1.1.18
+";
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let (words, lower) = keywords(command);
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "bootvar"] => Reply::text(show_bootvar(snap)),
+        ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
+        ["show", "startup-config"] => Reply::Output {
+            stdout: read_all(snap, "disk0:startup-config"),
+            stderr: Vec::new(),
+            status: 0,
+        },
+        ["verify", flag @ ("/sha-512" | "/md5"), _] => {
+            let algo = if *flag == "/sha-512" {
+                HashAlgo::Sha512
+            } else {
+                HashAlgo::Md5
+            };
+            let path = normalise(words[2]);
+            match snap
+                .vfs
+                .get(&path)
+                .filter(|f| !f.is_dir())
+                .and_then(|_| snap.reported_digest(&path, algo))
+            {
+                Some(hex) => Reply::text(format!(
+                    "{}\n{}Done!\nverify {} ({}) = {hex}\n",
+                    "!".repeat(77),
+                    "!".repeat(40),
+                    flag.to_ascii_uppercase(),
+                    words[2]
+                )),
+                None => Reply::text(format!(
+                    "%Error opening {} (No such file or directory)\n",
+                    words[2]
+                )),
+            }
+        }
+        ["scp", "-f", _] => scp_source(snap, words[2], normalise),
+        ["terminal", "pager", _] => Reply::text(""),
+        ["exit"] | ["quit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}

@@ -1,0 +1,151 @@
+//! Arista EOS (DCS-7050SX3, 4.30.5M) persona: `show version` without a hostname, `show hostname`,
+//! `show boot-config`, `verify /sha512 flash:...` with the hash wrapped at 80 columns, the kernel command
+//! line through `bash timeout 10 cat /proc/cmdline`, ` --More--` paging.
+
+use super::Reply;
+use super::common::{fs_path, keywords, read_all, running, scp_source, wrap};
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+
+/// The running image, VFS spelling (the device names it `flash:/EOS-4.30.5M.swi`).
+pub(crate) const RUNNING_IMAGE: &str = "flash:EOS-4.30.5M.swi";
+const NEW_IMAGE: &str = "flash:EOS-4.31.2F.swi";
+
+/// EOS's answer to an unknown command.
+pub(crate) const INVALID: &str = "% Invalid input\n";
+
+const MTIME: u32 = 1_690_000_000;
+
+fn normalise(arg: &str) -> String {
+    // `scp` sees the Linux path of flash:.
+    let arg = arg
+        .strip_prefix("/mnt/flash/")
+        .map_or_else(|| arg.to_string(), |rest| format!("flash:{rest}"));
+    fs_path(&arg, "flash")
+}
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
+    if flags.boot_changed {
+        v.insert(
+            NEW_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
+        );
+    }
+    let boot = if flags.boot_changed {
+        "flash:/EOS-4.31.2F.swi"
+    } else {
+        "flash:/EOS-4.30.5M.swi"
+    };
+    v.insert(
+        "flash:boot-config",
+        VfsFile::bytes(format!("SWI={boot}\n"), MTIME),
+    );
+    v.insert("flash:persist", VfsFile::dir(MTIME));
+    let extra = if flags.config_changed {
+        "management api http-commands\n   no shutdown\n!\n"
+    } else {
+        ""
+    };
+    v.insert(
+        "flash:startup-config",
+        VfsFile::bytes(
+            format!(
+                "! Command: show startup-config\n! Startup-config last modified at Mon Nov 20 10:00:00 2023 by netops\n\
+                 ! device: {name} (DCS-7050SX3-48YC8, EOS-4.30.5M)\n!\nhostname {name}\n!\n\
+                 username netops privilege 15 role network-admin secret sha512 $6$Xj3k$uSVQ8r2Ww1\n\
+                 snmp-server community n0tpublic ro\n!\n{extra}interface Management1\n   ip address 10.0.0.4/24\n!\nend\n",
+                name = core.name
+            ),
+            MTIME,
+        ),
+    );
+    v
+}
+
+fn show_version(snap: &Snapshot) -> String {
+    format!(
+        "Arista DCS-7050SX3-48YC8
+Hardware version: 11.02
+Serial number: {serial}
+Hardware MAC address: 2899.3a8e.1f00
+System MAC address: 2899.3a8e.1f00
+
+Software image version: 4.30.5M
+Architecture: x86_64
+Internal build version: 4.30.5M-35156311.4305M
+Internal build ID: 8c6e4c4d-6d3a-4c3b-b1a8-7e8f1f0c2a11
+Image format version: 3.0
+Image optimization: Strata-4GB
+
+Uptime: 3 weeks, 2 days, 4 hours and 11 minutes
+Total memory: 8099732 kB
+Free memory: 5632980 kB
+
+",
+        serial = snap.serial()
+    )
+}
+
+fn cmdline(snap: &Snapshot) -> String {
+    format!(
+        "console=ttyS0,9600 crashkernel=256M@32M block_flash=/dev/sda1 Aboot=Aboot-norcal10-10.2.1-28396318 \
+         SWI=flash:/EOS-4.30.5M.swi platform=wolverine sid=Wolverine serialnumber={} \n",
+        snap.serial()
+    )
+}
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let (words, lower) = keywords(command);
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "hostname"] => Reply::text(format!(
+            "Hostname: {0}\nFQDN:     {0}.lab.example.net\n",
+            snap.hostname()
+        )),
+        ["show", "boot-config"] => {
+            let raw = String::from_utf8_lossy(&read_all(snap, "flash:boot-config")).into_owned();
+            let swi = raw.trim().trim_start_matches("SWI=").to_string();
+            Reply::text(format!(
+                "Software image: {swi}\nConsole speed: (not set)\nAboot password (encrypted): (not set)\nMemory test iterations: (not set)\n"
+            ))
+        }
+        ["bash", "timeout", "10", "cat", "/proc/cmdline"] => Reply::text(cmdline(snap)),
+        ["show", "startup-config"] => Reply::Output {
+            stdout: read_all(snap, "flash:startup-config"),
+            stderr: Vec::new(),
+            status: 0,
+        },
+        ["verify", flag @ ("/sha512" | "/md5"), _] => {
+            let algo = if *flag == "/sha512" {
+                HashAlgo::Sha512
+            } else {
+                HashAlgo::Md5
+            };
+            let path = normalise(words[2]);
+            match snap
+                .vfs
+                .get(&path)
+                .filter(|f| !f.is_dir())
+                .and_then(|_| snap.reported_digest(&path, algo))
+            {
+                Some(hex) => {
+                    Reply::text(wrap(&format!("verify {flag} ({}) = {hex}", words[2]), 80))
+                }
+                None => Reply::text(format!(
+                    "% Error verifying {} (No such file or directory)\n",
+                    words[2]
+                )),
+            }
+        }
+        ["scp", "-f", _] => scp_source(snap, words[2], normalise),
+        ["terminal", "length", _] | ["terminal", "width", _] => {
+            Reply::text("Pagination disabled.\n")
+        }
+        ["exit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}

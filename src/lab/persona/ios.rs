@@ -1,0 +1,317 @@
+//! Classic Cisco IOS (ISR 2911, 15.7(3)M8) persona: a MOTD banner, user EXEC until `enable`, `--More--`
+//! paging until `terminal length 0`, `show bootvar`, `verify /md5` and `/sha512` wrapped at 80 columns.
+//!
+//! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
+
+use super::{Reply, civil_from_days};
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+
+/// The running image path.
+pub(crate) const RUNNING_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8.bin";
+/// The image BootVariableChanged points at.
+pub(crate) const NEW_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8a.bin";
+
+pub(crate) const BANNER: &str = "\n*****************************************************\n\
+* Authorised access only. Activity may be monitored. *\n\
+*****************************************************\n\n";
+
+/// What classic IOS prints for an unknown command.
+pub(crate) const INVALID: &str = "                 ^\n% Invalid input detected at '^' marker.\n\n";
+
+const MTIME_IMAGE: u32 = 1_672_531_200;
+const MTIME_OTHER: u32 = 1_690_000_000;
+const FLASH_TOTAL: u64 = 255_744_000;
+
+fn startup_config(hostname: &str, changed: bool) -> String {
+    let mut lines: Vec<String> = [
+        "!",
+        "version 15.7",
+        "service timestamps debug datetime msec",
+        "service timestamps log datetime msec",
+        "service password-encryption",
+        "!",
+        "hostname HOST",
+        "!",
+        "boot-start-marker",
+        "boot system flash0:c2900-universalk9-mz.SPA.157-3.M8.bin",
+        "boot-end-marker",
+        "!",
+        "enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0",
+        "!",
+        "no aaa new-model",
+        "ip domain name lab.example.net",
+        "username netops privilege 15 secret 5 $1$Xy7a$Jq6bK0w8f2cZ9uT4nL1dE.",
+        "!",
+        "interface GigabitEthernet0/0",
+        " ip address 10.0.0.1 255.255.255.0",
+        " duplex auto",
+        " speed auto",
+        "!",
+        "ip ssh version 2",
+        "ip scp server enable",
+        "snmp-server community n0tpublic RO",
+        "!",
+        "line vty 0 4",
+        " login local",
+        " transport input ssh",
+        "!",
+        "end",
+    ]
+    .iter()
+    .map(|l| l.replace("HOST", hostname))
+    .collect();
+    if changed && let Some(pos) = lines.iter().position(|l| l == "ip ssh version 2") {
+        lines.insert(pos, "ip http server".to_string());
+    }
+    let body = lines.join("\n") + "\n";
+    format!("Using {} out of 262136 bytes\n{body}", body.len())
+}
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    let image = if flags.patched {
+        core.patched_image.clone()
+    } else {
+        core.clean_image.clone()
+    };
+    v.insert(RUNNING_IMAGE, VfsFile::image(image, MTIME_IMAGE));
+    if flags.boot_changed {
+        v.insert(
+            NEW_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME_OTHER),
+        );
+    }
+    v.insert("flash0:pnp-info", VfsFile::bytes("pnp 1\n", MTIME_OTHER));
+    v.insert("flash0:ipsdir", VfsFile::dir(MTIME_OTHER));
+    v.insert(
+        "nvram:startup-config",
+        VfsFile::bytes(
+            startup_config(&core.name, flags.config_changed),
+            MTIME_OTHER,
+        ),
+    );
+    v
+}
+
+/// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
+fn normalise_path(arg: &str) -> String {
+    let (fs, rest) = match arg.split_once(':') {
+        Some((fs, rest)) => (fs.to_ascii_lowercase(), rest),
+        None => ("flash0".to_string(), arg),
+    };
+    let fs = if fs == "flash" { "flash0".into() } else { fs };
+    format!("{fs}:{}", rest.trim_start_matches('/'))
+}
+
+fn show_version(snap: &Snapshot) -> String {
+    let host = snap.hostname();
+    let serial = snap.serial();
+    format!(
+        "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.7(3)M8, RELEASE SOFTWARE (fc2)
+Technical Support: http://www.cisco.com/techsupport
+Copyright (c) 1986-2021 by Cisco Systems, Inc.
+Compiled Thu 25-Mar-21 02:46 by prod_rel_team
+
+ROM: System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE (fc1)
+
+{host} uptime is 12 weeks, 3 days, 5 hours, 41 minutes
+System returned to ROM by power-on
+System restarted at 08:14:02 UTC Mon Jan 2 2023
+System image file is \"{RUNNING_IMAGE}\"
+Last reload type: Normal Reload
+Last reload reason: power-on
+
+
+
+This product contains cryptographic features and is subject to United
+States and local country laws governing import, export, transfer and
+use. Delivery of Cisco cryptographic products does not imply
+third-party authority to import, export, distribute or use encryption.
+Importers, exporters, distributors and users are responsible for
+compliance with U.S. and local country laws. By using this product you
+agree to comply with applicable laws and regulations. If you are unable
+to comply with U.S. and local laws, return this product immediately.
+
+A summary of U.S. laws governing Cisco cryptographic products may be found at:
+http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
+
+If you require further assistance please contact us by sending email to
+export@cisco.com.
+Cisco CISCO2911/K9 (revision 1.0) with 487424K/36864K bytes of memory.
+Processor board ID {serial}
+3 Gigabit Ethernet interfaces
+1 terminal line
+DRAM configuration is 64 bits wide with parity enabled.
+255K bytes of non-volatile configuration memory.
+250880K bytes of ATA System CompactFlash 0 (Read/Write)
+
+
+License Info:
+
+License UDI:
+
+-------------------------------------------------
+Device#   PID                   SN
+-------------------------------------------------
+*0        CISCO2911/K9          {serial}
+
+Technology Package License Information for Module:'c2900'
+
+-----------------------------------------------------------------
+Technology    Technology-package           Technology-package
+              Current       Type           Next reboot
+------------------------------------------------------------------
+ipbase        ipbasek9      Permanent      ipbasek9
+security      securityk9    Permanent      securityk9
+uc            None          None           None
+data          None          None           None
+
+Configuration register is 0x2102
+
+"
+    )
+}
+
+fn show_bootvar(snap: &Snapshot) -> String {
+    let boot = if snap.flags.boot_changed {
+        NEW_IMAGE
+    } else {
+        RUNNING_IMAGE
+    };
+    format!(
+        "BOOT variable = {boot},1;\nCONFIG_FILE variable = \nBOOTLDR variable = \nConfiguration register is 0x2102\n\n"
+    )
+}
+
+fn authenticity() -> &'static str {
+    "SYSTEM IMAGE
+-------------------
+Image type                    : Production
+    Signer Information
+        Common Name           : CiscoSystems
+        Organization Unit     : C2900
+        Organization Name     : CiscoSystems
+    Certificate Serial Number : 509AC949
+    Hash Algorithm            : SHA512
+    Signature Algorithm       : 2048-bit RSA
+    Key Version               : A
+
+    Verifier Information
+        Verifier Name         : ROMMON 1
+        Verifier Version      : System Bootstrap, Version 15.0(1r)M16
+
+"
+}
+
+/// The answer line hard-wrapped at 80 columns, as the device's terminal shows it.
+fn wrap80(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while rest.len() > 80 {
+        let (head, tail) = rest.split_at(80);
+        out.push_str(head);
+        out.push('\n');
+        rest = tail;
+    }
+    out.push_str(rest);
+    out.push('\n');
+    out
+}
+
+fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
+    let algo = match flag.to_ascii_lowercase().as_str() {
+        "/sha512" => HashAlgo::Sha512,
+        "/md5" => HashAlgo::Md5,
+        _ => return Reply::text(INVALID),
+    };
+    let path = normalise_path(arg);
+    let Some(hex) = snap
+        .vfs
+        .get(&path)
+        .filter(|f| !f.is_dir())
+        .and_then(|_| snap.reported_digest(&path, algo))
+    else {
+        return Reply::text(format!("%Error opening {path} (File not found)\n"));
+    };
+    let line = format!("verify {} ({path}) = {hex}", flag.to_ascii_lowercase());
+    Reply::text(format!(
+        "..........................................Done!\n{}\n",
+        wrap80(&line)
+    ))
+}
+
+fn dir(snap: &Snapshot) -> String {
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut s = String::from("Directory of flash0:/\n\n");
+    let mut used = 0u64;
+    for (i, (path, f)) in snap.vfs.list("flash0:").enumerate() {
+        let name = path.trim_start_matches("flash0:");
+        let t = i64::from(f.mtime);
+        let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+        let secs = t.rem_euclid(86_400);
+        let perm = if f.is_dir() { "drw-" } else { "-rw-" };
+        used += f.len();
+        s.push_str(&format!(
+            "{:>5}  {perm} {:>12}  {} {d} {y} {:02}:{:02}:{:02} +00:00  {name}\n",
+            i + 1,
+            if f.is_dir() { 0 } else { f.len() },
+            M[(m.clamp(1, 12) - 1) as usize],
+            secs / 3600,
+            (secs / 60) % 60,
+            secs % 60
+        ));
+    }
+    s.push_str(&format!(
+        "\n{FLASH_TOTAL} bytes total ({} bytes free)\n",
+        FLASH_TOTAL.saturating_sub(used)
+    ));
+    s
+}
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "bootvar"] | ["show", "boot"] => Reply::text(show_bootvar(snap)),
+        ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "startup-config"] => {
+            let cfg = snap
+                .vfs
+                .get("nvram:startup-config")
+                .map(|f| {
+                    let mut buf = vec![0u8; usize::try_from(f.len()).unwrap_or(0)];
+                    let n = f.read_at(0, &mut buf);
+                    buf.truncate(n);
+                    buf
+                })
+                .unwrap_or_default();
+            Reply::Output {
+                stdout: cfg,
+                stderr: Vec::new(),
+                status: 0,
+            }
+        }
+        ["verify", flag, _] => verify(snap, flag, words[2]),
+        ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {
+            Reply::text(dir(snap))
+        }
+        ["scp", "-f", _] => {
+            let path = normalise_path(words[2]);
+            let name = path.trim_start_matches("flash0:").to_string();
+            Reply::ScpSource {
+                name,
+                file: snap.vfs.get(&path).filter(|f| !f.is_dir()).cloned(),
+                error: format!("scp: {path}: No such file or directory\n"),
+            }
+        }
+        ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
+        ["exit"] | ["logout"] | ["quit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}

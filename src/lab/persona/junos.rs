@@ -1,0 +1,136 @@
+//! Juniper Junos (MX480 with two routing engines, 21.4R3-S5.4) persona: `user@host> ` prompt,
+//! `---(more)---` paging until `set cli screen-length 0`, `show version invoke-on all-routing-engines`
+//! answering for re0 and re1, `file checksum sha-256`, `show chassis hardware`, `show configuration`.
+
+use super::Reply;
+use super::common::{keywords, read_all, running, scp_source};
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+
+/// The install package of the running release.
+pub(crate) const RUNNING_IMAGE: &str = "/var/sw/pkg/junos-install-mx-x86-64-21.4R3-S5.4.tgz";
+const NEW_IMAGE: &str = "/var/sw/pkg/junos-install-mx-x86-64-22.2R3.15.tgz";
+
+pub(crate) const BANNER: &str =
+    "--- JUNOS 21.4R3-S5.4 Kernel 64-bit  JNPR-12.1-20230613.b2f8f7e_buil\n";
+
+/// Junos's answer to an unknown command.
+pub(crate) const INVALID: &str = "                       ^\nunknown command.\n";
+
+const MTIME: u32 = 1_686_000_000;
+
+fn normalise(arg: &str) -> String {
+    arg.to_string()
+}
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    v.insert("/var/sw/pkg", VfsFile::dir(MTIME));
+    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
+    if flags.boot_changed {
+        v.insert(
+            NEW_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
+        );
+    }
+    let extra = if flags.config_changed {
+        "        web-management {\n            http;\n        }\n"
+    } else {
+        ""
+    };
+    v.insert(
+        "/config/juniper.conf",
+        VfsFile::bytes(
+            format!(
+                "## Last commit: 2023-11-20 10:00:00 UTC by netops\nversion 21.4R3-S5.4;\nsystem {{\n    host-name {name};\n\
+                 \x20   root-authentication {{\n        encrypted-password \"$6$Tq1x$Wm8dVQ3fJ0kC2pL7sN4bR6yH9tZ1uX5aE3gK8oP2iM\"; ## SECRET-DATA\n    }}\n\
+                 \x20   login {{\n        user netops {{\n            class super-user;\n            authentication {{\n\
+                 \x20               encrypted-password \"$6$Yp2z$Hn4cR7kL1mQ9wE3tU6iO8aS5dF2gJ0xZ4vB7nM1qW\"; ## SECRET-DATA\n\
+                 \x20           }}\n        }}\n    }}\n    services {{\n        ssh;\n{extra}    }}\n}}\n\
+                 snmp {{\n    community n0tpublic {{\n        authorization read-only;\n    }}\n}}\n",
+                name = core.name
+            ),
+            MTIME,
+        ),
+    );
+    v
+}
+
+fn version_block(host: &str, re: &str) -> String {
+    format!(
+        "{re}:
+--------------------------------------------------------------------------
+Hostname: {host}
+Model: mx480
+Junos: 21.4R3-S5.4
+JUNOS OS Kernel 64-bit  [20230613.b2f8f7e_builder_stable_12_214]
+JUNOS OS libs [20230613.b2f8f7e_builder_stable_12_214]
+JUNOS OS runtime [20230613.b2f8f7e_builder_stable_12_214]
+JUNOS network stack and utilities [20230705.161021_builder_junos_214_r3_s5]
+JUNOS libs [20230705.161021_builder_junos_214_r3_s5]
+JUNOS runtime [20230705.161021_builder_junos_214_r3_s5]
+JUNOS Packet Forwarding Engine Support (MX Common) [20230705.161021_builder_junos_214_r3_s5]
+JUNOS Routing Engine Software Suite [20230705.161021_builder_junos_214_r3_s5]
+JUNOS Juniper Malware Removal Tool (JMRT) [1.0.0+20230705.161021_builder_junos_214_r3_s5]
+JUNOS Crypto Software Suite [20230705.161021_builder_junos_214_r3_s5]
+
+"
+    )
+}
+
+fn chassis_hardware(snap: &Snapshot) -> String {
+    format!(
+        "Hardware inventory:
+Item             Version  Part number  Serial number     Description
+Chassis                                {serial}      MX480
+Midplane         REV 07   750-047862   ACRB9012          Enhanced MX480 Midplane
+Routing Engine 0 REV 11   750-072923   9009E2201         RE-S-2X00x6
+Routing Engine 1 REV 11   750-072923   9009E2207         RE-S-2X00x6
+",
+        serial = snap.serial()
+    )
+}
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let (words, lower) = keywords(command);
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let host = snap.hostname();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["show", "version"] => Reply::text(version_block(host, "re0").split_once("\n--------------------------------------------------------------------------\n").map(|(_, rest)| rest.to_string()).unwrap_or_default()),
+        ["show", "version", "invoke-on", "all-routing-engines"] => Reply::text(format!(
+            "{}{}",
+            version_block(host, "re0"),
+            version_block(&format!("{host}-re1"), "re1")
+        )),
+        ["show", "chassis", "hardware"] => Reply::text(chassis_hardware(snap)),
+        ["show", "configuration"] => Reply::Output {
+            stdout: read_all(snap, "/config/juniper.conf"),
+            stderr: Vec::new(),
+            status: 0,
+        },
+        ["file", "checksum", algo @ ("sha-256" | "md5" | "sha1"), _] => {
+            let path = normalise(words[3]);
+            let (tag, a) = match *algo {
+                "sha-256" => ("SHA256", HashAlgo::Sha256),
+                _ => ("MD5", HashAlgo::Md5),
+            };
+            match snap
+                .vfs
+                .get(&path)
+                .filter(|f| !f.is_dir())
+                .and_then(|_| snap.reported_digest(&path, a))
+            {
+                Some(hex) => Reply::text(format!("{tag} ({path}) = {hex}\n")),
+                None => Reply::text(format!(
+                    "error: could not resolve file: {path}\n"
+                )),
+            }
+        }
+        ["set", "cli", "screen-length", _] => Reply::text("Screen length set to 0\n"),
+        ["set", "cli", "screen-width", _] => Reply::text("Screen width set to 0\n"),
+        ["scp", "-f", _] => scp_source(snap, words[2], normalise),
+        ["exit"] | ["quit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}

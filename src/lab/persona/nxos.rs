@@ -1,0 +1,176 @@
+//! Cisco NX-OS (Nexus 93180YC-EX, 9.3(10)) persona: one `nxos` image, `show file ... sha512sum`,
+//! `show boot` with current and next-reload variables, `--More--` paging, a `!Time:` line in the
+//! startup config that changes on every call (as on the device).
+
+use super::Reply;
+use super::common::{fs_path, keywords, read_all, running, scp_source};
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+
+/// The running image, in the VFS spelling (`show version` prints `bootflash:///nxos.9.3.10.bin`).
+pub(crate) const RUNNING_IMAGE: &str = "bootflash:nxos.9.3.10.bin";
+const NEW_IMAGE: &str = "bootflash:nxos.9.3.11.bin";
+
+/// NX-OS's answer to an unknown command.
+pub(crate) const INVALID: &str = "                      ^\n% Invalid command at '^' marker.\n\n";
+
+const MTIME: u32 = 1_680_000_000;
+
+fn normalise(arg: &str) -> String {
+    fs_path(arg, "bootflash")
+}
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
+    if flags.boot_changed {
+        v.insert(
+            NEW_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
+        );
+    }
+    v.insert("bootflash:scripts", VfsFile::dir(MTIME));
+    v.insert("bootflash:virtual-instance", VfsFile::dir(MTIME));
+    let http = if flags.config_changed {
+        "feature nxapi\n"
+    } else {
+        ""
+    };
+    let cfg = format!(
+        "version 9.3(10) Bios:version 05.47\nhostname {name}\nfeature scp-server\n{http}feature lldp\n\n\
+         username admin password 5 $5$KFBBEH$ZnCq3bZ0L2yqTXCTT1hVsCLNV0Wyd1yhE4ZnYvHdu3C  role network-admin\n\
+         username netops password 5 $5$PLAIN$a6mNPqC9mVDnM2.5CiHwwtB0cX8RAu1QJmSCqKSaqY8  role network-operator\n\
+         ip domain-lookup\nsnmp-server community n0tpublic group network-operator\n\
+         boot nxos bootflash:/nxos.9.3.10.bin\n\ninterface mgmt0\n  vrf member management\n  ip address 10.0.0.3/24\n\
+         line console\nline vty\n",
+        name = core.name
+    );
+    v.insert("nvram:startup-config", VfsFile::bytes(cfg, MTIME));
+    v
+}
+
+fn show_version(snap: &Snapshot) -> String {
+    format!(
+        "Cisco Nexus Operating System (NX-OS) Software
+TAC support: http://www.cisco.com/tac
+Copyright (C) 2002-2022, Cisco and/or its affiliates.
+All rights reserved.
+The copyrights to certain works contained in this software are
+owned by other third parties and used and distributed under their own
+licenses, such as open source.  This software is provided \"as is,\" and unless
+otherwise stated, there is no warranty, express or implied, including but not
+limited to warranties of merchantability and fitness for a particular purpose.
+
+Software
+  BIOS: version 05.47
+  NXOS: version 9.3(10)
+  BIOS compile time:  04/28/2022
+  NXOS image file is: bootflash:///nxos.9.3.10.bin
+  NXOS compile time:  8/19/2022 5:00:00 [08/19/2022 12:41:51]
+
+
+Hardware
+  cisco Nexus9000 C93180YC-EX chassis
+  Intel(R) Xeon(R) CPU  @ 1.80GHz with 24571752 kB of memory.
+  Processor Board ID {serial}
+
+  Device name: {host}
+  bootflash:   53298520 kB
+Kernel uptime is 41 day(s), 3 hour(s), 12 minute(s), 9 second(s)
+
+Last reset at 512311 usecs after Mon Oct 16 09:12:40 2023
+  Reason: Reset Requested by CLI command reload
+  System version: 9.3(9)
+  Service:
+
+plugin
+  Core Plugin, Ethernet Plugin
+
+Active Package(s):
+
+",
+        serial = snap.serial(),
+        host = snap.hostname()
+    )
+}
+
+fn show_boot(snap: &Snapshot) -> String {
+    let boot = if snap.flags.boot_changed {
+        "bootflash:/nxos.9.3.11.bin"
+    } else {
+        "bootflash:/nxos.9.3.10.bin"
+    };
+    format!(
+        "\nCurrent Boot Variables:\n\n\nsup-1\nNXOS variable = bootflash:/nxos.9.3.10.bin\nBoot POAP Disabled\n\n\
+         Boot Variables on next reload:\n\n\nsup-1\nNXOS variable = {boot}\nBoot POAP Disabled\n"
+    )
+}
+
+const AUTHENTICITY: &str = "Image type                    : Release
+    Signer Information
+        Common Name           : CiscoSystems
+        Organization Unit     : Nexus9k
+        Organization Name     : CiscoSystems
+    Certificate Serial Number : 3A8C7F21
+    Hash Algorithm            : SHA512
+    Signature Algorithm       : 2048-bit RSA
+    Key Version               : A
+    Verifier Information
+        Verifier Name         : BIOS
+        Verifier Version      : 05.47
+";
+
+fn startup_config(snap: &Snapshot) -> Vec<u8> {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    let mut out = format!(
+        "!Command: show startup-config\n!Time: {now}\n!Startup config saved at: Mon Nov 20 10:00:00 2023\n\n"
+    )
+    .into_bytes();
+    out.extend(read_all(snap, "nvram:startup-config"));
+    out
+}
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let (words, lower) = keywords(command);
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "boot"] => Reply::text(show_boot(snap)),
+        ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
+        ["show", "startup-config"] => Reply::Output {
+            stdout: startup_config(snap),
+            stderr: Vec::new(),
+            status: 0,
+        },
+        [
+            "show",
+            "file",
+            _,
+            algo @ ("sha512sum" | "md5sum" | "sha256sum"),
+        ] => {
+            let path = normalise(words[2]);
+            let algo = match *algo {
+                "sha512sum" => HashAlgo::Sha512,
+                "sha256sum" => HashAlgo::Sha256,
+                _ => HashAlgo::Md5,
+            };
+            match snap
+                .vfs
+                .get(&path)
+                .filter(|f| !f.is_dir())
+                .and_then(|_| snap.reported_digest(&path, algo))
+            {
+                Some(hex) => Reply::text(format!("{hex}\n")),
+                None => Reply::text(format!(
+                    "/{}: No such file or directory\n",
+                    path.replace(':', "/")
+                )),
+            }
+        }
+        ["scp", "-f", _] => scp_source(snap, words[2], normalise),
+        ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
+        ["exit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}

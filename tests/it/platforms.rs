@@ -1,0 +1,171 @@
+//! Every platform's profile against its lab persona, over real SSH: enroll, a clean check, a patched image.
+
+use netattest::lab::{Persona, Scenario};
+
+use crate::support::LabEnv;
+
+/// Enrolls one device of `persona`, checks it clean (exit 0), patches its image and checks again
+/// (image-drift, exit 1).
+fn enroll_check_and_catch_a_patch(persona: Persona, enable_secret: Option<&str>) {
+    let env = LabEnv::start_personas(1, &[persona], enable_secret, "");
+    env.enroll_all();
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{persona:?} clean: {clean:?}");
+    assert_eq!(clean.outcome("lab-01"), "verified");
+    assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
+    let lab_dev = env.lab().devices().remove(0);
+    let report = clean.json();
+    let facts = &crate::support::device_entry(&report, "lab-01")["facts"];
+    assert_eq!(facts["image_sha512"], lab_dev.image_sha512.as_str());
+    assert_eq!(facts["serial"], lab_dev.serial.as_str());
+    env.apply("lab-01", Scenario::PatchedImage);
+    let patched = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(patched.code, 1, "{persona:?} patched: {patched:?}");
+    assert!(
+        patched.codes("lab-01").contains(&"image-drift".to_string()),
+        "{persona:?}: {patched:?}"
+    );
+    env.apply("lab-01", Scenario::Clean);
+    let mut cases = vec![
+        (Scenario::SerialChanged, vec!["serial-changed"]),
+        (Scenario::StartupConfigChanged, vec!["boot-config-changed"]),
+        (
+            Scenario::LyingDevice,
+            vec!["device-hash-mismatch", "image-drift"],
+        ),
+    ];
+    // Junos boots the installed software set: it has no boot variable to change.
+    if persona != Persona::JuniperJunos {
+        cases.push((
+            Scenario::BootVariableChanged,
+            vec!["boot-variable-changed", "running-image-not-boot-image"],
+        ));
+    }
+    for (scenario, expected) in cases {
+        env.apply("lab-01", scenario);
+        let r = env.run(&["check", "lab-01", "--format", "json"]);
+        assert_eq!(r.codes("lab-01"), expected, "{persona:?} {scenario}: {r:?}");
+        env.apply("lab-01", Scenario::Clean);
+    }
+}
+
+#[test]
+fn platform_cisco_ios_through_a_paging_shell_with_enable() {
+    enroll_check_and_catch_a_patch(Persona::CiscoIos, Some("lab-enable-S3cret"));
+}
+
+#[test]
+fn platform_cisco_ios_without_enable_secret_is_an_auth_failure_not_a_pass() {
+    let env = LabEnv::start_personas(1, &[Persona::CiscoIos], Some("lab-enable-S3cret"), "");
+    std::fs::write(env.dir.path().join("lab_enable_secret"), "wrong").unwrap();
+    let r = env.run(&["enroll", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "auth-failed", "{r:?}");
+    assert!(
+        !env.lab()
+            .commands("lab-01")
+            .iter()
+            .any(|c| c.contains("wrong")),
+        "the lab never records the secret"
+    );
+}
+
+#[test]
+fn platform_shell_garbage_is_a_protocol_error_naming_the_probe() {
+    let env = LabEnv::start_personas(1, &[Persona::CiscoIos], None, "");
+    env.enroll_all();
+    env.apply("lab-01", Scenario::GarbageOutput);
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "protocol-error", "{r:?}");
+    let detail = crate::support::device_entry(&r.json(), "lab-01")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("show-version"), "{detail}");
+    assert!(!detail.chars().any(|c| c.is_control()), "{detail:?}");
+}
+
+/// The built-in profile text of a persona's platform.
+fn builtin_profile(persona: Persona) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor-profiles");
+    std::fs::read_to_string(dir.join(format!("{}.toml", persona.profile_id()))).unwrap()
+}
+
+#[test]
+fn platform_shells_answer_the_pager_when_paging_stays_on() {
+    for (persona, secret) in [
+        (Persona::CiscoIos, Some("en-S3cret")),
+        (Persona::CiscoNxos, None),
+        (Persona::AristaEos, None),
+        (Persona::JuniperJunos, None),
+        (Persona::CiscoAsa, Some("en-S3cret")),
+    ] {
+        let env = LabEnv::start_personas(1, &[persona], secret, "");
+        // A user profile overriding the built-in one: same probes, but it never turns paging off.
+        let builtin = builtin_profile(persona);
+        let paged: String = builtin
+            .lines()
+            .map(|l| {
+                if l.starts_with("paging_off = ") {
+                    "paging_off = []"
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(paged.trim(), builtin.trim());
+        let file = format!("profiles/{}.toml", persona.profile_id());
+        crate::support::write(&env.dir.path().join(file), &paged);
+        let config = std::fs::read_to_string(env.config()).unwrap();
+        std::fs::write(
+            env.config(),
+            format!("profile_dirs = [\"profiles\"]\n{config}"),
+        )
+        .unwrap();
+        env.enroll_all();
+        let commands = env.lab().commands("lab-01");
+        assert!(
+            !commands
+                .iter()
+                .any(|c| c.starts_with("terminal") || c.starts_with("set cli")),
+            "{persona:?}: paging was never turned off: {commands:?}"
+        );
+        let r = env.run(&["check", "lab-01", "--format", "json"]);
+        assert_eq!(r.code, 0, "{persona:?}: {r:?}");
+        assert!(r.codes("lab-01").is_empty(), "{persona:?}: {r:?}");
+        // Every output went through the pager: none of its prompts is left in what was kept.
+        let runs = env.state().join("runs");
+        let mut transcripts = String::new();
+        for run in std::fs::read_dir(runs).unwrap() {
+            let path = run.unwrap().path().join("transcripts/lab-01.txt");
+            transcripts.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+        }
+        assert!(!transcripts.is_empty());
+        assert!(
+            !transcripts.to_lowercase().contains("more"),
+            "{persona:?}: {transcripts}"
+        );
+    }
+}
+
+#[test]
+fn platform_cisco_nxos_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::CiscoNxos, None);
+}
+
+#[test]
+fn platform_arista_eos_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::AristaEos, None);
+}
+
+#[test]
+fn platform_juniper_junos_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::JuniperJunos, None);
+}
+
+#[test]
+fn platform_cisco_asa_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::CiscoAsa, Some("asa-enable-S3cret"));
+}

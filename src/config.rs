@@ -61,6 +61,14 @@ struct RawConfig {
     device: Vec<RawDevice>,
     #[serde(default)]
     catalog: Vec<RawCatalog>,
+    files: Option<RawFiles>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFiles {
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,6 +239,8 @@ pub struct Config {
     pub severity_overrides: BTreeMap<Code, Severity>,
     pub devices: Vec<DeviceConfig>,
     pub catalogs: Vec<CatalogConfig>,
+    /// `[files] ignore`: globs over device paths whose changes are expected (on top of each profile's own).
+    pub files_ignore: Vec<crate::manifest::Glob>,
 }
 
 /// Default command output bound: 16 MiB.
@@ -254,6 +264,7 @@ impl Config {
             severity_overrides: BTreeMap::new(),
             devices: Vec::new(),
             catalogs: Vec::new(),
+            files_ignore: Vec::new(),
         }
     }
 
@@ -401,6 +412,19 @@ impl Config {
             match text.parse() {
                 Ok(s) => cfg.fail_on = s,
                 Err(reason) => problem("defaults.fail_on", reason),
+            }
+        }
+        for (i, g) in raw
+            .files
+            .as_ref()
+            .map(|f| f.ignore.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            match crate::manifest::Glob::new(g) {
+                Ok(g) => cfg.files_ignore.push(g),
+                Err(reason) => problem(&format!("files.ignore[{i}]"), reason),
             }
         }
         for (code, sev) in &raw.severity {

@@ -93,6 +93,7 @@ mod tests {
             boot: Default::default(),
             signature: None,
             boot_config: None,
+            files: None,
             not_collected: Default::default(),
         }
     }

@@ -103,6 +103,7 @@ mod tests {
                 sha256: "1".into(),
                 redacted: "a\nb".into(),
             }),
+            files: None,
             not_collected: Default::default(),
         }
     }

@@ -24,6 +24,9 @@ pub struct Evidence {
     pub signature: Option<SignatureInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot_config: Option<BootConfig>,
+    /// Every file the profile's manifest probes listed; `None` when the platform gave no listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<crate::manifest::FileEntry>>,
     /// Evidence kinds this device could not give, and why: reported as not possible, never as passed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_collected: BTreeMap<String, String>,

@@ -165,6 +165,7 @@ mod tests {
             boot: Default::default(),
             signature: None,
             boot_config: None,
+            files: None,
             not_collected: Default::default(),
         }
     }
@@ -183,7 +184,13 @@ mod tests {
     #[test]
     fn each_classification_rule() {
         let base = ev("c8000v.17.09.04a.SPA.bin", "17.9.4a", GOOD);
-        let cases: Vec<(&str, Evidence, Option<&Evidence>, Vec<(Code, Severity)>)> = vec![
+        type Case<'a> = (
+            &'a str,
+            Evidence,
+            Option<&'a Evidence>,
+            Vec<(Code, Severity)>,
+        );
+        let cases: Vec<Case> = vec![
             ("unchanged known-good", base.clone(), Some(&base), vec![]),
             (
                 "upgrade to a catalog image is info only",

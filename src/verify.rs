@@ -385,6 +385,7 @@ mod tests {
                 sha256: "c1".into(),
                 redacted: "hostname r1\nend".into(),
             }),
+            files: None,
             not_collected: BTreeMap::new(),
         }
     }

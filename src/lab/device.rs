@@ -63,6 +63,11 @@ pub(crate) struct Flags {
     pub key_swapped: bool,
     pub serial_changed: bool,
     pub config_changed: bool,
+    pub tool_copied: bool,
+    pub dd_image: bool,
+    pub snapshot_created: bool,
+    pub new_log: bool,
+    pub maintenance: bool,
     pub fault: Option<Fault>,
 }
 
@@ -79,6 +84,11 @@ impl Flags {
             Scenario::HostKeySwapped => self.key_swapped = true,
             Scenario::SerialChanged => self.serial_changed = true,
             Scenario::StartupConfigChanged => self.config_changed = true,
+            Scenario::ToolCopied => self.tool_copied = true,
+            Scenario::DdImage => self.dd_image = true,
+            Scenario::SnapshotCreated => self.snapshot_created = true,
+            Scenario::NewLogFile => self.new_log = true,
+            Scenario::ApprovedMaintenance => self.maintenance = true,
             Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),

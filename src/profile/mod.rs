@@ -5,9 +5,14 @@
 //! so a broken profile is reported with its file and key before any device is contacted. This module and
 //! its parser do no network I/O.
 
+mod builtin;
 mod parse;
 
-pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, image_dir, same_image_path};
+pub use builtin::{Parsed, Parser};
+pub use parse::{
+    ProbeError, ProbeFacts, apply_probe, apply_probe_to, boot_image_list, image_dir,
+    same_image_path,
+};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -132,6 +137,14 @@ struct RawProfile {
     not_collected: BTreeMap<String, String>,
     probe: Vec<RawProbe>,
     signature: Option<RawSignature>,
+    files: Option<RawFiles>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFiles {
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,6 +172,7 @@ struct RawProbe {
     capture: Option<Fact>,
     #[serde(default)]
     redact: Vec<String>,
+    parser: Option<Parser>,
 }
 
 fn yes() -> bool {
@@ -194,6 +208,8 @@ pub struct Profile {
     pub probes: Vec<Probe>,
     /// What a production-signed image reports on this platform; empty when the platform has no query.
     pub signature: crate::verify::SignaturePolicy,
+    /// `[files] ignore`: paths that churn on their own on this platform (logs, crash info, tracelogs).
+    pub files_ignore: Vec<crate::manifest::Glob>,
     /// Where the profile came from.
     pub source: String,
 }
@@ -216,6 +232,8 @@ pub struct Probe {
     pub capture: Option<Fact>,
     /// Regexes whose matches are replaced by `<redacted>` before output is kept or shown.
     pub redact: Vec<Regex>,
+    /// A built-in parser for the whole output, instead of extracts.
+    pub parser: Option<Parser>,
 }
 
 /// One fact from a probe's output.
@@ -348,7 +366,14 @@ impl Profile {
                     "needs a command with {image}".into(),
                 ));
             }
-            if extracts.is_empty() && p.capture.is_none() {
+            if p.parser.is_some() && (!extracts.is_empty() || p.capture.is_some() || p.needs_image)
+            {
+                problems.push(err(
+                    format!("{pkey}.parser"),
+                    "a parser probe has no extracts, no capture and no {image}".into(),
+                ));
+            }
+            if extracts.is_empty() && p.capture.is_none() && p.parser.is_none() {
                 problems.push(err(
                     pkey.clone(),
                     "extracts nothing and captures nothing".into(),
@@ -364,12 +389,28 @@ impl Profile {
                 extracts,
                 capture: p.capture,
                 redact,
+                parser: p.parser,
             });
+        }
+        let mut files_ignore = Vec::new();
+        for (i, g) in raw
+            .files
+            .as_ref()
+            .map(|f| f.ignore.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            match crate::manifest::Glob::new(g) {
+                Ok(g) => files_ignore.push(g),
+                Err(reason) => problems.push(err(format!("files.ignore[{i}]"), reason)),
+            }
         }
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Profile {
+            files_ignore,
             id: raw.id,
             name: raw.name,
             vendor: raw.vendor,

@@ -13,6 +13,8 @@ pub struct ProbeFacts {
     /// to keep and show), and the SHA-256 of the cleaned output before redaction (so a changed secret still
     /// changes the hash).
     pub captured: Option<(Fact, String, String)>,
+    /// What a built-in parser made of the whole output.
+    pub parsed: Option<super::Parsed>,
 }
 
 /// Why a probe's output could not be used.
@@ -28,17 +30,36 @@ pub enum ProbeError {
         fact: Fact,
         first_line: String,
     },
+    /// A built-in parser could not read the output: never a silent pass.
+    #[error("probe `{probe}`: parser {parser}: {reason}")]
+    Unparsed {
+        probe: String,
+        parser: &'static str,
+        reason: crate::manifest::ParseError,
+    },
     /// A digest value was malformed.
     #[error("probe `{probe}`: {reason}")]
     BadValue { probe: String, reason: String },
 }
 
-/// Extracts facts from one probe's raw output. `image` is the running image, for `{image_dir}` templates.
+/// Extracts facts from one probe's raw output. `image` is the running image, for `{image_dir}` templates;
+/// `command` is what was sent (a parser may need its filesystem name).
 pub fn apply_probe(
     profile: &Profile,
     probe: &Probe,
     raw: &[u8],
     image: Option<&str>,
+) -> Result<ProbeFacts, ProbeError> {
+    apply_probe_to(profile, probe, raw, image, &probe.command)
+}
+
+/// [`apply_probe`] with the command as rendered.
+pub fn apply_probe_to(
+    profile: &Profile,
+    probe: &Probe,
+    raw: &[u8],
+    image: Option<&str>,
+    command: &str,
 ) -> Result<ProbeFacts, ProbeError> {
     let text = clean_output(raw);
     for pattern in &profile.error_patterns {
@@ -55,6 +76,18 @@ pub fn apply_probe(
         }
     }
     let mut out = ProbeFacts::default();
+    if let Some(parser) = probe.parser {
+        out.parsed = Some(
+            parser
+                .parse(raw, command)
+                .map_err(|reason| ProbeError::Unparsed {
+                    probe: probe.name.clone(),
+                    parser: parser.name(),
+                    reason,
+                })?,
+        );
+        return Ok(out);
+    }
     let image_dir = image.map(image_dir).unwrap_or_default();
     for ex in &probe.extracts {
         if ex.list {

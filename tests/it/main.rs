@@ -6,5 +6,6 @@ mod catalog;
 mod cli;
 mod disk;
 mod lab_e2e;
+mod scenarios;
 mod support;
 mod verdicts;

@@ -814,6 +814,18 @@ mod tests {
     }
 
     #[test]
+    fn file_allowlists_are_globs_and_unknown_keys_under_files_are_refused() {
+        let cfg =
+            load("[files]\nignore = [\"bootflash:backup/**\", \"/srv/app/*.log\"]\n").unwrap();
+        assert_eq!(cfg.files_ignore.len(), 2);
+        assert!(cfg.files_ignore[1].matches("/srv/app/x.log"));
+        let p = problems("[files]\nignore = [\"\"]\n");
+        assert!(p[0].starts_with("files.ignore[0]"), "{p:?}");
+        let p = problems("[files]\nignored = []\n");
+        assert!(p[0].contains("unknown field `ignored`"), "{p:?}");
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once() {
         let p = problems(
             r#"

@@ -584,6 +584,25 @@ regex = '(?P<value>[a-z'
     }
 
     #[test]
+    fn a_parser_probe_takes_no_extracts_and_names_a_known_parser() {
+        let head = "id = \"p\"\nname = \"P\"\nvendor = \"x\"\ntransport = \"exec\"\npath_style = \"posix\"\npull = [\"cat\"]\n";
+        let with_extract = format!(
+            "{head}[[probe]]\nname = \"f\"\ncommand = \"ls\"\nparser = \"linux-find\"\n[[probe.extract]]\nfact = \"hostname\"\nregex = '(?P<value>x)'\n"
+        );
+        let e = Profile::from_toml("p.toml", &with_extract).unwrap_err();
+        assert_eq!(e[0].key, "probe[0] (f).parser");
+        let unknown =
+            format!("{head}[[probe]]\nname = \"f\"\ncommand = \"ls\"\nparser = \"ls-la\"\n");
+        assert!(Profile::from_toml("p.toml", &unknown).is_err());
+        let ok = format!(
+            "{head}[files]\nignore = [\"/var/log/**\"]\n[[probe]]\nname = \"f\"\ncommand = \"ls\"\nparser = \"eos-dir\"\n"
+        );
+        let p = Profile::from_toml("p.toml", &ok).unwrap();
+        assert_eq!(p.probes[0].parser, Some(Parser::EosDir));
+        assert_eq!(p.files_ignore.len(), 1);
+    }
+
+    #[test]
     fn paths_are_quoted_or_refused_per_platform() {
         let p = Profiles::builtin().unwrap();
         let linux = p.get("linux").unwrap();

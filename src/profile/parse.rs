@@ -323,6 +323,34 @@ iso   fp 0 0   fp            c9k-srdriver.17.09.04a.SPA.pkg\r\n\
     }
 
     #[test]
+    fn a_listing_that_does_not_parse_fails_naming_the_probe_and_the_line() {
+        let profiles = Profiles::builtin().unwrap();
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        let out = b"Directory of bootflash:/\r\n\r\n   11  drwx  16384  Mar 2 2024 08:46:31 +00:00  core\r\n\x1b[31mHACKED\r\n";
+        let e = apply_probe(xe, probe(xe, "files-bootflash"), out, None).unwrap_err();
+        match &e {
+            ProbeError::Unparsed { probe, parser, .. } => {
+                assert_eq!((probe.as_str(), *parser), ("files-bootflash", "cisco-dir"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let shown = e.to_string();
+        assert!(
+            shown.contains("line 4") && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+        let linux = profiles.get("linux").unwrap();
+        let ok = apply_probe(
+            linux,
+            probe(linux, "files-root"),
+            b"d 755 4096 1.0\0/\0\0",
+            None,
+        )
+        .unwrap();
+        assert!(matches!(ok.parsed, Some(crate::profile::Parsed::Files(ref f)) if f.len() == 1));
+    }
+
+    #[test]
     fn startup_config_secrets_are_redacted() {
         let profiles = Profiles::builtin().unwrap();
         let xe = profiles.get("cisco-iosxe").unwrap();

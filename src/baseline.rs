@@ -276,6 +276,8 @@ mod tests {
             signature: None,
             boot_config: None,
             files: None,
+            container_images: None,
+            containers: None,
             not_collected: Default::default(),
         }
     }

@@ -220,6 +220,8 @@ pub async fn collect(
         signature: (signature != SignatureInfo::default()).then_some(signature),
         boot_config,
         files: artefacts.files,
+        container_images: artefacts.container_images,
+        containers: artefacts.containers,
         not_collected: run.not_collected,
     };
     Ok(Collected {
@@ -232,6 +234,8 @@ pub async fn collect(
 #[derive(Default)]
 struct Artefacts {
     files: Option<Vec<crate::manifest::FileEntry>>,
+    container_images: Option<Vec<crate::containers::ContainerImage>>,
+    containers: Option<Vec<crate::containers::Container>>,
 }
 
 impl Artefacts {
@@ -243,6 +247,17 @@ impl Artefacts {
                 let seen: std::collections::BTreeSet<String> =
                     files.iter().map(|f| f.path.clone()).collect();
                 files.extend(new.into_iter().filter(|f| !seen.contains(&f.path)));
+            }
+            Parsed::ContainerImages(new) => self
+                .container_images
+                .get_or_insert_with(Vec::new)
+                .extend(new),
+            Parsed::Containers(new) => self.containers.get_or_insert_with(Vec::new).extend(new),
+            Parsed::AppHosting(images, running) => {
+                self.container_images
+                    .get_or_insert_with(Vec::new)
+                    .extend(images);
+                self.containers.get_or_insert_with(Vec::new).extend(running);
             }
         }
     }
@@ -339,6 +354,13 @@ impl Run<'_> {
                     reason: format!("exit status {}: {why}", out.exit_status.unwrap_or_default()),
                 });
             }
+            if let Some(parser) = probe.parser {
+                // No docker (or no IOx) is a platform without containers, not a failed check.
+                self.not_collected.insert(
+                    parser.kind().to_owned(),
+                    format!("no {} listing: `{command}` failed: {why}", parser.kind()),
+                );
+            }
             self.not_collected
                 .insert(probe.name.clone(), format!("`{command}` failed: {why}"));
             return Ok(None);
@@ -361,6 +383,12 @@ impl Run<'_> {
             Err(e @ ProbeError::Unparsed { .. }) => Err(e.into()),
             Err(e) if required => Err(e.into()),
             Err(e) => {
+                if let Some(parser) = probe.parser {
+                    self.not_collected.insert(
+                        parser.kind().to_owned(),
+                        format!("no {} listing: {e}", parser.kind()),
+                    );
+                }
                 self.not_collected.insert(probe.name.clone(), e.to_string());
                 Ok(None)
             }

@@ -27,5 +27,16 @@ pub fn drift(ev: &Evidence, base: &Evidence, ignore: &[Glob]) -> Vec<Finding> {
         };
         out.extend(manifest::diff(&ev.device, was, now, &ctx));
     }
+    // A baseline that recorded "no container platform" holds no images: everything now is new. A baseline
+    // from before containers were collected says nothing, and is not compared.
+    let base_images = base.container_images.as_deref().or_else(|| {
+        base.not_collected
+            .contains_key("containers")
+            .then_some(&[][..])
+    });
+    if let (Some(was), Some(now)) = (base_images, &ev.container_images) {
+        let running = ev.containers.as_deref().unwrap_or_default();
+        out.extend(crate::containers::diff(&ev.device, was, now, running));
+    }
     out
 }

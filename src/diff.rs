@@ -104,6 +104,8 @@ mod tests {
                 redacted: "a\nb".into(),
             }),
             files: None,
+            container_images: None,
+            containers: None,
             not_collected: Default::default(),
         }
     }

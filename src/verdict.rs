@@ -166,6 +166,8 @@ mod tests {
             signature: None,
             boot_config: None,
             files: None,
+            container_images: None,
+            containers: None,
             not_collected: Default::default(),
         }
     }

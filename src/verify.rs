@@ -386,6 +386,8 @@ mod tests {
                 redacted: "hostname r1\nend".into(),
             }),
             files: None,
+            container_images: None,
+            containers: None,
             not_collected: BTreeMap::new(),
         }
     }

@@ -68,6 +68,8 @@ pub(crate) struct Flags {
     pub snapshot_created: bool,
     pub new_log: bool,
     pub maintenance: bool,
+    pub container_implanted: bool,
+    pub container_replaced: bool,
     pub fault: Option<Fault>,
 }
 
@@ -89,6 +91,8 @@ impl Flags {
             Scenario::SnapshotCreated => self.snapshot_created = true,
             Scenario::NewLogFile => self.new_log = true,
             Scenario::ApprovedMaintenance => self.maintenance = true,
+            Scenario::ContainerImplanted => self.container_implanted = true,
+            Scenario::ContainerReplaced => self.container_replaced = true,
             Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),
@@ -112,6 +116,11 @@ pub(crate) struct DeviceCore {
     pub patched_image: ImageSpec,
     /// The image the boot variable names after BootVariableChanged.
     pub alt_image: ImageSpec,
+    /// Whether the device hosts containers (docker on Linux; IOS-XE always has app-hosting). Every
+    /// second Linux device has no docker, so labs of four show both.
+    pub containers: bool,
+    /// The lab seed, for values personas derive on demand.
+    pub seed: u64,
 }
 
 impl DeviceCore {
@@ -154,6 +163,8 @@ impl DeviceCore {
             clean_image,
             patched_image,
             alt_image: ImageSpec::new(derive_u64(seed, i, "alt-image"), opts.image_size),
+            containers: persona == Persona::CiscoIosXe || index % 4 == 1,
+            seed,
         }
     }
 }

@@ -246,7 +246,13 @@ impl Lab {
         let d = self
             .find(device)
             .ok_or_else(|| LabError::UnknownDevice(device.to_string()))?;
-        if !scenario.supported_on(d.dev.core.persona) {
+        let needs_containers = matches!(
+            scenario,
+            Scenario::ContainerImplanted | Scenario::ContainerReplaced
+        );
+        if !scenario.supported_on(d.dev.core.persona)
+            || (needs_containers && !d.dev.core.containers)
+        {
             return Err(LabError::Unsupported {
                 scenario,
                 device: device.to_string(),

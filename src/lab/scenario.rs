@@ -29,6 +29,10 @@ pub enum Scenario {
     DdImage,
     /// An alternate system image appears beside the running one (a second .bin, another image slot).
     SnapshotCreated,
+    /// A new container or app image is installed and started.
+    ContainerImplanted,
+    /// A hosted image keeps its name but its content is replaced.
+    ContainerReplaced,
     /// Benign: the platform writes a new log file where its logs live (allowlisted by the profile).
     NewLogFile,
     /// Benign once approved: a planned change adds a file; the operator runs `baseline approve`.
@@ -54,6 +58,8 @@ impl Scenario {
         Scenario::ToolCopied,
         Scenario::DdImage,
         Scenario::SnapshotCreated,
+        Scenario::ContainerImplanted,
+        Scenario::ContainerReplaced,
         Scenario::NewLogFile,
         Scenario::ApprovedMaintenance,
         Scenario::GarbageOutput,
@@ -74,6 +80,8 @@ impl Scenario {
             Scenario::ToolCopied => "tool-copied",
             Scenario::DdImage => "dd-image",
             Scenario::SnapshotCreated => "snapshot-created",
+            Scenario::ContainerImplanted => "container-implanted",
+            Scenario::ContainerReplaced => "container-replaced",
             Scenario::NewLogFile => "new-log-file",
             Scenario::ApprovedMaintenance => "approved-maintenance",
             Scenario::GarbageOutput => "garbage-output",
@@ -104,6 +112,12 @@ impl Scenario {
             Scenario::DdImage => "write a raw disk image with dd to /backup/system_image.img",
             Scenario::SnapshotCreated => {
                 "put an alternate system image beside the running one (a second .bin, an image slot)"
+            }
+            Scenario::ContainerImplanted => {
+                "install and start a new container image (docker) or app (IOS-XE app-hosting)"
+            }
+            Scenario::ContainerReplaced => {
+                "replace a hosted image's content under the same name (new digest or package)"
             }
             Scenario::NewLogFile => "benign: write a new log file where the platform keeps logs",
             Scenario::ApprovedMaintenance => {

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::containers::{self, Container, ContainerImage};
 use crate::manifest::{self, FileEntry, ParseError};
 
 /// A built-in parser. The kebab-case name is what profiles write.
@@ -17,6 +18,12 @@ pub enum Parser {
     JunosFileList,
     /// Arista EOS `dir`.
     EosDir,
+    /// `docker images --digests --no-trunc --format '{{json .}}'`.
+    DockerImages,
+    /// `docker ps --no-trunc --format '{{json .}}'`.
+    DockerPs,
+    /// IOS-XE `show app-hosting detail`: app images and their state.
+    IosxeAppHosting,
 }
 
 impl Parser {
@@ -25,6 +32,9 @@ impl Parser {
         Parser::CiscoDir,
         Parser::JunosFileList,
         Parser::EosDir,
+        Parser::DockerImages,
+        Parser::DockerPs,
+        Parser::IosxeAppHosting,
     ];
 
     pub fn name(self) -> &'static str {
@@ -33,6 +43,9 @@ impl Parser {
             Parser::CiscoDir => "cisco-dir",
             Parser::JunosFileList => "junos-file-list",
             Parser::EosDir => "eos-dir",
+            Parser::DockerImages => "docker-images",
+            Parser::DockerPs => "docker-ps",
+            Parser::IosxeAppHosting => "iosxe-app-hosting",
         }
     }
 
@@ -42,6 +55,7 @@ impl Parser {
             Parser::LinuxFind | Parser::CiscoDir | Parser::JunosFileList | Parser::EosDir => {
                 "files"
             }
+            Parser::DockerImages | Parser::DockerPs | Parser::IosxeAppHosting => "containers",
         }
     }
 
@@ -56,6 +70,12 @@ impl Parser {
             Parser::CiscoDir => Parsed::Files(manifest::cisco_dir(raw, fs)?),
             Parser::JunosFileList => Parsed::Files(manifest::junos_file_list(raw)?),
             Parser::EosDir => Parsed::Files(manifest::eos_dir(raw, fs)?),
+            Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
+            Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
+            Parser::IosxeAppHosting => {
+                let (images, running) = containers::iosxe_app_hosting(raw)?;
+                Parsed::AppHosting(images, running)
+            }
         })
     }
 }
@@ -64,4 +84,8 @@ impl Parser {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
     Files(Vec<FileEntry>),
+    ContainerImages(Vec<ContainerImage>),
+    Containers(Vec<Container>),
+    /// Apps and their instances, from one listing.
+    AppHosting(Vec<ContainerImage>, Vec<Container>),
 }

@@ -15,6 +15,8 @@ fn expected(scenario: Scenario, persona: Persona) -> Vec<(&'static str, &'static
         (Scenario::ToolCopied, _) => vec![("suspicious-file", "high")],
         (Scenario::DdImage, Persona::Linux) => vec![("snapshot-added", "medium")],
         (Scenario::SnapshotCreated, _) => vec![("backup-image-mismatch", "high")],
+        (Scenario::ContainerImplanted, _) => vec![("container-image-added", "high")],
+        (Scenario::ContainerReplaced, _) => vec![("container-image-changed", "critical")],
         (Scenario::SerialChanged, _) => vec![("serial-changed", "critical")],
         (Scenario::HostKeySwapped, _) => vec![("host-key-changed", "critical")],
         other => panic!("no expectation for {other:?}"),
@@ -52,6 +54,8 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
         Scenario::ToolCopied,
         Scenario::DdImage,
         Scenario::SnapshotCreated,
+        Scenario::ContainerImplanted,
+        Scenario::ContainerReplaced,
         Scenario::SerialChanged,
         Scenario::HostKeySwapped,
     ];
@@ -82,7 +86,7 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
             ran += 1;
         }
     }
-    assert_eq!(ran, 9, "every supported pair ran");
+    assert_eq!(ran, 13, "every supported pair ran");
 }
 
 #[test]
@@ -118,4 +122,31 @@ fn an_approved_maintenance_change_is_reported_until_approved_then_clean() {
         assert_eq!(after.code, 0, "{dev}: {after:?}");
         assert!(findings(&after, dev).is_empty(), "{dev}: {after:?}");
     }
+}
+
+#[test]
+fn a_device_without_docker_has_no_container_platform_and_still_verifies() {
+    let env = LabEnv::start(4);
+    env.enroll_all();
+    // lab-04 is a Linux device without docker: `docker` is "command not found".
+    let r = env.run(&["check", "lab-04", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.outcome("lab-04"), "verified");
+    let report = r.json();
+    let not_collected = device_entry(&report, "lab-04")["facts"]["not_collected"].to_string();
+    assert!(
+        not_collected.contains("containers: no containers listing")
+            && not_collected.contains("command not found"),
+        "{not_collected}"
+    );
+    assert!(
+        env.lab()
+            .apply("lab-04", Scenario::ContainerImplanted)
+            .is_err()
+    );
+    // lab-02 has docker: its containers were collected, so nothing about them is "not collected".
+    let r = env.run(&["check", "lab-02", "--format", "json"]);
+    let report = r.json();
+    let not_collected = device_entry(&report, "lab-02")["facts"]["not_collected"].to_string();
+    assert!(!not_collected.contains("containers"), "{not_collected}");
 }

@@ -367,6 +367,48 @@ fn dir_bootflash(snap: &Snapshot, recursive: bool) -> String {
     s
 }
 
+fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
+    crlf(&[
+        &format!("App id                 : {id}"),
+        "Owner                  : iox",
+        "State                  : RUNNING",
+        "Application",
+        "  Type                 : lxc",
+        &format!("  Name                 : {name}"),
+        &format!("  Version              : {version}"),
+        "  Description          : Cisco Systems Guest Shell XE for x86_64",
+        "  Author               : Cisco Systems",
+        &format!("  Path                 : {path}"),
+        "  URL Path             :",
+        "Activated profile name : custom",
+        "",
+        "Resource reservation",
+        "  Memory               : 256 MB",
+        "  Disk                 : 1 MB",
+        "",
+    ])
+}
+
+/// `show app-hosting detail`: the guest shell, and what the container scenarios add or replace.
+fn app_hosting(snap: &Snapshot) -> String {
+    let path = if snap.flags.container_replaced {
+        "bootflash:gs_script.tar"
+    } else {
+        "/guestshell/:guestshell.tar"
+    };
+    let mut s = app_block("guestshell", "GuestShell", "3.3.0", path);
+    if snap.flags.container_implanted {
+        s.push_str("\r\n");
+        s.push_str(&app_block(
+            "netperf",
+            "netperf",
+            "1.0",
+            "bootflash:netperf.tar",
+        ));
+    }
+    s
+}
+
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let words: Vec<&str> = command.split_whitespace().collect();
     let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
@@ -376,6 +418,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "boot"] | ["show", "bootvar"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "app-hosting", "detail"] => Reply::text(app_hosting(snap)),
         ["show", "startup-config"] => {
             let cfg = snap
                 .vfs

@@ -282,6 +282,73 @@ fn find(snap: &Snapshot, args: &[String]) -> Reply {
     }
 }
 
+/// A `sha256:` digest derived from the lab seed and a label.
+fn digest(snap: &Snapshot, label: &str) -> String {
+    let b = crate::lab::device::derive(snap.core.seed, 0, label);
+    format!("sha256:{}", crate::lab::image::hex(&b))
+}
+
+/// `docker images` / `docker ps` in the JSON-lines form the linux profile asks for.
+fn docker(snap: &Snapshot, args: &[String]) -> Reply {
+    let json = |a: &[&str]| a.len() == args.len() && a.iter().zip(args).all(|(x, y)| x == y);
+    let f = &snap.flags;
+    let mut images = vec![
+        ("docker-database", "latest", digest(snap, "docker-database")),
+        (
+            "docker-snmp",
+            "latest",
+            digest(
+                snap,
+                if f.container_replaced {
+                    "docker-snmp-replaced"
+                } else {
+                    "docker-snmp"
+                },
+            ),
+        ),
+    ];
+    let mut running = vec![
+        ("database", "docker-database:latest"),
+        ("snmp", "docker-snmp:latest"),
+    ];
+    if f.container_implanted {
+        images.push((
+            "registry.example.net/tools/updater",
+            "1.0",
+            digest(snap, "updater"),
+        ));
+        running.push(("updater", "registry.example.net/tools/updater:1.0"));
+    }
+    let mut out = String::new();
+    if json(&[
+        "images",
+        "--digests",
+        "--no-trunc",
+        "--format",
+        "{{json .}}",
+    ]) {
+        for (repo, tag, d) in images {
+            let id = digest(snap, &format!("id-{d}"));
+            out.push_str(&format!(
+                "{{\"Containers\":\"N/A\",\"CreatedAt\":\"2023-11-14 22:13:20 +0000 UTC\",\"Digest\":\"{d}\",\"ID\":\"{id}\",\"Repository\":\"{repo}\",\"Size\":\"133MB\",\"Tag\":\"{tag}\"}}\n"
+            ));
+        }
+    } else if json(&["ps", "--no-trunc", "--format", "{{json .}}"]) {
+        for (name, image) in running {
+            out.push_str(&format!(
+                "{{\"Command\":\"\\\"/usr/local/bin/supervisord\\\"\",\"ID\":\"{}\",\"Image\":\"{image}\",\"Names\":\"{name}\",\"State\":\"running\",\"Status\":\"Up 3 weeks\"}}\n",
+                &digest(snap, name)[7..]
+            ));
+        }
+    } else {
+        return Reply::error(
+            "docker: lab supports only the linux profile's images and ps forms\n",
+            1,
+        );
+    }
+    Reply::text(out)
+}
+
 /// Why a command line was refused by [`lex`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum LexError {
@@ -397,6 +464,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             _ => Reply::error("usage: scp -f PATH (lab supports only source mode)\n", 1),
         },
         "find" => find(snap, args),
+        "docker" if snap.core.containers => docker(snap, args),
         "uname" if args.is_empty() || args == ["-s"] => Reply::text("Linux\n"),
         "uname" if args == ["-r"] => Reply::text("6.1.0-11-2-amd64\n"),
         "exit" => Reply::Exit,

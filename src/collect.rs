@@ -222,6 +222,7 @@ pub async fn collect(
         files: artefacts.files,
         container_images: artefacts.container_images,
         containers: artefacts.containers,
+        snapshots: artefacts.snapshots,
         not_collected: run.not_collected,
     };
     Ok(Collected {
@@ -236,6 +237,7 @@ struct Artefacts {
     files: Option<Vec<crate::manifest::FileEntry>>,
     container_images: Option<Vec<crate::containers::ContainerImage>>,
     containers: Option<Vec<crate::containers::Container>>,
+    snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
 }
 
 impl Artefacts {
@@ -259,6 +261,7 @@ impl Artefacts {
                     .extend(images);
                 self.containers.get_or_insert_with(Vec::new).extend(running);
             }
+            Parsed::Snapshots(new) => self.snapshots.get_or_insert_with(Vec::new).extend(new),
         }
     }
 }

@@ -96,6 +96,7 @@ mod tests {
             files: None,
             container_images: None,
             containers: None,
+            snapshots: None,
             not_collected: Default::default(),
         }
     }

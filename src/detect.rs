@@ -1,4 +1,5 @@
-//! Detections beyond the image: files (T1105), and the checks that share their inputs. Pure, no I/O.
+//! Detections beyond the image: files (T1105), containers (T1525), snapshots and backup images
+//! (T1578.001). Pure, no I/O.
 //!
 //! `standing` runs on every collection (enrollment included): indicators that are bad wherever they are.
 //! `drift` compares with a trusted baseline.
@@ -12,6 +13,9 @@ pub fn standing(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(files) = &ev.files {
         out.extend(manifest::standing(&ev.device, files));
+    }
+    if let Some(slices) = &ev.snapshots {
+        out.extend(crate::snapshot::standing(&ev.device, slices));
     }
     out
 }
@@ -37,6 +41,9 @@ pub fn drift(ev: &Evidence, base: &Evidence, ignore: &[Glob]) -> Vec<Finding> {
     if let (Some(was), Some(now)) = (base_images, &ev.container_images) {
         let running = ev.containers.as_deref().unwrap_or_default();
         out.extend(crate::containers::diff(&ev.device, was, now, running));
+    }
+    if let (Some(was), Some(now)) = (&base.snapshots, &ev.snapshots) {
+        out.extend(crate::snapshot::diff(&ev.device, was, now));
     }
     out
 }

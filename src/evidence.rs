@@ -33,6 +33,9 @@ pub struct Evidence {
     /// Container and app instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub containers: Option<Vec<crate::containers::Container>>,
+    /// Snapshot and backup slices (Junos); `None` where the platform keeps none or gave no listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
     /// Evidence kinds this device could not give, and why: reported as not possible, never as passed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_collected: BTreeMap<String, String>,

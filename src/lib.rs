@@ -24,6 +24,7 @@ pub mod profile;
 pub mod report;
 pub mod runs;
 pub mod sanitize;
+pub mod snapshot;
 pub mod ssh;
 pub mod state;
 pub mod verdict;

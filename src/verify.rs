@@ -388,6 +388,7 @@ mod tests {
             files: None,
             container_images: None,
             containers: None,
+            snapshots: None,
             not_collected: BTreeMap::new(),
         }
     }

@@ -24,6 +24,8 @@ pub enum Parser {
     DockerPs,
     /// IOS-XE `show app-hosting detail`: app images and their state.
     IosxeAppHosting,
+    /// Junos `show system snapshot media internal`: slices and their package versions.
+    JunosSnapshot,
 }
 
 impl Parser {
@@ -35,6 +37,7 @@ impl Parser {
         Parser::DockerImages,
         Parser::DockerPs,
         Parser::IosxeAppHosting,
+        Parser::JunosSnapshot,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Parser {
             Parser::DockerImages => "docker-images",
             Parser::DockerPs => "docker-ps",
             Parser::IosxeAppHosting => "iosxe-app-hosting",
+            Parser::JunosSnapshot => "junos-snapshot",
         }
     }
 
@@ -56,6 +60,7 @@ impl Parser {
                 "files"
             }
             Parser::DockerImages | Parser::DockerPs | Parser::IosxeAppHosting => "containers",
+            Parser::JunosSnapshot => "snapshots",
         }
     }
 
@@ -76,6 +81,7 @@ impl Parser {
                 let (images, running) = containers::iosxe_app_hosting(raw)?;
                 Parsed::AppHosting(images, running)
             }
+            Parser::JunosSnapshot => Parsed::Snapshots(crate::snapshot::junos_snapshot(raw)?),
         })
     }
 }
@@ -88,4 +94,5 @@ pub enum Parsed {
     Containers(Vec<Container>),
     /// Apps and their instances, from one listing.
     AppHosting(Vec<ContainerImage>, Vec<Container>),
+    Snapshots(Vec<crate::snapshot::SnapshotSlice>),
 }

@@ -10,7 +10,9 @@ use crate::evidence::{
     TranscriptEntry,
 };
 use crate::inventory::Device;
-use crate::profile::{Fact, Probe, ProbeError, ProbeFacts, Profile, apply_probe, boot_image_list};
+use crate::profile::{
+    Fact, Parsed, Probe, ProbeError, ProbeFacts, Profile, apply_probe_to, boot_image_list,
+};
 use crate::sanitize::clean_output;
 use crate::ssh::{PullProgress, Session, Shell, SshError};
 
@@ -93,6 +95,7 @@ pub async fn collect(
     let mut facts: BTreeMap<Fact, String> = BTreeMap::new();
     let mut packages: Vec<String> = Vec::new();
     let mut boot_config = None;
+    let mut artefacts = Artefacts::default();
 
     // Device-wide probes first; they find the running image. Then the probes about the running image
     // (its hash, the packages a provisioning file names); then those that run for every image.
@@ -112,6 +115,9 @@ pub async fn collect(
             else {
                 continue;
             };
+            if let Some(parsed) = found.parsed {
+                artefacts.add(parsed);
+            }
             for (fact, value) in found.values {
                 if fact == Fact::Package {
                     packages.push(value);
@@ -226,12 +232,51 @@ pub async fn collect(
         },
         signature: (signature != SignatureInfo::default()).then_some(signature),
         boot_config,
+        files: artefacts.files,
+        container_images: artefacts.container_images,
+        containers: artefacts.containers,
+        snapshots: artefacts.snapshots,
         not_collected: run.not_collected,
     };
     Ok(Collected {
         evidence,
         transcript: run.transcript,
     })
+}
+
+/// What built-in parsers yielded, merged across probes.
+#[derive(Default)]
+struct Artefacts {
+    files: Option<Vec<crate::manifest::FileEntry>>,
+    container_images: Option<Vec<crate::containers::ContainerImage>>,
+    containers: Option<Vec<crate::containers::Container>>,
+    snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
+}
+
+impl Artefacts {
+    fn add(&mut self, parsed: Parsed) {
+        match parsed {
+            Parsed::Files(new) => {
+                let files = self.files.get_or_insert_with(Vec::new);
+                // Probes may overlap (`/` to depth 2, `/etc` deeper): the first listing of a path wins.
+                let seen: std::collections::BTreeSet<String> =
+                    files.iter().map(|f| f.path.clone()).collect();
+                files.extend(new.into_iter().filter(|f| !seen.contains(&f.path)));
+            }
+            Parsed::ContainerImages(new) => self
+                .container_images
+                .get_or_insert_with(Vec::new)
+                .extend(new),
+            Parsed::Containers(new) => self.containers.get_or_insert_with(Vec::new).extend(new),
+            Parsed::AppHosting(images, running) => {
+                self.container_images
+                    .get_or_insert_with(Vec::new)
+                    .extend(images);
+                self.containers.get_or_insert_with(Vec::new).extend(running);
+            }
+            Parsed::Snapshots(new) => self.snapshots.get_or_insert_with(Vec::new).extend(new),
+        }
+    }
 }
 
 /// When a probe runs.
@@ -329,14 +374,41 @@ impl Run<'_> {
                     reason: format!("exit status {}: {why}", out.exit_status.unwrap_or_default()),
                 });
             }
+            if let Some(parser) = probe.parser {
+                // No docker (or no IOx) is a platform without containers, not a failed check.
+                self.not_collected.insert(
+                    parser.kind().to_owned(),
+                    format!("no {} listing: `{command}` failed: {why}", parser.kind()),
+                );
+            }
             self.not_collected
                 .insert(probe.name.clone(), format!("`{command}` failed: {why}"));
             return Ok(None);
         }
-        match apply_probe(self.profile, probe, &out.stdout, running) {
-            Ok(found) => Ok(Some(found)),
+        match apply_probe_to(self.profile, probe, &out.stdout, running, &command) {
+            Ok(found) => {
+                if let Some(status) = out.exit_status.filter(|s| *s != 0) {
+                    // `find` exits 1 when one of its directories is missing or unreadable, after listing
+                    // the rest: keep what it listed, and say the listing may be partial.
+                    let why = clean_output(&out.stderr);
+                    let why = crate::sanitize::display_line(why.lines().next().unwrap_or(""), 160);
+                    self.not_collected.insert(
+                        probe.name.clone(),
+                        format!("exit status {status}, output may be partial: {why}"),
+                    );
+                }
+                Ok(Some(found))
+            }
+            // A listing that does not parse is never a pass, required or not.
+            Err(e @ ProbeError::Unparsed { .. }) => Err(e.into()),
             Err(e) if required => Err(e.into()),
             Err(e) => {
+                if let Some(parser) = probe.parser {
+                    self.not_collected.insert(
+                        parser.kind().to_owned(),
+                        format!("no {} listing: {e}", parser.kind()),
+                    );
+                }
                 self.not_collected.insert(probe.name.clone(), e.to_string());
                 Ok(None)
             }

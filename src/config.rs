@@ -61,6 +61,14 @@ struct RawConfig {
     device: Vec<RawDevice>,
     #[serde(default)]
     catalog: Vec<RawCatalog>,
+    files: Option<RawFiles>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFiles {
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +244,8 @@ pub struct Config {
     pub severity_overrides: BTreeMap<Code, Severity>,
     pub devices: Vec<DeviceConfig>,
     pub catalogs: Vec<CatalogConfig>,
+    /// `[files] ignore`: globs over device paths whose changes are expected (on top of each profile's own).
+    pub files_ignore: Vec<crate::manifest::Glob>,
 }
 
 /// Default command output bound: 16 MiB.
@@ -259,6 +269,7 @@ impl Config {
             severity_overrides: BTreeMap::new(),
             devices: Vec::new(),
             catalogs: Vec::new(),
+            files_ignore: Vec::new(),
         }
     }
 
@@ -406,6 +417,19 @@ impl Config {
             match text.parse() {
                 Ok(s) => cfg.fail_on = s,
                 Err(reason) => problem("defaults.fail_on", reason),
+            }
+        }
+        for (i, g) in raw
+            .files
+            .as_ref()
+            .map(|f| f.ignore.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            match crate::manifest::Glob::new(g) {
+                Ok(g) => cfg.files_ignore.push(g),
+                Err(reason) => problem(&format!("files.ignore[{i}]"), reason),
             }
         }
         for (code, sev) in &raw.severity {
@@ -807,6 +831,18 @@ mod tests {
             p[0].starts_with("line 2: unknown field `concurency`"),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn file_allowlists_are_globs_and_unknown_keys_under_files_are_refused() {
+        let cfg =
+            load("[files]\nignore = [\"bootflash:backup/**\", \"/srv/app/*.log\"]\n").unwrap();
+        assert_eq!(cfg.files_ignore.len(), 2);
+        assert!(cfg.files_ignore[1].matches("/srv/app/x.log"));
+        let p = problems("[files]\nignore = [\"\"]\n");
+        assert!(p[0].starts_with("files.ignore[0]"), "{p:?}");
+        let p = problems("[files]\nignored = []\n");
+        assert!(p[0].contains("unknown field `ignored`"), "{p:?}");
     }
 
     #[test]

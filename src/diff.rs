@@ -103,6 +103,10 @@ mod tests {
                 sha256: "1".into(),
                 redacted: "a\nb".into(),
             }),
+            files: None,
+            container_images: None,
+            containers: None,
+            snapshots: None,
             not_collected: Default::default(),
         }
     }

@@ -291,6 +291,13 @@ impl Engine {
         report
             .findings
             .extend(crate::verify::signature(&evidence, &profile.signature));
+        report.findings.extend(crate::detect::standing(&evidence));
+        let ignore: Vec<crate::manifest::Glob> = profile
+            .files_ignore
+            .iter()
+            .chain(&self.config.files_ignore)
+            .cloned()
+            .collect();
         if matches!(mode, Mode::Enroll { .. } | Mode::Approve { .. }) {
             // Checked against the catalogs before anything is trusted: a device already patched when
             // enrolled is caught on day one, and a patched image cannot be approved.
@@ -372,6 +379,7 @@ impl Engine {
                 let accepted: Vec<String> = match &baseline {
                     Some(Ok(b)) => crate::verify::against_baseline(&evidence, &b.evidence)
                         .iter()
+                        .chain(&crate::detect::drift(&evidence, &b.evidence, &ignore))
                         .map(|f| format!("{} ({})", f.code, f.subject))
                         .collect(),
                     _ => vec!["replaces an untrusted baseline".into()],
@@ -413,6 +421,9 @@ impl Engine {
                     report
                         .findings
                         .extend(crate::verify::against_baseline(&evidence, &b.evidence));
+                    report
+                        .findings
+                        .extend(crate::detect::drift(&evidence, &b.evidence, &ignore));
                     crate::verdict::apply_catalog(
                         &mut report.findings,
                         &evidence,

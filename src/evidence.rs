@@ -24,6 +24,18 @@ pub struct Evidence {
     pub signature: Option<SignatureInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot_config: Option<BootConfig>,
+    /// Every file the profile's manifest probes listed; `None` when the platform gave no listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<crate::manifest::FileEntry>>,
+    /// Container and app images the device holds; `None` when it has no container platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_images: Option<Vec<crate::containers::ContainerImage>>,
+    /// Container and app instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Vec<crate::containers::Container>>,
+    /// Snapshot and backup slices (Junos); `None` where the platform keeps none or gave no listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
     /// Evidence kinds this device could not give, and why: reported as not possible, never as passed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_collected: BTreeMap<String, String>,

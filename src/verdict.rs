@@ -165,6 +165,10 @@ mod tests {
             boot: Default::default(),
             signature: None,
             boot_config: None,
+            files: None,
+            container_images: None,
+            containers: None,
+            snapshots: None,
             not_collected: Default::default(),
         }
     }

@@ -474,6 +474,10 @@ mod tests {
                 sha256: "c1".into(),
                 redacted: "hostname r1\nend".into(),
             }),
+            files: None,
+            container_images: None,
+            containers: None,
+            snapshots: None,
             not_collected: BTreeMap::new(),
         }
     }

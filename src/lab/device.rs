@@ -63,6 +63,13 @@ pub(crate) struct Flags {
     pub key_swapped: bool,
     pub serial_changed: bool,
     pub config_changed: bool,
+    pub tool_copied: bool,
+    pub dd_image: bool,
+    pub snapshot_created: bool,
+    pub new_log: bool,
+    pub maintenance: bool,
+    pub container_implanted: bool,
+    pub container_replaced: bool,
     pub fault: Option<Fault>,
 }
 
@@ -79,6 +86,13 @@ impl Flags {
             Scenario::HostKeySwapped => self.key_swapped = true,
             Scenario::SerialChanged => self.serial_changed = true,
             Scenario::StartupConfigChanged => self.config_changed = true,
+            Scenario::ToolCopied => self.tool_copied = true,
+            Scenario::DdImage => self.dd_image = true,
+            Scenario::SnapshotCreated => self.snapshot_created = true,
+            Scenario::NewLogFile => self.new_log = true,
+            Scenario::ApprovedMaintenance => self.maintenance = true,
+            Scenario::ContainerImplanted => self.container_implanted = true,
+            Scenario::ContainerReplaced => self.container_replaced = true,
             Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),
@@ -103,6 +117,11 @@ pub(crate) struct DeviceCore {
     pub patched_image: ImageSpec,
     /// The image the boot variable names after BootVariableChanged.
     pub alt_image: ImageSpec,
+    /// Whether the device hosts containers (docker on Linux; IOS-XE always has app-hosting). Every
+    /// second Linux device has no docker, so labs of four show both.
+    pub containers: bool,
+    /// The lab seed, for values personas derive on demand.
+    pub seed: u64,
 }
 
 impl DeviceCore {
@@ -146,6 +165,8 @@ impl DeviceCore {
             clean_image,
             patched_image,
             alt_image: ImageSpec::new(derive_u64(seed, i, "alt-image"), opts.image_size),
+            containers: persona == Persona::CiscoIosXe || index % 4 == 1,
+            seed,
         }
     }
 }

@@ -108,6 +108,16 @@ pub enum LabError {
     /// No device has this name.
     #[error("no lab device named `{0}`")]
     UnknownDevice(String),
+    /// The device's persona cannot play this scenario.
+    #[error("scenario `{scenario}` is not supported on {device} ({persona})")]
+    Unsupported {
+        /// The scenario.
+        scenario: Scenario,
+        /// The device name.
+        device: String,
+        /// The persona's profile id.
+        persona: &'static str,
+    },
     /// A key could not be encoded.
     #[error("key encoding failed: {0}")]
     Key(#[from] russh::keys::ssh_key::Error),
@@ -274,6 +284,19 @@ impl Lab {
         let d = self
             .find(device)
             .ok_or_else(|| LabError::UnknownDevice(device.to_string()))?;
+        let needs_containers = matches!(
+            scenario,
+            Scenario::ContainerImplanted | Scenario::ContainerReplaced
+        );
+        if !scenario.supported_on(d.dev.core.persona)
+            || (needs_containers && !d.dev.core.containers)
+        {
+            return Err(LabError::Unsupported {
+                scenario,
+                device: device.to_string(),
+                persona: d.dev.core.persona.profile_id(),
+            });
+        }
         d.dev.apply(scenario);
         tracing::debug!(device, %scenario, "lab scenario applied");
         Ok(())

@@ -23,6 +23,20 @@ pub enum Scenario {
     SerialChanged,
     /// The startup configuration gained a line.
     StartupConfigChanged,
+    /// An attacker's tool lands on the device: a script on flash (IOS-XE) or in /tmp (Linux).
+    ToolCopied,
+    /// A raw disk image written with `dd if=/dev/sda of=/backup/system_image.img` (Linux).
+    DdImage,
+    /// An alternate system image appears beside the running one (a second .bin, another image slot).
+    SnapshotCreated,
+    /// A new container or app image is installed and started.
+    ContainerImplanted,
+    /// A hosted image keeps its name but its content is replaced.
+    ContainerReplaced,
+    /// Benign: the platform writes a new log file where its logs live (allowlisted by the profile).
+    NewLogFile,
+    /// Benign once approved: a planned change adds a file; the operator runs `baseline approve`.
+    ApprovedMaintenance,
     /// Every command answers random bytes with escapes and control characters.
     GarbageOutput,
     /// The session is disconnected as soon as a channel is opened.
@@ -41,6 +55,13 @@ impl Scenario {
         Scenario::HostKeySwapped,
         Scenario::SerialChanged,
         Scenario::StartupConfigChanged,
+        Scenario::ToolCopied,
+        Scenario::DdImage,
+        Scenario::SnapshotCreated,
+        Scenario::ContainerImplanted,
+        Scenario::ContainerReplaced,
+        Scenario::NewLogFile,
+        Scenario::ApprovedMaintenance,
         Scenario::GarbageOutput,
         Scenario::DropConnection,
         Scenario::Hang,
@@ -56,6 +77,13 @@ impl Scenario {
             Scenario::HostKeySwapped => "host-key-swapped",
             Scenario::SerialChanged => "serial-changed",
             Scenario::StartupConfigChanged => "startup-config-changed",
+            Scenario::ToolCopied => "tool-copied",
+            Scenario::DdImage => "dd-image",
+            Scenario::SnapshotCreated => "snapshot-created",
+            Scenario::ContainerImplanted => "container-implanted",
+            Scenario::ContainerReplaced => "container-replaced",
+            Scenario::NewLogFile => "new-log-file",
+            Scenario::ApprovedMaintenance => "approved-maintenance",
             Scenario::GarbageOutput => "garbage-output",
             Scenario::DropConnection => "drop-connection",
             Scenario::Hang => "hang",
@@ -78,9 +106,39 @@ impl Scenario {
             Scenario::HostKeySwapped => "present a different SSH host key to new connections",
             Scenario::SerialChanged => "report a different serial number / machine-id",
             Scenario::StartupConfigChanged => "add a line to the startup configuration",
+            Scenario::ToolCopied => {
+                "copy an attacker's script onto the device (bootflash:update.tcl, /tmp/update.sh)"
+            }
+            Scenario::DdImage => "write a raw disk image with dd to /backup/system_image.img",
+            Scenario::SnapshotCreated => {
+                "put an alternate system image beside the running one (a second .bin, an image slot)"
+            }
+            Scenario::ContainerImplanted => {
+                "install and start a new container image (docker) or app (IOS-XE app-hosting)"
+            }
+            Scenario::ContainerReplaced => {
+                "replace a hosted image's content under the same name (new digest or package)"
+            }
+            Scenario::NewLogFile => "benign: write a new log file where the platform keeps logs",
+            Scenario::ApprovedMaintenance => {
+                "benign once approved: a planned change adds a file; run `baseline approve`"
+            }
             Scenario::GarbageOutput => "answer every command with random bytes and escapes",
             Scenario::DropConnection => "disconnect as soon as a channel is opened",
             Scenario::Hang => "accept commands but never answer",
+        }
+    }
+
+    /// True for the scenarios that must not page anybody (after `baseline approve`, where named so).
+    pub fn is_benign(&self) -> bool {
+        matches!(self, Scenario::NewLogFile | Scenario::ApprovedMaintenance)
+    }
+
+    /// Whether a device of this persona can play the scenario.
+    pub fn supported_on(&self, persona: super::Persona) -> bool {
+        match self {
+            Scenario::DdImage => persona == super::Persona::Linux,
+            _ => true,
         }
     }
 

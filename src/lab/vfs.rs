@@ -20,6 +20,8 @@ pub enum FileData {
     Bytes(Arc<[u8]>),
     /// A directory entry (listings only; reading one fails).
     Dir,
+    /// A symbolic link to this target (listings only).
+    Symlink(String),
 }
 
 /// One file: content plus the metadata listings show.
@@ -72,6 +74,21 @@ impl VfsFile {
         }
     }
 
+    /// A symbolic link.
+    pub fn symlink(target: &str, mtime: u32) -> Self {
+        VfsFile {
+            data: FileData::Symlink(target.to_owned()),
+            mtime,
+            mode: 0o777,
+        }
+    }
+
+    /// With these permission bits.
+    pub fn with_mode(mut self, mode: u32) -> Self {
+        self.mode = mode;
+        self
+    }
+
     /// True for directories.
     pub fn is_dir(&self) -> bool {
         matches!(self.data, FileData::Dir)
@@ -83,6 +100,7 @@ impl VfsFile {
             FileData::Image(s) => s.len(),
             FileData::Bytes(b) => b.len() as u64,
             FileData::Dir => 4096,
+            FileData::Symlink(t) => t.len() as u64,
         }
     }
 
@@ -101,7 +119,7 @@ impl VfsFile {
                 buf[..n].copy_from_slice(&b[off..off + n]);
                 n
             }
-            FileData::Dir => 0,
+            FileData::Dir | FileData::Symlink(_) => 0,
         }
     }
 
@@ -119,7 +137,7 @@ impl VfsFile {
                 HashAlgo::Sha256 => hex(&Sha256::digest(b)),
                 HashAlgo::Md5 => hex(&Md5::digest(b)),
             },
-            FileData::Dir => String::new(),
+            FileData::Dir | FileData::Symlink(_) => String::new(),
         }
     }
 }

@@ -5,9 +5,14 @@
 //! so a broken profile is reported with its file and key before any device is contacted. This module and
 //! its parser do no network I/O.
 
+mod builtin;
 mod parse;
 
-pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, image_dir, same_image_path};
+pub use builtin::{Parsed, Parser};
+pub use parse::{
+    ProbeError, ProbeFacts, apply_probe, apply_probe_to, boot_image_list, image_dir,
+    same_image_path,
+};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -185,6 +190,14 @@ struct RawProfile {
     detect: Option<RawDetect>,
     probe: Vec<RawProbe>,
     signature: Option<RawSignature>,
+    files: Option<RawFiles>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFiles {
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,6 +264,7 @@ struct RawProbe {
     redact: Vec<String>,
     #[serde(default)]
     volatile: Vec<String>,
+    parser: Option<Parser>,
 }
 
 fn yes() -> bool {
@@ -290,6 +304,8 @@ pub struct Profile {
     pub detect: Option<Detect>,
     /// What a production-signed image reports on this platform; empty when the platform has no query.
     pub signature: crate::verify::SignaturePolicy,
+    /// `[files] ignore`: paths that churn on their own on this platform (logs, crash info, tracelogs).
+    pub files_ignore: Vec<crate::manifest::Glob>,
     /// Where the profile came from.
     pub source: String,
 }
@@ -315,6 +331,8 @@ pub struct Probe {
     /// Lines matching these change on every call (`!Time:` in NX-OS configs): dropped before a captured
     /// output is hashed or kept, so they never read as drift.
     pub volatile: Vec<Regex>,
+    /// A built-in parser for the whole output, instead of extracts.
+    pub parser: Option<Parser>,
 }
 
 /// One fact from a probe's output.
@@ -527,7 +545,14 @@ impl Profile {
                     "needs a command with {image}".into(),
                 ));
             }
-            if extracts.is_empty() && p.capture.is_none() {
+            if p.parser.is_some() && (!extracts.is_empty() || p.capture.is_some() || p.needs_image)
+            {
+                problems.push(err(
+                    format!("{pkey}.parser"),
+                    "a parser probe has no extracts, no capture and no {image}".into(),
+                ));
+            }
+            if extracts.is_empty() && p.capture.is_none() && p.parser.is_none() {
                 problems.push(err(
                     pkey.clone(),
                     "extracts nothing and captures nothing".into(),
@@ -544,12 +569,28 @@ impl Profile {
                 capture: p.capture,
                 redact,
                 volatile,
+                parser: p.parser,
             });
+        }
+        let mut files_ignore = Vec::new();
+        for (i, g) in raw
+            .files
+            .as_ref()
+            .map(|f| f.ignore.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            match crate::manifest::Glob::new(g) {
+                Ok(g) => files_ignore.push(g),
+                Err(reason) => problems.push(err(format!("files.ignore[{i}]"), reason)),
+            }
         }
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Profile {
+            files_ignore,
             id: raw.id,
             name: raw.name,
             vendor: raw.vendor,
@@ -722,6 +763,25 @@ regex = '(?P<value>[a-z'
             e[0].reason.contains("bogus") || e[0].reason.contains("missing"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_parser_probe_takes_no_extracts_and_names_a_known_parser() {
+        let head = "id = \"p\"\nname = \"P\"\nvendor = \"x\"\ntransport = \"exec\"\npath_style = \"posix\"\npull = [\"cat\"]\n";
+        let with_extract = format!(
+            "{head}[[probe]]\nname = \"f\"\ncommand = \"ls\"\nparser = \"linux-find\"\n[[probe.extract]]\nfact = \"hostname\"\nregex = '(?P<value>x)'\n"
+        );
+        let e = Profile::from_toml("p.toml", &with_extract).unwrap_err();
+        assert_eq!(e[0].key, "probe[0] (f).parser");
+        let unknown =
+            format!("{head}[[probe]]\nname = \"f\"\ncommand = \"ls\"\nparser = \"ls-la\"\n");
+        assert!(Profile::from_toml("p.toml", &unknown).is_err());
+        let ok = format!(
+            "{head}[files]\nignore = [\"/var/log/**\"]\n[[probe]]\nname = \"f\"\ncommand = \"ls\"\nparser = \"eos-dir\"\n"
+        );
+        let p = Profile::from_toml("p.toml", &ok).unwrap();
+        assert_eq!(p.probes[0].parser, Some(Parser::EosDir));
+        assert_eq!(p.files_ignore.len(), 1);
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct ProbeFacts {
     /// to keep and show), and the SHA-256 of the cleaned output before redaction (so a changed secret still
     /// changes the hash).
     pub captured: Option<(Fact, String, String)>,
+    /// What a built-in parser made of the whole output.
+    pub parsed: Option<super::Parsed>,
 }
 
 /// Why a probe's output could not be used.
@@ -28,17 +30,36 @@ pub enum ProbeError {
         fact: Fact,
         first_line: String,
     },
+    /// A built-in parser could not read the output: never a silent pass.
+    #[error("probe `{probe}`: parser {parser}: {reason}")]
+    Unparsed {
+        probe: String,
+        parser: &'static str,
+        reason: crate::manifest::ParseError,
+    },
     /// A digest value was malformed.
     #[error("probe `{probe}`: {reason}")]
     BadValue { probe: String, reason: String },
 }
 
-/// Extracts facts from one probe's raw output. `image` is the running image, for `{image_dir}` templates.
+/// Extracts facts from one probe's raw output. `image` is the running image, for `{image_dir}` templates;
+/// `command` is what was sent (a parser may need its filesystem name).
 pub fn apply_probe(
     profile: &Profile,
     probe: &Probe,
     raw: &[u8],
     image: Option<&str>,
+) -> Result<ProbeFacts, ProbeError> {
+    apply_probe_to(profile, probe, raw, image, &probe.command)
+}
+
+/// [`apply_probe`] with the command as rendered.
+pub fn apply_probe_to(
+    profile: &Profile,
+    probe: &Probe,
+    raw: &[u8],
+    image: Option<&str>,
+    command: &str,
 ) -> Result<ProbeFacts, ProbeError> {
     let text = clean_output(raw);
     for pattern in &profile.error_patterns {
@@ -55,6 +76,18 @@ pub fn apply_probe(
         }
     }
     let mut out = ProbeFacts::default();
+    if let Some(parser) = probe.parser {
+        out.parsed = Some(
+            parser
+                .parse(raw, command)
+                .map_err(|reason| ProbeError::Unparsed {
+                    probe: probe.name.clone(),
+                    parser: parser.name(),
+                    reason,
+                })?,
+        );
+        return Ok(out);
+    }
     let image_dir = image.map(image_dir).unwrap_or_default();
     for ex in &probe.extracts {
         if ex.list {
@@ -294,6 +327,34 @@ iso   fp 0 0   fp            c9k-srdriver.17.09.04a.SPA.pkg\r\n\
                 .unwrap()
                 .is_match("flash:packages.conf")
         );
+    }
+
+    #[test]
+    fn a_listing_that_does_not_parse_fails_naming_the_probe_and_the_line() {
+        let profiles = Profiles::builtin().unwrap();
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        let out = b"Directory of bootflash:/\r\n\r\n   11  drwx  16384  Mar 2 2024 08:46:31 +00:00  core\r\n\x1b[31mHACKED\r\n";
+        let e = apply_probe(xe, probe(xe, "files-bootflash"), out, None).unwrap_err();
+        match &e {
+            ProbeError::Unparsed { probe, parser, .. } => {
+                assert_eq!((probe.as_str(), *parser), ("files-bootflash", "cisco-dir"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let shown = e.to_string();
+        assert!(
+            shown.contains("line 4") && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+        let linux = profiles.get("linux").unwrap();
+        let ok = apply_probe(
+            linux,
+            probe(linux, "files-root"),
+            b"d 755 4096 1.0\0/\0\0",
+            None,
+        )
+        .unwrap();
+        assert!(matches!(ok.parsed, Some(crate::profile::Parsed::Files(ref f)) if f.len() == 1));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod cli;
 mod disk;
 mod lab_e2e;
 mod platforms;
+mod scenarios;
 mod sshd;
 mod support;
 mod verdicts;

@@ -15,7 +15,13 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
                 "{:<24} {}{}",
                 s.name(),
                 s.description(),
-                if s.is_fault() { " (fault)" } else { "" }
+                if s.is_fault() {
+                    " (fault)"
+                } else if s.is_benign() {
+                    " (benign)"
+                } else {
+                    ""
+                }
             );
         }
         return Ok(0);

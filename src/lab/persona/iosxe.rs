@@ -12,6 +12,9 @@ pub(crate) const RUNNING_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.S
 /// The image BootVariableChanged points at.
 pub(crate) const NEW_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.SPA.bin.new";
 
+/// The alternate image SnapshotCreated leaves beside the running one.
+pub(crate) const ALT_IMAGE: &str = "bootflash:c8000v-universalk9.17.06.05.SPA.bin";
+
 const MTIME_IMAGE: u32 = 1_698_765_432;
 const MTIME_OTHER: u32 = 1_700_100_000;
 const BOOTFLASH_TOTAL: u64 = 11_802_771_456;
@@ -118,6 +121,37 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         "bootflash:mode_event_log",
         VfsFile::bytes("Router mode: autonomous\n", MTIME_IMAGE),
     );
+    v.insert(
+        "bootflash:tracelogs/boottime_R0-0.log",
+        VfsFile::bytes("boot complete\n", MTIME_OTHER),
+    );
+    if flags.tool_copied {
+        v.insert(
+            "bootflash:update.tcl",
+            VfsFile::bytes("proc run {} { exec \"/bin/sh\" }\n", MTIME_OTHER + 9000),
+        );
+    }
+    if flags.snapshot_created {
+        v.insert(
+            ALT_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME_OTHER + 9000),
+        );
+    }
+    if flags.new_log {
+        v.insert(
+            "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
+            VfsFile::bytes("iosrp trace\n", MTIME_OTHER + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "bootflash:CHG1234-acl.cfg",
+            VfsFile::bytes(
+                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+                MTIME_OTHER + 9000,
+            ),
+        );
+    }
     v.insert(
         "nvram:startup-config",
         VfsFile::bytes(
@@ -296,33 +330,98 @@ fn month(m: u32) -> &'static str {
     M[(m.clamp(1, 12) - 1) as usize]
 }
 
-fn dir_bootflash(snap: &Snapshot) -> String {
-    let mut s = String::from("Directory of bootflash:/\r\n\r\n");
+/// `dir bootflash:` (the top level) or `dir /recursive bootflash:` (a section per directory).
+fn dir_bootflash(snap: &Snapshot, recursive: bool) -> String {
+    let mut s = String::new();
     let mut used = 0u64;
-    for (i, (path, f)) in snap.vfs.list("bootflash:").enumerate() {
-        let name = path.trim_start_matches("bootflash:");
-        let t = i64::from(f.mtime);
-        let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-        let secs = t.rem_euclid(86_400);
-        let date = format!("{} {d} {y}", month(m));
-        let time = format!(
-            "{:02}:{:02}:{:02}",
-            secs / 3600,
-            (secs / 60) % 60,
-            secs % 60
-        );
-        let perm = if f.is_dir() { "drwx" } else { "-rw-" };
-        let inode = 11 + i * 7919;
-        used += f.len();
-        s.push_str(&format!(
-            "{inode:>5}  {perm:<4}  {:>15}  {date:>11} {time} +00:00  {name}\r\n",
-            f.len()
-        ));
+    let mut dirs = vec![String::new()];
+    while let Some(dir) = dirs.pop() {
+        if dir.is_empty() {
+            s.push_str("Directory of bootflash:/\r\n\r\n");
+        } else {
+            s.push_str(&format!("\r\nDirectory of bootflash:/{dir}/\r\n\r\n"));
+        }
+        let prefix = if dir.is_empty() {
+            "bootflash:".to_string()
+        } else {
+            format!("bootflash:{dir}/")
+        };
+        let mut subdirs = Vec::new();
+        for (i, (path, f)) in snap.vfs.list(&prefix).enumerate() {
+            let name = &path[prefix.len()..];
+            if name.contains('/') {
+                continue;
+            }
+            if f.is_dir() && recursive {
+                subdirs.push(path["bootflash:".len()..].to_string());
+            }
+            let t = i64::from(f.mtime);
+            let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+            let secs = t.rem_euclid(86_400);
+            let date = format!("{} {d} {y}", month(m));
+            let time = format!(
+                "{:02}:{:02}:{:02}",
+                secs / 3600,
+                (secs / 60) % 60,
+                secs % 60
+            );
+            let perm = if f.is_dir() { "drwx" } else { "-rw-" };
+            let inode = 11 + i * 7919;
+            used += f.len();
+            s.push_str(&format!(
+                "{inode:>5}  {perm:<4}  {:>15}  {date:>11} {time} +00:00  {name}\r\n",
+                f.len()
+            ));
+        }
+        subdirs.reverse();
+        dirs.extend(subdirs);
     }
     s.push_str(&format!(
         "\r\n{BOOTFLASH_TOTAL} bytes total ({} bytes free)\r\n",
         BOOTFLASH_TOTAL.saturating_sub(used + 1_234_567_890)
     ));
+    s
+}
+
+fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
+    crlf(&[
+        &format!("App id                 : {id}"),
+        "Owner                  : iox",
+        "State                  : RUNNING",
+        "Application",
+        "  Type                 : lxc",
+        &format!("  Name                 : {name}"),
+        &format!("  Version              : {version}"),
+        "  Description          : Cisco Systems Guest Shell XE for x86_64",
+        "  Author               : Cisco Systems",
+        &format!("  Path                 : {path}"),
+        "  URL Path             :",
+        "Activated profile name : custom",
+        "",
+        "Resource reservation",
+        "  Memory               : 256 MB",
+        "  Disk                 : 1 MB",
+        "",
+    ])
+}
+
+/// `show app-hosting detail`: the guest shell, and what the container scenarios add or replace.
+fn app_hosting(snap: &Snapshot) -> String {
+    let path = if snap.flags.container_replaced {
+        "bootflash:gs_script.tar"
+    } else {
+        "/guestshell/:guestshell.tar"
+    };
+    let mut s = app_block("guestshell", "GuestShell", "3.3.0", path);
+    if snap.flags.container_implanted {
+        s.push_str("\r\n");
+        s.push_str(&app_block(
+            "netperf",
+            "netperf",
+            "1.0",
+            "bootflash:netperf.tar",
+        ));
+    }
     s
 }
 
@@ -336,6 +435,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "boot"] | ["show", "bootvar"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
         ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
+        ["show", "app-hosting", "detail"] => Reply::text(app_hosting(snap)),
         ["show", "startup-config"] => {
             let cfg = snap
                 .vfs
@@ -355,7 +455,10 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         }
         ["verify", flag, _] => verify(snap, flag, words[2]),
         ["dir"] | ["dir", "bootflash:"] | ["dir", "bootflash:/"] => {
-            Reply::text(dir_bootflash(snap))
+            Reply::text(dir_bootflash(snap, false))
+        }
+        ["dir", "/recursive", "bootflash:"] | ["dir", "/recursive", "bootflash:/"] => {
+            Reply::text(dir_bootflash(snap, true))
         }
         ["scp", "-f", _] => {
             let path = normalise_path(words[2]);

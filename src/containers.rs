@@ -1,0 +1,400 @@
+//! Hosted containers and apps (T1525): the images a device keeps (name, digest, source) and what runs.
+//!
+//! Rule: pure, no I/O. Parsers are strict and bounded; every value a device sends is made safe to show
+//! before it is kept.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Code, Finding};
+use crate::manifest::ParseError;
+use crate::sanitize::{clean_output, display_line};
+
+/// Most images or containers one probe may list.
+pub const MAX_CONTAINERS: usize = 2_000;
+const MAX_LINE: usize = 16 * 1024;
+
+/// A container or app image the device holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerImage {
+    /// `repository:tag` (docker), or the app id (IOS-XE app-hosting).
+    pub name: String,
+    /// The content digest (`sha256:...`) where the platform gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The local image id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Where it came from: the registry, or the package path on flash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The app version, where the platform names one instead of a digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// A container or app instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    pub name: String,
+    /// The image it runs, as the platform names it.
+    pub image: String,
+    /// `running`, `exited`, `RUNNING`, `DEPLOYED`...
+    pub state: String,
+}
+
+impl Container {
+    fn is_running(&self) -> bool {
+        let s = self.state.to_ascii_lowercase();
+        s.starts_with("running") || s.starts_with("up")
+    }
+}
+
+fn safe(s: &str) -> String {
+    display_line(s.trim(), 256)
+}
+
+fn json_lines<T: for<'de> Deserialize<'de>>(raw: &[u8]) -> Result<Vec<(usize, T)>, ParseError> {
+    let text = clean_output(raw);
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.len() > MAX_LINE {
+            return Err(ParseError::line(i + 1, line));
+        }
+        let v: T = serde_json::from_str(line).map_err(|_| ParseError::line(i + 1, line))?;
+        if out.len() == MAX_CONTAINERS {
+            return Err(ParseError::TooMany {
+                max: MAX_CONTAINERS,
+            });
+        }
+        out.push((i + 1, v));
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DockerImageLine {
+    repository: String,
+    tag: String,
+    #[serde(default)]
+    digest: String,
+    #[serde(rename = "ID")]
+    id: String,
+}
+
+/// Parses `docker images --digests --no-trunc --format '{{json .}}'`: one JSON object per line.
+pub fn docker_images(raw: &[u8]) -> Result<Vec<ContainerImage>, ParseError> {
+    json_lines::<DockerImageLine>(raw)?
+        .into_iter()
+        .map(|(n, l)| {
+            if l.repository.is_empty() || l.id.is_empty() {
+                return Err(ParseError::line(n, "an image without repository or id"));
+            }
+            let name = if l.repository == "<none>" {
+                safe(&l.id)
+            } else {
+                format!("{}:{}", safe(&l.repository), safe(&l.tag))
+            };
+            let first = l.repository.split('/').next().unwrap_or("");
+            let source = if l.repository.contains('/')
+                && (first.contains('.') || first.contains(':') || first == "localhost")
+            {
+                first.to_owned()
+            } else {
+                "docker.io".to_owned()
+            };
+            Ok(ContainerImage {
+                name,
+                digest: l.digest.starts_with("sha256:").then(|| safe(&l.digest)),
+                id: Some(safe(&l.id)),
+                source: Some(safe(&source)),
+                version: None,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DockerPsLine {
+    names: String,
+    image: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// Parses `docker ps --no-trunc --format '{{json .}}'`.
+pub fn docker_ps(raw: &[u8]) -> Result<Vec<Container>, ParseError> {
+    json_lines::<DockerPsLine>(raw)?
+        .into_iter()
+        .map(|(n, l)| {
+            if l.names.is_empty() || l.image.is_empty() {
+                return Err(ParseError::line(n, "a container without name or image"));
+            }
+            Ok(Container {
+                name: safe(&l.names),
+                image: safe(&l.image),
+                state: safe(if l.state.is_empty() {
+                    &l.status
+                } else {
+                    &l.state
+                }),
+            })
+        })
+        .collect()
+}
+
+/// Parses IOS-XE `show app-hosting detail`: one block per app, starting at `App id`. Lines inside a block
+/// are free-form detail; a non-empty line before the first block is an error, as is a block without a
+/// state.
+pub fn iosxe_app_hosting(raw: &[u8]) -> Result<(Vec<ContainerImage>, Vec<Container>), ParseError> {
+    let text = clean_output(raw);
+    let mut apps: Vec<(usize, BTreeMap<&'static str, String>)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("No App found") {
+            continue;
+        }
+        let kv = t.split_once(':').map(|(k, v)| (k.trim(), v.trim()));
+        if let Some(("App id", v)) = kv {
+            if v.is_empty() {
+                return Err(ParseError::line(i + 1, line));
+            }
+            if apps.len() == MAX_CONTAINERS {
+                return Err(ParseError::TooMany {
+                    max: MAX_CONTAINERS,
+                });
+            }
+            apps.push((i + 1, BTreeMap::from([("id", safe(v))])));
+            continue;
+        }
+        let Some((_, app)) = apps.last_mut() else {
+            return Err(ParseError::line(i + 1, line));
+        };
+        if let Some((k, v)) = kv {
+            let key = match k {
+                "State" => "state",
+                "Version" => "version",
+                "Path" => "path",
+                "Name" => "name",
+                _ => continue,
+            };
+            app.entry(key).or_insert_with(|| safe(v));
+        }
+    }
+    let mut images = Vec::new();
+    let mut running = Vec::new();
+    for (line, app) in apps {
+        let (Some(id), Some(state)) = (app.get("id"), app.get("state")) else {
+            return Err(ParseError::line(line, "an app without a state"));
+        };
+        images.push(ContainerImage {
+            name: id.clone(),
+            digest: None,
+            id: None,
+            source: app.get("path").cloned().filter(|p| !p.is_empty()),
+            version: app.get("version").cloned(),
+        });
+        running.push(Container {
+            name: id.clone(),
+            image: id.clone(),
+            state: state.clone(),
+        });
+    }
+    Ok((images, running))
+}
+
+fn describe(i: &ContainerImage) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = &i.digest {
+        parts.push(d.clone());
+    }
+    if let Some(v) = &i.version {
+        parts.push(format!("version {v}"));
+    }
+    if let Some(s) = &i.source {
+        parts.push(format!("from {s}"));
+    }
+    if parts.is_empty()
+        && let Some(id) = &i.id
+    {
+        parts.push(format!("id {id}"));
+    }
+    parts.join(", ")
+}
+
+/// The image's identity: the digest where there is one, else version and source.
+fn identity(i: &ContainerImage) -> (Option<&str>, Option<&str>, Option<&str>) {
+    match &i.digest {
+        Some(d) => (Some(d), None, None),
+        None => (None, i.version.as_deref(), i.source.as_deref()),
+    }
+}
+
+/// `alpine` and `alpine:latest` are one image; a registry port (`host:5000/x`) is not a tag.
+fn normalise(name: &str) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if last.contains(':') || name.starts_with("sha256:") {
+        name.to_owned()
+    } else {
+        format!("{name}:latest")
+    }
+}
+
+/// Images and containers now against the baseline: `container-image-added` for a new image (and for a
+/// running container whose image the baseline does not hold), `container-image-changed` for a known
+/// name with a new digest.
+pub fn diff(
+    dev: &str,
+    base: &[ContainerImage],
+    now: &[ContainerImage],
+    running: &[Container],
+) -> Vec<Finding> {
+    let was: BTreeMap<String, &ContainerImage> =
+        base.iter().map(|i| (normalise(&i.name), i)).collect();
+    let mut out = Vec::new();
+    let mut added: BTreeMap<String, usize> = BTreeMap::new();
+    for i in now {
+        let key = normalise(&i.name);
+        match was.get(&key) {
+            None => {
+                added.insert(key, out.len());
+                out.push(
+                    Finding::new(Code::ContainerImageAdded, dev, format!("image {}", i.name))
+                        .actual(describe(i)),
+                );
+            }
+            Some(b) if identity(b) != identity(i) => out.push(
+                Finding::new(
+                    Code::ContainerImageChanged,
+                    dev,
+                    format!("image {}", i.name),
+                )
+                .expected(describe(b))
+                .actual(describe(i))
+                .evidence("same name, different content: a replaced image under a trusted name"),
+            ),
+            Some(_) => {}
+        }
+    }
+    let known = |image: &str| {
+        let key = normalise(image);
+        was.contains_key(&key)
+            || base
+                .iter()
+                .any(|b| b.id.as_deref().is_some_and(|id| id == image))
+    };
+    for c in running.iter().filter(|c| c.is_running()) {
+        if known(&c.image) {
+            continue;
+        }
+        let line = format!("container {} runs it ({})", c.name, c.state);
+        match added.get(&normalise(&c.image)) {
+            Some(&at) => out[at].evidence.push(line),
+            None => out.push(
+                Finding::new(
+                    Code::ContainerImageAdded,
+                    dev,
+                    format!("container {}", c.name),
+                )
+                .actual(format!("runs {} ({})", c.image, c.state))
+                .evidence("a running container whose image the baseline does not hold"),
+            ),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IMAGES: &str = r#"{"Containers":"N/A","CreatedAt":"2023-11-14 22:13:20 +0000 UTC","Digest":"sha256:aaaa","ID":"sha256:1111","Repository":"docker-database","SharedSize":"N/A","Size":"133MB","Tag":"latest","UniqueSize":"N/A","VirtualSize":"133MB"}
+{"Digest":"<none>","ID":"sha256:2222","Repository":"registry.example.net:5000/tools/updater","Tag":"1.0"}
+{"Digest":"<none>","ID":"sha256:3333","Repository":"<none>","Tag":"<none>"}
+"#;
+
+    #[test]
+    fn docker_images_json_lines_give_name_digest_and_source() {
+        let imgs = docker_images(IMAGES.as_bytes()).unwrap();
+        assert_eq!(imgs[0].name, "docker-database:latest");
+        assert_eq!(imgs[0].digest.as_deref(), Some("sha256:aaaa"));
+        assert_eq!(imgs[0].source.as_deref(), Some("docker.io"));
+        assert_eq!(imgs[1].source.as_deref(), Some("registry.example.net:5000"));
+        assert_eq!(imgs[1].digest, None);
+        assert_eq!(imgs[2].name, "sha256:3333");
+        // The table layout (no --format) is not what the probe asks for: refused, not read as empty.
+        assert!(docker_images(b"REPOSITORY  TAG  IMAGE ID\nalpine latest d4ff818577bc\n").is_err());
+        assert_eq!(docker_images(b"").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn docker_ps_and_app_hosting_detail_parse() {
+        let ps = br#"{"Command":"\"/bin/sh\"","ID":"59f6","Image":"alpine","Names":"alpine1","State":"running","Status":"Up 2 minutes"}"#;
+        let c = docker_ps(ps).unwrap();
+        assert_eq!(
+            (c[0].name.as_str(), c[0].image.as_str()),
+            ("alpine1", "alpine")
+        );
+        let detail = "App id                 : guestshell\r\nOwner                  : iox\r\nState                  : RUNNING\r\nApplication\r\n  Type                 : lxc\r\n  Name                 : GuestShell\r\n  Version              : 3.3.0\r\n  Path                 : /guestshell/:guestshell.tar\r\n\r\nNetwork interfaces\r\n   ---------------------\r\n";
+        let (imgs, running) = iosxe_app_hosting(detail.as_bytes()).unwrap();
+        assert_eq!(imgs[0].name, "guestshell");
+        assert_eq!(imgs[0].version.as_deref(), Some("3.3.0"));
+        assert_eq!(running[0].state, "RUNNING");
+        assert!(iosxe_app_hosting(b"garbage before any app\n").is_err());
+        assert!(iosxe_app_hosting(b"App id : x\nOwner : iox\n").is_err());
+        assert_eq!(iosxe_app_hosting(b"No App found\r\n").unwrap().0, vec![]);
+    }
+
+    #[test]
+    fn added_changed_and_unknown_running_images_are_findings() {
+        let base = docker_images(IMAGES.as_bytes()).unwrap();
+        let mut now = base.clone();
+        now[0].digest = Some("sha256:bbbb".into());
+        now.push(ContainerImage {
+            name: "alpine:latest".into(),
+            digest: Some("sha256:cccc".into()),
+            id: Some("sha256:4444".into()),
+            source: Some("docker.io".into()),
+            version: None,
+        });
+        let running = vec![
+            Container {
+                name: "a1".into(),
+                image: "alpine".into(),
+                state: "running".into(),
+            },
+            Container {
+                name: "ghost".into(),
+                image: "evil/miner:2".into(),
+                state: "Up 5 seconds".into(),
+            },
+            Container {
+                name: "db".into(),
+                image: "docker-database".into(),
+                state: "running".into(),
+            },
+        ];
+        let f = diff("r1", &base, &now, &running);
+        let codes: Vec<(Code, &str)> = f.iter().map(|f| (f.code, f.subject.as_str())).collect();
+        assert_eq!(
+            codes,
+            [
+                (Code::ContainerImageChanged, "image docker-database:latest"),
+                (Code::ContainerImageAdded, "image alpine:latest"),
+                (Code::ContainerImageAdded, "container ghost"),
+            ]
+        );
+        assert!(f[1].evidence[0].contains("container a1"));
+        assert!(diff("r1", &base, &base, &[]).is_empty());
+    }
+}

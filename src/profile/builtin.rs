@@ -1,0 +1,98 @@
+//! Built-in parsers a probe names with `parser = "..."` instead of regex extracts, for output with more
+//! structure than a fact: file listings, container images, snapshot slices. Pure, no I/O.
+
+use serde::Deserialize;
+
+use crate::containers::{self, Container, ContainerImage};
+use crate::manifest::{self, FileEntry, ParseError};
+
+/// A built-in parser. The kebab-case name is what profiles write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Parser {
+    /// `find DIRS -xdev -maxdepth N -printf '%y %m %s %T@\0%p\0%l\0'` (see [`manifest::LINUX_FIND_PRINTF`]).
+    LinuxFind,
+    /// IOS / IOS-XE / ASA / NX-OS `dir` and `dir /recursive`.
+    CiscoDir,
+    /// Junos `file list <dir> detail`.
+    JunosFileList,
+    /// Arista EOS `dir`.
+    EosDir,
+    /// `docker images --digests --no-trunc --format '{{json .}}'`.
+    DockerImages,
+    /// `docker ps --no-trunc --format '{{json .}}'`.
+    DockerPs,
+    /// IOS-XE `show app-hosting detail`: app images and their state.
+    IosxeAppHosting,
+    /// Junos `show system snapshot media internal`: slices and their package versions.
+    JunosSnapshot,
+}
+
+impl Parser {
+    pub const ALL: &'static [Parser] = &[
+        Parser::LinuxFind,
+        Parser::CiscoDir,
+        Parser::JunosFileList,
+        Parser::EosDir,
+        Parser::DockerImages,
+        Parser::DockerPs,
+        Parser::IosxeAppHosting,
+        Parser::JunosSnapshot,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Parser::LinuxFind => "linux-find",
+            Parser::CiscoDir => "cisco-dir",
+            Parser::JunosFileList => "junos-file-list",
+            Parser::EosDir => "eos-dir",
+            Parser::DockerImages => "docker-images",
+            Parser::DockerPs => "docker-ps",
+            Parser::IosxeAppHosting => "iosxe-app-hosting",
+            Parser::JunosSnapshot => "junos-snapshot",
+        }
+    }
+
+    /// The evidence kind the parser yields, as `not_collected` names it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Parser::LinuxFind | Parser::CiscoDir | Parser::JunosFileList | Parser::EosDir => {
+                "files"
+            }
+            Parser::DockerImages | Parser::DockerPs | Parser::IosxeAppHosting => "containers",
+            Parser::JunosSnapshot => "snapshots",
+        }
+    }
+
+    /// Parses a probe's raw output. `command` is the command sent: a listing without a header takes its
+    /// filesystem from the command's first `name:` word.
+    pub fn parse(self, raw: &[u8], command: &str) -> Result<Parsed, ParseError> {
+        let fs = command
+            .split_whitespace()
+            .find(|w| w.ends_with(':') && !w.starts_with('/'));
+        Ok(match self {
+            Parser::LinuxFind => Parsed::Files(manifest::linux_find(raw)?),
+            Parser::CiscoDir => Parsed::Files(manifest::cisco_dir(raw, fs)?),
+            Parser::JunosFileList => Parsed::Files(manifest::junos_file_list(raw)?),
+            Parser::EosDir => Parsed::Files(manifest::eos_dir(raw, fs)?),
+            Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
+            Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
+            Parser::IosxeAppHosting => {
+                let (images, running) = containers::iosxe_app_hosting(raw)?;
+                Parsed::AppHosting(images, running)
+            }
+            Parser::JunosSnapshot => Parsed::Snapshots(crate::snapshot::junos_snapshot(raw)?),
+        })
+    }
+}
+
+/// What a built-in parser yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Files(Vec<FileEntry>),
+    ContainerImages(Vec<ContainerImage>),
+    Containers(Vec<Container>),
+    /// Apps and their instances, from one listing.
+    AppHosting(Vec<ContainerImage>, Vec<Container>),
+    Snapshots(Vec<crate::snapshot::SnapshotSlice>),
+}

@@ -1,0 +1,152 @@
+//! The adversary-emulation matrix: every lab scenario on every persona that supports it, through the real
+//! binary over real SSH. Enroll clean, apply the scenario, check, and assert the exact finding codes and
+//! severities: each malicious scenario yields its code at its severity, each benign one nothing above info.
+
+use netattest::lab::{Persona, Scenario};
+
+use crate::support::{LabEnv, device_entry};
+
+/// lab-01 is IOS-XE, lab-02 Linux.
+const DEVICES: [(&str, Persona); 2] = [("lab-01", Persona::CiscoIosXe), ("lab-02", Persona::Linux)];
+
+/// What a malicious scenario must yield on a persona: (code, severity), sorted by code.
+fn expected(scenario: Scenario, persona: Persona) -> Vec<(&'static str, &'static str)> {
+    match (scenario, persona) {
+        (Scenario::ToolCopied, _) => vec![("suspicious-file", "high")],
+        (Scenario::DdImage, Persona::Linux) => vec![("snapshot-added", "medium")],
+        (Scenario::SnapshotCreated, _) => vec![("backup-image-mismatch", "high")],
+        (Scenario::ContainerImplanted, _) => vec![("container-image-added", "high")],
+        (Scenario::ContainerReplaced, _) => vec![("container-image-changed", "critical")],
+        (Scenario::SerialChanged, _) => vec![("serial-changed", "critical")],
+        (Scenario::HostKeySwapped, _) => vec![("host-key-changed", "critical")],
+        other => panic!("no expectation for {other:?}"),
+    }
+}
+
+fn findings(r: &crate::support::Run, dev: &str) -> Vec<(String, String)> {
+    let report = r.json();
+    let mut f: Vec<(String, String)> = device_entry(&report, dev)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    f.sort();
+    f
+}
+
+fn owned(v: Vec<(&str, &str)>) -> Vec<(String, String)> {
+    v.into_iter()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect()
+}
+
+#[test]
+fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    let malicious = [
+        Scenario::ToolCopied,
+        Scenario::DdImage,
+        Scenario::SnapshotCreated,
+        Scenario::ContainerImplanted,
+        Scenario::ContainerReplaced,
+        Scenario::SerialChanged,
+        Scenario::HostKeySwapped,
+    ];
+    let mut ran = 0;
+    for scenario in malicious {
+        for (dev, persona) in DEVICES {
+            if !scenario.supported_on(persona) {
+                assert!(
+                    env.lab().apply(dev, scenario).is_err(),
+                    "{scenario} on {dev}"
+                );
+                continue;
+            }
+            env.apply(dev, scenario);
+            let r = env.run(&["check", dev, "--format", "json"]);
+            assert_eq!(r.code, 1, "{scenario} on {dev}: {r:?}");
+            assert_eq!(
+                findings(&r, dev),
+                owned(expected(scenario, persona)),
+                "{scenario} on {dev}"
+            );
+            env.apply(dev, Scenario::Clean);
+            let clean = env.run(&["check", dev, "--format", "json"]);
+            assert_eq!(
+                clean.code, 0,
+                "back to clean after {scenario} on {dev}: {clean:?}"
+            );
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 13, "every supported pair ran");
+}
+
+#[test]
+fn a_new_log_file_where_the_platform_keeps_logs_pages_nobody() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    for (dev, _) in DEVICES {
+        env.apply(dev, Scenario::NewLogFile);
+        let r = env.run(&["check", dev, "--format", "json"]);
+        assert_eq!(r.code, 0, "{dev}: {r:?}");
+        assert!(
+            findings(&r, dev).iter().all(|(_, s)| s == "info"),
+            "{dev}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn an_approved_maintenance_change_is_reported_until_approved_then_clean() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    for (dev, _) in DEVICES {
+        env.apply(dev, Scenario::ApprovedMaintenance);
+        let before = env.run(&["check", dev, "--format", "json"]);
+        assert_eq!(
+            findings(&before, dev),
+            owned(vec![("file-added", "medium")]),
+            "{dev}: {before:?}"
+        );
+        let approve = env.run(&["baseline", "approve", dev, "--reason", "CHG1234"]);
+        assert_eq!(approve.code, 0, "{dev}: {approve:?}");
+        let after = env.run(&["check", dev, "--format", "json"]);
+        assert_eq!(after.code, 0, "{dev}: {after:?}");
+        assert!(findings(&after, dev).is_empty(), "{dev}: {after:?}");
+    }
+}
+
+#[test]
+fn a_device_without_docker_has_no_container_platform_and_still_verifies() {
+    let env = LabEnv::start(4);
+    env.enroll_all();
+    // lab-04 is a Linux device without docker: `docker` is "command not found".
+    let r = env.run(&["check", "lab-04", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.outcome("lab-04"), "verified");
+    let report = r.json();
+    let not_collected = device_entry(&report, "lab-04")["facts"]["not_collected"].to_string();
+    assert!(
+        not_collected.contains("containers: no containers listing")
+            && not_collected.contains("command not found"),
+        "{not_collected}"
+    );
+    assert!(
+        env.lab()
+            .apply("lab-04", Scenario::ContainerImplanted)
+            .is_err()
+    );
+    // lab-02 has docker: its containers were collected, so nothing about them is "not collected".
+    let r = env.run(&["check", "lab-02", "--format", "json"]);
+    let report = r.json();
+    let not_collected = device_entry(&report, "lab-02")["facts"]["not_collected"].to_string();
+    assert!(!not_collected.contains("containers"), "{not_collected}");
+}

@@ -58,13 +58,25 @@ pub fn keygen(path: &Path, comment: &str) {
         .stdin(Stdio::null())
         .output()
         .expect("ssh-keygen runs");
-    assert!(out.status.success(), "ssh-keygen failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ssh-keygen failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `SHA256:...` of a key file, as `ssh-keygen -lf` prints it.
 pub fn fingerprint(key: &Path) -> String {
-    let out = Command::new("ssh-keygen").arg("-lf").arg(key).output().expect("ssh-keygen runs");
-    assert!(out.status.success(), "ssh-keygen -lf failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(key)
+        .output()
+        .expect("ssh-keygen runs");
+    assert!(
+        out.status.success(),
+        "ssh-keygen -lf failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .nth(1)
@@ -79,7 +91,11 @@ fn current_user() -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port()
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Sshd {
@@ -101,7 +117,11 @@ impl Sshd {
         let client_key = dir.path().join("client_ed25519");
         keygen(&host_key, "netattest-test-host");
         keygen(&client_key, "netattest-test-client");
-        std::fs::copy(client_key.with_extension("pub"), dir.path().join("authorized_keys")).unwrap();
+        std::fs::copy(
+            client_key.with_extension("pub"),
+            dir.path().join("authorized_keys"),
+        )
+        .unwrap();
         let mut sshd = Sshd {
             port: 0,
             user: current_user(),
@@ -183,7 +203,10 @@ impl Sshd {
             }
             if Instant::now() > deadline {
                 self.kill();
-                return Err(format!("sshd did not accept on port {port} within {READY_WITHIN:?}: {}", self.log_text()));
+                return Err(format!(
+                    "sshd did not accept on port {port} within {READY_WITHIN:?}: {}",
+                    self.log_text()
+                ));
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -231,3 +231,35 @@ fn an_upgrade_to_a_catalog_known_image_is_info_only_and_approval_makes_it_clean(
     assert_eq!(clean.code, 0, "{clean:?}");
     assert!(findings(&clean, "lab-01").is_empty(), "{clean:?}");
 }
+
+#[test]
+fn list_scenarios_names_every_emulation_and_marks_the_benign_ones() {
+    let out = crate::support::netattest()
+        .args(["lab", "--list-scenarios"])
+        .output()
+        .unwrap();
+    let r = crate::support::Run::from(out);
+    assert_eq!(r.code, 0, "{r:?}");
+    for s in Scenario::ALL {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(s.name()))
+            .unwrap_or_else(|| panic!("{} missing: {r:?}", s.name()));
+        assert_eq!(line.ends_with("(benign)"), s.is_benign(), "{line}");
+    }
+    for name in [
+        "tool-copied",
+        "container-implanted",
+        "container-replaced",
+        "snapshot-created",
+        "dd-image",
+        "host-key-swapped",
+        "serial-changed",
+        "upgrade",
+        "new-log-file",
+        "approved-maintenance",
+    ] {
+        assert!(name.parse::<Scenario>().is_ok(), "{name}");
+    }
+}

@@ -40,6 +40,25 @@ pub fn apply_catalog(
                     !(f.code == Code::ImageNotInCatalog && same_image_path(&f.subject, &img.path))
                 });
                 if changed {
+                    // A planned upgrade points the boot variable at the new image: that change is the
+                    // upgrade, not a second finding, when the image it names is this known-good one.
+                    let mut evidence = Vec::new();
+                    if img.role == crate::evidence::ImageRole::Running
+                        && ev
+                            .boot
+                            .boot_images
+                            .iter()
+                            .any(|b| same_image_path(b, &img.path))
+                    {
+                        let before = findings.len();
+                        findings.retain(|f| f.code != Code::BootVariableChanged);
+                        if findings.len() < before {
+                            evidence.push(format!(
+                                "the boot variable now names it: {}",
+                                ev.boot.boot_variable.as_deref().unwrap_or("")
+                            ));
+                        }
+                    }
                     let was = base
                         .and_then(|b| b.running_image())
                         .map(|r| {
@@ -66,6 +85,9 @@ pub fn apply_catalog(
                                 provenance(entry)
                             )),
                     );
+                    if let Some(f) = findings.last_mut() {
+                        f.evidence.extend(evidence);
+                    }
                 }
             }
             Classification::NameKnownHashDiffers(entries) => {

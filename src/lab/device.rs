@@ -70,6 +70,7 @@ pub(crate) struct Flags {
     pub maintenance: bool,
     pub container_implanted: bool,
     pub container_replaced: bool,
+    pub upgraded: bool,
     pub fault: Option<Fault>,
 }
 
@@ -93,6 +94,7 @@ impl Flags {
             Scenario::ApprovedMaintenance => self.maintenance = true,
             Scenario::ContainerImplanted => self.container_implanted = true,
             Scenario::ContainerReplaced => self.container_replaced = true,
+            Scenario::Upgrade => self.upgraded = true,
             Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),
@@ -117,6 +119,8 @@ pub(crate) struct DeviceCore {
     pub patched_image: ImageSpec,
     /// The image the boot variable names after BootVariableChanged.
     pub alt_image: ImageSpec,
+    /// The release the Upgrade scenario installs (the same for every device of the platform).
+    pub upgrade_image: ImageSpec,
     /// Whether the device hosts containers (docker on Linux; IOS-XE always has app-hosting). Every
     /// second Linux device has no docker, so labs of four show both.
     pub containers: bool,
@@ -165,6 +169,10 @@ impl DeviceCore {
             clean_image,
             patched_image,
             alt_image: ImageSpec::new(derive_u64(seed, i, "alt-image"), opts.image_size),
+            upgrade_image: ImageSpec::new(
+                derive_u64(seed, 0, &format!("{}-upgrade", persona.profile_id())),
+                opts.image_size,
+            ),
             containers: persona == Persona::CiscoIosXe || index % 4 == 1,
             seed,
         }
@@ -249,9 +257,16 @@ impl Snapshot {
         &self.core.serials[usize::from(self.flags.serial_changed)]
     }
 
+    /// The running image's path now.
+    pub fn running_image_path(&self) -> &'static str {
+        persona::running_image_path(self.core.persona, &self.flags)
+    }
+
     /// The bytes the running image really has now.
     pub fn served_image(&self) -> &ImageSpec {
-        if self.flags.patched {
+        if self.flags.upgraded {
+            &self.core.upgrade_image
+        } else if self.flags.patched {
             &self.core.patched_image
         } else {
             &self.core.clean_image
@@ -262,7 +277,7 @@ impl Snapshot {
     /// for its running image; everything else is honest.
     pub fn reported_digest(&self, path: &str, algo: HashAlgo) -> Option<String> {
         let file = self.vfs.get(path)?;
-        if self.flags.lying && path == persona::running_image_path(self.core.persona) {
+        if self.flags.lying && path == self.running_image_path() {
             let clean = super::vfs::VfsFile::image(self.core.clean_image.clone(), file.mtime);
             return Some(clean.digest_hex(algo));
         }

@@ -272,7 +272,7 @@ impl Lab {
                         .public_key()
                         .to_openssh()
                         .unwrap_or_default(),
-                    running_image: persona::running_image_path(core.persona).to_string(),
+                    running_image: snap.running_image_path().to_string(),
                     image_sha512: snap.served_image().sha512_hex(),
                 }
             })

@@ -33,6 +33,8 @@ pub enum Scenario {
     ContainerImplanted,
     /// A hosted image keeps its name but its content is replaced.
     ContainerReplaced,
+    /// Benign: a planned upgrade to another release a vendor catalog lists (IOS-XE 17.09.04a → 17.12.03).
+    Upgrade,
     /// Benign: the platform writes a new log file where its logs live (allowlisted by the profile).
     NewLogFile,
     /// Benign once approved: a planned change adds a file; the operator runs `baseline approve`.
@@ -60,6 +62,7 @@ impl Scenario {
         Scenario::SnapshotCreated,
         Scenario::ContainerImplanted,
         Scenario::ContainerReplaced,
+        Scenario::Upgrade,
         Scenario::NewLogFile,
         Scenario::ApprovedMaintenance,
         Scenario::GarbageOutput,
@@ -82,6 +85,7 @@ impl Scenario {
             Scenario::SnapshotCreated => "snapshot-created",
             Scenario::ContainerImplanted => "container-implanted",
             Scenario::ContainerReplaced => "container-replaced",
+            Scenario::Upgrade => "upgrade",
             Scenario::NewLogFile => "new-log-file",
             Scenario::ApprovedMaintenance => "approved-maintenance",
             Scenario::GarbageOutput => "garbage-output",
@@ -119,6 +123,9 @@ impl Scenario {
             Scenario::ContainerReplaced => {
                 "replace a hosted image's content under the same name (new digest or package)"
             }
+            Scenario::Upgrade => {
+                "benign with a catalog: upgrade to 17.12.03 (new image on flash, boot variable, reload)"
+            }
             Scenario::NewLogFile => "benign: write a new log file where the platform keeps logs",
             Scenario::ApprovedMaintenance => {
                 "benign once approved: a planned change adds a file; run `baseline approve`"
@@ -131,13 +138,17 @@ impl Scenario {
 
     /// True for the scenarios that must not page anybody (after `baseline approve`, where named so).
     pub fn is_benign(&self) -> bool {
-        matches!(self, Scenario::NewLogFile | Scenario::ApprovedMaintenance)
+        matches!(
+            self,
+            Scenario::Upgrade | Scenario::NewLogFile | Scenario::ApprovedMaintenance
+        )
     }
 
     /// Whether a device of this persona can play the scenario.
     pub fn supported_on(&self, persona: super::Persona) -> bool {
         match self {
             Scenario::DdImage => persona == super::Persona::Linux,
+            Scenario::Upgrade => persona == super::Persona::CiscoIosXe,
             _ => true,
         }
     }

@@ -5,6 +5,7 @@ mod baseline;
 mod catalog;
 mod cli;
 mod disk;
+mod interop_files;
 mod lab_e2e;
 mod platforms;
 mod scenarios;

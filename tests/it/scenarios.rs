@@ -150,3 +150,116 @@ fn a_device_without_docker_has_no_container_platform_and_still_verifies() {
     let not_collected = device_entry(&report, "lab-02")["facts"]["not_collected"].to_string();
     assert!(!not_collected.contains("containers"), "{not_collected}");
 }
+
+/// Imports a sha512sum catalog with one image of lab-01's platform under `name`.
+fn import_image(env: &LabEnv, path: &str, sha512: &str, version: &str, name: &str) {
+    let file = path.rsplit(':').next().unwrap().to_owned();
+    let sums = env.dir.path().join(format!("{name}.sha512sum"));
+    std::fs::write(&sums, format!("{sha512}  {file}\n")).unwrap();
+    let r = env.run(&[
+        "catalog",
+        "import",
+        sums.to_str().unwrap(),
+        "--vendor",
+        "cisco",
+        "--platform",
+        "cisco-iosxe",
+        "--version",
+        version,
+        "--name",
+        name,
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn an_upgrade_to_a_catalog_known_image_is_info_only_and_approval_makes_it_clean() {
+    let env = LabEnv::start(1);
+    let lab01 = |env: &LabEnv| {
+        env.lab()
+            .devices()
+            .into_iter()
+            .find(|d| d.name == "lab-01")
+            .unwrap()
+    };
+    let before = lab01(&env);
+    import_image(
+        &env,
+        &before.running_image,
+        &before.image_sha512,
+        "17.09.04a",
+        "xe-17-09",
+    );
+    env.enroll_all();
+    env.apply("lab-01", Scenario::Upgrade);
+    let after = lab01(&env);
+    assert_ne!(after.running_image, before.running_image);
+
+    // Without the vendor's word for the new image, an upgrade looks like any other image change.
+    let unknown = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(unknown.code, 1, "{unknown:?}");
+    assert!(
+        unknown
+            .codes("lab-01")
+            .contains(&"image-not-in-catalog".to_string()),
+        "{unknown:?}"
+    );
+
+    import_image(
+        &env,
+        &after.running_image,
+        &after.image_sha512,
+        "17.12.03",
+        "xe-17-12",
+    );
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        findings(&r, "lab-01"),
+        owned(vec![("image-upgraded", "info")]),
+        "{r:?}"
+    );
+    let approve = env.run(&[
+        "baseline",
+        "approve",
+        "lab-01",
+        "--reason",
+        "CHG-1234 upgrade",
+    ]);
+    assert_eq!(approve.code, 0, "{approve:?}");
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{clean:?}");
+    assert!(findings(&clean, "lab-01").is_empty(), "{clean:?}");
+}
+
+#[test]
+fn list_scenarios_names_every_emulation_and_marks_the_benign_ones() {
+    let out = crate::support::netattest()
+        .args(["lab", "--list-scenarios"])
+        .output()
+        .unwrap();
+    let r = crate::support::Run::from(out);
+    assert_eq!(r.code, 0, "{r:?}");
+    for s in Scenario::ALL {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(s.name()))
+            .unwrap_or_else(|| panic!("{} missing: {r:?}", s.name()));
+        assert_eq!(line.ends_with("(benign)"), s.is_benign(), "{line}");
+    }
+    for name in [
+        "tool-copied",
+        "container-implanted",
+        "container-replaced",
+        "snapshot-created",
+        "dd-image",
+        "host-key-swapped",
+        "serial-changed",
+        "upgrade",
+        "new-log-file",
+        "approved-maintenance",
+    ] {
+        assert!(name.parse::<Scenario>().is_ok(), "{name}");
+    }
+}

@@ -9,6 +9,8 @@ use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.SPA.bin";
+/// The release the Upgrade scenario installs and boots.
+pub(crate) const UPGRADE_IMAGE: &str = "bootflash:c8000v-universalk9.17.12.03.SPA.bin";
 /// The image BootVariableChanged points at.
 pub(crate) const NEW_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.SPA.bin.new";
 
@@ -125,6 +127,12 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         "bootflash:tracelogs/boottime_R0-0.log",
         VfsFile::bytes("boot complete\n", MTIME_OTHER),
     );
+    if flags.upgraded {
+        v.insert(
+            UPGRADE_IMAGE,
+            VfsFile::image(core.upgrade_image.clone(), MTIME_OTHER + 9000),
+        );
+    }
     if flags.tool_copied {
         v.insert(
             "bootflash:update.tcl",
@@ -180,7 +188,14 @@ fn show_version(snap: &Snapshot) -> String {
     let host = snap.hostname();
     let serial = snap.serial();
     [
-        "Cisco IOS XE Software, Version 17.09.04a".to_string(),
+        format!(
+            "Cisco IOS XE Software, Version {}",
+            if snap.flags.upgraded {
+                "17.12.03"
+            } else {
+                "17.09.04a"
+            }
+        ),
         "Cisco IOS Software [Cupertino], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.9.4a, RELEASE SOFTWARE (fc3)".into(),
         "Technical Support: http://www.cisco.com/techsupport".into(),
         "Copyright (c) 1986-2023 by Cisco Systems, Inc.".into(),
@@ -197,7 +212,7 @@ fn show_version(snap: &Snapshot) -> String {
         format!("{host} uptime is 3 weeks, 2 days, 4 hours, 11 minutes"),
         "Uptime for this control processor is 3 weeks, 2 days, 4 hours, 13 minutes".into(),
         "System returned to ROM by reload".into(),
-        format!("System image file is \"{RUNNING_IMAGE}\""),
+        format!("System image file is \"{}\"", snap.running_image_path()),
         "Last reload reason: reload".into(),
         String::new(),
         String::new(),
@@ -232,7 +247,7 @@ fn show_boot(snap: &Snapshot) -> String {
     let boot = if snap.flags.boot_changed {
         NEW_IMAGE
     } else {
-        RUNNING_IMAGE
+        snap.running_image_path()
     };
     crlf(&[
         &format!("BOOT variable = {boot},1;"),

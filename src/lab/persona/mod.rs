@@ -59,9 +59,10 @@ impl Reply {
 }
 
 /// The running image's path in the device's own spelling.
-pub(crate) fn running_image_path(persona: Persona) -> &'static str {
+pub(crate) fn running_image_path(persona: Persona, flags: &Flags) -> &'static str {
     match persona {
         Persona::Linux => linux::RUNNING_IMAGE,
+        Persona::CiscoIosXe if flags.upgraded => iosxe::UPGRADE_IMAGE,
         Persona::CiscoIosXe => iosxe::RUNNING_IMAGE,
         Persona::CiscoIos => ios::RUNNING_IMAGE,
         Persona::CiscoNxos => nxos::RUNNING_IMAGE,

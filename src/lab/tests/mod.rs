@@ -468,3 +468,41 @@ async fn fixed_ports_follow_port_base_and_unknown_devices_are_errors() {
     ));
     lab.shutdown().await;
 }
+
+#[test]
+fn linux_find_answers_only_the_profiles_format_and_lists_nul_records() {
+    let core = std::sync::Arc::new(crate::lab::device::DeviceCore::new(
+        &crate::lab::LabOptions::default(),
+        1,
+        crate::lab::device::derive_key(1, 99, "client")
+            .public_key()
+            .clone(),
+    ));
+    let snap = crate::lab::device::Snapshot::new(core, crate::lab::device::Flags::default());
+    let cmd = format!(
+        "find /etc /nonexistent -xdev -maxdepth 1 -printf '{}'",
+        crate::manifest::LINUX_FIND_PRINTF
+    );
+    let crate::lab::persona::Reply::Output {
+        stdout,
+        stderr,
+        status,
+    } = crate::lab::persona::exec(&snap, &cmd)
+    else {
+        panic!("not output")
+    };
+    assert_eq!(status, 1, "a missing start point exits 1 like find");
+    assert!(String::from_utf8_lossy(&stderr).contains("'/nonexistent'"));
+    let files = crate::manifest::linux_find(&stdout).unwrap();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.path == "/etc/localtime" && f.target.is_some())
+    );
+    assert!(files.iter().all(|f| f.path.matches('/').count() <= 2));
+    let other = crate::lab::persona::exec(&snap, "find /etc -name x");
+    assert!(matches!(
+        other,
+        crate::lab::persona::Reply::Output { status: 1, .. }
+    ));
+}

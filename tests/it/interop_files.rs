@@ -10,10 +10,7 @@ use std::process::Command;
 
 use crate::support::{Run, netattest};
 
-#[path = "support/sshd.rs"]
-mod harness;
-
-use harness::Sshd;
+use crate::support::sshd::Sshd;
 
 const DEVICE: &str = "box-1";
 

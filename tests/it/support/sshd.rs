@@ -4,8 +4,6 @@
 //! for it, runs in the foreground (`-D -e`) on a free 127.0.0.1 port as the current user, and is killed
 //! on drop. A missing `/usr/sbin/sshd` is a test failure, never a silent skip: CI installs it.
 
-#![allow(dead_code)]
-
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -154,6 +154,9 @@ codes! {
     SerialChanged = "serial-changed", Some("T1001.003"), Critical,
         "The device's serial number differs from the baseline.",
         "A replaced chassis (RMA) changes the serial, and its host key too; a serial change with the old host key means a box holding the device's key, or a re-imaged device lying about its identity. Confirm the serial on the chassis label or with the vendor's RMA record, then approve it with `netattest baseline approve`.";
+    EvidenceMissing = "evidence-missing", Some("T1562"), High,
+        "Evidence the device gave at baseline (a file listing, container list, signature status, boot config) could not be collected now.",
+        "A command that worked at enrollment now fails or is refused: an implant that hides by breaking the command, a changed privilege level for the audit account, or a real fault. Run the probe's command by hand (see the transcript in the run archive) and restore it before trusting this device's other results.";
     BootConfigChanged = "boot-config-changed", None, Medium,
         "The startup configuration changed since the baseline (redacted diff attached).",
         "Check the diff against change records; approve with `netattest baseline approve` if planned.";

@@ -128,6 +128,21 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     let dev = ev.device.as_str();
 
+    // Evidence that existed at baseline and is gone now: a command broken to hide what it would show. Named
+    // by probe; the evidence kind a failed listing also records ("files") would only repeat it.
+    for (kind, reason) in &ev.not_collected {
+        if !base.not_collected.contains_key(kind)
+            && !crate::profile::Parser::KINDS.contains(&kind.as_str())
+        {
+            out.push(
+                Finding::new(Code::EvidenceMissing, dev, kind.clone())
+                    .expected("collected, as at baseline")
+                    .actual("not collected")
+                    .evidence(crate::sanitize::display_line(reason, 300)),
+            );
+        }
+    }
+
     // Identity: who answers (T1001.003).
     if let (Some(was), Some(now)) = (&base.identity.serial, &ev.identity.serial)
         && was != now
@@ -380,6 +395,30 @@ mod tests {
 
     const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
     const H2: &str = "2222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222";
+
+    #[test]
+    fn evidence_collected_at_baseline_and_missing_now_is_a_finding_once_per_probe() {
+        let mut base = ev(H1);
+        base.not_collected
+            .insert("snapshots".into(), "IOS-XE keeps no snapshot slices".into());
+        let mut now = base.clone();
+        now.not_collected
+            .insert("files".into(), "no files listing: `dir` failed".into());
+        now.not_collected.insert(
+            "files-bootflash".into(),
+            "`dir /recursive bootflash:` failed: %Error opening bootflash:".into(),
+        );
+        let found = against_baseline(&now, &base);
+        let missing: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.code == Code::EvidenceMissing)
+            .collect();
+        assert_eq!(missing.len(), 1, "{found:?}");
+        assert_eq!(missing[0].subject, "files-bootflash");
+        assert!(missing[0].evidence[0].contains("%Error opening"));
+        // Missing at baseline too: nothing new.
+        assert!(against_baseline(&base, &base).is_empty());
+    }
 
     #[test]
     fn signature_rules_each_catch_their_case() {

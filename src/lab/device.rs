@@ -71,6 +71,7 @@ pub(crate) struct Flags {
     pub container_implanted: bool,
     pub container_replaced: bool,
     pub upgraded: bool,
+    pub listing_hidden: bool,
     pub fault: Option<Fault>,
 }
 
@@ -95,6 +96,7 @@ impl Flags {
             Scenario::ContainerImplanted => self.container_implanted = true,
             Scenario::ContainerReplaced => self.container_replaced = true,
             Scenario::Upgrade => self.upgraded = true,
+            Scenario::ListingHidden => self.listing_hidden = true,
             Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),

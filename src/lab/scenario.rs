@@ -33,6 +33,8 @@ pub enum Scenario {
     ContainerImplanted,
     /// A hosted image keeps its name but its content is replaced.
     ContainerReplaced,
+    /// An implant hides its files by breaking the file-listing command (`dir`, `find`, `file list`).
+    ListingHidden,
     /// Benign: a planned upgrade to another release a vendor catalog lists (IOS-XE 17.09.04a → 17.12.03).
     Upgrade,
     /// Benign: the platform writes a new log file where its logs live (allowlisted by the profile).
@@ -62,6 +64,7 @@ impl Scenario {
         Scenario::SnapshotCreated,
         Scenario::ContainerImplanted,
         Scenario::ContainerReplaced,
+        Scenario::ListingHidden,
         Scenario::Upgrade,
         Scenario::NewLogFile,
         Scenario::ApprovedMaintenance,
@@ -85,6 +88,7 @@ impl Scenario {
             Scenario::SnapshotCreated => "snapshot-created",
             Scenario::ContainerImplanted => "container-implanted",
             Scenario::ContainerReplaced => "container-replaced",
+            Scenario::ListingHidden => "listing-hidden",
             Scenario::Upgrade => "upgrade",
             Scenario::NewLogFile => "new-log-file",
             Scenario::ApprovedMaintenance => "approved-maintenance",
@@ -122,6 +126,9 @@ impl Scenario {
             }
             Scenario::ContainerReplaced => {
                 "replace a hosted image's content under the same name (new digest or package)"
+            }
+            Scenario::ListingHidden => {
+                "break the file-listing command (dir, find, file list) so it hides what is on flash"
             }
             Scenario::Upgrade => {
                 "benign with a catalog: upgrade to 17.12.03 (new image on flash, boot variable, reload)"

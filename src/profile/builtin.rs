@@ -53,6 +53,9 @@ impl Parser {
         }
     }
 
+    /// Every evidence kind a parser can yield.
+    pub const KINDS: [&'static str; 3] = ["files", "containers", "snapshots"];
+
     /// The evidence kind the parser yields, as `not_collected` names it.
     pub fn kind(self) -> &'static str {
         match self {

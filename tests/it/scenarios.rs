@@ -19,6 +19,11 @@ fn expected(scenario: Scenario, persona: Persona) -> Vec<(&'static str, &'static
         (Scenario::ContainerReplaced, _) => vec![("container-image-changed", "critical")],
         (Scenario::SerialChanged, _) => vec![("serial-changed", "critical")],
         (Scenario::HostKeySwapped, _) => vec![("host-key-changed", "critical")],
+        // One per listing probe that broke: the Linux profile lists the root and the deep places apart.
+        (Scenario::ListingHidden, Persona::Linux) => {
+            vec![("evidence-missing", "high"), ("evidence-missing", "high")]
+        }
+        (Scenario::ListingHidden, _) => vec![("evidence-missing", "high")],
         other => panic!("no expectation for {other:?}"),
     }
 }
@@ -58,6 +63,7 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
         Scenario::ContainerReplaced,
         Scenario::SerialChanged,
         Scenario::HostKeySwapped,
+        Scenario::ListingHidden,
     ];
     let mut ran = 0;
     for scenario in malicious {
@@ -86,7 +92,7 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
             ran += 1;
         }
     }
-    assert_eq!(ran, 13, "every supported pair ran");
+    assert_eq!(ran, 15, "every supported pair ran");
 }
 
 #[test]

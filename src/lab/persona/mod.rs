@@ -87,6 +87,9 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
 
 /// Answers one exec command (or shell line).
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    if snap.flags.listing_hidden && is_listing(command) {
+        return listing_refused(snap.core.persona, command);
+    }
     match snap.core.persona {
         Persona::Linux => linux::exec(snap, command),
         Persona::CiscoIosXe => iosxe::exec(snap, command),
@@ -95,6 +98,33 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         Persona::AristaEos => eos::exec(snap, command),
         Persona::JuniperJunos => junos::exec(snap, command),
         Persona::CiscoAsa => asa::exec(snap, command),
+    }
+}
+
+/// A command that lists a filesystem: what an implant breaks to hide its files.
+fn is_listing(command: &str) -> bool {
+    let mut words = command.split_whitespace();
+    match words.next() {
+        Some("dir" | "find") => true,
+        Some("file") => words.next() == Some("list"),
+        _ => false,
+    }
+}
+
+/// The error the hooked listing answers with, in the platform's own words.
+fn listing_refused(persona: Persona, command: &str) -> Reply {
+    match persona {
+        Persona::Linux => Reply::error("find: '/': Permission denied\n", 1),
+        Persona::JuniperJunos => {
+            Reply::text("error: could not resolve file list: Permission denied\r\n")
+        }
+        _ => {
+            let fs = command
+                .split_whitespace()
+                .find(|w| w.ends_with(':') || w.contains(":/"))
+                .unwrap_or("flash:");
+            Reply::text(format!("%Error opening {fs} (Permission denied)\r\n"))
+        }
     }
 }
 

@@ -154,10 +154,10 @@ pub async fn collect(
         }
     }
     if images.is_empty() {
-        run.not_collected.insert(
-            "image".into(),
-            "the running image path was not found".into(),
-        );
+        // A profile that says why (no image file on the platform) keeps its reason.
+        run.not_collected
+            .entry("image".into())
+            .or_insert_with(|| "the running image path was not found".into());
     }
     for probe in profile
         .probes

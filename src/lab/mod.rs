@@ -50,6 +50,10 @@ pub enum Persona {
     JuniperJunos,
     /// A Cisco ASA 5516-X on 9.16(4)57: `enable`, `terminal pager 0`, `verify /sha-512`.
     CiscoAsa,
+    /// A FortiGate-100F on FortiOS 7.2.5: paging a read-only session cannot turn off, no image file.
+    FortinetFortios,
+    /// A Palo Alto PA-3220 on PAN-OS 10.2.4-h4: `set cli pager off`, no image file.
+    PaloaltoPanos,
 }
 
 impl Persona {
@@ -62,6 +66,8 @@ impl Persona {
         Persona::AristaEos,
         Persona::JuniperJunos,
         Persona::CiscoAsa,
+        Persona::FortinetFortios,
+        Persona::PaloaltoPanos,
     ];
 
     /// The netattest profile id for this platform.
@@ -74,6 +80,8 @@ impl Persona {
             Persona::AristaEos => "arista-eos",
             Persona::JuniperJunos => "juniper-junos",
             Persona::CiscoAsa => "cisco-asa",
+            Persona::FortinetFortios => "fortinet-fortios",
+            Persona::PaloaltoPanos => "paloalto-panos",
         }
     }
 

@@ -48,6 +48,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "cisco-asa.toml",
         include_str!("../../vendor-profiles/cisco-asa.toml"),
     ),
+    (
+        "fortinet-fortios.toml",
+        include_str!("../../vendor-profiles/fortinet-fortios.toml"),
+    ),
+    (
+        "paloalto-panos.toml",
+        include_str!("../../vendor-profiles/paloalto-panos.toml"),
+    ),
 ];
 
 /// A fact a probe can extract. The set is closed: verification knows what each one means.
@@ -376,8 +384,12 @@ impl Profile {
                 "must be lowercase letters, digits and `-`".into(),
             ));
         }
-        if raw.pull.is_empty() {
-            problems.push(err("pull".into(), "name at least one pull method".into()));
+        if raw.pull.is_empty() && !raw.not_collected.contains_key("image") {
+            problems.push(err(
+                "pull".into(),
+                "name at least one pull method (or say under [not_collected] why `image` is not possible)"
+                    .into(),
+            ));
         }
         let error_patterns: Vec<Regex> = raw
             .error_patterns

@@ -119,7 +119,11 @@ fn platform_shells_answer_the_pager_when_paging_stays_on() {
         let file = format!("profiles/{}.toml", persona.profile_id());
         crate::support::write(&env.dir.path().join(file), &paged);
         let config = std::fs::read_to_string(env.config()).unwrap();
-        std::fs::write(env.config(), format!("profile_dirs = [\"profiles\"]\n{config}")).unwrap();
+        std::fs::write(
+            env.config(),
+            format!("profile_dirs = [\"profiles\"]\n{config}"),
+        )
+        .unwrap();
         env.enroll_all();
         let commands = env.lab().commands("lab-01");
         assert!(
@@ -164,4 +168,43 @@ fn platform_juniper_junos_enroll_check_and_patch() {
 #[test]
 fn platform_cisco_asa_enroll_check_and_patch() {
     enroll_check_and_catch_a_patch(Persona::CiscoAsa, Some("asa-enable-S3cret"));
+}
+
+/// Platforms with no image file to hash: a clean check passes, a patched image cannot be seen, and the
+/// report says the image check was not possible rather than passing it.
+fn enroll_and_check_an_imageless_platform(persona: Persona) {
+    let env = LabEnv::start_personas(1, &[persona], None, "");
+    env.enroll_all();
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{persona:?}: {clean:?}");
+    assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
+    let lab_dev = env.lab().devices().remove(0);
+    let report = clean.json();
+    let entry = crate::support::device_entry(&report, "lab-01");
+    assert_eq!(entry["facts"]["serial"], lab_dev.serial.as_str());
+    let text = env.run(&["check", "lab-01"]);
+    assert!(
+        text.stdout.contains("not possible: image"),
+        "{persona:?}: {}",
+        text.stdout
+    );
+    for (scenario, expected) in [
+        (Scenario::SerialChanged, vec!["serial-changed"]),
+        (Scenario::StartupConfigChanged, vec!["boot-config-changed"]),
+    ] {
+        env.apply("lab-01", scenario);
+        let r = env.run(&["check", "lab-01", "--format", "json"]);
+        assert_eq!(r.codes("lab-01"), expected, "{persona:?} {scenario}: {r:?}");
+        env.apply("lab-01", Scenario::Clean);
+    }
+}
+
+#[test]
+fn platform_fortinet_fortios_enroll_check_with_an_unstoppable_pager() {
+    enroll_and_check_an_imageless_platform(Persona::FortinetFortios);
+}
+
+#[test]
+fn platform_paloalto_panos_enroll_check() {
+    enroll_and_check_an_imageless_platform(Persona::PaloaltoPanos);
 }

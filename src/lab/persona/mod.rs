@@ -6,11 +6,13 @@
 pub(crate) mod asa;
 mod common;
 pub(crate) mod eos;
+pub(crate) mod fortios;
 pub(crate) mod ios;
 pub(crate) mod iosxe;
 pub(crate) mod junos;
 pub(crate) mod linux;
 pub(crate) mod nxos;
+pub(crate) mod panos;
 
 use super::Persona;
 use super::device::{DeviceCore, Flags, Snapshot};
@@ -68,6 +70,8 @@ pub(crate) fn running_image_path(persona: Persona) -> &'static str {
         Persona::AristaEos => eos::RUNNING_IMAGE,
         Persona::JuniperJunos => junos::RUNNING_IMAGE,
         Persona::CiscoAsa => asa::RUNNING_IMAGE,
+        Persona::FortinetFortios => fortios::RUNNING_IMAGE,
+        Persona::PaloaltoPanos => panos::RUNNING_IMAGE,
     }
 }
 
@@ -81,6 +85,8 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         Persona::AristaEos => eos::build_vfs(core, flags),
         Persona::JuniperJunos => junos::build_vfs(core, flags),
         Persona::CiscoAsa => asa::build_vfs(core, flags),
+        Persona::FortinetFortios => fortios::build_vfs(core, flags),
+        Persona::PaloaltoPanos => panos::build_vfs(core, flags),
     }
 }
 
@@ -94,6 +100,8 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         Persona::AristaEos => eos::exec(snap, command),
         Persona::JuniperJunos => junos::exec(snap, command),
         Persona::CiscoAsa => asa::exec(snap, command),
+        Persona::FortinetFortios => fortios::exec(snap, command),
+        Persona::PaloaltoPanos => panos::exec(snap, command),
     }
 }
 
@@ -189,6 +197,24 @@ pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
             paging_off: "terminal pager 0",
             unknown: asa::INVALID,
         },
+        Persona::FortinetFortios => ShellStyle {
+            banner: "",
+            has_enable: false,
+            pager: "--More-- ",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "",
+            unknown: fortios::INVALID,
+        },
+        Persona::PaloaltoPanos => ShellStyle {
+            banner: "Last login: Mon Nov 20 10:00:00 2023 from 10.0.0.100\n\nNumber of failed attempts since last successful login: 0\n\n",
+            has_enable: false,
+            pager: "lines 1-24 ",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "set cli pager off",
+            unknown: panos::INVALID,
+        },
     }
 }
 
@@ -201,7 +227,8 @@ pub(crate) fn prompt(core: &DeviceCore, privileged: bool) -> String {
         }
         Persona::CiscoNxos => format!("{}# ", core.name),
         Persona::CiscoAsa => format!("{}{} ", core.name, if privileged { '#' } else { '>' }),
-        Persona::JuniperJunos => format!("{}@{}> ", core.user, core.name),
+        Persona::JuniperJunos | Persona::PaloaltoPanos => format!("{}@{}> ", core.user, core.name),
+        Persona::FortinetFortios => format!("{} # ", core.name),
     }
 }
 

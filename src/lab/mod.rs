@@ -50,6 +50,8 @@ pub enum Persona {
     JuniperJunos,
     /// A Cisco ASA 5516-X on 9.16(4)57: `enable`, `terminal pager 0`, `verify /sha-512`.
     CiscoAsa,
+    /// A Cisco ASR-9901 on IOS-XR 7.5.2 (64-bit): install ISO on the hard disk, `run sha512sum`.
+    CiscoIosXr,
     /// A FortiGate-100F on FortiOS 7.2.5: paging a read-only session cannot turn off, no image file.
     FortinetFortios,
     /// A Palo Alto PA-3220 on PAN-OS 10.2.4-h4: `set cli pager off`, no image file.
@@ -66,6 +68,7 @@ impl Persona {
         Persona::AristaEos,
         Persona::JuniperJunos,
         Persona::CiscoAsa,
+        Persona::CiscoIosXr,
         Persona::FortinetFortios,
         Persona::PaloaltoPanos,
     ];
@@ -80,6 +83,7 @@ impl Persona {
             Persona::AristaEos => "arista-eos",
             Persona::JuniperJunos => "juniper-junos",
             Persona::CiscoAsa => "cisco-asa",
+            Persona::CiscoIosXr => "cisco-iosxr",
             Persona::FortinetFortios => "fortinet-fortios",
             Persona::PaloaltoPanos => "paloalto-panos",
         }
@@ -340,6 +344,14 @@ impl Lab {
             let core = &d.dev.core;
             let platform = core.persona.profile_id();
             // Writing into a String cannot fail.
+            // IOS-XR runs an installed package set: the install ISO to hash is named per device.
+            let image = match core.persona {
+                Persona::CiscoIosXr => format!(
+                    "image_path = {}\n",
+                    toml_string(persona::running_image_path(core.persona))
+                ),
+                _ => String::new(),
+            };
             let enable = match &self.opts.enable_secret {
                 Some(_) => format!(
                     ", enable_secret_file = {}",
@@ -350,7 +362,7 @@ impl Lab {
             let _ = write!(
                 s,
                 "[[device]]\nname = {}\nhost = \"{}\"\nport = {}\nuser = {}\nplatform = \"{platform}\"\n\
-                 groups = [\"lab\", \"lab-{platform}\"]\nauth = {{ key_file = {key}{enable} }}\n",
+                 groups = [\"lab\", \"lab-{platform}\"]\n{image}auth = {{ key_file = {key}{enable} }}\n",
                 toml_string(&core.name),
                 d.addr.ip(),
                 d.addr.port(),

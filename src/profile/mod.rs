@@ -49,6 +49,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../vendor-profiles/cisco-asa.toml"),
     ),
     (
+        "cisco-iosxr.toml",
+        include_str!("../../vendor-profiles/cisco-iosxr.toml"),
+    ),
+    (
         "fortinet-fortios.toml",
         include_str!("../../vendor-profiles/fortinet-fortios.toml"),
     ),

@@ -34,8 +34,8 @@ fn enroll_check_and_catch_a_patch(persona: Persona, enable_secret: Option<&str>)
             vec!["device-hash-mismatch", "image-drift"],
         ),
     ];
-    // Junos boots the installed software set: it has no boot variable to change.
-    if persona != Persona::JuniperJunos {
+    // Junos and IOS-XR boot the installed software set: they have no boot variable to change.
+    if !matches!(persona, Persona::JuniperJunos | Persona::CiscoIosXr) {
         cases.push((
             Scenario::BootVariableChanged,
             vec!["boot-variable-changed", "running-image-not-boot-image"],
@@ -100,6 +100,8 @@ fn platform_shells_answer_the_pager_when_paging_stays_on() {
         (Persona::AristaEos, None),
         (Persona::JuniperJunos, None),
         (Persona::CiscoAsa, Some("en-S3cret")),
+        (Persona::CiscoIosXr, None),
+        (Persona::PaloaltoPanos, None),
     ] {
         let env = LabEnv::start_personas(1, &[persona], secret, "");
         // A user profile overriding the built-in one: same probes, but it never turns paging off.
@@ -163,6 +165,11 @@ fn platform_arista_eos_enroll_check_and_patch() {
 #[test]
 fn platform_juniper_junos_enroll_check_and_patch() {
     enroll_check_and_catch_a_patch(Persona::JuniperJunos, None);
+}
+
+#[test]
+fn platform_cisco_iosxr_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::CiscoIosXr, None);
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! so a broken profile is reported with its file and key before any device is contacted. This module and
 //! its parser do no network I/O.
 
+#[cfg(test)]
+mod fixtures;
 mod parse;
 
 pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, image_dir, same_image_path};

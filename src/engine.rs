@@ -175,12 +175,16 @@ impl Engine {
                 device: device.name.clone(),
             },
         );
-        let profile = self.profiles.get(&device.platform).ok_or_else(|| {
-            (
-                Outcome::Error,
-                format!("unknown platform `{}`", device.platform),
-            )
-        })?;
+        let auto = device.platform == crate::config::AUTO_PLATFORM;
+        let fixed = match auto {
+            true => None,
+            false => Some(self.profiles.get(&device.platform).ok_or_else(|| {
+                (
+                    Outcome::Error,
+                    format!("unknown platform `{}`", device.platform),
+                )
+            })?),
+        };
         let store = BaselineStore::new(&self.state, &self.signer);
         let baseline = match mode {
             Mode::Enroll { .. } => None,
@@ -220,6 +224,21 @@ impl Engine {
             }
             Err(e) => return Err(ssh_outcome(e)),
         };
+
+        let profile = match fixed {
+            Some(p) => p,
+            None => match crate::detect::detect(&mut session, &self.profiles).await {
+                Ok(p) => p,
+                Err(e) => {
+                    session.close().await;
+                    return Err(match e {
+                        crate::detect::DetectError::Ssh(s) => ssh_outcome(s),
+                        other => (Outcome::ProtocolError, other.to_string()),
+                    });
+                }
+            },
+        };
+        report.platform = profile.id.clone();
 
         let trusted = match &baseline {
             Some(Ok(b)) => Some(&b.evidence),

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod collect;
 pub mod config;
 pub mod consensus;
+pub mod detect;
 pub mod diff;
 pub mod digest;
 pub mod engine;

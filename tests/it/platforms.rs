@@ -215,3 +215,73 @@ fn platform_fortinet_fortios_enroll_check_with_an_unstoppable_pager() {
 fn platform_paloalto_panos_enroll_check() {
     enroll_and_check_an_imageless_platform(Persona::PaloaltoPanos);
 }
+
+#[test]
+fn platform_auto_recognises_every_lab_persona_and_checks_it_clean() {
+    let env = LabEnv::start_personas(Persona::ALL.len(), Persona::ALL, Some("auto-S3cret"), "");
+    let inventory = env.dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&inventory).unwrap();
+    let auto: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("platform = ") {
+                "platform = \"auto\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        auto.matches("platform = \"auto\"").count(),
+        Persona::ALL.len()
+    );
+    std::fs::write(&inventory, auto).unwrap();
+    env.enroll_all();
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let report = r.json();
+    for d in env.lab().devices() {
+        let entry = crate::support::device_entry(&report, &d.name);
+        assert_eq!(
+            entry["platform"],
+            d.persona.profile_id(),
+            "{}: {entry}",
+            d.name
+        );
+        assert_eq!(entry["outcome"], "verified", "{}: {entry}", d.name);
+    }
+}
+
+#[test]
+fn platform_auto_on_a_device_no_profile_knows_is_a_protocol_error() {
+    let env = LabEnv::start_personas(1, &[Persona::CiscoNxos], None, "");
+    let inventory = env.dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&inventory).unwrap();
+    std::fs::write(
+        &inventory,
+        text.replace("platform = \"cisco-nxos\"", "platform = \"auto\""),
+    )
+    .unwrap();
+    // A user profile directory that replaces NX-OS detection with a pattern the device never prints.
+    let nxos = builtin_profile(Persona::CiscoNxos).replace(
+        r"output = '(?m)^Cisco Nexus Operating System \(NX-OS\) Software'",
+        "output = 'never printed by anything'",
+    );
+    crate::support::write(&env.dir.path().join("profiles/cisco-nxos.toml"), &nxos);
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        format!("profile_dirs = [\"profiles\"]\n{config}"),
+    )
+    .unwrap();
+    let r = env.run(&["enroll", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "protocol-error", "{r:?}");
+    let detail = crate::support::device_entry(&r.json(), "lab-01")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("no profile recognised"), "{detail}");
+    assert!(detail.contains("cisco-nxos"), "{detail}");
+}

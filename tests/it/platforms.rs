@@ -285,3 +285,140 @@ fn platform_auto_on_a_device_no_profile_knows_is_a_protocol_error() {
     assert!(detail.contains("no profile recognised"), "{detail}");
     assert!(detail.contains("cisco-nxos"), "{detail}");
 }
+
+#[test]
+fn platform_profiles_list_show_and_the_old_form_agree() {
+    use crate::support::{Run, netattest};
+    let list = Run::from(netattest().args(["profiles", "list"]).output().unwrap());
+    assert_eq!(list.code, 0, "{list:?}");
+    for p in Persona::ALL {
+        assert!(list.stdout.contains(p.profile_id()), "{}", list.stdout);
+    }
+    assert!(list.stdout.contains("shell"), "{}", list.stdout);
+    let show = Run::from(
+        netattest()
+            .args(["profiles", "show", "cisco-asa"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(show.stdout.contains("terminal pager 0"), "{}", show.stdout);
+    assert!(show.stdout.contains("enable"), "{}", show.stdout);
+    let old = Run::from(
+        netattest()
+            .args(["profiles", "cisco-asa"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(old.stdout, show.stdout);
+    let none = Run::from(
+        netattest()
+            .args(["profiles", "show", "toaster"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(none.code, 2, "{none:?}");
+}
+
+#[test]
+fn platform_profiles_parse_prints_the_facts_of_a_saved_output_as_json() {
+    use crate::support::{Run, netattest};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles");
+    let r = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-nxos", "show-version"])
+            .arg(fixtures.join("cisco-nxos_show-version_kickstart.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["facts"]["running_image"],
+        "bootflash:///n7000-s2-dk9.6.2.20.bin"
+    );
+    assert_eq!(
+        v["facts"]["package"],
+        "bootflash:///n7000-s2-kickstart.6.2.20.bin"
+    );
+    assert_eq!(v["facts"]["serial"], "JAF1722AQRT");
+    let hash = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-ios", "verify-image"])
+            .arg(fixtures.join("cisco-ios_verify-sha512_wrapped_paged.txt"))
+            .output()
+            .unwrap(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&hash.stdout).unwrap();
+    assert_eq!(v["reported_hashes"]["sha512"].as_str().unwrap().len(), 128);
+    // An error answer is a refusal naming the probe, exit 1, nothing on stdout.
+    let refused = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-ios", "show-version"])
+            .arg(fixtures.join("cisco-ios_unknown-command.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("show-version"), "{refused:?}");
+    assert!(refused.stdout.is_empty());
+    let no_probe = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-ios", "nope"])
+            .arg(fixtures.join("cisco-ios_unknown-command.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(no_probe.code, 2, "{no_probe:?}");
+    assert!(
+        no_probe.stderr.contains("show-version"),
+        "lists the probes: {no_probe:?}"
+    );
+}
+
+#[test]
+fn platform_a_broken_user_profile_is_reported_with_file_key_and_reason() {
+    use crate::support::{Run, netattest};
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles");
+    // Shell transport without a [shell] table, and a regex that does not compile.
+    crate::support::write(
+        &profiles.join("acme.toml"),
+        r#"id = "acme-os"
+name = "Acme OS"
+vendor = "acme"
+transport = "shell"
+path_style = "cisco"
+pull = ["scp"]
+[[probe]]
+name = "show-version"
+command = "show version"
+[[probe.extract]]
+fact = "version"
+regex = '(?P<value>[0-9'
+"#,
+    );
+    crate::support::write(&profiles.join("typo.toml"), "id = \"typo\"\nnmae = \"x\"\n");
+    let config = dir.path().join("netattest.toml");
+    std::fs::write(
+        &config,
+        "state_dir = \"state\"\nssh_config = false\nprofile_dirs = [\"profiles\"]\n",
+    )
+    .unwrap();
+    let r = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&config)
+            .args(["profiles", "list"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    for want in [
+        "acme.toml: shell: transport = \"shell\" needs a [shell] table",
+        "acme.toml: probe[0] (show-version).extract[0].regex: bad regex",
+        "typo.toml: line 2: unknown field `nmae`",
+    ] {
+        assert!(r.stderr.contains(want), "{want}\n{}", r.stderr);
+    }
+}

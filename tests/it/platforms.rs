@@ -84,6 +84,13 @@ fn platform_shell_garbage_is_a_protocol_error_naming_the_probe() {
         .to_owned();
     assert!(detail.contains("show-version"), "{detail}");
     assert!(!detail.chars().any(|c| c.is_control()), "{detail:?}");
+    // A shell that never shows its prompt again is a timeout, within the command timeout.
+    env.apply("lab-01", Scenario::Hang);
+    let started = std::time::Instant::now();
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "timeout", "{r:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 
 /// The built-in profile text of a persona's platform.

@@ -168,9 +168,16 @@ pub enum PullArg {
 
 #[derive(Debug, Args)]
 pub struct LabArgs {
-    /// Number of simulated devices (IOS-XE and Linux alternate).
+    /// Number of simulated devices (their platforms cycle through --persona).
     #[arg(long, default_value_t = 4)]
     pub devices: usize,
+    /// Platforms to imitate, comma-separated profile ids (`all` for every one) [default: cisco-iosxe,linux].
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub persona: Vec<String>,
+    /// Platforms that log in unprivileged (cisco-ios, cisco-asa) ask for the secret in this environment
+    /// variable at `enable`; without it they log in privileged.
+    #[arg(long, value_name = "VAR")]
+    pub enable_secret_env: Option<String>,
     /// Apply this scenario (see --list-scenarios).
     #[arg(long)]
     pub scenario: Option<String>,

@@ -177,15 +177,17 @@ pub async fn collect(
         }
     }
 
+    // Every command has run: free the device's VTY line before pulling (classic IOS may even drop the
+    // whole connection after an exec channel, which the pull's reconnect handles).
+    if let Some(shell) = run.shell.take() {
+        shell.close().await;
+    }
     for img in images.iter_mut() {
         if should_pull(&img.path, &img.reported) {
             img.pulled = Some(run.pull(img).await?);
         }
     }
 
-    if let Some(shell) = run.shell.take() {
-        shell.close().await;
-    }
     let info = run.session.info();
     let host_key = info.host_key.to_openssh().unwrap_or_default();
     let host_key = host_key

@@ -70,6 +70,38 @@ fn each_platform_parses_its_own_output_format() {
             None,
         ),
         (
+            "cisco-iosxe",
+            "show-version",
+            "cisco-iosxe_show-version_install-mode.txt",
+            None,
+            &[
+                (Fact::Hostname, "access-sw-3"),
+                (Fact::Version, "17.09.04a"),
+                (Fact::RunningImage, "flash:packages.conf"),
+                (Fact::Serial, "FOC2419X0AB"),
+                (Fact::Model, "C9300-48P"),
+                (Fact::ConfigRegister, "0x102"),
+                (Fact::Bootloader, "IOS-XE ROMMON"),
+            ],
+            None,
+        ),
+        (
+            "cisco-iosxe",
+            "install-packages",
+            "cisco-iosxe_more-packages-conf.txt",
+            Some("flash:packages.conf"),
+            // Every unique package once, under the provisioning file's directory.
+            &[
+                (Fact::Package, "flash:cat9k-rpboot.17.09.04a.SPA.pkg"),
+                (Fact::Package, "flash:cat9k-rpbase.17.09.04a.SPA.pkg"),
+                (Fact::Package, "flash:cat9k-sipbase.17.09.04a.SPA.pkg"),
+                (Fact::Package, "flash:cat9k-srdriver.17.09.04a.SPA.pkg"),
+                (Fact::Package, "flash:cat9k-guestshell.17.09.04a.SPA.pkg"),
+                (Fact::Package, "flash:cat9k-webui.17.09.04a.SPA.pkg"),
+            ],
+            None,
+        ),
+        (
             "cisco-nxos",
             "show-version",
             "cisco-nxos_show-version_kickstart.txt",

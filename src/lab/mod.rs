@@ -5,7 +5,7 @@
 //! enrolled identities valid. Tampering happens only through [`Lab::apply`].
 //!
 //! Layout: `image` (seeded generator), `vfs` (per-device files), `persona` (command answers),
-//! `device` (identity and scenario flags), `server` (russh), `sftp`, `scenario`.
+//! `device` (identity and scenario flags), `server` (russh), `shell` (interactive CLI), `sftp`, `scenario`.
 
 mod device;
 mod image;
@@ -13,6 +13,7 @@ mod persona;
 mod scenario;
 mod server;
 mod sftp;
+mod shell;
 #[cfg(test)]
 mod tests;
 mod vfs;

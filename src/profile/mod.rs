@@ -5,10 +5,12 @@
 //! so a broken profile is reported with its file and key before any device is contacted. This module and
 //! its parser do no network I/O.
 
+mod dialog;
 #[cfg(test)]
 mod fixtures;
 mod parse;
 
+pub use dialog::{Detect, EnableSpec, ShellSpec};
 pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, image_dir, same_image_path};
 
 use std::collections::BTreeMap;
@@ -124,30 +126,6 @@ pub enum Transport {
     Shell,
 }
 
-/// How to drive a platform's interactive CLI (the profile's `[shell]` table).
-#[derive(Debug, Clone)]
-pub struct ShellSpec {
-    /// Matches the last line when the CLI waits for a command (`Router#`, `user@host> `).
-    pub prompt: Regex,
-    /// Sent once after the first prompt to turn paging off (`terminal length 0`); output ignored.
-    pub paging_off: Vec<String>,
-    /// A pager prompt (`--More--`) the device shows when paging could not be turned off.
-    pub pager: Option<Regex>,
-    /// What answers the pager: one more page.
-    pub pager_key: String,
-    /// Privilege escalation, when the platform logs in unprivileged.
-    pub enable: Option<EnableSpec>,
-}
-
-/// `enable`: the command, the password prompt, and what a privileged prompt looks like.
-#[derive(Debug, Clone)]
-pub struct EnableSpec {
-    pub command: String,
-    pub password_prompt: Regex,
-    /// Matches the prompt line once privileged (`#` at the end); nothing is sent when it already does.
-    pub privileged: Regex,
-}
-
 /// How file paths are passed to device commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -190,48 +168,11 @@ struct RawProfile {
     error_patterns: Vec<String>,
     #[serde(default)]
     not_collected: BTreeMap<String, String>,
-    shell: Option<RawShell>,
+    shell: Option<dialog::RawShell>,
     /// Regexes over the SSH ident string and `show version`-class output that identify this platform.
-    detect: Option<RawDetect>,
+    detect: Option<dialog::RawDetect>,
     probe: Vec<RawProbe>,
     signature: Option<RawSignature>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawShell {
-    prompt: String,
-    #[serde(default)]
-    paging_off: Vec<String>,
-    pager: Option<String>,
-    #[serde(default = "space")]
-    pager_key: String,
-    enable: Option<String>,
-    enable_password_prompt: Option<String>,
-    privileged_prompt: Option<String>,
-}
-
-fn space() -> String {
-    " ".into()
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDetect {
-    /// Matches the server's SSH identification string (optional evidence, never enough alone).
-    ident: Option<String>,
-    /// The command whose output identifies the platform (`show version`).
-    command: String,
-    /// Must match that command's output.
-    output: String,
-}
-
-/// How `platform = "auto"` recognises this platform.
-#[derive(Debug, Clone)]
-pub struct Detect {
-    pub ident: Option<Regex>,
-    pub command: String,
-    pub output: Regex,
 }
 
 #[derive(Debug, Deserialize)]
@@ -403,80 +344,10 @@ impl Profile {
             .enumerate()
             .filter_map(|(i, p)| compile(&mut problems, format!("error_patterns[{i}]"), p))
             .collect();
-        let shell = match (&raw.shell, raw.transport) {
-            (None, Transport::Exec) => None,
-            (None, Transport::Shell) => {
-                problems.push(err(
-                    "shell".into(),
-                    "transport = \"shell\" needs a [shell] table with at least `prompt`".into(),
-                ));
-                None
-            }
-            (Some(_), Transport::Exec) => {
-                problems.push(err(
-                    "shell".into(),
-                    "a [shell] table needs transport = \"shell\"".into(),
-                ));
-                None
-            }
-            (Some(sh), Transport::Shell) => {
-                let prompt = compile(&mut problems, "shell.prompt".into(), &sh.prompt);
-                let pager = sh
-                    .pager
-                    .as_deref()
-                    .and_then(|r| compile(&mut problems, "shell.pager".into(), r));
-                let enable = match &sh.enable {
-                    None => None,
-                    Some(command) => {
-                        let pw = compile(
-                            &mut problems,
-                            "shell.enable_password_prompt".into(),
-                            sh.enable_password_prompt
-                                .as_deref()
-                                .unwrap_or(r"(?i)password: ?$"),
-                        );
-                        let privileged = compile(
-                            &mut problems,
-                            "shell.privileged_prompt".into(),
-                            sh.privileged_prompt.as_deref().unwrap_or(r"#\s?$"),
-                        );
-                        match (pw, privileged) {
-                            (Some(password_prompt), Some(privileged)) => Some(EnableSpec {
-                                command: command.clone(),
-                                password_prompt,
-                                privileged,
-                            }),
-                            _ => None,
-                        }
-                    }
-                };
-                if sh.pager_key.is_empty() || sh.pager_key.len() > 4 {
-                    problems.push(err(
-                        "shell.pager_key".into(),
-                        "must be one to four characters".into(),
-                    ));
-                }
-                prompt.map(|prompt| ShellSpec {
-                    prompt,
-                    paging_off: sh.paging_off.clone(),
-                    pager,
-                    pager_key: sh.pager_key.clone(),
-                    enable,
-                })
-            }
-        };
-        let detect = raw.detect.as_ref().and_then(|d| {
-            let ident = d
-                .ident
-                .as_deref()
-                .and_then(|r| compile(&mut problems, "detect.ident".into(), r));
-            let output = compile(&mut problems, "detect.output".into(), &d.output)?;
-            Some(Detect {
-                ident,
-                command: d.command.clone(),
-                output,
-            })
-        });
+        let mut dialog_problems = Vec::new();
+        let shell = dialog::shell_spec(raw.shell.as_ref(), raw.transport, &mut dialog_problems);
+        let detect = dialog::detect(raw.detect.as_ref(), &mut dialog_problems);
+        problems.extend(dialog_problems.into_iter().map(|(k, r)| err(k, r)));
         let mut probes = Vec::new();
         for (pi, p) in raw.probe.iter().enumerate() {
             let pkey = format!("probe[{pi}] ({})", p.name);

@@ -347,13 +347,14 @@ impl Run<'_> {
     /// Pulls one image's bytes and hashes them with SHA-512 and whatever the device reported.
     async fn pull(&mut self, img: &ImageEvidence) -> Result<Pulled, CollectError> {
         self.phase("pull");
-        let quoted =
-            self.profile
-                .quote_path(&img.path)
-                .map_err(|reason| CollectError::Command {
-                    probe: "pull".into(),
-                    reason,
-                })?;
+        let path = self.profile.pull_path(&img.path);
+        let quoted = self
+            .profile
+            .quote_path(&path)
+            .map_err(|reason| CollectError::Command {
+                probe: "pull".into(),
+                reason,
+            })?;
         let mut algorithms = vec![Algorithm::Sha512];
         for a in [Algorithm::Sha256, Algorithm::Md5] {
             if img.reported.contains_key(a.name()) {
@@ -374,7 +375,7 @@ impl Run<'_> {
         let pulled = self
             .session
             .pull(
-                &img.path,
+                &path,
                 &quoted,
                 &self.profile.pull,
                 &algorithms,

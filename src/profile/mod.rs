@@ -165,6 +165,8 @@ struct RawProfile {
     path_style: PathStyle,
     pull: Vec<PullMethod>,
     #[serde(default)]
+    pull_paths: BTreeMap<String, String>,
+    #[serde(default)]
     error_patterns: Vec<String>,
     #[serde(default)]
     not_collected: BTreeMap<String, String>,
@@ -230,6 +232,8 @@ pub struct Profile {
     pub transport: Transport,
     pub path_style: PathStyle,
     pub pull: Vec<PullMethod>,
+    /// CLI path prefix → the path the file-transfer server takes (`flash:` → `/mnt/flash/` on EOS).
+    pub pull_paths: BTreeMap<String, String>,
     /// Output that means the device refused the command.
     pub error_patterns: Vec<Regex>,
     /// Evidence kinds this platform cannot give, with the reason: reported as "not possible", never passed.
@@ -443,6 +447,7 @@ impl Profile {
             pull: raw.pull,
             error_patterns,
             not_collected: raw.not_collected,
+            pull_paths: raw.pull_paths,
             probes,
             shell,
             detect,
@@ -481,6 +486,19 @@ impl Profile {
                 }
             }
         }
+    }
+
+    /// The path to ask the SCP/SFTP server for: the CLI path with the longest matching `pull_paths` prefix
+    /// rewritten.
+    pub fn pull_path(&self, path: &str) -> String {
+        self.pull_paths
+            .iter()
+            .filter(|(from, _)| path.starts_with(from.as_str()))
+            .max_by_key(|(from, _)| from.len())
+            .map_or_else(
+                || path.to_owned(),
+                |(from, to)| format!("{to}{}", &path[from.len()..]),
+            )
     }
 
     /// The command a probe sends, with `{image}` filled in.
@@ -607,6 +625,20 @@ regex = '(?P<value>[a-z'
             e[0].reason.contains("bogus") || e[0].reason.contains("missing"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn pull_paths_rewrite_the_longest_matching_prefix() {
+        let p = Profiles::builtin().unwrap();
+        let eos = p.get("arista-eos").unwrap();
+        assert_eq!(
+            eos.pull_path("flash:/EOS-4.30.5M.swi"),
+            "/mnt/flash/EOS-4.30.5M.swi"
+        );
+        assert_eq!(eos.pull_path("flash:EOS.swi"), "/mnt/flash/EOS.swi");
+        assert_eq!(eos.pull_path("usb1:EOS.swi"), "usb1:EOS.swi");
+        let ios = p.get("cisco-ios").unwrap();
+        assert_eq!(ios.pull_path("flash0:x.bin"), "flash0:x.bin");
     }
 
     #[test]

@@ -170,6 +170,25 @@ fn platform_arista_eos_enroll_check_and_patch() {
 }
 
 #[test]
+fn platform_arista_eos_pulls_flash_files_at_their_linux_path() {
+    let env = LabEnv::start_personas(1, &[Persona::AristaEos], None, "");
+    env.enroll_all();
+    let commands = env.lab().commands("lab-01");
+    assert!(
+        commands
+            .iter()
+            .any(|c| c == "scp -f /mnt/flash/EOS-4.30.5M.swi"),
+        "{commands:?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c == "verify /sha512 flash:/EOS-4.30.5M.swi"),
+        "the CLI still gets the CLI path: {commands:?}"
+    );
+}
+
+#[test]
 fn platform_juniper_junos_enroll_check_and_patch() {
     enroll_check_and_catch_a_patch(Persona::JuniperJunos, None);
 }

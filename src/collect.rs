@@ -160,10 +160,10 @@ pub async fn collect(
         }
     }
     if images.is_empty() {
-        run.not_collected.insert(
-            "image".into(),
-            "the running image path was not found".into(),
-        );
+        // A profile that says why (no image file on the platform) keeps its reason.
+        run.not_collected
+            .entry("image".into())
+            .or_insert_with(|| "the running image path was not found".into());
     }
     for probe in profile
         .probes
@@ -183,15 +183,17 @@ pub async fn collect(
         }
     }
 
+    // Every command has run: free the device's VTY line before pulling (classic IOS may even drop the
+    // whole connection after an exec channel, which the pull's reconnect handles).
+    if let Some(shell) = run.shell.take() {
+        shell.close().await;
+    }
     for img in images.iter_mut() {
         if should_pull(&img.path, &img.reported) {
             img.pulled = Some(run.pull(img).await?);
         }
     }
 
-    if let Some(shell) = run.shell.take() {
-        shell.close().await;
-    }
     let info = run.session.info();
     let host_key = info.host_key.to_openssh().unwrap_or_default();
     let host_key = host_key
@@ -418,13 +420,14 @@ impl Run<'_> {
     /// Pulls one image's bytes and hashes them with SHA-512 and whatever the device reported.
     async fn pull(&mut self, img: &ImageEvidence) -> Result<Pulled, CollectError> {
         self.phase("pull");
-        let quoted =
-            self.profile
-                .quote_path(&img.path)
-                .map_err(|reason| CollectError::Command {
-                    probe: "pull".into(),
-                    reason,
-                })?;
+        let path = self.profile.pull_path(&img.path);
+        let quoted = self
+            .profile
+            .quote_path(&path)
+            .map_err(|reason| CollectError::Command {
+                probe: "pull".into(),
+                reason,
+            })?;
         let mut algorithms = vec![Algorithm::Sha512];
         for a in [Algorithm::Sha256, Algorithm::Md5] {
             if img.reported.contains_key(a.name()) {
@@ -445,7 +448,7 @@ impl Run<'_> {
         let pulled = self
             .session
             .pull(
-                &img.path,
+                &path,
                 &quoted,
                 &self.profile.pull,
                 &algorithms,

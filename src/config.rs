@@ -167,6 +167,9 @@ impl PullPolicy {
     }
 }
 
+/// The platform name that asks for detection instead of naming a profile.
+pub const AUTO_PLATFORM: &str = "auto";
+
 /// Where credentials come from. Holds names and paths only, never secret values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthSpec {
@@ -548,7 +551,7 @@ impl Config {
     ) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
         for d in &self.devices {
-            if !known_platform(&d.platform) {
+            if d.platform != AUTO_PLATFORM && !known_platform(&d.platform) {
                 problems.push(ConfigProblem {
                     file: d.source.clone(),
                     key: format!("device ({}).platform", d.name),

@@ -179,12 +179,16 @@ impl Engine {
                 device: device.name.clone(),
             },
         );
-        let profile = self.profiles.get(&device.platform).ok_or_else(|| {
-            (
-                Outcome::Error,
-                format!("unknown platform `{}`", device.platform),
-            )
-        })?;
+        let auto = device.platform == crate::config::AUTO_PLATFORM;
+        let fixed = match auto {
+            true => None,
+            false => Some(self.profiles.get(&device.platform).ok_or_else(|| {
+                (
+                    Outcome::Error,
+                    format!("unknown platform `{}`", device.platform),
+                )
+            })?),
+        };
         let store = BaselineStore::new(&self.state, &self.signer);
         let baseline = match mode {
             Mode::Enroll { .. } => None,
@@ -236,6 +240,21 @@ impl Engine {
             }
             Err(e) => return Err(ssh_outcome(e)),
         };
+
+        let profile = match fixed {
+            Some(p) => p,
+            None => match crate::detect::detect(&mut session, &self.profiles).await {
+                Ok(p) => p,
+                Err(e) => {
+                    session.close().await;
+                    return Err(match e {
+                        crate::detect::DetectError::Ssh(s) => ssh_outcome(s),
+                        other => (Outcome::ProtocolError, other.to_string()),
+                    });
+                }
+            },
+        };
+        report.platform = profile.id.clone();
 
         let trusted = match &baseline {
             Some(Ok(b)) => Some(&b.evidence),
@@ -291,7 +310,9 @@ impl Engine {
         report
             .findings
             .extend(crate::verify::signature(&evidence, &profile.signature));
-        report.findings.extend(crate::detect::standing(&evidence));
+        report
+            .findings
+            .extend(crate::artifacts::standing(&evidence));
         let ignore: Vec<crate::manifest::Glob> = profile
             .files_ignore
             .iter()
@@ -379,7 +400,7 @@ impl Engine {
                 let accepted: Vec<String> = match &baseline {
                     Some(Ok(b)) => crate::verify::against_baseline(&evidence, &b.evidence)
                         .iter()
-                        .chain(&crate::detect::drift(&evidence, &b.evidence, &ignore))
+                        .chain(&crate::artifacts::drift(&evidence, &b.evidence, &ignore))
                         .map(|f| format!("{} ({})", f.code, f.subject))
                         .collect(),
                     _ => vec!["replaces an untrusted baseline".into()],
@@ -421,9 +442,11 @@ impl Engine {
                     report
                         .findings
                         .extend(crate::verify::against_baseline(&evidence, &b.evidence));
-                    report
-                        .findings
-                        .extend(crate::detect::drift(&evidence, &b.evidence, &ignore));
+                    report.findings.extend(crate::artifacts::drift(
+                        &evidence,
+                        &b.evidence,
+                        &ignore,
+                    ));
                     crate::verdict::apply_catalog(
                         &mut report.findings,
                         &evidence,

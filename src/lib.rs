@@ -4,6 +4,7 @@
 //! renderers). The binary in `src/bin/netattest` is the only place that prints.
 #![forbid(unsafe_code)]
 
+pub mod artifacts;
 pub mod baseline;
 pub mod catalog;
 pub mod collect;

@@ -5,7 +5,7 @@
 //! enrolled identities valid. Tampering happens only through [`Lab::apply`].
 //!
 //! Layout: `image` (seeded generator), `vfs` (per-device files), `persona` (command answers),
-//! `device` (identity and scenario flags), `server` (russh), `sftp`, `scenario`.
+//! `device` (identity and scenario flags), `server` (russh), `shell` (interactive CLI), `sftp`, `scenario`.
 
 mod device;
 mod image;
@@ -13,6 +13,7 @@ mod persona;
 mod scenario;
 mod server;
 mod sftp;
+mod shell;
 #[cfg(test)]
 mod tests;
 mod vfs;
@@ -50,6 +51,12 @@ pub enum Persona {
     JuniperJunos,
     /// A Cisco ASA 5516-X on 9.16(4)57: `enable`, `terminal pager 0`, `verify /sha-512`.
     CiscoAsa,
+    /// A Cisco ASR-9901 on IOS-XR 7.5.2 (64-bit): install ISO on the hard disk, `run sha512sum`.
+    CiscoIosXr,
+    /// A FortiGate-100F on FortiOS 7.2.5: paging a read-only session cannot turn off, no image file.
+    FortinetFortios,
+    /// A Palo Alto PA-3220 on PAN-OS 10.2.4-h4: `set cli pager off`, no image file.
+    PaloaltoPanos,
 }
 
 impl Persona {
@@ -62,6 +69,9 @@ impl Persona {
         Persona::AristaEos,
         Persona::JuniperJunos,
         Persona::CiscoAsa,
+        Persona::CiscoIosXr,
+        Persona::FortinetFortios,
+        Persona::PaloaltoPanos,
     ];
 
     /// The netattest profile id for this platform.
@@ -74,6 +84,9 @@ impl Persona {
             Persona::AristaEos => "arista-eos",
             Persona::JuniperJunos => "juniper-junos",
             Persona::CiscoAsa => "cisco-asa",
+            Persona::CiscoIosXr => "cisco-iosxr",
+            Persona::FortinetFortios => "fortinet-fortios",
+            Persona::PaloaltoPanos => "paloalto-panos",
         }
     }
 
@@ -355,6 +368,17 @@ impl Lab {
             let core = &d.dev.core;
             let platform = core.persona.profile_id();
             // Writing into a String cannot fail.
+            // IOS-XR runs an installed package set: the install ISO to hash is named per device.
+            let image = match core.persona {
+                Persona::CiscoIosXr => format!(
+                    "image_path = {}\n",
+                    toml_string(persona::running_image_path(
+                        core.persona,
+                        &device::Flags::default()
+                    ))
+                ),
+                _ => String::new(),
+            };
             let enable = match &self.opts.enable_secret {
                 Some(_) => format!(
                     ", enable_secret_file = {}",
@@ -365,7 +389,7 @@ impl Lab {
             let _ = write!(
                 s,
                 "[[device]]\nname = {}\nhost = \"{}\"\nport = {}\nuser = {}\nplatform = \"{platform}\"\n\
-                 groups = [\"lab\", \"lab-{platform}\"]\nauth = {{ key_file = {key}{enable} }}\n",
+                 groups = [\"lab\", \"lab-{platform}\"]\n{image}auth = {{ key_file = {key}{enable} }}\n",
                 toml_string(&core.name),
                 d.addr.ip(),
                 d.addr.port(),

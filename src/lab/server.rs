@@ -36,8 +36,11 @@ pub(crate) fn config_for(dev: &Device) -> Arc<server::Config> {
     let ident = match core.persona {
         Persona::CiscoIosXe | Persona::CiscoIos | Persona::CiscoAsa => "SSH-2.0-Cisco-1.25",
         Persona::CiscoNxos => "SSH-2.0-OpenSSH_8.3",
+        Persona::CiscoIosXr => "SSH-2.0-Cisco-2.0",
         Persona::AristaEos => "SSH-2.0-OpenSSH_8.5",
         Persona::JuniperJunos => "SSH-2.0-OpenSSH_7.5",
+        Persona::FortinetFortios => "SSH-2.0-FortiSSH",
+        Persona::PaloaltoPanos => "SSH-2.0-OpenSSH_8.0",
         Persona::Linux => "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
     };
     Arc::new(server::Config {
@@ -222,7 +225,7 @@ impl server::Handler for DeviceHandler {
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
         if let Some(ch) = self.channels.remove(&channel) {
-            tokio::spawn(run_shell(self.dev.clone(), ch));
+            tokio::spawn(super::shell::run_shell(self.dev.clone(), ch));
         }
         Ok(())
     }
@@ -291,7 +294,7 @@ impl server::Handler for DeviceHandler {
 }
 
 /// exit-status, EOF, close: the order OpenSSH's sshd uses and clients wait for.
-async fn finish(write: &ChannelWriteHalf<Msg>, status: u32) {
+pub(crate) async fn finish(write: &ChannelWriteHalf<Msg>, status: u32) {
     let _ = write.exit_status(status).await;
     let _ = write.eof().await;
     let _ = write.close().await;
@@ -302,7 +305,7 @@ fn drain(mut read: ChannelReadHalf) {
     tokio::spawn(async move { while read.wait().await.is_some() {} });
 }
 
-async fn answer(dev: &Arc<Device>, command: String) -> Reply {
+pub(crate) async fn answer(dev: &Arc<Device>, command: String) -> Reply {
     let snap = dev.snapshot();
     // Hash commands may stream a whole image through SHA-512 on first use.
     tokio::task::spawn_blocking(move || persona::exec(&snap, &command))
@@ -353,7 +356,10 @@ async fn run_exec(dev: Arc<Device>, ch: Channel<Msg>, command: String) {
 }
 
 /// Streams a file through the channel writer, which waits for the peer's window.
-async fn stream_file(write: &ChannelWriteHalf<Msg>, file: &VfsFile) -> std::io::Result<()> {
+pub(crate) async fn stream_file(
+    write: &ChannelWriteHalf<Msg>,
+    file: &VfsFile,
+) -> std::io::Result<()> {
     let mut w = write.make_writer();
     let mut buf = vec![0u8; CHUNK];
     let mut off = 0u64;
@@ -409,247 +415,4 @@ async fn scp_source(
     write.data_bytes(Bytes::from_static(b"\0")).await.ok()?;
     scp_byte(read, &mut pending).await?;
     Some(0)
-}
-
-/// What the shell is reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Input {
-    /// A command line, echoed.
-    Line,
-    /// The enable secret, not echoed and never recorded.
-    Secret,
-    /// A pager prompt waits for a key.
-    More,
-}
-
-/// One interactive session's state: privilege, paging, and what is left to page through.
-struct ShellState {
-    dev: Arc<Device>,
-    style: persona::ShellStyle,
-    privileged: bool,
-    paging: bool,
-    input: Input,
-    pending: VecDeque<Vec<u8>>,
-}
-
-impl ShellState {
-    fn prompt(&self) -> Vec<u8> {
-        persona::prompt(&self.dev.core, self.privileged).into_bytes()
-    }
-
-    /// Queues a reply's lines and sends the first page (or everything, with paging off).
-    fn page_out(&mut self, text: &[u8], out: &mut Vec<u8>) {
-        let text = to_crlf(text);
-        self.pending = text
-            .split_inclusive(|b| *b == b'\n')
-            .map(<[u8]>::to_vec)
-            .collect();
-        let n = if self.paging && self.style.page_lines > 0 {
-            self.style.page_lines
-        } else {
-            usize::MAX
-        };
-        self.flush(n, out);
-    }
-
-    /// Sends up to `n` pending lines, then the pager prompt or the command prompt.
-    fn flush(&mut self, n: usize, out: &mut Vec<u8>) {
-        for _ in 0..n {
-            match self.pending.pop_front() {
-                Some(line) => out.extend(line),
-                None => break,
-            }
-        }
-        if self.pending.is_empty() {
-            self.input = Input::Line;
-            out.extend(self.prompt());
-        } else {
-            self.input = Input::More;
-            out.extend_from_slice(self.style.pager.as_bytes());
-        }
-    }
-
-    fn erase_pager(&self, out: &mut Vec<u8>) {
-        let n = self.style.pager.len();
-        match self.style.erase {
-            persona::Erase::Backspace => {
-                out.extend(std::iter::repeat_n(b'\x08', n));
-                out.extend(std::iter::repeat_n(b' ', n));
-                out.extend(std::iter::repeat_n(b'\x08', n));
-            }
-            persona::Erase::Return => {
-                out.push(b'\r');
-                out.extend(std::iter::repeat_n(b' ', n));
-                out.push(b'\r');
-            }
-        }
-    }
-}
-
-/// Interactive shell: banner, prompt, echo, `enable`, paging; line editing just good enough for a
-/// scripted client.
-async fn run_shell(dev: Arc<Device>, ch: Channel<Msg>) {
-    let (mut read, write) = ch.split();
-    let style = persona::shell_style(dev.core.persona);
-    let mut st = ShellState {
-        privileged: !(style.has_enable && dev.core.enable_secret.is_some()),
-        paging: true,
-        style,
-        input: Input::Line,
-        pending: VecDeque::new(),
-        dev: dev.clone(),
-    };
-    match dev.flags().fault {
-        Some(Fault::Hang) => {}
-        Some(Fault::Garbage) => {
-            let mut junk = persona::garbage(u64::MAX);
-            junk.extend_from_slice(b"\r\n");
-            junk.extend(st.prompt());
-            let _ = write.data_bytes(junk).await;
-        }
-        _ => {
-            let mut hello = to_crlf(style.banner.as_bytes());
-            hello.extend_from_slice(b"\r\n");
-            hello.extend(st.prompt());
-            let _ = write.data_bytes(hello).await;
-        }
-    }
-    let mut line: Vec<u8> = Vec::new();
-    let mut last_cr = false;
-    let mut nonce = 0u64;
-    while let Some(msg) = read.wait().await {
-        let ChannelMsg::Data { data } = msg else {
-            if matches!(msg, ChannelMsg::Eof | ChannelMsg::Close) {
-                break;
-            }
-            continue;
-        };
-        let fault = dev.flags().fault;
-        if fault == Some(Fault::Hang) {
-            continue;
-        }
-        let mut out: Vec<u8> = Vec::new();
-        for &b in data.iter() {
-            let was_cr = std::mem::replace(&mut last_cr, b == b'\r');
-            if st.input == Input::More {
-                match b {
-                    b' ' => {
-                        st.erase_pager(&mut out);
-                        st.flush(st.style.page_lines, &mut out);
-                    }
-                    b'\r' | b'\n' => {
-                        st.erase_pager(&mut out);
-                        st.flush(1, &mut out);
-                    }
-                    b'q' | b'Q' => {
-                        st.erase_pager(&mut out);
-                        st.pending.clear();
-                        st.flush(0, &mut out);
-                    }
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'\n' if was_cr => {}
-                b'\r' | b'\n' => {
-                    out.extend_from_slice(b"\r\n");
-                    let taken = std::mem::take(&mut line);
-                    if st.input == Input::Secret {
-                        // The secret is checked, never recorded.
-                        st.input = Input::Line;
-                        if dev.core.enable_secret.as_deref().map(str::as_bytes) == Some(&taken[..])
-                        {
-                            st.privileged = true;
-                        } else {
-                            out.extend_from_slice(b"% Access denied\r\n\r\n");
-                        }
-                        out.extend(st.prompt());
-                        continue;
-                    }
-                    let text = String::from_utf8_lossy(&taken).into_owned();
-                    dev.record(text.clone());
-                    if fault == Some(Fault::Garbage) {
-                        nonce += 1;
-                        out.extend(persona::garbage(nonce));
-                        out.extend_from_slice(b"\r\n");
-                        out.extend(st.prompt());
-                        continue;
-                    }
-                    let normalised = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                    let lower = normalised.to_ascii_lowercase();
-                    if st.style.has_enable && lower == "enable" {
-                        if st.privileged {
-                            out.extend(st.prompt());
-                        } else if dev.core.enable_secret.is_some() {
-                            st.input = Input::Secret;
-                            out.extend_from_slice(b"Password: ");
-                        }
-                        continue;
-                    }
-                    if !st.privileged && !persona::allowed_unprivileged(&lower) {
-                        st.page_out(st.style.unknown.as_bytes(), &mut out);
-                        continue;
-                    }
-                    if !st.style.paging_off.is_empty() && lower == st.style.paging_off {
-                        st.paging = false;
-                    }
-                    match answer(&dev, text).await {
-                        Reply::Exit => {
-                            let _ = write.data_bytes(out).await;
-                            finish(&write, 0).await;
-                            return;
-                        }
-                        Reply::Output { stdout, stderr, .. } => {
-                            let mut text = stdout;
-                            text.extend(stderr);
-                            st.page_out(&text, &mut out);
-                        }
-                        Reply::Stream(file) => {
-                            let _ = write.data_bytes(std::mem::take(&mut out)).await;
-                            let _ = stream_file(&write, &file).await;
-                            out.extend(st.prompt());
-                        }
-                        Reply::ScpSource { .. } => {
-                            st.page_out(b"scp: source mode needs an exec channel\n", &mut out);
-                        }
-                    }
-                }
-                0x7f | 0x08 => {
-                    if line.pop().is_some() && st.input == Input::Line {
-                        out.extend_from_slice(b"\x08 \x08");
-                    }
-                }
-                0x03 => {
-                    line.clear();
-                    st.input = Input::Line;
-                    out.extend_from_slice(b"^C\r\n");
-                    out.extend(st.prompt());
-                }
-                _ => {
-                    line.push(b);
-                    if st.input == Input::Line {
-                        out.push(b);
-                    }
-                }
-            }
-        }
-        if !out.is_empty() && write.data_bytes(out).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// LF or CRLF text as CRLF, the way a terminal driver sends it.
-fn to_crlf(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 16);
-    let mut prev = 0u8;
-    for &b in text {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b);
-        prev = b;
-    }
-    out
 }

@@ -6,9 +6,13 @@
 //! its parser do no network I/O.
 
 mod builtin;
+mod dialog;
+#[cfg(test)]
+mod fixtures;
 mod parse;
 
 pub use builtin::{Parsed, Parser};
+pub use dialog::{Detect, EnableSpec, ShellSpec};
 pub use parse::{
     ProbeError, ProbeFacts, apply_probe, apply_probe_to, boot_image_list, image_dir,
     same_image_path,
@@ -52,6 +56,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "cisco-asa.toml",
         include_str!("../../vendor-profiles/cisco-asa.toml"),
+    ),
+    (
+        "cisco-iosxr.toml",
+        include_str!("../../vendor-profiles/cisco-iosxr.toml"),
+    ),
+    (
+        "fortinet-fortios.toml",
+        include_str!("../../vendor-profiles/fortinet-fortios.toml"),
+    ),
+    (
+        "paloalto-panos.toml",
+        include_str!("../../vendor-profiles/paloalto-panos.toml"),
     ),
 ];
 
@@ -119,30 +135,6 @@ pub enum Transport {
     Shell,
 }
 
-/// How to drive a platform's interactive CLI (the profile's `[shell]` table).
-#[derive(Debug, Clone)]
-pub struct ShellSpec {
-    /// Matches the last line when the CLI waits for a command (`Router#`, `user@host> `).
-    pub prompt: Regex,
-    /// Sent once after the first prompt to turn paging off (`terminal length 0`); output ignored.
-    pub paging_off: Vec<String>,
-    /// A pager prompt (`--More--`) the device shows when paging could not be turned off.
-    pub pager: Option<Regex>,
-    /// What answers the pager: one more page.
-    pub pager_key: String,
-    /// Privilege escalation, when the platform logs in unprivileged.
-    pub enable: Option<EnableSpec>,
-}
-
-/// `enable`: the command, the password prompt, and what a privileged prompt looks like.
-#[derive(Debug, Clone)]
-pub struct EnableSpec {
-    pub command: String,
-    pub password_prompt: Regex,
-    /// Matches the prompt line once privileged (`#` at the end); nothing is sent when it already does.
-    pub privileged: Regex,
-}
-
 /// How file paths are passed to device commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,12 +174,14 @@ struct RawProfile {
     path_style: PathStyle,
     pull: Vec<PullMethod>,
     #[serde(default)]
+    pull_paths: BTreeMap<String, String>,
+    #[serde(default)]
     error_patterns: Vec<String>,
     #[serde(default)]
     not_collected: BTreeMap<String, String>,
-    shell: Option<RawShell>,
+    shell: Option<dialog::RawShell>,
     /// Regexes over the SSH ident string and `show version`-class output that identify this platform.
-    detect: Option<RawDetect>,
+    detect: Option<dialog::RawDetect>,
     probe: Vec<RawProbe>,
     signature: Option<RawSignature>,
     files: Option<RawFiles>,
@@ -198,43 +192,6 @@ struct RawProfile {
 struct RawFiles {
     #[serde(default)]
     ignore: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawShell {
-    prompt: String,
-    #[serde(default)]
-    paging_off: Vec<String>,
-    pager: Option<String>,
-    #[serde(default = "space")]
-    pager_key: String,
-    enable: Option<String>,
-    enable_password_prompt: Option<String>,
-    privileged_prompt: Option<String>,
-}
-
-fn space() -> String {
-    " ".into()
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDetect {
-    /// Matches the server's SSH identification string (optional evidence, never enough alone).
-    ident: Option<String>,
-    /// The command whose output identifies the platform (`show version`).
-    command: String,
-    /// Must match that command's output.
-    output: String,
-}
-
-/// How `platform = "auto"` recognises this platform.
-#[derive(Debug, Clone)]
-pub struct Detect {
-    pub ident: Option<Regex>,
-    pub command: String,
-    pub output: Regex,
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,6 +250,8 @@ pub struct Profile {
     pub transport: Transport,
     pub path_style: PathStyle,
     pub pull: Vec<PullMethod>,
+    /// CLI path prefix → the path the file-transfer server takes (`flash:` → `/mnt/flash/` on EOS).
+    pub pull_paths: BTreeMap<String, String>,
     /// Output that means the device refused the command.
     pub error_patterns: Vec<Regex>,
     /// Evidence kinds this platform cannot give, with the reason: reported as "not possible", never passed.
@@ -398,8 +357,12 @@ impl Profile {
                 "must be lowercase letters, digits and `-`".into(),
             ));
         }
-        if raw.pull.is_empty() {
-            problems.push(err("pull".into(), "name at least one pull method".into()));
+        if raw.pull.is_empty() && !raw.not_collected.contains_key("image") {
+            problems.push(err(
+                "pull".into(),
+                "name at least one pull method (or say under [not_collected] why `image` is not possible)"
+                    .into(),
+            ));
         }
         let error_patterns: Vec<Regex> = raw
             .error_patterns
@@ -407,80 +370,10 @@ impl Profile {
             .enumerate()
             .filter_map(|(i, p)| compile(&mut problems, format!("error_patterns[{i}]"), p))
             .collect();
-        let shell = match (&raw.shell, raw.transport) {
-            (None, Transport::Exec) => None,
-            (None, Transport::Shell) => {
-                problems.push(err(
-                    "shell".into(),
-                    "transport = \"shell\" needs a [shell] table with at least `prompt`".into(),
-                ));
-                None
-            }
-            (Some(_), Transport::Exec) => {
-                problems.push(err(
-                    "shell".into(),
-                    "a [shell] table needs transport = \"shell\"".into(),
-                ));
-                None
-            }
-            (Some(sh), Transport::Shell) => {
-                let prompt = compile(&mut problems, "shell.prompt".into(), &sh.prompt);
-                let pager = sh
-                    .pager
-                    .as_deref()
-                    .and_then(|r| compile(&mut problems, "shell.pager".into(), r));
-                let enable = match &sh.enable {
-                    None => None,
-                    Some(command) => {
-                        let pw = compile(
-                            &mut problems,
-                            "shell.enable_password_prompt".into(),
-                            sh.enable_password_prompt
-                                .as_deref()
-                                .unwrap_or(r"(?i)password: ?$"),
-                        );
-                        let privileged = compile(
-                            &mut problems,
-                            "shell.privileged_prompt".into(),
-                            sh.privileged_prompt.as_deref().unwrap_or(r"#\s?$"),
-                        );
-                        match (pw, privileged) {
-                            (Some(password_prompt), Some(privileged)) => Some(EnableSpec {
-                                command: command.clone(),
-                                password_prompt,
-                                privileged,
-                            }),
-                            _ => None,
-                        }
-                    }
-                };
-                if sh.pager_key.is_empty() || sh.pager_key.len() > 4 {
-                    problems.push(err(
-                        "shell.pager_key".into(),
-                        "must be one to four characters".into(),
-                    ));
-                }
-                prompt.map(|prompt| ShellSpec {
-                    prompt,
-                    paging_off: sh.paging_off.clone(),
-                    pager,
-                    pager_key: sh.pager_key.clone(),
-                    enable,
-                })
-            }
-        };
-        let detect = raw.detect.as_ref().and_then(|d| {
-            let ident = d
-                .ident
-                .as_deref()
-                .and_then(|r| compile(&mut problems, "detect.ident".into(), r));
-            let output = compile(&mut problems, "detect.output".into(), &d.output)?;
-            Some(Detect {
-                ident,
-                command: d.command.clone(),
-                output,
-            })
-        });
+        let mut dialog_problems = Vec::new();
+        let shell = dialog::shell_spec(raw.shell.as_ref(), raw.transport, &mut dialog_problems);
+        let detect = dialog::detect(raw.detect.as_ref(), &mut dialog_problems);
+        problems.extend(dialog_problems.into_iter().map(|(k, r)| err(k, r)));
         let mut probes = Vec::new();
         for (pi, p) in raw.probe.iter().enumerate() {
             let pkey = format!("probe[{pi}] ({})", p.name);
@@ -599,6 +492,7 @@ impl Profile {
             pull: raw.pull,
             error_patterns,
             not_collected: raw.not_collected,
+            pull_paths: raw.pull_paths,
             probes,
             shell,
             detect,
@@ -637,6 +531,19 @@ impl Profile {
                 }
             }
         }
+    }
+
+    /// The path to ask the SCP/SFTP server for: the CLI path with the longest matching `pull_paths` prefix
+    /// rewritten.
+    pub fn pull_path(&self, path: &str) -> String {
+        self.pull_paths
+            .iter()
+            .filter(|(from, _)| path.starts_with(from.as_str()))
+            .max_by_key(|(from, _)| from.len())
+            .map_or_else(
+                || path.to_owned(),
+                |(from, to)| format!("{to}{}", &path[from.len()..]),
+            )
     }
 
     /// The command a probe sends, with `{image}` filled in.
@@ -782,6 +689,20 @@ regex = '(?P<value>[a-z'
         let p = Profile::from_toml("p.toml", &ok).unwrap();
         assert_eq!(p.probes[0].parser, Some(Parser::EosDir));
         assert_eq!(p.files_ignore.len(), 1);
+    }
+
+    #[test]
+    fn pull_paths_rewrite_the_longest_matching_prefix() {
+        let p = Profiles::builtin().unwrap();
+        let eos = p.get("arista-eos").unwrap();
+        assert_eq!(
+            eos.pull_path("flash:/EOS-4.30.5M.swi"),
+            "/mnt/flash/EOS-4.30.5M.swi"
+        );
+        assert_eq!(eos.pull_path("flash:EOS.swi"), "/mnt/flash/EOS.swi");
+        assert_eq!(eos.pull_path("usb1:EOS.swi"), "usb1:EOS.swi");
+        let ios = p.get("cisco-ios").unwrap();
+        assert_eq!(ios.pull_path("flash0:x.bin"), "flash0:x.bin");
     }
 
     #[test]

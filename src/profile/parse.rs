@@ -61,7 +61,7 @@ pub fn apply_probe_to(
     image: Option<&str>,
     command: &str,
 ) -> Result<ProbeFacts, ProbeError> {
-    let text = clean_output(raw);
+    let text = without_pager_lines(profile, clean_output(raw));
     for pattern in &profile.error_patterns {
         if let Some(m) = pattern.find(&text) {
             let line = text[..m.end()].lines().last().unwrap_or("");
@@ -160,6 +160,20 @@ pub fn apply_probe_to(
         out.captured = Some((fact, kept, crate::digest::sha256_hex(text.as_bytes())));
     }
     Ok(out)
+}
+
+/// Output saved from a terminal may still hold the platform's pager prompts (`--More--`): they are
+/// transport, not data, and would split a wrapped hash or hide a line from a regex.
+fn without_pager_lines(profile: &Profile, text: String) -> String {
+    let Some(pager) = profile.shell.as_ref().and_then(|s| s.pager.as_ref()) else {
+        return text;
+    };
+    if !text.lines().any(|l| pager.is_match(l)) {
+        return text;
+    }
+    text.split_inclusive('\n')
+        .filter(|l| !pager.is_match(l.trim_end_matches('\n')))
+        .collect()
 }
 
 /// The first `2 * len` hex digits of a value that a device may have wrapped across lines.

@@ -85,6 +85,12 @@ impl Shell {
                         "{host} asks for an enable secret: set enable_secret_env or enable_secret_file"
                     ))
                 })?;
+                // A line break inside the secret would send a second line: refuse it.
+                if secret.expose().chars().any(|c| c.is_control()) {
+                    return Err(SshError::Credential(
+                        "the enable secret has control characters".into(),
+                    ));
+                }
                 shell.send(secret.expose()).await?;
                 let (_, out) = shell.read(Until::AnyPrompt, "enable").await?;
                 shell.learn_prompt(&out);

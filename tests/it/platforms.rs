@@ -34,8 +34,8 @@ fn enroll_check_and_catch_a_patch(persona: Persona, enable_secret: Option<&str>)
             vec!["device-hash-mismatch", "image-drift"],
         ),
     ];
-    // Junos boots the installed software set: it has no boot variable to change.
-    if persona != Persona::JuniperJunos {
+    // Junos and IOS-XR boot the installed software set: they have no boot variable to change.
+    if !matches!(persona, Persona::JuniperJunos | Persona::CiscoIosXr) {
         cases.push((
             Scenario::BootVariableChanged,
             vec!["boot-variable-changed", "running-image-not-boot-image"],
@@ -84,6 +84,13 @@ fn platform_shell_garbage_is_a_protocol_error_naming_the_probe() {
         .to_owned();
     assert!(detail.contains("show-version"), "{detail}");
     assert!(!detail.chars().any(|c| c.is_control()), "{detail:?}");
+    // A shell that never shows its prompt again is a timeout, within the command timeout.
+    env.apply("lab-01", Scenario::Hang);
+    let started = std::time::Instant::now();
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "timeout", "{r:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 
 /// The built-in profile text of a persona's platform.
@@ -100,6 +107,8 @@ fn platform_shells_answer_the_pager_when_paging_stays_on() {
         (Persona::AristaEos, None),
         (Persona::JuniperJunos, None),
         (Persona::CiscoAsa, Some("en-S3cret")),
+        (Persona::CiscoIosXr, None),
+        (Persona::PaloaltoPanos, None),
     ] {
         let env = LabEnv::start_personas(1, &[persona], secret, "");
         // A user profile overriding the built-in one: same probes, but it never turns paging off.
@@ -161,11 +170,281 @@ fn platform_arista_eos_enroll_check_and_patch() {
 }
 
 #[test]
+fn platform_arista_eos_pulls_flash_files_at_their_linux_path() {
+    let env = LabEnv::start_personas(1, &[Persona::AristaEos], None, "");
+    env.enroll_all();
+    let commands = env.lab().commands("lab-01");
+    assert!(
+        commands
+            .iter()
+            .any(|c| c == "scp -f /mnt/flash/EOS-4.30.5M.swi"),
+        "{commands:?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c == "verify /sha512 flash:/EOS-4.30.5M.swi"),
+        "the CLI still gets the CLI path: {commands:?}"
+    );
+}
+
+#[test]
 fn platform_juniper_junos_enroll_check_and_patch() {
     enroll_check_and_catch_a_patch(Persona::JuniperJunos, None);
 }
 
 #[test]
+fn platform_cisco_iosxr_enroll_check_and_patch() {
+    enroll_check_and_catch_a_patch(Persona::CiscoIosXr, None);
+}
+
+#[test]
 fn platform_cisco_asa_enroll_check_and_patch() {
     enroll_check_and_catch_a_patch(Persona::CiscoAsa, Some("asa-enable-S3cret"));
+}
+
+/// Platforms with no image file to hash: a clean check passes, a patched image cannot be seen, and the
+/// report says the image check was not possible rather than passing it.
+fn enroll_and_check_an_imageless_platform(persona: Persona) {
+    let env = LabEnv::start_personas(1, &[persona], None, "");
+    env.enroll_all();
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{persona:?}: {clean:?}");
+    assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
+    let lab_dev = env.lab().devices().remove(0);
+    let report = clean.json();
+    let entry = crate::support::device_entry(&report, "lab-01");
+    assert_eq!(entry["facts"]["serial"], lab_dev.serial.as_str());
+    let text = env.run(&["check", "lab-01"]);
+    assert!(
+        text.stdout.contains("not possible: image"),
+        "{persona:?}: {}",
+        text.stdout
+    );
+    for (scenario, expected) in [
+        (Scenario::SerialChanged, vec!["serial-changed"]),
+        (Scenario::StartupConfigChanged, vec!["boot-config-changed"]),
+    ] {
+        env.apply("lab-01", scenario);
+        let r = env.run(&["check", "lab-01", "--format", "json"]);
+        assert_eq!(r.codes("lab-01"), expected, "{persona:?} {scenario}: {r:?}");
+        env.apply("lab-01", Scenario::Clean);
+    }
+}
+
+#[test]
+fn platform_fortinet_fortios_enroll_check_with_an_unstoppable_pager() {
+    enroll_and_check_an_imageless_platform(Persona::FortinetFortios);
+}
+
+#[test]
+fn platform_paloalto_panos_enroll_check() {
+    enroll_and_check_an_imageless_platform(Persona::PaloaltoPanos);
+}
+
+#[test]
+fn platform_auto_recognises_every_lab_persona_and_checks_it_clean() {
+    let env = LabEnv::start_personas(Persona::ALL.len(), Persona::ALL, Some("auto-S3cret"), "");
+    let inventory = env.dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&inventory).unwrap();
+    let auto: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("platform = ") {
+                "platform = \"auto\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        auto.matches("platform = \"auto\"").count(),
+        Persona::ALL.len()
+    );
+    std::fs::write(&inventory, auto).unwrap();
+    env.enroll_all();
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let report = r.json();
+    for d in env.lab().devices() {
+        let entry = crate::support::device_entry(&report, &d.name);
+        assert_eq!(
+            entry["platform"],
+            d.persona.profile_id(),
+            "{}: {entry}",
+            d.name
+        );
+        assert_eq!(entry["outcome"], "verified", "{}: {entry}", d.name);
+    }
+}
+
+#[test]
+fn platform_auto_on_a_device_no_profile_knows_is_a_protocol_error() {
+    let env = LabEnv::start_personas(1, &[Persona::CiscoNxos], None, "");
+    let inventory = env.dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&inventory).unwrap();
+    std::fs::write(
+        &inventory,
+        text.replace("platform = \"cisco-nxos\"", "platform = \"auto\""),
+    )
+    .unwrap();
+    // A user profile directory that replaces NX-OS detection with a pattern the device never prints.
+    let nxos = builtin_profile(Persona::CiscoNxos).replace(
+        r"output = '(?m)^Cisco Nexus Operating System \(NX-OS\) Software'",
+        "output = 'never printed by anything'",
+    );
+    crate::support::write(&env.dir.path().join("profiles/cisco-nxos.toml"), &nxos);
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        format!("profile_dirs = [\"profiles\"]\n{config}"),
+    )
+    .unwrap();
+    let r = env.run(&["enroll", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "protocol-error", "{r:?}");
+    let detail = crate::support::device_entry(&r.json(), "lab-01")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("no profile recognised"), "{detail}");
+    assert!(detail.contains("cisco-nxos"), "{detail}");
+}
+
+#[test]
+fn platform_profiles_list_show_and_the_old_form_agree() {
+    use crate::support::{Run, netattest};
+    let list = Run::from(netattest().args(["profiles", "list"]).output().unwrap());
+    assert_eq!(list.code, 0, "{list:?}");
+    for p in Persona::ALL {
+        assert!(list.stdout.contains(p.profile_id()), "{}", list.stdout);
+    }
+    assert!(list.stdout.contains("shell"), "{}", list.stdout);
+    let show = Run::from(
+        netattest()
+            .args(["profiles", "show", "cisco-asa"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(show.stdout.contains("terminal pager 0"), "{}", show.stdout);
+    assert!(show.stdout.contains("enable"), "{}", show.stdout);
+    let old = Run::from(
+        netattest()
+            .args(["profiles", "cisco-asa"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(old.stdout, show.stdout);
+    let none = Run::from(
+        netattest()
+            .args(["profiles", "show", "toaster"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(none.code, 2, "{none:?}");
+}
+
+#[test]
+fn platform_profiles_parse_prints_the_facts_of_a_saved_output_as_json() {
+    use crate::support::{Run, netattest};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles");
+    let r = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-nxos", "show-version"])
+            .arg(fixtures.join("cisco-nxos_show-version_kickstart.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["facts"]["running_image"],
+        "bootflash:///n7000-s2-dk9.6.2.20.bin"
+    );
+    assert_eq!(
+        v["facts"]["package"],
+        "bootflash:///n7000-s2-kickstart.6.2.20.bin"
+    );
+    assert_eq!(v["facts"]["serial"], "JAF1722AQRT");
+    let hash = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-ios", "verify-image"])
+            .arg(fixtures.join("cisco-ios_verify-sha512_wrapped_paged.txt"))
+            .output()
+            .unwrap(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&hash.stdout).unwrap();
+    assert_eq!(v["reported_hashes"]["sha512"].as_str().unwrap().len(), 128);
+    // An error answer is a refusal naming the probe, exit 1, nothing on stdout.
+    let refused = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-ios", "show-version"])
+            .arg(fixtures.join("cisco-ios_unknown-command.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("show-version"), "{refused:?}");
+    assert!(refused.stdout.is_empty());
+    let no_probe = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-ios", "nope"])
+            .arg(fixtures.join("cisco-ios_unknown-command.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(no_probe.code, 2, "{no_probe:?}");
+    assert!(
+        no_probe.stderr.contains("show-version"),
+        "lists the probes: {no_probe:?}"
+    );
+}
+
+#[test]
+fn platform_a_broken_user_profile_is_reported_with_file_key_and_reason() {
+    use crate::support::{Run, netattest};
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles");
+    // Shell transport without a [shell] table, and a regex that does not compile.
+    crate::support::write(
+        &profiles.join("acme.toml"),
+        r#"id = "acme-os"
+name = "Acme OS"
+vendor = "acme"
+transport = "shell"
+path_style = "cisco"
+pull = ["scp"]
+[[probe]]
+name = "show-version"
+command = "show version"
+[[probe.extract]]
+fact = "version"
+regex = '(?P<value>[0-9'
+"#,
+    );
+    crate::support::write(&profiles.join("typo.toml"), "id = \"typo\"\nnmae = \"x\"\n");
+    let config = dir.path().join("netattest.toml");
+    std::fs::write(
+        &config,
+        "state_dir = \"state\"\nssh_config = false\nprofile_dirs = [\"profiles\"]\n",
+    )
+    .unwrap();
+    let r = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&config)
+            .args(["profiles", "list"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    for want in [
+        "acme.toml: shell: transport = \"shell\" needs a [shell] table",
+        "acme.toml: probe[0] (show-version).extract[0].regex: bad regex",
+        "typo.toml: line 2: unknown field `nmae`",
+    ] {
+        assert!(r.stderr.contains(want), "{want}\n{}", r.stderr);
+    }
 }

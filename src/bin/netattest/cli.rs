@@ -54,9 +54,12 @@ pub enum Command {
     Lab(LabArgs),
     /// The whole story on a simulated lab: enroll, tamper, audit, report. Needs no devices.
     Demo(DemoArgs),
-    /// List the vendor profiles, or show one.
+    /// Vendor profiles: list them, show one, or parse a saved output offline.
+    #[command(args_conflicts_with_subcommands = true)]
     Profiles {
-        /// A profile id, e.g. cisco-iosxe; omit to list them all.
+        #[command(subcommand)]
+        command: Option<ProfilesCommand>,
+        /// A profile id, e.g. cisco-iosxe (same as `profiles show ID`); omit to list them all.
         id: Option<String>,
     },
     /// Vendor catalogs of known-good image hashes: import, list, verify, sign.
@@ -68,6 +71,29 @@ pub enum Command {
     Explain {
         /// A finding code, e.g. image-drift; omit to list them all.
         code: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// List every profile: id, transport, name and where it came from.
+    List,
+    /// Show one profile: how it talks to the device, its probes, and what it cannot collect.
+    Show {
+        /// A profile id, e.g. cisco-nxos.
+        id: String,
+    },
+    /// Parse output saved from a device with one probe, offline, and print the facts as JSON.
+    Parse {
+        /// A profile id, e.g. cisco-ios.
+        id: String,
+        /// A probe name from `profiles show ID`, e.g. show-version.
+        probe: String,
+        /// The saved output (raw bytes as the device sent them: CRLF, escapes and pager prompts are fine).
+        file: PathBuf,
+        /// The running image path, for probes whose templates use the image directory.
+        #[arg(long, value_name = "PATH")]
+        image: Option<String>,
     },
 }
 
@@ -142,9 +168,16 @@ pub enum PullArg {
 
 #[derive(Debug, Args)]
 pub struct LabArgs {
-    /// Number of simulated devices (IOS-XE and Linux alternate).
+    /// Number of simulated devices (their platforms cycle through --persona).
     #[arg(long, default_value_t = 4)]
     pub devices: usize,
+    /// Platforms to imitate, comma-separated profile ids (`all` for every one) [default: cisco-iosxe,linux].
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub persona: Vec<String>,
+    /// Platforms that log in unprivileged (cisco-ios, cisco-asa) ask for the secret in this environment
+    /// variable at `enable`; without it they log in privileged.
+    #[arg(long, value_name = "VAR")]
+    pub enable_secret_env: Option<String>,
     /// Apply this scenario (see --list-scenarios).
     #[arg(long)]
     pub scenario: Option<String>,

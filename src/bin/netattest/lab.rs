@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use netattest::lab::{Lab, LabOptions, Scenario};
+use netattest::lab::{Lab, LabOptions, Persona, Scenario};
 
 use crate::cli::LabArgs;
 use crate::usage;
@@ -44,8 +44,31 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
         .unwrap_or_else(|| PathBuf::from("netattest-lab"));
     netattest::state::create_private_dir(&dir)?;
     let dir = std::path::absolute(&dir)?;
+    let mut personas = Vec::new();
+    for id in &args.persona {
+        if id == "all" {
+            personas.extend_from_slice(Persona::ALL);
+            continue;
+        }
+        personas.push(Persona::from_profile_id(id).ok_or_else(|| {
+            let known: Vec<&str> = Persona::ALL.iter().map(|p| p.profile_id()).collect();
+            usage(format!(
+                "no lab persona `{id}` (expected one of: {}, all)",
+                known.join(", ")
+            ))
+        })?);
+    }
+    let enable_secret = match &args.enable_secret_env {
+        Some(var) => Some(
+            std::env::var(var)
+                .map_err(|_| usage(format!("environment variable {var} is not set")))?,
+        ),
+        None => None,
+    };
     let lab = Lab::start(LabOptions {
         devices: args.devices,
+        personas,
+        enable_secret,
         image_size,
         seed: args.seed,
         port_base: args.port_base,
@@ -77,7 +100,7 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
     }
     for d in lab.devices() {
         println!(
-            "{}  {:<12} {}  serial {}  {}",
+            "{}  {:<16} {}  serial {}  {}",
             d.name,
             d.persona.profile_id(),
             d.addr,

@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod demo;
 mod lab;
+mod profiles;
 mod progress;
 
 use std::io::{IsTerminal, Write};
@@ -37,7 +38,7 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
 
@@ -162,7 +163,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Lab(args) => lab::run(args).await,
         Command::Demo(args) => demo::run(args, cli.quiet, color(&cli)).await,
         Command::Explain { code } => explain(code.as_deref()),
-        Command::Profiles { id } => profiles(&cli, id.as_deref()),
+        Command::Profiles { command, id } => profiles::run(&cli, command.as_ref(), id.as_deref()),
         Command::Catalog { command } => catalog::run(&cli, command),
     }
 }
@@ -404,12 +405,14 @@ pub(crate) fn emit(
     Ok(())
 }
 
-fn profiles(cli: &Cli, id: Option<&str>) -> anyhow::Result<u8> {
+/// The profiles in use: built-ins plus the config's `profile_dirs`; a broken one is a usage error that
+/// names its file, key and reason.
+pub(crate) fn load_profiles(cli: &Cli) -> anyhow::Result<Profiles> {
     let dirs = match config_path(cli) {
         Some(_) => load_config(cli)?.profile_dirs,
         None => Vec::new(),
     };
-    let all = Profiles::load(&dirs).map_err(|problems| {
+    Profiles::load(&dirs).map_err(|problems| {
         usage(format!(
             "invalid vendor profile:\n{}",
             problems
@@ -418,42 +421,7 @@ fn profiles(cli: &Cli, id: Option<&str>) -> anyhow::Result<u8> {
                 .collect::<Vec<_>>()
                 .join("\n")
         ))
-    })?;
-    let Some(id) = id else {
-        for p in all.iter() {
-            println!("{:<14} {:<44} {}", p.id, p.name, p.source);
-        }
-        return Ok(0);
-    };
-    let p = all
-        .get(id)
-        .ok_or_else(|| usage(format!("no profile `{id}` (see `netattest profiles`)")))?;
-    println!("{} ({}), from {}", p.id, p.name, p.source);
-    let pulls: Vec<&str> = p.pull.iter().map(|m| m.name()).collect();
-    println!("pull methods: {}", pulls.join(", "));
-    for probe in &p.probes {
-        let facts: Vec<String> = probe
-            .extracts
-            .iter()
-            .map(|e| e.fact.to_string())
-            .chain(probe.capture.map(|c| c.to_string()))
-            .collect();
-        println!(
-            "  {:<24} {:<40} -> {}{}",
-            probe.name,
-            probe.command,
-            facts.join(", "),
-            if probe.audit_safe {
-                ""
-            } else {
-                " (not audit-safe)"
-            }
-        );
-    }
-    for (kind, why) in &p.not_collected {
-        println!("  not possible: {kind}: {why}");
-    }
-    Ok(0)
+    })
 }
 
 fn explain(code: Option<&str>) -> anyhow::Result<u8> {

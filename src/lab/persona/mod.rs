@@ -6,11 +6,14 @@
 pub(crate) mod asa;
 mod common;
 pub(crate) mod eos;
+pub(crate) mod fortios;
 pub(crate) mod ios;
 pub(crate) mod iosxe;
+pub(crate) mod iosxr;
 pub(crate) mod junos;
 pub(crate) mod linux;
 pub(crate) mod nxos;
+pub(crate) mod panos;
 
 use super::Persona;
 use super::device::{DeviceCore, Flags, Snapshot};
@@ -69,6 +72,9 @@ pub(crate) fn running_image_path(persona: Persona, flags: &Flags) -> &'static st
         Persona::AristaEos => eos::RUNNING_IMAGE,
         Persona::JuniperJunos => junos::RUNNING_IMAGE,
         Persona::CiscoAsa => asa::RUNNING_IMAGE,
+        Persona::CiscoIosXr => iosxr::RUNNING_IMAGE,
+        Persona::FortinetFortios => fortios::RUNNING_IMAGE,
+        Persona::PaloaltoPanos => panos::RUNNING_IMAGE,
     }
 }
 
@@ -82,6 +88,9 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         Persona::AristaEos => eos::build_vfs(core, flags),
         Persona::JuniperJunos => junos::build_vfs(core, flags),
         Persona::CiscoAsa => asa::build_vfs(core, flags),
+        Persona::CiscoIosXr => iosxr::build_vfs(core, flags),
+        Persona::FortinetFortios => fortios::build_vfs(core, flags),
+        Persona::PaloaltoPanos => panos::build_vfs(core, flags),
     }
 }
 
@@ -98,6 +107,9 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         Persona::AristaEos => eos::exec(snap, command),
         Persona::JuniperJunos => junos::exec(snap, command),
         Persona::CiscoAsa => asa::exec(snap, command),
+        Persona::CiscoIosXr => iosxr::exec(snap, command),
+        Persona::FortinetFortios => fortios::exec(snap, command),
+        Persona::PaloaltoPanos => panos::exec(snap, command),
     }
 }
 
@@ -220,6 +232,33 @@ pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
             paging_off: "terminal pager 0",
             unknown: asa::INVALID,
         },
+        Persona::CiscoIosXr => ShellStyle {
+            banner: "",
+            has_enable: false,
+            pager: " --More-- ",
+            erase: Erase::Backspace,
+            page_lines: 24,
+            paging_off: "terminal length 0",
+            unknown: iosxr::INVALID,
+        },
+        Persona::FortinetFortios => ShellStyle {
+            banner: "",
+            has_enable: false,
+            pager: "--More-- ",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "",
+            unknown: fortios::INVALID,
+        },
+        Persona::PaloaltoPanos => ShellStyle {
+            banner: "Last login: Mon Nov 20 10:00:00 2023 from 10.0.0.100\n\nNumber of failed attempts since last successful login: 0\n\n",
+            has_enable: false,
+            pager: "lines 1-24 ",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "set cli pager off",
+            unknown: panos::INVALID,
+        },
     }
 }
 
@@ -231,8 +270,10 @@ pub(crate) fn prompt(core: &DeviceCore, privileged: bool) -> String {
             format!("{}{}", core.name, if privileged { '#' } else { '>' })
         }
         Persona::CiscoNxos => format!("{}# ", core.name),
+        Persona::CiscoIosXr => format!("RP/0/RSP0/CPU0:{}#", core.name),
         Persona::CiscoAsa => format!("{}{} ", core.name, if privileged { '#' } else { '>' }),
-        Persona::JuniperJunos => format!("{}@{}> ", core.user, core.name),
+        Persona::JuniperJunos | Persona::PaloaltoPanos => format!("{}@{}> ", core.user, core.name),
+        Persona::FortinetFortios => format!("{} # ", core.name),
     }
 }
 

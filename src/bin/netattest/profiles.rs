@@ -1,0 +1,183 @@
+//! `netattest profiles`: list, show, and parse saved output offline with a profile.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+
+use netattest::profile::{Profile, Transport, apply_probe};
+use netattest::sanitize::display_line;
+
+use crate::cli::{Cli, ProfilesCommand};
+use crate::{load_profiles, usage};
+
+/// Saved output larger than this is refused: no device answers a probe with more.
+const MAX_SAVED_OUTPUT: u64 = 64 << 20;
+
+pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> anyhow::Result<u8> {
+    let all = load_profiles(cli)?;
+    let get = |id: &str| {
+        all.get(id)
+            .ok_or_else(|| usage(format!("no profile `{id}` (see `netattest profiles list`)")))
+    };
+    match (command, id) {
+        (Some(ProfilesCommand::List), _) | (None, None) => {
+            for p in all.iter() {
+                println!(
+                    "{:<18} {:<6} {:<40} {}",
+                    p.id,
+                    transport(p),
+                    p.name,
+                    p.source
+                );
+            }
+            Ok(0)
+        }
+        (Some(ProfilesCommand::Show { id }), _) => show(get(id)?),
+        (None, Some(id)) => show(get(id)?),
+        (
+            Some(ProfilesCommand::Parse {
+                id,
+                probe,
+                file,
+                image,
+            }),
+            _,
+        ) => {
+            let profile = get(id)?;
+            let probe = profile
+                .probes
+                .iter()
+                .find(|p| p.name == *probe)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = profile.probes.iter().map(|p| p.name.as_str()).collect();
+                    usage(format!(
+                        "profile `{id}` has no probe `{probe}` (it has: {})",
+                        names.join(", ")
+                    ))
+                })?;
+            let mut raw = Vec::new();
+            std::fs::File::open(file)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?
+                .take(MAX_SAVED_OUTPUT + 1)
+                .read_to_end(&mut raw)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            if raw.len() as u64 > MAX_SAVED_OUTPUT {
+                return Err(usage(format!(
+                    "{}: larger than {MAX_SAVED_OUTPUT} bytes",
+                    file.display()
+                )));
+            }
+            match apply_probe(profile, probe, &raw, image.as_deref()) {
+                Ok(found) => {
+                    let mut facts: BTreeMap<&str, serde_json::Value> = BTreeMap::new();
+                    for (fact, value) in &found.values {
+                        let v = serde_json::Value::String(value.clone());
+                        match facts.get_mut(fact.name()) {
+                            Some(serde_json::Value::Array(list)) => list.push(v),
+                            Some(first) => {
+                                *first = serde_json::Value::Array(vec![first.clone(), v])
+                            }
+                            None => {
+                                facts.insert(fact.name(), v);
+                            }
+                        }
+                    }
+                    let digests: BTreeMap<&str, String> = found
+                        .digests
+                        .iter()
+                        .map(|d| (d.algorithm().name(), d.to_hex()))
+                        .collect();
+                    let mut out = serde_json::json!({
+                        "profile": profile.id,
+                        "probe": probe.name,
+                        "facts": facts,
+                        "reported_hashes": digests,
+                    });
+                    if let Some((fact, _, sha256)) = &found.captured {
+                        out["captured"] =
+                            serde_json::json!({ "fact": fact.name(), "sha256": sha256 });
+                    }
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("{}", display_line(&e.to_string(), 400));
+                    Ok(1)
+                }
+            }
+        }
+    }
+}
+
+fn transport(p: &Profile) -> &'static str {
+    match p.transport {
+        Transport::Exec => "exec",
+        Transport::Shell => "shell",
+    }
+}
+
+fn show(p: &Profile) -> anyhow::Result<u8> {
+    println!("{} ({}), from {}", p.id, p.name, p.source);
+    println!("transport: {}", transport(p));
+    if let Some(sh) = &p.shell {
+        println!("  prompt: {}", sh.prompt.as_str());
+        if !sh.paging_off.is_empty() {
+            println!("  paging off: {}", sh.paging_off.join("; "));
+        }
+        if let Some(pager) = &sh.pager {
+            println!(
+                "  pager: {} (answered with {:?})",
+                pager.as_str(),
+                sh.pager_key
+            );
+        }
+        if let Some(en) = &sh.enable {
+            println!(
+                "  enable: `{}`, secret from enable_secret_env/enable_secret_file",
+                en.command
+            );
+        }
+    }
+    if let Some(d) = &p.detect {
+        println!(
+            "detect: `{}` output matches {}{}",
+            d.command,
+            d.output.as_str(),
+            d.ident
+                .as_ref()
+                .map(|i| format!(" (SSH ident {})", i.as_str()))
+                .unwrap_or_default()
+        );
+    }
+    let pulls: Vec<&str> = p.pull.iter().map(|m| m.name()).collect();
+    println!(
+        "pull methods: {}",
+        if pulls.is_empty() {
+            "none".to_string()
+        } else {
+            pulls.join(", ")
+        }
+    );
+    for probe in &p.probes {
+        let facts: Vec<String> = probe
+            .extracts
+            .iter()
+            .map(|e| e.fact.to_string())
+            .chain(probe.capture.map(|c| c.to_string()))
+            .collect();
+        println!(
+            "  {:<24} {:<40} -> {}{}",
+            probe.name,
+            probe.command,
+            facts.join(", "),
+            if probe.audit_safe {
+                ""
+            } else {
+                " (not audit-safe)"
+            }
+        );
+    }
+    for (kind, why) in &p.not_collected {
+        println!("  not possible: {kind}: {why}");
+    }
+    Ok(0)
+}

@@ -1,0 +1,92 @@
+//! Fortinet FortiOS (FortiGate-100F, 7.2.5) persona: `host # ` prompt, `--More-- ` paging that a
+//! read-only session cannot turn off (that takes `config system console`), `get system status`,
+//! `diagnose sys flash list`, `show` for the configuration.
+
+use super::Reply;
+use super::common::keywords;
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{Vfs, VfsFile};
+
+/// FortiOS keeps no image file a session can name; this is the active flash partition's image.
+pub(crate) const RUNNING_IMAGE: &str = "FGT100F-7.02-FW-build1517-230606";
+
+/// FortiOS's answer to an unknown command.
+pub(crate) const INVALID: &str = "Unknown action 0\nCommand fail. Return code -1\n";
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    let extra = if flags.config_changed {
+        "config system interface\n    edit \"wan1\"\n        set allowaccess ping https ssh http\n    next\nend\n"
+    } else {
+        ""
+    };
+    v.insert(
+        "config",
+        VfsFile::bytes(
+            format!(
+                "#config-version=FG100F-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=netops\n#conf_file_ver=2895318810263\n\
+                 #buildno=1517\n#global_vdom=1\nconfig system global\n    set hostname \"{name}\"\n    set admin-scp enable\nend\n\
+                 config system admin\n    edit \"netops\"\n        set accprofile \"super_admin\"\n\
+                 \x20       set password ENC SH2nBv0x1aQ9Rk3mWq7Lp2oXe5ZyT4uI8sD6fG1hJ0kL=\n    next\nend\n{extra}",
+                name = core.name
+            ),
+            0,
+        ),
+    );
+    v
+}
+
+fn system_status(snap: &Snapshot) -> String {
+    format!(
+        "Version: FortiGate-100F v7.2.5,build1517,230606 (GA.F)
+Firmware Signature: certified
+Virus-DB: 91.04571(2023-06-28 16:22)
+Extended DB: 91.04571(2023-06-28 16:21)
+IPS-DB: 24.00542(2023-06-27 01:09)
+Serial-Number: {serial}
+BIOS version: 05000012
+System Part-Number: P24232-03
+Log hard disk: Not available
+Hostname: {host}
+Private Encryption: Disable
+Operation Mode: NAT
+Current virtual domain: root
+Max number of virtual domains: 10
+Virtual domains status: 1 in NAT mode, 0 in TP mode
+Virtual domain configuration: disable
+FIPS-CC mode: disable
+Current HA mode: standalone
+Branch point: 1517
+Release Version Information: GA
+System time: Mon Nov 20 10:00:00 2023
+Last reboot reason: warm reboot
+",
+        serial = snap.serial(),
+        host = snap.hostname()
+    )
+}
+
+const FLASH_LIST: &str =
+    "Partition  Image                                     TotalSize(KB)  Used(KB)  Use%  Active
+1          FGT100F-7.02-FW-build1517-230606                253871     92236   36%  Yes
+2          FGT100F-7.02-FW-build1396-220928                253871     87712   35%  No
+3          ETDB-1.00000                                   3368360     69332    2%  No
+Image build at Jun 6 2023 22:07:00 for b1517
+";
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let (_, lower) = keywords(command);
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["get", "system", "status"] => Reply::text(system_status(snap)),
+        ["diagnose", "sys", "flash", "list"] => Reply::text(FLASH_LIST),
+        ["show"] => Reply::Output {
+            stdout: super::common::read_all(snap, "config"),
+            stderr: Vec::new(),
+            status: 0,
+        },
+        ["exit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}

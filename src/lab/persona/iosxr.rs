@@ -1,0 +1,115 @@
+//! Cisco IOS-XR 64-bit (ASR-9901, 7.5.2) persona: `RP/0/RSP0/CPU0:host#` prompt, a timestamp line
+//! before every answer, ` --More-- ` paging, `show install active summary`, `show inventory chassis`,
+//! `run sha512sum` on the install ISO kept on the hard disk.
+
+use super::Reply;
+use super::common::{keywords, read_all, running, scp_source};
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+
+/// The install ISO the running release came from (the device config names it with `image_path`).
+pub(crate) const RUNNING_IMAGE: &str = "/misc/disk1/asr9k-x64-7.5.2.iso";
+
+/// IOS-XR's answer to an unknown command.
+pub(crate) const INVALID: &str =
+    "                           ^\n% Invalid input detected at '^' marker.\n";
+
+const MTIME: u32 = 1_684_000_000;
+
+/// What IOS-XR prints before every command's output.
+const STAMP: &str = "Mon Nov 20 10:00:00.123 UTC\n";
+
+fn normalise(arg: &str) -> String {
+    arg.strip_prefix("harddisk:").map_or_else(
+        || arg.to_string(),
+        |rest| format!("/misc/disk1/{}", rest.trim_start_matches('/')),
+    )
+}
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
+    let extra = if flags.config_changed {
+        "http client vrf mgmt\n!\n"
+    } else {
+        ""
+    };
+    v.insert(
+        "/misc/config/startup",
+        VfsFile::bytes(
+            format!(
+                "!! IOS XR Configuration 7.5.2\n!! Last configuration change at Mon Nov 20 10:00:00 2023 by netops\n!\n\
+                 hostname {name}\nusername netops\n group root-lr\n group cisco-support\n secret 10 $6$Lm3k$Tq8wV2nB5xR1zY7uH4oP0iA9sD6fG3jK.\n!\n\
+                 {extra}ssh server v2\nssh server vrf default\nsnmp-server community n0tpublic RO\nend\n",
+                name = core.name
+            ),
+            MTIME,
+        ),
+    );
+    v
+}
+
+fn show_version() -> &'static str {
+    "Cisco IOS XR Software, Version 7.5.2
+Copyright (c) 2013-2022 by Cisco Systems, Inc.
+
+Build Information:
+ Built By     : ingunawa
+ Built On     : Tue Jun 14 00:16:10 PDT 2022
+ Built Host   : iox-ucs-019
+ Workspace    : /auto/srcarchive17/prod/7.5.2/asr9k-x64/ws
+ Version      : 7.5.2
+ Location     : /opt/cisco/XR/packages/
+ Label        : 7.5.2
+
+cisco ASR9K () processor
+System uptime is 3 weeks 2 days 4 hours 11 minutes
+
+"
+}
+
+const INSTALL: &str = "Label : 7.5.2
+
+    Active Packages: 4
+        asr9k-xr-7.5.2 version=7.5.2 [Boot image]
+        asr9k-mpls-x64-3.0.0.0-r752
+        asr9k-k9sec-x64-3.2.0.0-r752
+        asr9k-mgbl-x64-3.0.0.0-r752
+
+";
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let (words, lower) = keywords(command);
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let body = match kw.as_slice() {
+        [] => return Reply::text(""),
+        ["terminal", "length", _] | ["terminal", "width", _] => return Reply::text(""),
+        ["exit"] => return Reply::Exit,
+        ["scp", "-f", _] => return scp_source(snap, words[2], normalise),
+        ["show", "version"] => show_version().to_string(),
+        ["show", "running-config", "hostname"] => format!("hostname {}\n", snap.hostname()),
+        ["show", "inventory", "chassis"] => format!(
+            "NAME: \"Rack 0\", DESCR: \"ASR 9901 Chassis\"\nPID: ASR-9901, VID: V01, SN: {}\n\n",
+            snap.serial()
+        ),
+        ["show", "install", "active", "summary"] => INSTALL.to_string(),
+        ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
+        ["show", "startup-config"] | ["show", "running-config"] => {
+            String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()
+        }
+        ["run", "sha512sum", _] => {
+            let path = normalise(words[2]);
+            match snap
+                .vfs
+                .get(&path)
+                .filter(|f| !f.is_dir())
+                .and_then(|_| snap.reported_digest(&path, HashAlgo::Sha512))
+            {
+                Some(hex) => format!("{hex}  {path}\n"),
+                None => format!("sha512sum: {path}: No such file or directory\n"),
+            }
+        }
+        _ => INVALID.to_string(),
+    };
+    Reply::text(format!("{STAMP}{body}"))
+}

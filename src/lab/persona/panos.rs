@@ -1,0 +1,96 @@
+//! Palo Alto PAN-OS (PA-3220, 10.2.4-h4) persona: `user@host> ` prompt, less-style `lines N-M` paging
+//! until `set cli pager off`, `show system info`, `request system software info`, `show config running`.
+
+use super::Reply;
+use super::common::keywords;
+use crate::lab::device::{DeviceCore, Flags, Snapshot};
+use crate::lab::vfs::{Vfs, VfsFile};
+
+/// PAN-OS keeps no image file a session can name; this is the running software version.
+pub(crate) const RUNNING_IMAGE: &str = "PanOS_3200-10.2.4-h4";
+
+/// PAN-OS's answer to an unknown command.
+pub(crate) const INVALID: &str = "Invalid syntax.\n";
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    let mut v = Vfs::new();
+    let extra = if flags.config_changed {
+        "          <http-server>yes</http-server>\n"
+    } else {
+        ""
+    };
+    v.insert(
+        "running.xml",
+        VfsFile::bytes(
+            format!(
+                "<config version=\"10.2.0\" urldb=\"paloaltonetworks\" detail-version=\"10.2.4\">\n  <mgt-config>\n    <users>\n\
+                 \x20     <entry name=\"netops\">\n        <phash>$5$kqbnpfuw$Jf3oVZ8nRk1sL0aQ2mWx7yT4uE9iO6pD5cB8vN3gH1.</phash>\n\
+                 \x20       <permissions><role-based><superuser>yes</superuser></role-based></permissions>\n      </entry>\n\
+                 \x20   </users>\n  </mgt-config>\n  <devices>\n    <entry name=\"localhost.localdomain\">\n      <deviceconfig>\n\
+                 \x20       <system>\n          <hostname>{name}</hostname>\n{extra}        </system>\n      </deviceconfig>\n\
+                 \x20   </entry>\n  </devices>\n</config>\n",
+                name = core.name
+            ),
+            0,
+        ),
+    );
+    v
+}
+
+fn system_info(snap: &Snapshot) -> String {
+    format!(
+        "
+hostname: {host}
+ip-address: 10.0.0.8
+netmask: 255.255.255.0
+default-gateway: 10.0.0.1
+mac-address: 00:1b:17:00:01:10
+time: Mon Nov 20 10:00:00 2023
+uptime: 23 days, 4:11:02
+family: 3200
+model: PA-3220
+serial: {serial}
+sw-version: 10.2.4-h4
+global-protect-client-package-version: 0.0.0
+app-version: 8759-8218
+app-release-date: 2023/11/14 15:06:32 PST
+av-version: 4625-5143
+threat-version: 8759-8218
+url-filtering-version: 20231120.20050
+logdb-version: 10.2.1
+platform-family: 3200
+vpn-disable-mode: off
+multi-vsys: off
+operational-mode: normal
+device-certificate-status: Valid
+",
+        host = snap.hostname(),
+        serial = snap.serial()
+    )
+}
+
+const SOFTWARE_INFO: &str =
+    "Version                   Size          Released Downloaded  Currently Installed
+---------------------------------------------------------------------------------
+10.2.7-h3                  812MB  2023/12/19 11:02:10        no                  no
+10.2.4-h4                  780MB  2023/07/13 11:21:44       yes                 yes
+10.2.3                     752MB  2022/11/03 14:05:10       yes                  no
+";
+
+pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
+    let (_, lower) = keywords(command);
+    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match kw.as_slice() {
+        [] => Reply::text(""),
+        ["show", "system", "info"] => Reply::text(system_info(snap)),
+        ["request", "system", "software", "info"] => Reply::text(SOFTWARE_INFO),
+        ["show", "config", "running"] => Reply::Output {
+            stdout: super::common::read_all(snap, "running.xml"),
+            stderr: Vec::new(),
+            status: 0,
+        },
+        ["set", "cli", "pager", "off"] => Reply::text(""),
+        ["exit"] | ["quit"] => Reply::Exit,
+        _ => Reply::text(INVALID),
+    }
+}

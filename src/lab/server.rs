@@ -126,6 +126,24 @@ impl DeviceHandler {
         self.nonce += 1;
         (self.dev.core.index as u64) << 32 | self.nonce
     }
+
+    /// Plays the device's transport fault on a channel just accepted: a hang parks it, garbage answers it
+    /// with junk. `Some` when no fault is active and the caller serves the channel.
+    fn unless_faulted(&mut self, ch: Channel<Msg>) -> Option<Channel<Msg>> {
+        match self.dev.flags().fault {
+            Some(Fault::Hang) => self.parked.push(ch),
+            Some(Fault::Garbage) => {
+                let junk = persona::garbage(self.next_nonce());
+                tokio::spawn(async move {
+                    let (_read, write) = ch.split();
+                    let _ = write.data_bytes(junk).await;
+                    finish(&write, 0).await;
+                });
+            }
+            _ => return Some(ch),
+        }
+        None
+    }
 }
 
 impl server::Handler for DeviceHandler {
@@ -242,19 +260,8 @@ impl server::Handler for DeviceHandler {
         let Some(ch) = self.channels.remove(&channel) else {
             return Ok(());
         };
-        match self.dev.flags().fault {
-            Some(Fault::Hang) => self.parked.push(ch),
-            Some(Fault::Garbage) => {
-                let junk = persona::garbage(self.next_nonce());
-                tokio::spawn(async move {
-                    let (_read, write) = ch.split();
-                    let _ = write.data_bytes(junk).await;
-                    finish(&write, 0).await;
-                });
-            }
-            _ => {
-                tokio::spawn(run_exec(self.dev.clone(), ch, command));
-            }
+        if let Some(ch) = self.unless_faulted(ch) {
+            tokio::spawn(run_exec(self.dev.clone(), ch, command));
         }
         Ok(())
     }
@@ -275,19 +282,8 @@ impl server::Handler for DeviceHandler {
         let Some(ch) = self.channels.remove(&channel) else {
             return Ok(());
         };
-        match self.dev.flags().fault {
-            Some(Fault::Hang) => self.parked.push(ch),
-            Some(Fault::Garbage) => {
-                let junk = persona::garbage(self.next_nonce());
-                tokio::spawn(async move {
-                    let (_read, write) = ch.split();
-                    let _ = write.data_bytes(junk).await;
-                    finish(&write, 0).await;
-                });
-            }
-            _ => {
-                russh_sftp::server::run(ch.into_stream(), LabSftp::new(self.dev.clone())).await;
-            }
+        if let Some(ch) = self.unless_faulted(ch) {
+            russh_sftp::server::run(ch.into_stream(), LabSftp::new(self.dev.clone())).await;
         }
         Ok(())
     }

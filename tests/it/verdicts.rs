@@ -75,3 +75,92 @@ fn a_patch_after_enrollment_is_drift_and_a_vendor_mismatch() {
         "{mismatch}"
     );
 }
+
+#[test]
+fn a_signed_catalog_tells_a_planned_upgrade_from_a_patch_and_a_tampered_catalog_is_not_used() {
+    let env = LabEnv::start(1);
+    let info = |env: &LabEnv| env.lab().devices().into_iter().next().unwrap();
+    let enrolled = info(&env);
+    env.apply("lab-01", Scenario::Upgrade);
+    let upgraded = info(&env);
+    env.apply("lab-01", Scenario::Clean);
+    assert_ne!(enrolled.image_sha512, upgraded.image_sha512);
+
+    // The team's curated catalog, one sha512sum file per release, each signed with the team's key.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalog");
+    let key = env.dir.path().join("team.key");
+    std::fs::copy(format!("{fixtures}/ed.key"), &key).unwrap();
+    let pem = env.dir.path().join("team.pem");
+    let mut config = std::fs::read_to_string(env.config()).unwrap();
+    for (dir, version, dev) in [
+        ("xe-17-09", "17.09.04a", &enrolled),
+        ("xe-17-12", "17.12.03", &upgraded),
+    ] {
+        let cat = env.dir.path().join(dir);
+        std::fs::create_dir(&cat).unwrap();
+        let file = dev.running_image.rsplit(':').next().unwrap();
+        let sums = cat.join(format!("{file}.sha512sum"));
+        std::fs::write(&sums, format!("{}  {file}\n", dev.image_sha512)).unwrap();
+        let signed = env.run(&[
+            "catalog",
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            sums.to_str().unwrap(),
+            "--public-out",
+            pem.to_str().unwrap(),
+        ]);
+        assert_eq!(signed.code, 0, "{signed:?}");
+        config.push_str(&format!(
+            "\n[[catalog]]\nname = \"{dir}\"\npath = \"{dir}\"\npublic_key = \"team.pem\"\nsignature = \"ed25519\"\n\
+             vendor = \"cisco\"\nplatform = \"cisco-iosxe\"\nversion = \"{version}\"\n"
+        ));
+    }
+    std::fs::write(env.config(), config).unwrap();
+    let verified = env.run(&["catalog", "verify"]);
+    assert_eq!(verified.code, 0, "{verified:?}");
+
+    env.enroll_all();
+    // The planned upgrade: info only, exit 0.
+    env.apply("lab-01", Scenario::Upgrade);
+    let upgrade = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(upgrade.code, 0, "{upgrade:?}");
+    assert_eq!(
+        upgrade.codes("lab-01"),
+        vec!["image-upgraded"],
+        "{upgrade:?}"
+    );
+
+    // A patch of the enrolled release: critical.
+    env.apply("lab-01", Scenario::Clean);
+    env.apply("lab-01", Scenario::PatchedImage);
+    let patched = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(patched.code, 1, "{patched:?}");
+    assert_eq!(
+        patched.codes("lab-01"),
+        vec!["image-drift", "image-vendor-mismatch"],
+        "{patched:?}"
+    );
+
+    // Someone on the audit host "blesses" the patched image in the catalog: the signature fails, the
+    // catalog is not used, and that is itself critical.
+    let patched_sha = info(&env).image_sha512;
+    let file = enrolled.running_image.rsplit(':').next().unwrap();
+    let sums = env
+        .dir
+        .path()
+        .join("xe-17-09")
+        .join(format!("{file}.sha512sum"));
+    std::fs::write(&sums, format!("{patched_sha}  {file}\n")).unwrap();
+    let tampered = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(tampered.code, 1, "{tampered:?}");
+    let report = tampered.json();
+    let text = report.to_string();
+    assert!(text.contains("catalog-signature-invalid"), "{text}");
+    assert!(
+        tampered
+            .codes("lab-01")
+            .contains(&"image-drift".to_string()),
+        "{tampered:?}"
+    );
+}

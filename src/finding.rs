@@ -263,6 +263,20 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_table_lists_every_code_with_its_technique_and_default_severity() {
+        let readme = include_str!("../README.md");
+        for code in Code::ALL {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", code.as_str())))
+                .unwrap_or_else(|| panic!("README's finding table has no row for {code}"));
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            assert_eq!(cells[2], code.technique().unwrap_or("—"), "{row}");
+            assert_eq!(cells[3], code.default_severity().name(), "{row}");
+        }
+    }
+
+    #[test]
     fn severities_order_from_info_to_critical() {
         assert!(Severity::Info < Severity::Low && Severity::High < Severity::Critical);
         assert_eq!("high".parse::<Severity>(), Ok(Severity::High));

@@ -309,3 +309,53 @@ fn every_run_is_archived_with_its_transcript() {
         "secrets are redacted in transcripts"
     );
 }
+
+/// Runs the binary under `script`, so stdout and stderr are a terminal; returns what the terminal showed.
+fn on_a_terminal(env: &LabEnv, args: &str, no_color: bool) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("netattest");
+    let command = format!(
+        "{} --config {} {args}",
+        bin.display(),
+        env.config().display()
+    );
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm");
+    if no_color {
+        script.env("NO_COLOR", "1");
+    } else {
+        script.env_remove("NO_COLOR");
+    }
+    let out = script.output().expect("script (util-linux) runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn on_a_terminal_there_are_progress_bars_and_colour_and_no_colour_with_no_color() {
+    let env = LabEnv::start(3);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::PatchedImage);
+    let sgr = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+
+    let shown = on_a_terminal(&env, "audit", false);
+    assert!(shown.contains("/3 devices"), "the audit bar: {shown:?}");
+    assert!(
+        shown.contains("\x1b[1;31mCRITICAL\x1b[0m"),
+        "critical in bold red: {shown:?}"
+    );
+
+    let plain = on_a_terminal(&env, "audit", true);
+    assert!(
+        plain.contains("/3 devices"),
+        "bars stay with NO_COLOR: {plain:?}"
+    );
+    assert!(plain.contains("CRITICAL image-drift"), "{plain:?}");
+    assert!(!sgr.is_match(&plain), "no colour with NO_COLOR: {plain:?}");
+
+    let quiet = on_a_terminal(&env, "--quiet audit", false);
+    assert!(
+        !quiet.contains("devices "),
+        "--quiet draws no bars: {quiet:?}"
+    );
+}

@@ -448,3 +448,24 @@ regex = '(?P<value>[0-9'
         assert!(r.stderr.contains(want), "{want}\n{}", r.stderr);
     }
 }
+
+#[test]
+fn platform_cisco_nxos_with_kickstart_and_system_images_hashes_and_pulls_both() {
+    enroll_check_and_catch_a_patch(Persona::CiscoNxosKickstart, None);
+    let env = LabEnv::start_personas(1, &[Persona::CiscoNxosKickstart], None, "");
+    env.enroll_all();
+    let commands = env.lab().commands("lab-01");
+    for want in [
+        "show file bootflash:///n7000-s2-dk9.6.2.20.bin sha512sum",
+        "show file bootflash:///n7000-s2-kickstart.6.2.20.bin sha512sum",
+        "scp -f bootflash:///n7000-s2-kickstart.6.2.20.bin",
+    ] {
+        assert!(commands.iter().any(|c| c == want), "{want}: {commands:?}");
+    }
+    let baseline =
+        std::fs::read_to_string(env.state().join("baselines/lab-01/current.toml")).unwrap();
+    assert!(
+        baseline.contains("bootflash:///n7000-s2-kickstart.6.2.20.bin"),
+        "{baseline}"
+    );
+}

@@ -40,7 +40,8 @@ pub fn apply_probe(
     raw: &[u8],
     image: Option<&str>,
 ) -> Result<ProbeFacts, ProbeError> {
-    let text = without_pager_lines(profile, clean_output(raw));
+    let text = clean_output(raw);
+    let text = without_pager_lines(profile, text);
     for pattern in &profile.error_patterns {
         if let Some(m) = pattern.find(&text) {
             let line = text[..m.end()].lines().last().unwrap_or("");

@@ -352,7 +352,7 @@ impl Lab {
             let image = match core.persona {
                 Persona::CiscoIosXr => format!(
                     "image_path = {}\n",
-                    toml_string(persona::iosxr::RUNNING_IMAGE)
+                    toml_string(persona::running_image_path(core.persona))
                 ),
                 _ => String::new(),
             };

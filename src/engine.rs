@@ -227,12 +227,12 @@ impl Engine {
 
         let profile = match fixed {
             Some(p) => p,
-            None => match crate::identify::identify(&mut session, &self.profiles).await {
+            None => match crate::detect::detect(&mut session, &self.profiles).await {
                 Ok(p) => p,
                 Err(e) => {
                     session.close().await;
                     return Err(match e {
-                        crate::identify::IdentifyError::Ssh(s) => ssh_outcome(s),
+                        crate::detect::DetectError::Ssh(s) => ssh_outcome(s),
                         other => (Outcome::ProtocolError, other.to_string()),
                     });
                 }

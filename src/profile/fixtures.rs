@@ -332,17 +332,3 @@ fn output_matching_no_pattern_is_missing_facts_naming_the_probe_on_every_platfor
         }
     }
 }
-
-#[test]
-fn pull_paths_rewrite_the_longest_matching_prefix() {
-    let p = Profiles::builtin().unwrap();
-    let eos = p.get("arista-eos").unwrap();
-    assert_eq!(
-        eos.pull_path("flash:/EOS-4.30.5M.swi"),
-        "/mnt/flash/EOS-4.30.5M.swi"
-    );
-    assert_eq!(eos.pull_path("flash:EOS.swi"), "/mnt/flash/EOS.swi");
-    assert_eq!(eos.pull_path("usb1:EOS.swi"), "usb1:EOS.swi");
-    let ios = p.get("cisco-ios").unwrap();
-    assert_eq!(ios.pull_path("flash0:x.bin"), "flash0:x.bin");
-}

@@ -5,8 +5,12 @@
 //! so a broken profile is reported with its file and key before any device is contacted. This module and
 //! its parser do no network I/O.
 
+mod dialog;
+#[cfg(test)]
+mod fixtures;
 mod parse;
 
+pub use dialog::{Detect, EnableSpec, ShellSpec};
 pub use parse::{ProbeError, ProbeFacts, apply_probe, boot_image_list, image_dir, same_image_path};
 
 use std::collections::BTreeMap;
@@ -17,12 +21,6 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::digest::Algorithm;
-
-mod dialog;
-#[cfg(test)]
-mod fixtures;
-
-pub use dialog::{Detect, EnableSpec, ShellSpec};
 
 /// The built-in profiles, compiled into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -627,6 +625,20 @@ regex = '(?P<value>[a-z'
             e[0].reason.contains("bogus") || e[0].reason.contains("missing"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn pull_paths_rewrite_the_longest_matching_prefix() {
+        let p = Profiles::builtin().unwrap();
+        let eos = p.get("arista-eos").unwrap();
+        assert_eq!(
+            eos.pull_path("flash:/EOS-4.30.5M.swi"),
+            "/mnt/flash/EOS-4.30.5M.swi"
+        );
+        assert_eq!(eos.pull_path("flash:EOS.swi"), "/mnt/flash/EOS.swi");
+        assert_eq!(eos.pull_path("usb1:EOS.swi"), "usb1:EOS.swi");
+        let ios = p.get("cisco-ios").unwrap();
+        assert_eq!(ios.pull_path("flash0:x.bin"), "flash0:x.bin");
     }
 
     #[test]

@@ -40,8 +40,7 @@ pub fn apply_probe(
     raw: &[u8],
     image: Option<&str>,
 ) -> Result<ProbeFacts, ProbeError> {
-    let text = clean_output(raw);
-    let text = without_pager_lines(profile, text);
+    let text = without_pager_lines(profile, clean_output(raw));
     for pattern in &profile.error_patterns {
         if let Some(m) = pattern.find(&text) {
             let line = text[..m.end()].lines().last().unwrap_or("");

@@ -1,5 +1,5 @@
-//! `platform = "auto"`: identify which profile fits a device, from its SSH identification string and
-//! the answer to a `show version`-class command.
+//! `platform = "auto"`: which profile fits a device, from its SSH identification string and the answer to
+//! a `show version`-class command.
 //!
 //! The order of trial is pure ([`candidates`]); the dialog is one interactive shell whose prompt and pager
 //! patterns are the union of every profile's, so no platform's paging can stall it. Only the profiles'
@@ -12,7 +12,7 @@ use crate::ssh::{Session, SshError};
 
 /// Why no profile could be chosen.
 #[derive(Debug, thiserror::Error)]
-pub enum IdentifyError {
+pub enum DetectError {
     #[error(transparent)]
     Ssh(#[from] SshError),
     #[error("platform = \"auto\": no profile recognised the device (tried {})", tried.join(", "))]
@@ -68,11 +68,11 @@ pub fn detection_shell(profiles: &Profiles) -> Option<ShellSpec> {
 }
 
 /// Asks the device and returns the first profile whose detect pattern matches its answer.
-pub async fn identify<'a>(
+pub async fn detect<'a>(
     session: &mut Session,
     profiles: &'a Profiles,
-) -> Result<&'a Profile, IdentifyError> {
-    let spec = detection_shell(profiles).ok_or_else(|| IdentifyError::Unrecognised {
+) -> Result<&'a Profile, DetectError> {
+    let spec = detection_shell(profiles).ok_or_else(|| DetectError::Unrecognised {
         tried: vec!["<no valid detection patterns>".into()],
     })?;
     let mut shell = session.open_shell(&spec).await?;
@@ -100,7 +100,7 @@ pub async fn identify<'a>(
         }
     }
     shell.close().await;
-    found.ok_or(IdentifyError::Unrecognised { tried })
+    found.ok_or(DetectError::Unrecognised { tried })
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub enum Persona {
     CiscoIos,
     /// A Cisco Nexus 93180YC-EX running NX-OS 9.3(10): one `nxos` image, `show file ... sha512sum`.
     CiscoNxos,
+    /// A Cisco Nexus 7010 running NX-OS 6.2(20): a kickstart image plus a system image, both hashed.
+    CiscoNxosKickstart,
     /// An Arista DCS-7050SX3 running EOS 4.30.5M: `show boot-config`, `verify /sha512`.
     AristaEos,
     /// A Juniper MX480 with two routing engines on Junos 21.4R3-S5.4: `file checksum sha-256`.
@@ -66,6 +68,7 @@ impl Persona {
         Persona::CiscoIosXe,
         Persona::CiscoIos,
         Persona::CiscoNxos,
+        Persona::CiscoNxosKickstart,
         Persona::AristaEos,
         Persona::JuniperJunos,
         Persona::CiscoAsa,
@@ -80,7 +83,7 @@ impl Persona {
             Persona::Linux => "linux",
             Persona::CiscoIosXe => "cisco-iosxe",
             Persona::CiscoIos => "cisco-ios",
-            Persona::CiscoNxos => "cisco-nxos",
+            Persona::CiscoNxos | Persona::CiscoNxosKickstart => "cisco-nxos",
             Persona::AristaEos => "arista-eos",
             Persona::JuniperJunos => "juniper-junos",
             Persona::CiscoAsa => "cisco-asa",

@@ -35,7 +35,7 @@ pub(crate) fn config_for(dev: &Device) -> Arc<server::Config> {
     }
     let ident = match core.persona {
         Persona::CiscoIosXe | Persona::CiscoIos | Persona::CiscoAsa => "SSH-2.0-Cisco-1.25",
-        Persona::CiscoNxos => "SSH-2.0-OpenSSH_8.3",
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => "SSH-2.0-OpenSSH_8.3",
         Persona::CiscoIosXr => "SSH-2.0-Cisco-2.0",
         Persona::AristaEos => "SSH-2.0-OpenSSH_8.5",
         Persona::JuniperJunos => "SSH-2.0-OpenSSH_7.5",

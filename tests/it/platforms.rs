@@ -54,6 +54,52 @@ fn platform_cisco_ios_through_a_paging_shell_with_enable() {
     enroll_check_and_catch_a_patch(Persona::CiscoIos, Some("lab-enable-S3cret"));
 }
 
+/// Every file under `dir`, recursively, as bytes.
+fn all_files(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all_files(&path, out);
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+}
+
+#[test]
+fn platform_the_enable_secret_reaches_no_report_transcript_baseline_or_log() {
+    let secret = "lab-enable-S3cret-7f3a";
+    let env = LabEnv::start_personas(1, &[Persona::CiscoIos], Some(secret), "");
+    let enroll = env.run(&["-vv", "enroll", "lab-01", "--format", "json"]);
+    assert_eq!(enroll.code, 0, "{enroll:?}");
+    let check = env.run(&["-vv", "check", "lab-01"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    for r in [&enroll, &check] {
+        assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret));
+    }
+    let mut files = Vec::new();
+    all_files(&env.state(), &mut files);
+    assert!(files.len() > 3, "{files:?}");
+    for (path, bytes) in files {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{} holds the enable secret",
+            path.display()
+        );
+    }
+    assert!(
+        !env.lab()
+            .commands("lab-01")
+            .iter()
+            .any(|c| c.contains(secret)),
+        "only the password prompt saw it"
+    );
+    // The banner's escapes never reach what is kept.
+    let mut runs = Vec::new();
+    all_files(&env.state().join("runs"), &mut runs);
+    assert!(runs.iter().all(|(_, b)| !b.contains(&0x1b)));
+}
+
 #[test]
 fn platform_cisco_ios_without_enable_secret_is_an_auth_failure_not_a_pass() {
     let env = LabEnv::start_personas(1, &[Persona::CiscoIos], Some("lab-enable-S3cret"), "");
@@ -447,4 +493,25 @@ regex = '(?P<value>[0-9'
     ] {
         assert!(r.stderr.contains(want), "{want}\n{}", r.stderr);
     }
+}
+
+#[test]
+fn platform_cisco_nxos_with_kickstart_and_system_images_hashes_and_pulls_both() {
+    enroll_check_and_catch_a_patch(Persona::CiscoNxosKickstart, None);
+    let env = LabEnv::start_personas(1, &[Persona::CiscoNxosKickstart], None, "");
+    env.enroll_all();
+    let commands = env.lab().commands("lab-01");
+    for want in [
+        "show file bootflash:///n7000-s2-dk9.6.2.20.bin sha512sum",
+        "show file bootflash:///n7000-s2-kickstart.6.2.20.bin sha512sum",
+        "scp -f bootflash:///n7000-s2-kickstart.6.2.20.bin",
+    ] {
+        assert!(commands.iter().any(|c| c == want), "{want}: {commands:?}");
+    }
+    let baseline =
+        std::fs::read_to_string(env.state().join("baselines/lab-01/current.toml")).unwrap();
+    assert!(
+        baseline.contains("bootflash:///n7000-s2-kickstart.6.2.20.bin"),
+        "{baseline}"
+    );
 }

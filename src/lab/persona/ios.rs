@@ -12,9 +12,10 @@ pub(crate) const RUNNING_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8
 /// The image BootVariableChanged points at.
 pub(crate) const NEW_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8a.bin";
 
-pub(crate) const BANNER: &str = "\n*****************************************************\n\
+/// The MOTD banner: operator-written text, escapes and all (this one is bold).
+pub(crate) const BANNER: &str = "\n\x1b[1m*****************************************************\n\
 * Authorised access only. Activity may be monitored. *\n\
-*****************************************************\n\n";
+*****************************************************\x1b[0m\n\n";
 
 /// What classic IOS prints for an unknown command.
 pub(crate) const INVALID: &str = "                 ^\n% Invalid input detected at '^' marker.\n\n";

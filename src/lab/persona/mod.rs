@@ -69,6 +69,7 @@ pub(crate) fn running_image_path(persona: Persona, flags: &Flags) -> &'static st
         Persona::CiscoIosXe => iosxe::RUNNING_IMAGE,
         Persona::CiscoIos => ios::RUNNING_IMAGE,
         Persona::CiscoNxos => nxos::RUNNING_IMAGE,
+        Persona::CiscoNxosKickstart => nxos::SYSTEM_IMAGE,
         Persona::AristaEos => eos::RUNNING_IMAGE,
         Persona::JuniperJunos => junos::RUNNING_IMAGE,
         Persona::CiscoAsa => asa::RUNNING_IMAGE,
@@ -84,7 +85,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         Persona::Linux => linux::build_vfs(core, flags),
         Persona::CiscoIosXe => iosxe::build_vfs(core, flags),
         Persona::CiscoIos => ios::build_vfs(core, flags),
-        Persona::CiscoNxos => nxos::build_vfs(core, flags),
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::build_vfs(core, flags),
         Persona::AristaEos => eos::build_vfs(core, flags),
         Persona::JuniperJunos => junos::build_vfs(core, flags),
         Persona::CiscoAsa => asa::build_vfs(core, flags),
@@ -103,7 +104,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         Persona::Linux => linux::exec(snap, command),
         Persona::CiscoIosXe => iosxe::exec(snap, command),
         Persona::CiscoIos => ios::exec(snap, command),
-        Persona::CiscoNxos => nxos::exec(snap, command),
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::exec(snap, command),
         Persona::AristaEos => eos::exec(snap, command),
         Persona::JuniperJunos => junos::exec(snap, command),
         Persona::CiscoAsa => asa::exec(snap, command),
@@ -196,7 +197,7 @@ pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
             paging_off: "terminal length 0",
             unknown: ios::INVALID,
         },
-        Persona::CiscoNxos => ShellStyle {
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => ShellStyle {
             banner: "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\n",
             has_enable: false,
             pager: "--More--",
@@ -269,7 +270,7 @@ pub(crate) fn prompt(core: &DeviceCore, privileged: bool) -> String {
         Persona::CiscoIosXe | Persona::CiscoIos | Persona::AristaEos => {
             format!("{}{}", core.name, if privileged { '#' } else { '>' })
         }
-        Persona::CiscoNxos => format!("{}# ", core.name),
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => format!("{}# ", core.name),
         Persona::CiscoIosXr => format!("RP/0/RSP0/CPU0:{}#", core.name),
         Persona::CiscoAsa => format!("{}{} ", core.name, if privileged { '#' } else { '>' }),
         Persona::JuniperJunos | Persona::PaloaltoPanos => format!("{}@{}> ", core.user, core.name),

@@ -1,6 +1,7 @@
-//! Cisco NX-OS (Nexus 93180YC-EX, 9.3(10)) persona: one `nxos` image, `show file ... sha512sum`,
-//! `show boot` with current and next-reload variables, `--More--` paging, a `!Time:` line in the
-//! startup config that changes on every call (as on the device).
+//! Cisco NX-OS personas: a Nexus 93180YC-EX on 9.3(10) boots one `nxos` image; a Nexus 7010 on 6.2(20)
+//! boots a kickstart image plus a system image. Both answer `show file ... sha512sum`, `show boot` with
+//! current and next-reload variables, page with `--More--`, and print a `!Time:` line in the startup
+//! config that changes on every call (as the device does).
 
 use super::Reply;
 use super::common::{fs_path, keywords, read_all, running, scp_source};
@@ -10,6 +11,14 @@ use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 /// The running image, in the VFS spelling (`show version` prints `bootflash:///nxos.9.3.10.bin`).
 pub(crate) const RUNNING_IMAGE: &str = "bootflash:nxos.9.3.10.bin";
 const NEW_IMAGE: &str = "bootflash:nxos.9.3.11.bin";
+/// The Nexus 7000's system image (the running image) and the kickstart image loaded before it.
+pub(crate) const SYSTEM_IMAGE: &str = "bootflash:n7000-s2-dk9.6.2.20.bin";
+const KICKSTART_IMAGE: &str = "bootflash:n7000-s2-kickstart.6.2.20.bin";
+const NEW_SYSTEM_IMAGE: &str = "bootflash:n7000-s2-dk9.6.2.22.bin";
+
+fn kickstart(core: &DeviceCore) -> bool {
+    core.persona == crate::lab::Persona::CiscoNxosKickstart
+}
 
 /// NX-OS's answer to an unknown command.
 pub(crate) const INVALID: &str = "                      ^\n% Invalid command at '^' marker.\n\n";
@@ -22,12 +31,28 @@ fn normalise(arg: &str) -> String {
 
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     let mut v = Vfs::new();
-    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
+    if kickstart(core) {
+        v.insert(SYSTEM_IMAGE, VfsFile::image(running(core, flags), MTIME));
+        // The kickstart image is a quarter of the system image, from its own seed.
+        let ks = crate::lab::image::ImageSpec::new(
+            core.clean_image.seed() ^ 0x6b69_636b_7374_6172,
+            (core.clean_image.len() / 4).max(1),
         );
+        v.insert(KICKSTART_IMAGE, VfsFile::image(ks, MTIME));
+        if flags.boot_changed {
+            v.insert(
+                NEW_SYSTEM_IMAGE,
+                VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
+            );
+        }
+    } else {
+        v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
+        if flags.boot_changed {
+            v.insert(
+                NEW_IMAGE,
+                VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
+            );
+        }
     }
     v.insert("bootflash:scripts", VfsFile::dir(MTIME));
     v.insert("bootflash:virtual-instance", VfsFile::dir(MTIME));
@@ -50,6 +75,9 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
 }
 
 fn show_version(snap: &Snapshot) -> String {
+    if kickstart(&snap.core) {
+        return show_version_kickstart(snap);
+    }
     format!(
         "Cisco Nexus Operating System (NX-OS) Software
 TAC support: http://www.cisco.com/tac
@@ -94,7 +122,55 @@ Active Package(s):
     )
 }
 
+fn show_version_kickstart(snap: &Snapshot) -> String {
+    format!(
+        "Cisco Nexus Operating System (NX-OS) Software
+TAC support: http://www.cisco.com/tac
+Documents: http://www.cisco.com/en/US/products/ps9372/tsd_products_support_series_home.html
+Copyright (c) 2002-2017, Cisco Systems, Inc. All rights reserved.
+
+Software
+  BIOS:      version 2.12.0
+  kickstart: version 6.2(20)
+  system:    version 6.2(20)
+  BIOS compile time:       05/29/2013
+  kickstart image file is: bootflash:///n7000-s2-kickstart.6.2.20.bin
+  kickstart compile time:  2/17/2017 4:00:00 [03/04/2017 06:51:28]
+  system image file is:    bootflash:///n7000-s2-dk9.6.2.20.bin
+  system compile time:     2/17/2017 4:00:00 [03/04/2017 09:13:39]
+
+
+Hardware
+  cisco Nexus7000 C7010 (10 Slot) Chassis (\"Supervisor Module-2\")
+  Intel(R) Xeon(R) CPU         with 32745060 kB of memory.
+  Processor Board ID {serial}
+
+  Device name: {host}
+  bootflash:    2007040 kB
+  slot0:              0 kB (expansion flash)
+
+Kernel uptime is 402 day(s), 7 hour(s), 3 minute(s), 51 second(s)
+
+",
+        serial = snap.serial(),
+        host = snap.hostname()
+    )
+}
+
 fn show_boot(snap: &Snapshot) -> String {
+    if kickstart(&snap.core) {
+        let system = if snap.flags.boot_changed {
+            "bootflash:/n7000-s2-dk9.6.2.22.bin"
+        } else {
+            "bootflash:/n7000-s2-dk9.6.2.20.bin"
+        };
+        return format!(
+            "\nCurrent Boot Variables:\n\nsup-1\nkickstart variable = bootflash:/n7000-s2-kickstart.6.2.20.bin\n\
+             system variable = bootflash:/n7000-s2-dk9.6.2.20.bin\nBoot POAP Disabled\nNo module boot variable set\n\n\
+             Boot Variables on next reload:\n\nsup-1\nkickstart variable = bootflash:/n7000-s2-kickstart.6.2.20.bin\n\
+             system variable = {system}\nBoot POAP Disabled\nNo module boot variable set\n"
+        );
+    }
     let boot = if snap.flags.boot_changed {
         "bootflash:/nxos.9.3.11.bin"
     } else {

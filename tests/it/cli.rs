@@ -223,14 +223,14 @@ fn profiles_lists_the_built_ins_and_shows_their_probes() {
 fn the_demo_catches_every_planted_change_and_exits_zero() {
     let r = Run::from(
         netattest()
-            .args(["demo", "--devices", "5", "--image-size", "256KiB"])
+            .args(["demo", "--devices", "7", "--image-size", "256KiB"])
             .output()
             .unwrap(),
     );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr
-            .contains("caught 4 of 4 planted changes; untouched devices stayed clean"),
+            .contains("caught 5 of 5 planted changes; untouched devices stayed clean"),
         "{}",
         r.stderr
     );

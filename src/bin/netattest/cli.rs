@@ -203,8 +203,9 @@ pub struct LabArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Number of simulated devices (at least 5).
-    #[arg(long, default_value_t = 6)]
+    /// Number of simulated devices (at least 6; their platforms cycle through IOS-XE, Linux, NX-OS, EOS,
+    /// Junos and ASA).
+    #[arg(long, default_value_t = 8)]
     pub devices: usize,
     /// Size of each simulated image.
     #[arg(long, default_value = "8MiB")]

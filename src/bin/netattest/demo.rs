@@ -1,8 +1,8 @@
 //! `netattest demo`: the whole story on a simulated lab, in one process, in a temporary directory.
 //!
 //! Lab up, state initialised, every device enrolled, a clean audit, then an adversary tampers with some
-//! devices (a patched image, a device that lies about its hash, a new boot variable, a swapped box) and
-//! the next audit catches each of them.
+//! devices (a patched image, a script on a Linux box, a device that lies about its hash, a new boot
+//! variable, a swapped box) and the next audit catches each of them.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use anyhow::Context;
 use netattest::config::Config;
 use netattest::engine::{Engine, Mode};
 use netattest::finding::Code;
-use netattest::lab::{Lab, LabOptions, Scenario};
+use netattest::lab::{Lab, LabOptions, Persona, Scenario};
 use netattest::profile::Profiles;
 use netattest::report::{Format, Report};
 use netattest::state::StateDir;
@@ -20,9 +20,19 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::DemoArgs;
 use crate::{format, usage};
 
+/// The platforms the demo fleet cycles through.
+const PERSONAS: [Persona; 6] = [
+    Persona::CiscoIosXe,
+    Persona::Linux,
+    Persona::CiscoNxos,
+    Persona::AristaEos,
+    Persona::JuniperJunos,
+    Persona::CiscoAsa,
+];
+
 pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8> {
-    if args.devices < 5 || args.devices > 200 {
-        return Err(usage("--devices must be between 5 and 200"));
+    if args.devices < 6 || args.devices > 200 {
+        return Err(usage("--devices must be between 6 and 200"));
     }
     let image_size = netattest::config::parse_size(&args.image_size).map_err(usage)? as u64;
     let started = std::time::Instant::now();
@@ -37,6 +47,7 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
     let lab = Lab::start(LabOptions {
         devices: args.devices,
         image_size,
+        personas: PERSONAS.to_vec(),
         ..LabOptions::default()
     })
     .await?;
@@ -85,15 +96,18 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
         clean.exit_code()
     );
 
-    let planted: [(&str, Scenario, Code); 4] = [
+    // Devices cycle through PERSONAS: lab-01 IOS-XE, lab-02 Linux, lab-03 NX-OS, lab-04 EOS, lab-05 Junos,
+    // lab-06 ASA.
+    let planted: [(&str, Scenario, Code); 5] = [
         ("lab-01", Scenario::PatchedImage, Code::ImageDrift),
-        ("lab-02", Scenario::LyingDevice, Code::DeviceHashMismatch),
+        ("lab-02", Scenario::ToolCopied, Code::SuspiciousFile),
+        ("lab-03", Scenario::LyingDevice, Code::DeviceHashMismatch),
         (
-            "lab-03",
+            "lab-04",
             Scenario::BootVariableChanged,
             Code::BootVariableChanged,
         ),
-        ("lab-05", Scenario::HostKeySwapped, Code::HostKeyChanged),
+        ("lab-06", Scenario::HostKeySwapped, Code::HostKeyChanged),
     ];
     say("the adversary moves");
     for (device, scenario, _) in &planted {

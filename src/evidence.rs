@@ -36,9 +36,39 @@ pub struct Evidence {
     /// Snapshot and backup slices (Junos); `None` where the platform keeps none or gave no listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
+    /// The running code's text-segment hash as the device reports it (`verify /sha512 system:memory/text`);
+    /// `None` where the platform has no such command, the policy skipped it, or the device refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_segment: Option<TextSegment>,
     /// Evidence kinds this device could not give, and why: reported as not possible, never as passed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_collected: BTreeMap<String, String>,
+}
+
+/// The hash of the code running in memory, as the device reports it. Only the device's word: an implant
+/// that hooks `verify` (LINE VIPER) answers with the clean value, so peers and pulled images outrank it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSegment {
+    /// `sha512` or `md5`.
+    pub algorithm: String,
+    /// Lowercase hex.
+    pub hex: String,
+    /// Whether the platform's text segment is the same on every boot of the same image. False where the
+    /// profile says it is randomised (`text_hash_stable = false`): kept as evidence, never compared.
+    #[serde(default = "stable_default")]
+    pub stable: bool,
+}
+
+fn stable_default() -> bool {
+    true
+}
+
+impl TextSegment {
+    /// The hash as `algorithm:hex`.
+    pub fn digest(&self) -> String {
+        format!("{}:{}", self.algorithm, self.hex)
+    }
 }
 
 /// Who answered.

@@ -92,6 +92,12 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                         "facts": facts,
                         "reported_hashes": digests,
                     });
+                    if let Some(text) = &found.text {
+                        out["text_hash"] = serde_json::json!({
+                            "algorithm": text.algorithm().name(),
+                            "hex": text.to_hex(),
+                        });
+                    }
                     if let Some((fact, _, sha256)) = &found.captured {
                         out["captured"] =
                             serde_json::json!({ "fact": fact.name(), "sha256": sha256 });

@@ -203,3 +203,33 @@ pub struct TranscriptEntry {
     pub exit_status: Option<u32>,
     pub output: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "device = \"r1\"\nplatform = \"cisco-iosxe\"\ncollected_at = \"t\"\n";
+    const IDENTITY: &str = "[identity]\nhost_key = \"k\"\nhost_key_fingerprint = \"f\"\n";
+
+    #[test]
+    fn evidence_from_before_text_hashes_still_loads_and_a_text_hash_is_stable_by_default() {
+        let old: Evidence = toml::from_str(&format!("{HEAD}{IDENTITY}")).unwrap();
+        assert_eq!(old.text_segment, None);
+        let new: Evidence = toml::from_str(&format!(
+            "{HEAD}{IDENTITY}[text_segment]\nalgorithm = \"sha512\"\nhex = \"ab\"\n"
+        ))
+        .unwrap();
+        let text = new.text_segment.as_ref().unwrap();
+        assert!(text.stable);
+        assert_eq!(text.digest(), "sha512:ab");
+        let again: Evidence = toml::from_str(&toml::to_string(&new).unwrap()).unwrap();
+        assert_eq!(again, new);
+        assert!(
+            toml::from_str::<Evidence>(&format!(
+                "{HEAD}{IDENTITY}[text_segment]\nalgorithm = \"md5\"\nhex = \"ab\"\nsize = 1\n"
+            ))
+            .is_err(),
+            "unknown keys are refused"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::digest::Algorithm;
 use crate::evidence::{
     Boot, BootConfig, Evidence, Identity, ImageEvidence, ImageRole, Pulled, SignatureInfo,
-    TranscriptEntry,
+    TextSegment, TranscriptEntry,
 };
 use crate::inventory::Device;
 use crate::profile::{
@@ -106,15 +106,26 @@ pub async fn collect(
             .or_else(|| facts.get(&Fact::RunningImage).cloned())
     };
     let mut running_digests = BTreeMap::new();
+    let mut text_segment = None;
     for phase in [Phase::Device, Phase::RunningImage] {
         for probe in profile.probes.iter().filter(|p| Phase::of(p) == phase) {
             let running = running_of(&facts);
+            if !run.allowed(probe, facts.get(&Fact::Model).map(String::as_str)) {
+                continue;
+            }
             let Some(found) = run
                 .probe(probe, running.as_deref(), running.as_deref())
                 .await?
             else {
                 continue;
             };
+            if let Some(d) = found.text {
+                text_segment = Some(TextSegment {
+                    algorithm: d.algorithm().name().to_owned(),
+                    hex: d.to_hex(),
+                    stable: profile.text_hash_stable,
+                });
+            }
             if let Some(parsed) = found.parsed {
                 artefacts.add(parsed);
             }
@@ -170,6 +181,9 @@ pub async fn collect(
         .iter()
         .filter(|p| Phase::of(p) == Phase::EachImage)
     {
+        if !run.allowed(probe, facts.get(&Fact::Model).map(String::as_str)) {
+            continue;
+        }
         for img in images.iter_mut() {
             if let Some(found) = run
                 .probe(probe, Some(&img.path), running.as_deref())
@@ -238,6 +252,7 @@ pub async fn collect(
         container_images: artefacts.container_images,
         containers: artefacts.containers,
         snapshots: artefacts.snapshots,
+        text_segment,
         not_collected: run.not_collected,
     };
     Ok(Collected {
@@ -321,6 +336,40 @@ impl Run<'_> {
         );
     }
 
+    /// Whether the safety policy lets this probe run on this device; when not, says why under
+    /// `not_collected` (never a silent pass). A probe that is not audit-safe, or that is known to crash
+    /// the device's model (or a model not known yet), runs only when the device's `allow_probes` names it.
+    fn allowed(&mut self, probe: &Probe, model: Option<&str>) -> bool {
+        if self.device.allow_probes.contains(&probe.name) {
+            return true;
+        }
+        let opt_in = format!(
+            "not run: allow it for this device with allow_probes = [\"{}\"]",
+            probe.name
+        );
+        let why = if !probe.audit_safe {
+            format!("probe is not safe for scheduled audits; {opt_in}")
+        } else if probe.unsafe_models.is_empty() {
+            return true;
+        } else {
+            match model {
+                Some(m) => match probe.unsafe_models.iter().find(|r| r.is_match(m)) {
+                    Some(r) => format!(
+                        "probe is known to crash or hang model {} (unsafe_models `{}`); {opt_in}",
+                        crate::sanitize::display_line(m, 80),
+                        r.as_str()
+                    ),
+                    None => return true,
+                },
+                None => format!(
+                    "the device's model is not known and this probe crashes some models; {opt_in}"
+                ),
+            }
+        };
+        self.not_collected.insert(probe.name.clone(), why);
+        false
+    }
+
     /// Runs one probe with `{image}` = `image`. `None` when the probe failed but was optional (recorded
     /// as not collected); an error when a required fact is missing.
     async fn probe(
@@ -332,13 +381,6 @@ impl Run<'_> {
         if let Some(when) = &probe.when_image
             && !running.is_some_and(|r| when.is_match(r))
         {
-            return Ok(None);
-        }
-        if !probe.audit_safe {
-            self.not_collected.insert(
-                probe.name.clone(),
-                "probe is not safe for scheduled audits".into(),
-            );
             return Ok(None);
         }
         let command =

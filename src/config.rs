@@ -92,6 +92,7 @@ struct RawDefaults {
     sample_share: Option<f64>,
     fail_on: Option<String>,
     auth: Option<RawAuth>,
+    allow_probes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -119,6 +120,7 @@ struct RawDevice {
     auth: Option<RawAuth>,
     pull: Option<String>,
     image_path: Option<String>,
+    allow_probes: Option<Vec<String>>,
 }
 
 /// Settings shared by the devices of a group.
@@ -204,6 +206,9 @@ pub struct DeviceConfig {
     pub auth: AuthSpec,
     pub pull: PullPolicy,
     pub image_path: Option<String>,
+    /// Probe names this device may run although the profile marks them unsafe (`audit_safe = false`, or
+    /// `unsafe_models` matching its model): the device's own list, else `[defaults].allow_probes`.
+    pub allow_probes: Vec<String>,
     /// The file that defined this device, for messages.
     pub source: PathBuf,
 }
@@ -445,6 +450,12 @@ impl Config {
             }
         }
         let default_auth = d.auth.clone().map(auth_spec).unwrap_or_default();
+        let default_allow = d.allow_probes.clone().unwrap_or_default();
+        for (i, name) in default_allow.iter().enumerate() {
+            if let Err(reason) = validate_probe_name(name) {
+                problem(&format!("defaults.allow_probes[{i}]"), reason);
+            }
+        }
 
         let mut seen = BTreeSet::new();
         for (i, (file, dev)) in devices.into_iter().enumerate() {
@@ -518,6 +529,17 @@ impl Config {
             {
                 dproblem("image_path", "contains control characters".into());
             }
+            let allow_probes = match dev.allow_probes {
+                Some(list) => {
+                    for (i, name) in list.iter().enumerate() {
+                        if let Err(reason) = validate_probe_name(name) {
+                            dproblem(&format!("allow_probes[{i}]"), reason);
+                        }
+                    }
+                    list
+                }
+                None => default_allow.clone(),
+            };
             cfg.devices.push(DeviceConfig {
                 host: dev.host.clone().unwrap_or_else(|| dev.name.clone()),
                 name: dev.name,
@@ -528,6 +550,7 @@ impl Config {
                 auth,
                 pull,
                 image_path: dev.image_path,
+                allow_probes,
                 source: file,
             });
         }
@@ -658,6 +681,13 @@ pub fn validate_device_name(name: &str) -> Result<(), String> {
             name.escape_debug()
         ))
     }
+}
+
+/// A probe name in `allow_probes`: the profile's own spelling (`text-segment`), so a typo cannot pass as
+/// some other probe.
+fn validate_probe_name(name: &str) -> Result<(), String> {
+    validate_device_name(name)
+        .map_err(|_| format!("probe name `{}` must be letters, digits, `.`, `_` or `-` (as a profile names it, e.g. \"text-segment\")", name.escape_debug()))
 }
 
 /// Parses `"30s"`, `"2m"`, `"1h 30m"`.
@@ -834,6 +864,49 @@ mod tests {
             p[0].starts_with("line 2: unknown field `concurency`"),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn allow_probes_comes_from_the_device_else_the_defaults_and_names_are_checked() {
+        let cfg = load(
+            r#"
+[defaults]
+allow_probes = ["text-segment"]
+[[device]]
+name = "r1"
+platform = "cisco-ios"
+[[device]]
+name = "r2"
+platform = "cisco-ios"
+allow_probes = []
+[[device]]
+name = "r3"
+platform = "cisco-ios"
+allow_probes = ["text-segment", "core-dump"]
+"#,
+        )
+        .unwrap();
+        let allow = |n: &str| cfg.device(n).unwrap().allow_probes.clone();
+        assert_eq!(allow("r1"), ["text-segment"], "inherited from [defaults]");
+        assert!(allow("r2").is_empty(), "the device's own empty list wins");
+        assert_eq!(allow("r3"), ["text-segment", "core-dump"]);
+        assert!(
+            load("[[device]]\nname = \"r1\"\nplatform = \"linux\"\n")
+                .unwrap()
+                .devices[0]
+                .allow_probes
+                .is_empty()
+        );
+        let p = problems(
+            "[defaults]\nallow_probes = [\"text segment\"]\n[[device]]\nname = \"r1\"\nplatform = \"linux\"\nallow_probes = [\"\"]\n",
+        );
+        assert!(
+            p.iter().any(|p| p.starts_with("defaults.allow_probes[0]"))
+                && p.iter().any(|p| p.contains("(r1).allow_probes[0]")),
+            "{p:?}"
+        );
+        let p = problems("[defaults]\nallow_probe = [\"text-segment\"]\n");
+        assert!(p[0].contains("unknown field `allow_probe`"), "{p:?}");
     }
 
     #[test]

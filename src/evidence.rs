@@ -36,9 +36,39 @@ pub struct Evidence {
     /// Snapshot and backup slices (Junos); `None` where the platform keeps none or gave no listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
+    /// The running code's text-segment hash as the device reports it (`verify /sha512 system:memory/text`);
+    /// `None` where the platform has no such command, the policy skipped it, or the device refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_segment: Option<TextSegment>,
     /// Evidence kinds this device could not give, and why: reported as not possible, never as passed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_collected: BTreeMap<String, String>,
+}
+
+/// The hash of the code running in memory, as the device reports it. Only the device's word: an implant
+/// that hooks `verify` (LINE VIPER) answers with the clean value, so peers and pulled images outrank it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSegment {
+    /// `sha512` or `md5`.
+    pub algorithm: String,
+    /// Lowercase hex.
+    pub hex: String,
+    /// Whether the platform's text segment is the same on every boot of the same image. False where the
+    /// profile says it is randomised (`text_hash_stable = false`): kept as evidence, never compared.
+    #[serde(default = "stable_default")]
+    pub stable: bool,
+}
+
+fn stable_default() -> bool {
+    true
+}
+
+impl TextSegment {
+    /// The hash as `algorithm:hex`.
+    pub fn digest(&self) -> String {
+        format!("{}:{}", self.algorithm, self.hex)
+    }
 }
 
 /// Who answered.
@@ -172,4 +202,34 @@ pub struct TranscriptEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_status: Option<u32>,
     pub output: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "device = \"r1\"\nplatform = \"cisco-iosxe\"\ncollected_at = \"t\"\n";
+    const IDENTITY: &str = "[identity]\nhost_key = \"k\"\nhost_key_fingerprint = \"f\"\n";
+
+    #[test]
+    fn evidence_from_before_text_hashes_still_loads_and_a_text_hash_is_stable_by_default() {
+        let old: Evidence = toml::from_str(&format!("{HEAD}{IDENTITY}")).unwrap();
+        assert_eq!(old.text_segment, None);
+        let new: Evidence = toml::from_str(&format!(
+            "{HEAD}{IDENTITY}[text_segment]\nalgorithm = \"sha512\"\nhex = \"ab\"\n"
+        ))
+        .unwrap();
+        let text = new.text_segment.as_ref().unwrap();
+        assert!(text.stable);
+        assert_eq!(text.digest(), "sha512:ab");
+        let again: Evidence = toml::from_str(&toml::to_string(&new).unwrap()).unwrap();
+        assert_eq!(again, new);
+        assert!(
+            toml::from_str::<Evidence>(&format!(
+                "{HEAD}{IDENTITY}[text_segment]\nalgorithm = \"md5\"\nhex = \"ab\"\nsize = 1\n"
+            ))
+            .is_err(),
+            "unknown keys are refused"
+        );
+    }
 }

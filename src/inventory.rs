@@ -23,6 +23,8 @@ pub struct Device {
     pub auth: AuthSpec,
     pub pull: PullPolicy,
     pub image_path: Option<String>,
+    /// Probes this device may run although they are not audit-safe or are unsafe on its model.
+    pub allow_probes: Vec<String>,
 }
 
 /// The user's ssh_config, parsed once.
@@ -89,6 +91,7 @@ pub fn resolve(cfg: &Config, ssh: &SshConfigFile, d: &DeviceConfig) -> Device {
         auth,
         pull: d.pull,
         image_path: d.image_path.clone(),
+        allow_probes: d.allow_probes.clone(),
     }
 }
 

@@ -191,6 +191,7 @@ mod tests {
             container_images: None,
             containers: None,
             snapshots: None,
+            text_segment: None,
             not_collected: Default::default(),
         }
     }

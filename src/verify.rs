@@ -215,8 +215,9 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
         );
     }
 
-    // The images it runs (T1601.001).
+    // The images it runs (T1601.001), and the code it runs from memory.
     out.extend(image_findings(dev, base, ev));
+    out.extend(text_segment_drift(dev, base, ev));
 
     // How the device boots next.
     if base.boot.boot_variable != ev.boot.boot_variable && ev.boot.boot_variable.is_some() {
@@ -339,6 +340,40 @@ fn image_findings(dev: &str, base: &Evidence, ev: &Evidence) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The running code in memory against the baseline's, when the image it was loaded from is unchanged: same
+/// path, same version, and the same image hash wherever both hashes are known. A changed image changes its
+/// text too; the image findings cover that. A platform whose text is randomised per boot (`stable = false`)
+/// is never compared.
+fn text_segment_drift(dev: &str, base: &Evidence, ev: &Evidence) -> Option<Finding> {
+    let (was, now) = (base.text_segment.as_ref()?, ev.text_segment.as_ref()?);
+    if !now.stable || was.algorithm != now.algorithm || was.hex.eq_ignore_ascii_case(&now.hex) {
+        return None;
+    }
+    let (b, e) = (base.running_image()?, ev.running_image()?);
+    if !same_image_path(&b.path, &e.path) || base.identity.version != ev.identity.version {
+        return None;
+    }
+    let image = match b.best_digest() {
+        Some(was_image) => {
+            let now_image = comparable(e, was_image.algorithm())?;
+            if now_image != was_image {
+                return None;
+            }
+            now_image.to_string()
+        }
+        None => "no hash known".to_owned(),
+    };
+    Some(
+        Finding::new(Code::TextSegmentDrift, dev, "text segment")
+            .expected(was.digest())
+            .actual(now.digest())
+            .evidence(format!("running image unchanged: {} ({image})", e.path))
+            .evidence(
+                "hashes reported by the device's own verify command; an implant can forge it, never clear it",
+            ),
+    )
 }
 
 /// The digest of `e` in the algorithm `alg`, if either path has it.
@@ -517,6 +552,7 @@ mod tests {
             container_images: None,
             containers: None,
             snapshots: None,
+            text_segment: None,
             not_collected: BTreeMap::new(),
         }
     }
@@ -581,6 +617,115 @@ mod tests {
             change(&mut now);
             assert_eq!(codes(&against_baseline(&now, &base)), vec![code], "{name}");
         }
+    }
+
+    #[test]
+    fn text_segment_drift_only_when_the_image_it_runs_from_is_unchanged() {
+        use crate::evidence::TextSegment;
+        fn text(c: char, stable: bool) -> Option<TextSegment> {
+            Some(TextSegment {
+                algorithm: "sha512".into(),
+                hex: c.to_string().repeat(128),
+                stable,
+            })
+        }
+        let mut base = ev(H1);
+        base.text_segment = text('a', true);
+        type Change = Box<dyn Fn(&mut Evidence)>;
+        let cases: Vec<(&str, Change, Vec<Code>)> = vec![
+            ("unchanged", Box::new(|_| {}), vec![]),
+            (
+                "memory patched, image untouched",
+                Box::new(|e| e.text_segment = text('b', true)),
+                vec![Code::TextSegmentDrift],
+            ),
+            (
+                "hex case only",
+                Box::new(|e| {
+                    e.text_segment = Some(TextSegment {
+                        algorithm: "sha512".into(),
+                        hex: "A".repeat(128),
+                        stable: true,
+                    })
+                }),
+                vec![],
+            ),
+            (
+                "image patched too: the image finding covers it",
+                Box::new(|e| {
+                    e.text_segment = text('b', true);
+                    e.images[0]
+                        .reported
+                        .insert("sha512".into(), H2[..128].into());
+                }),
+                vec![Code::ImageDrift],
+            ),
+            (
+                "pulled bytes differ though the device reports the old hash",
+                Box::new(|e| {
+                    e.text_segment = text('b', true);
+                    e.images[0].pulled = Some(Pulled {
+                        method: "scp".into(),
+                        size: 1,
+                        digests: BTreeMap::from([("sha512".into(), H2[..128].into())]),
+                    });
+                }),
+                vec![Code::ImageDrift],
+            ),
+            (
+                "another image (upgrade): not this check",
+                Box::new(|e| {
+                    e.text_segment = text('b', true);
+                    e.images[0].path = "bootflash:b.bin".into();
+                    e.images[0]
+                        .reported
+                        .insert("sha512".into(), H2[..128].into());
+                    e.identity.version = Some("17.12".into());
+                }),
+                vec![Code::ImageNotInCatalog],
+            ),
+            (
+                "randomised per boot (classic IOS ASLR): never compared",
+                Box::new(|e| e.text_segment = text('b', false)),
+                vec![],
+            ),
+            (
+                "another algorithm cannot be compared",
+                Box::new(|e| {
+                    e.text_segment = Some(TextSegment {
+                        algorithm: "md5".into(),
+                        hex: "b".repeat(32),
+                        stable: true,
+                    })
+                }),
+                vec![],
+            ),
+            (
+                "not collected now: evidence-missing's business, not a drift",
+                Box::new(|e| e.text_segment = None),
+                vec![],
+            ),
+        ];
+        for (name, change, want) in cases {
+            let mut now = base.clone();
+            change(&mut now);
+            let found = against_baseline(&now, &base);
+            assert_eq!(codes(&found), want, "{name}");
+            if let Some(f) = found.iter().find(|f| f.code == Code::TextSegmentDrift) {
+                assert_eq!(f.subject, "text segment");
+                assert_eq!(
+                    f.expected.as_deref(),
+                    Some(format!("sha512:{}", "a".repeat(128)).as_str())
+                );
+                assert!(f.evidence[0].contains("bootflash:a.bin"), "{f:?}");
+            }
+        }
+        // An old baseline without a text hash loads and compares nothing.
+        let mut old = ev(H1);
+        old.text_segment = None;
+        let mut now = ev(H1);
+        now.text_segment = text('b', true);
+        assert!(against_baseline(&now, &old).is_empty());
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub(crate) struct Flags {
     pub container_replaced: bool,
     pub upgraded: bool,
     pub listing_hidden: bool,
+    pub memory_patched: bool,
     pub fault: Option<Fault>,
 }
 
@@ -97,6 +98,7 @@ impl Flags {
             Scenario::ContainerReplaced => self.container_replaced = true,
             Scenario::Upgrade => self.upgraded = true,
             Scenario::ListingHidden => self.listing_hidden = true,
+            Scenario::MemoryPatched => self.memory_patched = true,
             Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),
@@ -275,6 +277,39 @@ impl Snapshot {
         }
     }
 
+    /// The hash of the running code's text segment, as `verify ... system:memory/text` answers it: derived
+    /// from the served image alone, so clean devices of one release agree, plus this device's own patch
+    /// under MemoryPatched (Jaguar Tooth: memory only, the image on flash is untouched). A lying device
+    /// (LINE VIPER) answers with the clean image's text hash.
+    pub fn text_digest(&self, algo: HashAlgo) -> String {
+        use sha2::Sha512;
+        let image = if self.flags.lying {
+            &self.core.clean_image
+        } else {
+            self.served_image()
+        };
+        let mut material = Vec::new();
+        material.extend_from_slice(b"netattest-lab-text\0");
+        material.extend_from_slice(&image.seed().to_le_bytes());
+        material.extend_from_slice(&image.len().to_le_bytes());
+        for (at, bytes) in image.patches() {
+            material.extend_from_slice(&at.to_le_bytes());
+            material.extend_from_slice(bytes);
+        }
+        if self.flags.memory_patched && !self.flags.lying {
+            material.extend_from_slice(&derive(
+                self.core.seed,
+                self.core.index as u64,
+                "memory-patch",
+            ));
+        }
+        match algo {
+            HashAlgo::Sha512 => super::image::hex(&Sha512::digest(&material)),
+            HashAlgo::Sha256 => super::image::hex(&Sha256::digest(&material)),
+            HashAlgo::Md5 => super::image::hex(&md5::Md5::digest(&material)),
+        }
+    }
+
     /// The digest the device *claims* for `path`: a lying device answers with the clean digest
     /// for its running image; everything else is honest.
     pub fn reported_digest(&self, path: &str, algo: HashAlgo) -> Option<String> {
@@ -311,6 +346,53 @@ mod tests {
         assert_eq!(a.persona, Persona::CiscoIosXe);
         assert_eq!(c.persona, Persona::Linux);
         assert_eq!(c.name, "lab-02");
+    }
+
+    #[test]
+    fn text_hashes_follow_the_served_image_and_a_memory_patch_moves_only_its_device() {
+        let opts = LabOptions {
+            personas: vec![Persona::CiscoIosXe],
+            ..LabOptions::default()
+        };
+        let pk = derive_key(1, 99, "client").public_key().clone();
+        let core = |i| Arc::new(DeviceCore::new(&opts, i, pk.clone()));
+        let (a, b) = (core(0), core(1));
+        let text = |c: &Arc<DeviceCore>, s: &[Scenario]| {
+            let mut f = Flags::default();
+            for s in s {
+                f.apply(*s);
+            }
+            Snapshot::new(c.clone(), f).text_digest(HashAlgo::Sha512)
+        };
+        let clean = text(&a, &[]);
+        assert_eq!(clean.len(), 128);
+        assert_eq!(clean, text(&b, &[]), "clean peers of one release agree");
+        let patched = text(&a, &[Scenario::MemoryPatched]);
+        assert_ne!(patched, clean);
+        assert_ne!(
+            patched,
+            text(&b, &[Scenario::MemoryPatched]),
+            "each implant differs"
+        );
+        assert_ne!(
+            text(&a, &[Scenario::PatchedImage]),
+            clean,
+            "another image, another text"
+        );
+        assert_eq!(
+            text(&a, &[Scenario::MemoryPatched, Scenario::LyingDevice]),
+            clean,
+            "a lying device answers the clean text hash"
+        );
+        let mut f = Flags::default();
+        f.apply(Scenario::MemoryPatched);
+        let snap = Snapshot::new(a.clone(), f);
+        assert_eq!(
+            snap.served_image(),
+            &a.clean_image,
+            "the image on flash is untouched"
+        );
+        assert_eq!(snap.text_digest(HashAlgo::Md5).len(), 32);
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum Scenario {
     ContainerReplaced,
     /// An implant hides its files by breaking the file-listing command (`dir`, `find`, `file list`).
     ListingHidden,
+    /// Jaguar Tooth: the running code is patched in memory only; the image on flash is untouched.
+    MemoryPatched,
     /// Benign: a planned upgrade to another release a vendor catalog lists (IOS-XE 17.09.04a → 17.12.03).
     Upgrade,
     /// Benign: the platform writes a new log file where its logs live (allowlisted by the profile).
@@ -65,6 +67,7 @@ impl Scenario {
         Scenario::ContainerImplanted,
         Scenario::ContainerReplaced,
         Scenario::ListingHidden,
+        Scenario::MemoryPatched,
         Scenario::Upgrade,
         Scenario::NewLogFile,
         Scenario::ApprovedMaintenance,
@@ -89,6 +92,7 @@ impl Scenario {
             Scenario::ContainerImplanted => "container-implanted",
             Scenario::ContainerReplaced => "container-replaced",
             Scenario::ListingHidden => "listing-hidden",
+            Scenario::MemoryPatched => "memory-patched",
             Scenario::Upgrade => "upgrade",
             Scenario::NewLogFile => "new-log-file",
             Scenario::ApprovedMaintenance => "approved-maintenance",
@@ -130,6 +134,9 @@ impl Scenario {
             Scenario::ListingHidden => {
                 "break the file-listing command (dir, find, file list) so it hides what is on flash"
             }
+            Scenario::MemoryPatched => {
+                "patch the running code in memory only; the image on flash is untouched"
+            }
             Scenario::Upgrade => {
                 "benign with a catalog: upgrade to 17.12.03 (new image on flash, boot variable, reload)"
             }
@@ -156,6 +163,14 @@ impl Scenario {
         match self {
             Scenario::DdImage => persona == super::Persona::Linux,
             Scenario::Upgrade => persona == super::Persona::CiscoIosXe,
+            // Platforms whose profile hashes a text segment that is the same on every boot. Classic IOS
+            // answers the verify too, but may randomise its text (ASLR), so nothing compares it.
+            Scenario::MemoryPatched => {
+                matches!(
+                    persona,
+                    super::Persona::CiscoIosXe | super::Persona::CiscoAsa
+                )
+            }
             _ => true,
         }
     }

@@ -95,6 +95,8 @@ pub enum Fact {
     BootConfig,
     /// One more image file the device runs from (an install-mode package, a kickstart image); a list fact.
     Package,
+    /// The hash of the running code's text segment, as the device reports it (needs `algorithm`).
+    TextHash,
 }
 
 impl Fact {
@@ -115,6 +117,7 @@ impl Fact {
             Fact::FileSignerSerial => "file_signer_serial",
             Fact::BootConfig => "boot_config",
             Fact::Package => "package",
+            Fact::TextHash => "text_hash",
         }
     }
 }
@@ -179,6 +182,9 @@ struct RawProfile {
     error_patterns: Vec<String>,
     #[serde(default)]
     not_collected: BTreeMap<String, String>,
+    /// Whether the text segment hashes the same on every boot of the same image (no ASLR of code).
+    #[serde(default = "yes")]
+    text_hash_stable: bool,
     shell: Option<dialog::RawShell>,
     /// Regexes over the SSH ident string and `show version`-class output that identify this platform.
     detect: Option<dialog::RawDetect>,
@@ -209,6 +215,9 @@ struct RawProbe {
     command: String,
     #[serde(default = "yes")]
     audit_safe: bool,
+    /// Models (regexes over the collected `model` fact) on which the command is known to crash or hang.
+    #[serde(default)]
+    unsafe_models: Vec<String>,
     #[serde(default)]
     needs_image: bool,
     #[serde(default)]
@@ -256,6 +265,9 @@ pub struct Profile {
     pub error_patterns: Vec<Regex>,
     /// Evidence kinds this platform cannot give, with the reason: reported as "not possible", never passed.
     pub not_collected: BTreeMap<String, String>,
+    /// Whether the text segment hashes the same on every boot of the same image. When false the hash is
+    /// kept as evidence but never compared with the baseline or with peers.
+    pub text_hash_stable: bool,
     pub probes: Vec<Probe>,
     /// How to drive the interactive CLI; present exactly when `transport` is `shell`.
     pub shell: Option<ShellSpec>,
@@ -275,8 +287,12 @@ pub struct Probe {
     pub name: String,
     /// The command; `{image}` is replaced by the running image path, quoted for the platform.
     pub command: String,
-    /// Whether it may run in scheduled audits. Nothing unsafe runs unless a device's config enables it.
+    /// Whether it may run in scheduled audits. Nothing unsafe runs unless a device's config enables it
+    /// (`allow_probes`).
     pub audit_safe: bool,
+    /// Models the command is known to crash or hang: on a device whose collected model matches one (or
+    /// whose model is not known), the probe runs only when the device's `allow_probes` names it.
+    pub unsafe_models: Vec<Regex>,
     pub needs_image: bool,
     /// Run once for every image the device runs from (running image and packages), not just the running one.
     pub each_image: bool,
@@ -304,7 +320,7 @@ pub struct Extract {
     /// `{value}` is replaced by the captured text, e.g. `/host/{value}`; `{image_dir}` by the running
     /// image's directory (`bootflash:` for `bootflash:packages.conf`).
     pub template: Option<String>,
-    /// For `reported_hash`: which digest the value is.
+    /// For `reported_hash` and `text_hash`: which digest the value is.
     pub algorithm: Option<Algorithm>,
     /// Every match, not just the first (for list facts such as `package`).
     pub list: bool,
@@ -393,10 +409,11 @@ impl Profile {
                         "needs a capture group named `value`".into(),
                     ));
                 }
-                if (e.fact == Fact::ReportedHash) != e.algorithm.is_some() {
+                if matches!(e.fact, Fact::ReportedHash | Fact::TextHash) != e.algorithm.is_some() {
                     problems.push(err(
                         ekey.clone(),
-                        "`algorithm` is required for reported_hash and only there".into(),
+                        "`algorithm` is required for reported_hash and text_hash and only there"
+                            .into(),
                     ));
                 }
                 if e.list != (e.fact == Fact::Package) {
@@ -425,6 +442,14 @@ impl Profile {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| compile(&mut problems, format!("{pkey}.volatile[{i}]"), r))
+                .collect();
+            let unsafe_models = p
+                .unsafe_models
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    compile(&mut problems, format!("{pkey}.unsafe_models[{i}]"), r)
+                })
                 .collect();
             if p.command.contains("{image}") != p.needs_image {
                 problems.push(err(
@@ -455,6 +480,7 @@ impl Profile {
                 name: p.name.clone(),
                 command: p.command.clone(),
                 audit_safe: p.audit_safe,
+                unsafe_models,
                 needs_image: p.needs_image,
                 each_image: p.each_image,
                 when_image,
@@ -492,6 +518,7 @@ impl Profile {
             pull: raw.pull,
             error_patterns,
             not_collected: raw.not_collected,
+            text_hash_stable: raw.text_hash_stable,
             pull_paths: raw.pull_paths,
             probes,
             shell,
@@ -689,6 +716,68 @@ regex = '(?P<value>[a-z'
         let p = Profile::from_toml("p.toml", &ok).unwrap();
         assert_eq!(p.probes[0].parser, Some(Parser::EosDir));
         assert_eq!(p.files_ignore.len(), 1);
+    }
+
+    #[test]
+    fn text_hash_needs_an_algorithm_and_unsafe_models_are_regexes() {
+        let head = "id = \"p\"\nname = \"P\"\nvendor = \"x\"\ntransport = \"exec\"\npath_style = \"cisco\"\npull = [\"scp\"]\n";
+        let probe = |extra: &str, alg: &str| {
+            format!(
+                "{head}[[probe]]\nname = \"text-segment\"\ncommand = \"verify /md5 system:memory/text\"\n{extra}[[probe.extract]]\nfact = \"text_hash\"\n{alg}regex = '= (?P<value>[0-9a-f]+)'\n"
+            )
+        };
+        let e = Profile::from_toml("p.toml", &probe("", "")).unwrap_err();
+        assert!(e[0].reason.contains("`algorithm` is required"), "{e:?}");
+        let e = Profile::from_toml(
+            "p.toml",
+            &probe("unsafe_models = ['(C3900e']\n", "algorithm = \"md5\"\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e[0].key, "probe[0] (text-segment).unsafe_models[0]");
+        let p = Profile::from_toml(
+            "p.toml",
+            &probe("unsafe_models = ['(?i)C3900e']\n", "algorithm = \"md5\"\n"),
+        )
+        .unwrap();
+        assert!(
+            p.text_hash_stable,
+            "stable unless the profile says otherwise"
+        );
+        assert!(p.probes[0].unsafe_models[0].is_match("C3900E"));
+        let builtin = Profiles::builtin().unwrap();
+        let ios = builtin.get("cisco-ios").unwrap();
+        assert!(
+            !ios.text_hash_stable,
+            "classic IOS may randomise its text (ASLR)"
+        );
+        let text = ios
+            .probes
+            .iter()
+            .find(|p| p.name == "text-segment")
+            .unwrap();
+        for (model, crashes) in [
+            ("CISCO3945E/K9", true),
+            ("CISCO3925E/K9", true),
+            ("C3900E", true),
+            ("CISCO3945/K9", false),
+            ("CISCO2911/K9", false),
+        ] {
+            assert_eq!(
+                text.unsafe_models.iter().any(|r| r.is_match(model)),
+                crashes,
+                "{model}"
+            );
+        }
+        for id in ["cisco-iosxe", "cisco-asa"] {
+            assert!(builtin.get(id).unwrap().text_hash_stable, "{id}");
+        }
+        // Nothing that copies the text segment off the box (LINE VIPER reboots the device on it).
+        for p in builtin.iter() {
+            for probe in &p.probes {
+                let c = probe.command.to_ascii_lowercase();
+                assert!(!(c.contains("copy") && c.contains("text")), "{}: {c}", p.id);
+            }
+        }
     }
 
     #[test]

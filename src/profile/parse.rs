@@ -8,7 +8,10 @@ use crate::sanitize::{clean_output, display_line};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProbeFacts {
     pub values: Vec<(Fact, String)>,
+    /// `reported_hash` values: the image's hash as the device reports it.
     pub digests: Vec<Digest>,
+    /// The `text_hash` value: the running code's text-segment hash as the device reports it.
+    pub text: Option<Digest>,
     /// The whole output when the probe captures it: the fact, the cleaned output with secrets redacted (safe
     /// to keep and show), and the SHA-256 of the cleaned output before redaction (so a changed secret still
     /// changes the hash).
@@ -133,7 +136,11 @@ pub fn apply_probe_to(
                     probe: probe.name.clone(),
                     reason: format!("`{}` is not a {alg} digest", display_line(value, 80)),
                 })?;
-            out.digests.push(digest);
+            if ex.fact == Fact::TextHash {
+                out.text = Some(digest);
+            } else {
+                out.digests.push(digest);
+            }
             continue;
         }
         let value = display_line(value, 512);
@@ -272,6 +279,58 @@ mod tests {
         );
         let facts = apply_probe(xe, probe(xe, "verify-image"), wrapped.as_bytes(), None).unwrap();
         assert_eq!(facts.digests[0].to_hex(), hash);
+    }
+
+    #[test]
+    fn text_segment_hashes_are_joined_across_lines_and_kept_apart_from_image_hashes() {
+        let profiles = Profiles::builtin().unwrap();
+        let hash = "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043";
+        let md5 = "87f97ac0d2b1c7e6a3d4e5f60718293a";
+        let cases = [
+            (
+                "cisco-iosxe",
+                format!(
+                    "..........Done!\r\nverify /sha512 (system:memory/text) = {}\r\n{}\r\n",
+                    &hash[..50],
+                    &hash[50..]
+                ),
+                format!("sha512:{hash}"),
+            ),
+            (
+                "cisco-asa",
+                format!(
+                    "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\r\nDone!\r\nverify /SHA-512 (system:/text) = {}\r\n  {}\r\n",
+                    &hash[..64],
+                    &hash[64..]
+                ),
+                format!("sha512:{hash}"),
+            ),
+            (
+                "cisco-ios",
+                format!("......Done!\r\nverify /md5 (system:memory/text) = {md5}\r\n"),
+                format!("md5:{md5}"),
+            ),
+        ];
+        for (platform, out, want) in cases {
+            let p = profiles.get(platform).unwrap();
+            let facts = apply_probe(p, probe(p, "text-segment"), out.as_bytes(), None).unwrap();
+            assert_eq!(
+                facts.text.map(|d| d.to_string()).as_deref(),
+                Some(want.as_str()),
+                "{platform}"
+            );
+            assert!(facts.digests.is_empty(), "{platform}: not an image hash");
+        }
+        let xe = profiles.get("cisco-iosxe").unwrap();
+        // A truncated or non-hex answer is a bad value, never a hash.
+        let short = format!("verify /sha512 (system:memory/text) = {}\r\n", &hash[..100]);
+        assert!(matches!(
+            apply_probe(xe, probe(xe, "text-segment"), short.as_bytes(), None),
+            Err(ProbeError::BadValue { .. })
+        ));
+        // Not required: an image that lacks the command is not collected, not a failure of the run.
+        let facts = apply_probe(xe, probe(xe, "text-segment"), b"Done!\r\n", None).unwrap();
+        assert_eq!(facts.text, None);
     }
 
     #[test]

@@ -234,6 +234,129 @@ fn an_audit_of_twenty_devices_with_three_tampered_reports_exactly_those_three() 
 }
 
 #[test]
+fn a_memory_patched_device_among_same_release_peers_is_a_text_segment_outlier() {
+    let env = LabEnv::start_personas(4, &[netattest::lab::Persona::CiscoIosXe], None, "");
+    env.enroll_all();
+    let clean = env.run(&["audit", "--format", "json"]);
+    assert_eq!(clean.code, 0, "clean peers of one release agree: {clean:?}");
+    env.apply("lab-03", Scenario::MemoryPatched);
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.codes("lab-03"),
+        vec!["fleet-outlier", "text-segment-drift"]
+    );
+    for dev in ["lab-01", "lab-02", "lab-04"] {
+        assert!(r.codes(dev).is_empty(), "{dev}: {r:?}");
+    }
+    let report = r.json();
+    let outlier = crate::support::device_entry(&report, "lab-03")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "fleet-outlier")
+        .unwrap()
+        .clone();
+    assert_eq!(outlier["subject"], "text segment", "{outlier}");
+    assert!(
+        outlier["expected"]
+            .as_str()
+            .unwrap()
+            .contains("held by 3 of 4 peers"),
+        "{outlier}"
+    );
+}
+
+#[test]
+fn the_text_segment_probe_is_skipped_on_an_unsafe_model_until_the_device_opts_in() {
+    let env = LabEnv::start_personas(
+        1,
+        &[netattest::lab::Persona::CiscoIos],
+        Some("lab-enable-S3cret"),
+        "",
+    );
+    // The lab's ISR 2911 stands in for a C3900e: a user profile marks its model unsafe for the text
+    // verify, and the startup-config probe as not audit-safe.
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor-profiles/cisco-ios.toml"),
+    )
+    .unwrap();
+    let marked: String = builtin
+        .lines()
+        .map(|l| match l {
+            l if l.starts_with("unsafe_models = ") => "unsafe_models = ['(?i)^CISCO2911/']".into(),
+            "command = \"show startup-config\"" => format!("{l}\naudit_safe = false"),
+            l => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(marked.trim(), builtin.trim());
+    crate::support::write(&env.dir.path().join("profiles/cisco-ios.toml"), &marked);
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        format!("profile_dirs = [\"profiles\"]\n{config}"),
+    )
+    .unwrap();
+
+    let r = env.run(&["enroll", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let not_collected =
+        crate::support::device_entry(&r.json(), "lab-01")["facts"]["not_collected"].to_string();
+    assert!(
+        not_collected.contains("text-segment: probe is known to crash or hang model CISCO2911/K9")
+            && not_collected.contains("allow_probes = [\\\"text-segment\\\"]"),
+        "{not_collected}"
+    );
+    assert!(
+        not_collected.contains("startup-config: probe is not safe for scheduled audits"),
+        "{not_collected}"
+    );
+    let sent = env.lab().commands("lab-01");
+    assert!(
+        !sent
+            .iter()
+            .any(|c| c.contains("system:memory/text") || c.contains("startup-config")),
+        "skipped probes are never sent: {sent:?}"
+    );
+
+    // The device opts in: both probes run, and the report no longer says they were skipped.
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        format!("{config}allow_probes = [\"text-segment\", \"startup-config\"]\n"),
+    )
+    .unwrap();
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let not_collected =
+        crate::support::device_entry(&r.json(), "lab-01")["facts"]["not_collected"].to_string();
+    assert!(
+        !not_collected.contains("text-segment") && !not_collected.contains("startup-config"),
+        "{not_collected}"
+    );
+    let sent = env.lab().commands("lab-01");
+    assert!(
+        sent.iter().any(|c| c == "verify /md5 system:memory/text"),
+        "{sent:?}"
+    );
+    let approve = env.run(&["baseline", "approve", "lab-01", "--reason", "CHG-1 opt in"]);
+    assert_eq!(approve.code, 0, "{approve:?}");
+    let shown = env.run(&["baseline", "show", "lab-01"]);
+    assert!(
+        shown.stdout.contains("[evidence.text_segment]")
+            && shown.stdout.contains("algorithm = \"md5\""),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown.stdout.contains("stable = false"),
+        "classic IOS text is kept, never compared: {}",
+        shown.stdout
+    );
+}
+
+#[test]
 fn failing_devices_never_stop_an_audit_and_each_gets_an_outcome() {
     let env = LabEnv::start(6);
     env.enroll_all();

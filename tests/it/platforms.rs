@@ -515,3 +515,47 @@ fn platform_cisco_nxos_with_kickstart_and_system_images_hashes_and_pulls_both() 
         "{baseline}"
     );
 }
+
+#[test]
+fn platform_text_segment_policy_shows_in_profiles_show_and_parse_prints_the_text_hash() {
+    use crate::support::{Run, netattest};
+    let show = Run::from(
+        netattest()
+            .args(["profiles", "show", "cisco-ios"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(
+        show.stdout.contains("verify /md5 system:memory/text")
+            && show.stdout.contains("unsafe on models")
+            && show.stdout.contains("allow_probes = [\"text-segment\"]")
+            && show.stdout.contains("never compared"),
+        "{}",
+        show.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("text.txt");
+    let hash = "ab".repeat(64);
+    std::fs::write(
+        &saved,
+        format!(
+            "!!!!!!!!\r\nDone!\r\nverify /SHA-512 (system:/text) = {}\r\n{}\r\n",
+            &hash[..70],
+            &hash[70..]
+        ),
+    )
+    .unwrap();
+    let r = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-asa", "text-segment"])
+            .arg(&saved)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["text_hash"]["algorithm"], "sha512", "{v}");
+    assert_eq!(v["text_hash"]["hex"], hash.as_str(), "{v}");
+    assert!(v["reported_hashes"].as_object().unwrap().is_empty(), "{v}");
+}

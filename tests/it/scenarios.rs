@@ -24,6 +24,8 @@ fn expected(scenario: Scenario, persona: Persona) -> Vec<(&'static str, &'static
             vec![("evidence-missing", "high"), ("evidence-missing", "high")]
         }
         (Scenario::ListingHidden, _) => vec![("evidence-missing", "high")],
+        // Jaguar Tooth: the code in memory changed, the image on flash did not.
+        (Scenario::MemoryPatched, _) => vec![("text-segment-drift", "critical")],
         other => panic!("no expectation for {other:?}"),
     }
 }
@@ -64,6 +66,7 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
         Scenario::SerialChanged,
         Scenario::HostKeySwapped,
         Scenario::ListingHidden,
+        Scenario::MemoryPatched,
     ];
     let mut ran = 0;
     for scenario in malicious {
@@ -92,7 +95,49 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
             ran += 1;
         }
     }
-    assert_eq!(ran, 15, "every supported pair ran");
+    assert_eq!(ran, 16, "every supported pair ran");
+}
+
+#[test]
+fn memory_patched_is_text_segment_drift_on_every_persona_that_supports_it() {
+    let env = LabEnv::start_personas(Persona::ALL.len(), Persona::ALL, Some("mem-S3cret"), "");
+    env.enroll_all();
+    let mut ran = Vec::new();
+    for dev in env.lab().devices() {
+        let name = dev.name.as_str();
+        if !Scenario::MemoryPatched.supported_on(dev.persona) {
+            assert!(
+                env.lab().apply(name, Scenario::MemoryPatched).is_err(),
+                "{name} ({:?})",
+                dev.persona
+            );
+            continue;
+        }
+        env.apply(name, Scenario::MemoryPatched);
+        let r = env.run(&["check", name, "--format", "json"]);
+        assert_eq!(r.code, 1, "{name} ({:?}): {r:?}", dev.persona);
+        assert_eq!(
+            findings(&r, name),
+            owned(vec![("text-segment-drift", "critical")]),
+            "{name} ({:?}): {r:?}",
+            dev.persona
+        );
+        let report = r.json();
+        let f = &device_entry(&report, name)["findings"][0];
+        assert_eq!(f["subject"], "text segment", "{f}");
+        assert_eq!(f["technique"], "T1601.001", "{f}");
+        // The image on flash is untouched: the pulled hash is still the true, enrolled one.
+        assert_eq!(
+            device_entry(&report, name)["facts"]["image_sha512"],
+            dev.image_sha512.as_str()
+        );
+        env.apply(name, Scenario::Clean);
+        let clean = env.run(&["check", name, "--format", "json"]);
+        assert_eq!(clean.code, 0, "back to clean on {name}: {clean:?}");
+        assert!(findings(&clean, name).is_empty(), "{name}: {clean:?}");
+        ran.push(dev.persona);
+    }
+    assert_eq!(ran, [Persona::CiscoIosXe, Persona::CiscoAsa]);
 }
 
 #[test]
@@ -265,6 +310,7 @@ fn list_scenarios_names_every_emulation_and_marks_the_benign_ones() {
         "upgrade",
         "new-log-file",
         "approved-maintenance",
+        "memory-patched",
     ] {
         assert!(name.parse::<Scenario>().is_ok(), "{name}");
     }

@@ -92,6 +92,12 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                         "facts": facts,
                         "reported_hashes": digests,
                     });
+                    if let Some(text) = &found.text {
+                        out["text_hash"] = serde_json::json!({
+                            "algorithm": text.algorithm().name(),
+                            "hex": text.to_hex(),
+                        });
+                    }
                     if let Some((fact, _, sha256)) = &found.captured {
                         out["captured"] =
                             serde_json::json!({ "fact": fact.name(), "sha256": sha256 });
@@ -172,9 +178,21 @@ fn show(p: &Profile) -> anyhow::Result<u8> {
             if probe.audit_safe {
                 ""
             } else {
-                " (not audit-safe)"
+                " (not audit-safe; runs only with allow_probes)"
             }
         );
+        if !probe.unsafe_models.is_empty() {
+            let models: Vec<&str> = probe.unsafe_models.iter().map(|r| r.as_str()).collect();
+            println!(
+                "  {:<24} unsafe on models {}: runs there only with allow_probes = [\"{}\"]",
+                "",
+                models.join(", "),
+                probe.name
+            );
+        }
+    }
+    if !p.text_hash_stable {
+        println!("  text segment: randomised per boot; its hash is kept but never compared");
     }
     for (kind, why) in &p.not_collected {
         println!("  not possible: {kind}: {why}");

@@ -139,12 +139,16 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 HashAlgo::Md5
             };
             let path = normalise(words[2]);
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, algo))
-            {
+            let text = words[2].eq_ignore_ascii_case("system:/text");
+            let hex = if text {
+                Some(snap.text_digest(algo))
+            } else {
+                snap.vfs
+                    .get(&path)
+                    .filter(|f| !f.is_dir())
+                    .and_then(|_| snap.reported_digest(&path, algo))
+            };
+            match hex {
                 Some(hex) => Reply::text(format!(
                     "{}\n{}Done!\nverify {} ({}) = {hex}\n",
                     "!".repeat(77),

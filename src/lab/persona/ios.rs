@@ -226,6 +226,14 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
         "/md5" => HashAlgo::Md5,
         _ => return Reply::text(INVALID),
     };
+    if arg.eq_ignore_ascii_case("system:memory/text") {
+        let line = format!(
+            "verify {} ({arg}) = {}",
+            flag.to_ascii_lowercase(),
+            snap.text_digest(algo)
+        );
+        return Reply::text(format!("..........Done!\n{}\n", wrap80(&line)));
+    }
     let path = normalise_path(arg);
     let Some(hex) = snap
         .vfs

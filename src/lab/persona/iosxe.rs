@@ -317,6 +317,17 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
         "/md5" => HashAlgo::Md5,
         _ => return Reply::text(INVALID),
     };
+    if arg.eq_ignore_ascii_case("system:memory/text") {
+        let line = format!(
+            "verify {} ({arg}) = {}",
+            flag.to_ascii_lowercase(),
+            snap.text_digest(algo)
+        );
+        return Reply::text(format!(
+            "....................Done!\r\n\r\n{}",
+            wrap80(&line)
+        ));
+    }
     let path = normalise_path(arg);
     let Some(file) = snap.vfs.get(&path).filter(|f| !f.is_dir()) else {
         return Reply::text(format!(

@@ -571,9 +571,22 @@ impl Config {
         &self,
         known_platform: impl Fn(&str) -> bool,
         ssh_identity: impl Fn(&DeviceConfig) -> bool,
+        known_probe: impl Fn(&str) -> bool,
     ) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
         for d in &self.devices {
+            // A misspelt name would leave the probe skipped with no word: every name must be some profile's.
+            for (i, name) in d.allow_probes.iter().enumerate() {
+                if !known_probe(name) {
+                    problems.push(ConfigProblem {
+                        file: d.source.clone(),
+                        key: format!("device ({}).allow_probes[{i}]", d.name),
+                        reason: format!(
+                            "no profile has a probe named `{name}` (see `netattest profiles show ID`)"
+                        ),
+                    });
+                }
+            }
             if d.platform != AUTO_PLATFORM && !known_platform(&d.platform) {
                 problems.push(ConfigProblem {
                     file: d.source.clone(),

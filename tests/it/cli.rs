@@ -104,6 +104,39 @@ fn an_unknown_platform_and_missing_credentials_are_both_reported() {
 }
 
 #[test]
+fn a_misspelt_allow_probes_name_is_a_config_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    write(
+        &cfg,
+        "[defaults]\nallow_probes = [\"text-segment\"]\n\
+         [[device]]\nname = \"r1\"\nplatform = \"cisco-ios\"\nauth = { agent = true }\n\
+         [[device]]\nname = \"r2\"\nplatform = \"cisco-ios\"\nauth = { agent = true }\nallow_probes = [\"text-segmnet\"]\n",
+    );
+    let r = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--state-dir")
+            .arg(dir.path())
+            .arg("audit")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("device (r2).allow_probes[0]") && r.stderr.contains("`text-segmnet`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("device (r1)"),
+        "the default's name is a real probe: {}",
+        r.stderr
+    );
+}
+
+#[test]
 fn commands_that_need_state_say_to_run_init() {
     let r = with_config(
         "[[device]]\nname = \"r1\"\nplatform = \"linux\"\nauth = { agent = true }\n",

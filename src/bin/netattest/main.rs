@@ -256,6 +256,11 @@ pub(crate) fn engine(cli: &Cli) -> anyhow::Result<Engine> {
                 .key_file
                 .is_some()
         },
+        |probe| {
+            profiles
+                .iter()
+                .any(|p| p.probes.iter().any(|q| q.name == probe))
+        },
     )
     .map_err(|e| usage(format!("invalid configuration:\n  {e}")))?;
     let state = state_dir(cli, Some(&cfg))?;

@@ -284,3 +284,28 @@ fn hidden_and_executable_names_are_suspicious_but_plain_files_are_not() {
     assert_eq!(base_name("bootflash:a/b.bin"), "b.bin");
     assert_eq!(base_name("disk0:x.zip"), "x.zip");
 }
+
+#[test]
+fn a_new_known_bad_file_is_left_to_standing_and_a_new_boot_image_is_only_a_new_file() {
+    let base = vec![entry("disk0:asa.SPA", FileKind::File, 100)];
+    let mut now = base.clone();
+    now.push(entry("disk0:client_bundle_install.zip", FileKind::File, 10));
+    now.push(entry("disk0:asa-next.SPA", FileKind::File, 100));
+    let ctx = Context {
+        images: vec!["disk0:asa.SPA"],
+        boot_images: vec!["disk0:asa-next.SPA"],
+        ..Context::default()
+    };
+    // The bundle is reported once, by `standing`, on every run.
+    assert_eq!(
+        codes(&diff("fw", &base, &now, &ctx)),
+        [(Code::FileAdded, "disk0:asa-next.SPA".into())]
+    );
+    assert_eq!(
+        codes(&standing("fw", &now)),
+        [(
+            Code::SuspiciousFile,
+            "disk0:client_bundle_install.zip".into()
+        )]
+    );
+}

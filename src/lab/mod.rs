@@ -93,6 +93,19 @@ impl Persona {
         }
     }
 
+    /// Whether the persona's profile collects a file manifest (FortiOS, PAN-OS and IOS-XR do not).
+    pub fn lists_files(&self) -> bool {
+        !matches!(
+            self,
+            Persona::FortinetFortios | Persona::PaloaltoPanos | Persona::CiscoIosXr
+        )
+    }
+
+    /// Whether the persona can host containers (docker on Linux, app hosting on IOS-XE).
+    pub fn hosts_containers(&self) -> bool {
+        matches!(self, Persona::Linux | Persona::CiscoIosXe)
+    }
+
     /// The persona for a profile id, if the lab has one.
     pub fn from_profile_id(id: &str) -> Option<Persona> {
         Persona::ALL.iter().copied().find(|p| p.profile_id() == id)

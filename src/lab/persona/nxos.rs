@@ -4,7 +4,7 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, running, scp_source};
+use super::common::{DirStyle, fs_path, keywords, read_all, running, scp_source};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -54,6 +54,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             );
         }
     }
+    manifest_files(&mut v, core, flags);
     v.insert("bootflash:scripts", VfsFile::dir(MTIME));
     v.insert("bootflash:virtual-instance", VfsFile::dir(MTIME));
     let http = if flags.config_changed {
@@ -206,6 +207,57 @@ fn startup_config(snap: &Snapshot) -> Vec<u8> {
     out
 }
 
+/// The alternate image SnapshotCreated leaves beside the running one.
+const ALT_IMAGE: &str = "bootflash:nxos.9.3.8.bin";
+const ALT_SYSTEM_IMAGE: &str = "bootflash:n7000-s2-dk9.6.2.18.bin";
+/// Bootflash size of a Nexus 93180YC-EX.
+const BOOTFLASH_TOTAL: u64 = 53_298_520_064;
+
+/// What `dir bootflash:` shows besides the images: the files NX-OS writes by itself (POAP and CPU logs,
+/// the sync list), and what the file scenarios add.
+fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
+    v.insert("bootflash:.rpmstore", VfsFile::dir(MTIME));
+    v.insert("bootflash:lost+found", VfsFile::dir(MTIME));
+    v.insert(
+        "bootflash:CpuUsage.Log",
+        VfsFile::bytes("cpu 3%\n", MTIME + 600),
+    );
+    v.insert(
+        "bootflash:20231120_100000_poap_7826_init.log",
+        VfsFile::bytes("POAP disabled\n", MTIME + 300),
+    );
+    v.insert("bootflash:bootflash_sync_list", VfsFile::bytes("", MTIME));
+    if flags.tool_copied {
+        v.insert(
+            "bootflash:update.py",
+            VfsFile::bytes("import os\nos.system('/bin/sh')\n", MTIME + 9000),
+        );
+    }
+    if flags.snapshot_created {
+        let alt = if kickstart(core) {
+            ALT_SYSTEM_IMAGE
+        } else {
+            ALT_IMAGE
+        };
+        v.insert(alt, VfsFile::image(core.alt_image.clone(), MTIME + 9000));
+    }
+    if flags.new_log {
+        v.insert(
+            "bootflash:20231201_093000_poap_4242_init.log",
+            VfsFile::bytes("POAP disabled\n", MTIME + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "bootflash:CHG1234-acl.cfg",
+            VfsFile::bytes(
+                "ip access-list MGMT\n  permit tcp any any eq 22\n",
+                MTIME + 9000,
+            ),
+        );
+    }
+}
+
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (words, lower) = keywords(command);
     let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
@@ -244,6 +296,9 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
+        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => Reply::text(
+            super::common::dir_listing(snap, "bootflash:", DirStyle::Nxos, false, BOOTFLASH_TOTAL),
+        ),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
         ["exit"] => Reply::Exit,

@@ -101,9 +101,13 @@ impl Persona {
         )
     }
 
-    /// Whether the persona can host containers (docker on Linux, app hosting on IOS-XE).
+    /// Whether the persona can host containers (docker on Linux, app hosting on IOS-XE, virtual services
+    /// on a 9.3 Nexus).
     pub fn hosts_containers(&self) -> bool {
-        matches!(self, Persona::Linux | Persona::CiscoIosXe)
+        matches!(
+            self,
+            Persona::Linux | Persona::CiscoIosXe | Persona::CiscoNxos
+        )
     }
 
     /// The persona for a profile id, if the lab has one.

@@ -26,6 +26,8 @@ pub enum Parser {
     IosxeAppHosting,
     /// Junos `show system snapshot media internal`: slices and their package versions.
     JunosSnapshot,
+    /// NX-OS `show virtual-service detail`: hosted services (the guest shell), package, path, signing key.
+    NxosVirtualService,
 }
 
 impl Parser {
@@ -38,6 +40,7 @@ impl Parser {
         Parser::DockerPs,
         Parser::IosxeAppHosting,
         Parser::JunosSnapshot,
+        Parser::NxosVirtualService,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Parser {
             Parser::DockerPs => "docker-ps",
             Parser::IosxeAppHosting => "iosxe-app-hosting",
             Parser::JunosSnapshot => "junos-snapshot",
+            Parser::NxosVirtualService => "nxos-virtual-service",
         }
     }
 
@@ -62,7 +66,10 @@ impl Parser {
             Parser::LinuxFind | Parser::CiscoDir | Parser::JunosFileList | Parser::EosDir => {
                 "files"
             }
-            Parser::DockerImages | Parser::DockerPs | Parser::IosxeAppHosting => "containers",
+            Parser::DockerImages
+            | Parser::DockerPs
+            | Parser::IosxeAppHosting
+            | Parser::NxosVirtualService => "containers",
             Parser::JunosSnapshot => "snapshots",
         }
     }
@@ -85,6 +92,10 @@ impl Parser {
                 Parsed::AppHosting(images, running)
             }
             Parser::JunosSnapshot => Parsed::Snapshots(crate::snapshot::junos_snapshot(raw)?),
+            Parser::NxosVirtualService => {
+                let (images, running) = containers::nxos_virtual_service(raw)?;
+                Parsed::AppHosting(images, running)
+            }
         })
     }
 }

@@ -258,6 +258,53 @@ fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
     }
 }
 
+fn service_block(name: &str, package: &str, path: &str, version: &str, key: &str) -> String {
+    format!(
+        "Virtual service {name} detail\n  State                 : Activated\n  Package information\n\
+         \x20   Name                : {package}\n    Path                : {path}\n    Application\n\
+         \x20     Name              : GuestShell\n      Installed version : {version}\n\
+         \x20     Description       : Cisco Systems Guest Shell\n    Signing\n\
+         \x20     Key type          : {key}\n      Method            : SHA-1\n    Licensing\n\
+         \x20     Name              : None\n      Version           : None\n  Resource reservation\n\
+         \x20   Disk                : 250 MB\n    Memory              : 256 MB\n\
+         \x20   CPU                 : 1% system CPU\n\n  Attached devices\n\
+         \x20   Type              Name        Alias\n    ---------------------------------------------\n\
+         \x20   Disk              _rootfs\n    Serial/shell\n    Serial/Syslog                 serial2\n\n"
+    )
+}
+
+/// `show virtual-service detail`: the guest shell (a 9.3 Nexus has one), and what the container
+/// scenarios add (an unsigned service) or replace (the guest shell's package, from bootflash).
+fn virtual_services(snap: &Snapshot) -> String {
+    let mut s = if snap.flags.container_replaced {
+        service_block(
+            "guestshell+",
+            "guestshell.ova",
+            "/bootflash/gs_custom.ova",
+            "2.11(0.0)",
+            "Unknown key",
+        )
+    } else {
+        service_block(
+            "guestshell+",
+            "guestshell.ova",
+            "/isanboot/bin/guestshell.ova",
+            "2.11(0.0)",
+            "Cisco release key",
+        )
+    };
+    if snap.flags.container_implanted {
+        s.push_str(&service_block(
+            "netperf",
+            "netperf.ova",
+            "/bootflash/netperf.ova",
+            "1.0",
+            "Unknown key",
+        ));
+    }
+    s
+}
+
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (words, lower) = keywords(command);
     let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
@@ -299,6 +346,9 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => Reply::text(
             super::common::dir_listing(snap, "bootflash:", DirStyle::Nxos, false, BOOTFLASH_TOTAL),
         ),
+        ["show", "virtual-service", "detail"] if !kickstart(&snap.core) => {
+            Reply::text(virtual_services(snap))
+        }
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
         ["exit"] => Reply::Exit,

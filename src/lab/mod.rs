@@ -93,12 +93,9 @@ impl Persona {
         }
     }
 
-    /// Whether the persona's profile collects a file manifest (FortiOS, PAN-OS and IOS-XR do not).
+    /// Whether the persona's profile collects a file manifest (FortiOS and PAN-OS do not).
     pub fn lists_files(&self) -> bool {
-        !matches!(
-            self,
-            Persona::FortinetFortios | Persona::PaloaltoPanos | Persona::CiscoIosXr
-        )
+        !matches!(self, Persona::FortinetFortios | Persona::PaloaltoPanos)
     }
 
     /// Whether the persona can host containers (docker on Linux, app hosting on IOS-XE, virtual services

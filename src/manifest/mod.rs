@@ -6,7 +6,7 @@
 
 mod parse;
 
-pub use parse::{LINUX_FIND_PRINTF, cisco_dir, eos_dir, junos_file_list, linux_find};
+pub use parse::{LINUX_FIND_PRINTF, cisco_dir, eos_dir, iosxr_dir, junos_file_list, linux_find};
 
 use std::collections::BTreeMap;
 

@@ -26,6 +26,8 @@ pub enum Parser {
     IosxeAppHosting,
     /// Junos `show system snapshot media internal`: slices and their package versions.
     JunosSnapshot,
+    /// IOS-XR (64-bit) `dir`: ls-style lines under `Directory of /path`.
+    IosxrDir,
     /// NX-OS `show virtual-service detail`: hosted services (the guest shell), package, path, signing key.
     NxosVirtualService,
 }
@@ -41,6 +43,7 @@ impl Parser {
         Parser::IosxeAppHosting,
         Parser::JunosSnapshot,
         Parser::NxosVirtualService,
+        Parser::IosxrDir,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Parser {
             Parser::IosxeAppHosting => "iosxe-app-hosting",
             Parser::JunosSnapshot => "junos-snapshot",
             Parser::NxosVirtualService => "nxos-virtual-service",
+            Parser::IosxrDir => "iosxr-dir",
         }
     }
 
@@ -63,9 +67,11 @@ impl Parser {
     /// The evidence kind the parser yields, as `not_collected` names it.
     pub fn kind(self) -> &'static str {
         match self {
-            Parser::LinuxFind | Parser::CiscoDir | Parser::JunosFileList | Parser::EosDir => {
-                "files"
-            }
+            Parser::LinuxFind
+            | Parser::CiscoDir
+            | Parser::JunosFileList
+            | Parser::EosDir
+            | Parser::IosxrDir => "files",
             Parser::DockerImages
             | Parser::DockerPs
             | Parser::IosxeAppHosting
@@ -85,6 +91,7 @@ impl Parser {
             Parser::CiscoDir => Parsed::Files(manifest::cisco_dir(raw, fs)?),
             Parser::JunosFileList => Parsed::Files(manifest::junos_file_list(raw)?),
             Parser::EosDir => Parsed::Files(manifest::eos_dir(raw, fs)?),
+            Parser::IosxrDir => Parsed::Files(manifest::iosxr_dir(raw)?),
             Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
             Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
             Parser::IosxeAppHosting => {

@@ -213,6 +213,103 @@ pub fn iosxe_app_hosting(raw: &[u8]) -> Result<(Vec<ContainerImage>, Vec<Contain
     Ok((images, running))
 }
 
+/// Section headings `show virtual-service detail` prints without a value.
+const NXOS_SECTIONS: &[&str] = &[
+    "Package information",
+    "Application",
+    "Signing",
+    "Licensing",
+    "Resource reservation",
+    "Attached devices",
+];
+
+/// Parses NX-OS `show virtual-service detail`: one block per service (`Virtual service NAME detail`),
+/// its state, package name, path, installed version and signing key. A line outside a block, or one that
+/// is neither `key : value`, a known heading nor a row of the attached-devices table, is refused.
+pub fn nxos_virtual_service(
+    raw: &[u8],
+) -> Result<(Vec<ContainerImage>, Vec<Container>), ParseError> {
+    let text = clean_output(raw);
+    // (line, name, fields, in the attached-devices table)
+    let mut services: Vec<(usize, String, BTreeMap<&'static str, String>)> = Vec::new();
+    let mut in_table = false;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if line.len() > MAX_LINE {
+            return Err(ParseError::line(n, line));
+        }
+        if let Some(name) = t
+            .strip_prefix("Virtual service ")
+            .and_then(|r| r.strip_suffix(" detail"))
+        {
+            let name = name.trim();
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return Err(ParseError::line(n, line));
+            }
+            if services.len() == MAX_CONTAINERS {
+                return Err(ParseError::TooMany {
+                    max: MAX_CONTAINERS,
+                });
+            }
+            services.push((n, safe(name), BTreeMap::new()));
+            in_table = false;
+            continue;
+        }
+        let Some((_, _, fields)) = services.last_mut() else {
+            return Err(ParseError::line(n, line));
+        };
+        if NXOS_SECTIONS.contains(&t) {
+            in_table = t == "Attached devices";
+            continue;
+        }
+        if in_table {
+            // `Type  Name  Alias`, a rule, then one row per device: names only, nothing kept.
+            continue;
+        }
+        let Some((k, v)) = t.split_once(':').map(|(k, v)| (k.trim(), v.trim())) else {
+            return Err(ParseError::line(n, line));
+        };
+        let key = match k {
+            "State" => "state",
+            "Name" => "package",
+            "Path" => "path",
+            "Installed version" => "version",
+            "Key type" => "key",
+            _ => continue,
+        };
+        // The first `Name` is the package's; the application's and the licence's come later.
+        fields.entry(key).or_insert_with(|| safe(v));
+    }
+    let mut images = Vec::new();
+    let mut running = Vec::new();
+    for (line, name, f) in services {
+        let Some(state) = f.get("state") else {
+            return Err(ParseError::line(line, "a virtual service without a state"));
+        };
+        let version = match (f.get("version"), f.get("key")) {
+            (Some(v), Some(k)) => Some(format!("{v} ({k})")),
+            (v, _) => v.cloned(),
+        };
+        images.push(ContainerImage {
+            name: name.clone(),
+            digest: None,
+            id: f.get("package").cloned(),
+            source: f.get("path").cloned().filter(|p| !p.is_empty()),
+            version,
+        });
+        running.push(Container {
+            name: name.clone(),
+            image: name,
+            state: state.clone(),
+        });
+    }
+    Ok((images, running))
+}
+
 fn describe(i: &ContainerImage) -> String {
     let mut parts = Vec::new();
     if let Some(d) = &i.digest {
@@ -396,5 +493,70 @@ mod tests {
         );
         assert!(f[1].evidence[0].contains("container a1"));
         assert!(diff("r1", &base, &base, &[]).is_empty());
+    }
+
+    const NXOS_DETAIL: &str = "Virtual service guestshell+ detail\r
+  State                 : Activated\r
+  Package information\r
+    Name                : guestshell.ova\r
+    Path                : /isanboot/bin/guestshell.ova\r
+    Application\r
+      Name              : GuestShell\r
+      Installed version : 2.11(0.0)\r
+      Description       : Cisco Systems Guest Shell\r
+    Signing\r
+      Key type          : Cisco release key\r
+      Method            : SHA-1\r
+    Licensing\r
+      Name              : None\r
+      Version           : None\r
+  Resource reservation\r
+    Disk                : 250 MB\r
+    Memory              : 256 MB\r
+    CPU                 : 1% system CPU\r
+\r
+  Attached devices\r
+    Type              Name        Alias\r
+    ---------------------------------------------\r
+    Disk              _rootfs\r
+    Serial/shell\r
+    Serial/Syslog                 serial2\r
+";
+
+    #[test]
+    fn nxos_virtual_service_detail_gives_package_path_version_and_key() {
+        let (imgs, running) = nxos_virtual_service(NXOS_DETAIL.as_bytes()).unwrap();
+        assert_eq!(imgs.len(), 1);
+        assert_eq!(imgs[0].name, "guestshell+");
+        assert_eq!(imgs[0].id.as_deref(), Some("guestshell.ova"));
+        assert_eq!(
+            imgs[0].source.as_deref(),
+            Some("/isanboot/bin/guestshell.ova")
+        );
+        assert_eq!(
+            imgs[0].version.as_deref(),
+            Some("2.11(0.0) (Cisco release key)")
+        );
+        assert_eq!(running[0].state, "Activated");
+        let two = format!(
+            "{NXOS_DETAIL}{}",
+            NXOS_DETAIL.replace("guestshell+", "netperf")
+        );
+        assert_eq!(nxos_virtual_service(two.as_bytes()).unwrap().0.len(), 2);
+        assert_eq!(nxos_virtual_service(b"").unwrap().0, vec![]);
+    }
+
+    #[test]
+    fn nxos_virtual_service_refuses_what_it_does_not_know() {
+        assert!(nxos_virtual_service(b"  State : Activated\n").is_err());
+        assert!(nxos_virtual_service(b"Virtual service x detail\n  Name : x.ova\n").is_err());
+        let garbled = NXOS_DETAIL.replace("  Licensing", "  this is not a heading");
+        assert!(nxos_virtual_service(garbled.as_bytes()).is_err());
+        assert!(nxos_virtual_service(b"\x1b[2J\x00\xff garbage").is_err());
+        let many = "Virtual service s detail\n  State : Activated\n".repeat(MAX_CONTAINERS + 1);
+        assert!(matches!(
+            nxos_virtual_service(many.as_bytes()),
+            Err(ParseError::TooMany { .. })
+        ));
     }
 }

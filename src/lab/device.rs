@@ -177,7 +177,8 @@ impl DeviceCore {
                 derive_u64(seed, 0, &format!("{}-upgrade", persona.profile_id())),
                 opts.image_size,
             ),
-            containers: persona == Persona::CiscoIosXe || index % 4 == 1,
+            containers: matches!(persona, Persona::CiscoIosXe | Persona::CiscoNxos)
+                || index % 4 == 1,
             seed,
         }
     }

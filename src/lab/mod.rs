@@ -93,6 +93,20 @@ impl Persona {
         }
     }
 
+    /// Whether the persona's profile collects a file manifest (FortiOS and PAN-OS do not).
+    pub fn lists_files(&self) -> bool {
+        !matches!(self, Persona::FortinetFortios | Persona::PaloaltoPanos)
+    }
+
+    /// Whether the persona can host containers (docker on Linux, app hosting on IOS-XE, virtual services
+    /// on a 9.3 Nexus).
+    pub fn hosts_containers(&self) -> bool {
+        matches!(
+            self,
+            Persona::Linux | Persona::CiscoIosXe | Persona::CiscoNxos
+        )
+    }
+
     /// The persona for a profile id, if the lab has one.
     pub fn from_profile_id(id: &str) -> Option<Persona> {
         Persona::ALL.iter().copied().find(|p| p.profile_id() == id)

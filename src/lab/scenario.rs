@@ -171,6 +171,16 @@ impl Scenario {
                     super::Persona::CiscoIosXe | super::Persona::CiscoAsa
                 )
             }
+            // Only personas whose profile lists files can show a file appear or a listing break.
+            Scenario::ToolCopied
+            | Scenario::SnapshotCreated
+            | Scenario::NewLogFile
+            | Scenario::ApprovedMaintenance
+            | Scenario::ListingHidden => persona.lists_files(),
+            // Only personas whose profile lists hosted containers.
+            Scenario::ContainerImplanted | Scenario::ContainerReplaced => {
+                persona.hosts_containers()
+            }
             _ => true,
         }
     }

@@ -6,7 +6,7 @@
 
 mod parse;
 
-pub use parse::{LINUX_FIND_PRINTF, cisco_dir, eos_dir, junos_file_list, linux_find};
+pub use parse::{LINUX_FIND_PRINTF, cisco_dir, eos_dir, iosxr_dir, junos_file_list, linux_find};
 
 use std::collections::BTreeMap;
 
@@ -393,8 +393,7 @@ pub fn diff(dev: &str, base: &[FileEntry], now: &[FileEntry], ctx: &Context<'_>)
     });
     // Standing known-bad names are reported by `standing`; do not report them twice.
     out.retain(|f| {
-        !(f.code == Code::SuspiciousFile
-            && f.evidence.iter().any(|l| l.starts_with("known-bad name")))
+        !(f.code == Code::SuspiciousFile && f.evidence.iter().any(|l| l.contains("known-bad name")))
     });
     if out.len() > MAX_FINDINGS {
         let more = out.len() - MAX_FINDINGS;
@@ -417,7 +416,14 @@ fn added(dev: &str, e: &FileEntry, ctx: &Context<'_>, running_size: Option<u64>)
                 "a new whole-disk or VM image file (by name or size): a copy of a system, as `dd` makes",
             );
     }
-    if is_system_image(e) && !ctx.is_boot_image(&e.path) {
+    if is_system_image(e) && ctx.is_boot_image(&e.path) {
+        // The image the boot variables now name: the boot checks judge it (boot-variable-changed,
+        // running-image-not-boot-image); here it is only a new file.
+        return Finding::new(Code::FileAdded, dev, path)
+            .actual(describe(e))
+            .evidence("the image the boot variables now name");
+    }
+    if is_system_image(e) {
         let mut f = Finding::new(Code::BackupImageMismatch, dev, path)
             .actual(describe(e))
             .evidence("a new alternate or backup system image that the device does not run");

@@ -308,3 +308,80 @@ pub fn junos_file_list(raw: &[u8]) -> Result<Vec<FileEntry>, ParseError> {
     }
     Ok(out)
 }
+
+static XR_STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^[A-Z][a-z]{2}\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\.\d{3}\s+[A-Z]{2,5}$")
+});
+static XR_HEADER: LazyLock<Regex> = LazyLock::new(|| re(r"^Directory of (?P<dir>/\S*?)/?$"));
+static XR_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"^\d+\s+(?P<perm>[-dlbcps][-rwxsStT]{{9}})[.+@]?\s+\d+\s+(?P<size>\d+)\s+(?P<date>{LS_DATE})\s+(?P<name>\S.*?)\s*$"
+    ))
+});
+
+/// Parses IOS-XR (64-bit) `dir` output: the CLI's timestamp line, `Directory of /misc/disk1`, then
+/// ls-style lines (`22 -rw-rw-rw-. 1  2464 Jan  7 19:34 status_file`) and a `kbytes total` trailer.
+pub fn iosxr_dir(raw: &[u8]) -> Result<Vec<FileEntry>, ParseError> {
+    let text = clean_output(raw);
+    let mut out = Vec::new();
+    let mut dir: Option<String> = None;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = line.trim();
+        if line.is_empty() || TRAILER.is_match(line) {
+            continue;
+        }
+        if dir.is_none() && XR_STAMP.is_match(line) {
+            continue;
+        }
+        if let Some(c) = XR_HEADER.captures(line) {
+            dir = Some(c["dir"].trim_end_matches('/').to_owned());
+            continue;
+        }
+        let Some(c) = XR_ENTRY.captures(line) else {
+            return Err(ParseError::line(n, line));
+        };
+        let Some(d) = &dir else {
+            return Err(ParseError::line(
+                n,
+                "an entry before any `Directory of` header",
+            ));
+        };
+        let perm = c["perm"].to_owned();
+        let size: u64 = c["size"].parse().map_err(|_| ParseError::line(n, line))?;
+        let mut kind = match perm.chars().next() {
+            Some('d') => FileKind::Dir,
+            Some('l') => FileKind::Symlink,
+            Some('-') => FileKind::File,
+            _ => FileKind::Other,
+        };
+        let (name, target) = match c["name"].split_once(" -> ") {
+            Some((n, t)) => {
+                kind = FileKind::Symlink;
+                (n.to_owned(), Some(escape_name(t.as_bytes())))
+            }
+            None => (c["name"].to_owned(), None),
+        };
+        if name.contains('/') || name.is_empty() {
+            return Err(ParseError::line(n, line));
+        }
+        let path = escape_name(format!("{d}/{name}").as_bytes());
+        if path.len() > MAX_NAME {
+            return Err(ParseError::line(n, line));
+        }
+        if out.len() == MAX_ENTRIES {
+            return Err(ParseError::TooMany { max: MAX_ENTRIES });
+        }
+        out.push(FileEntry {
+            filesystem: "/".into(),
+            path,
+            kind,
+            size,
+            mtime: c["date"].split_whitespace().collect::<Vec<_>>().join(" "),
+            mode: Some(perm),
+            hash: None,
+            target,
+        });
+    }
+    Ok(out)
+}

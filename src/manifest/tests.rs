@@ -284,3 +284,48 @@ fn hidden_and_executable_names_are_suspicious_but_plain_files_are_not() {
     assert_eq!(base_name("bootflash:a/b.bin"), "b.bin");
     assert_eq!(base_name("disk0:x.zip"), "x.zip");
 }
+
+#[test]
+fn a_new_known_bad_file_is_left_to_standing_and_a_new_boot_image_is_only_a_new_file() {
+    let base = vec![entry("disk0:asa.SPA", FileKind::File, 100)];
+    let mut now = base.clone();
+    now.push(entry("disk0:client_bundle_install.zip", FileKind::File, 10));
+    now.push(entry("disk0:asa-next.SPA", FileKind::File, 100));
+    let ctx = Context {
+        images: vec!["disk0:asa.SPA"],
+        boot_images: vec!["disk0:asa-next.SPA"],
+        ..Context::default()
+    };
+    // The bundle is reported once, by `standing`, on every run.
+    assert_eq!(
+        codes(&diff("fw", &base, &now, &ctx)),
+        [(Code::FileAdded, "disk0:asa-next.SPA".into())]
+    );
+    assert_eq!(
+        codes(&standing("fw", &now)),
+        [(
+            Code::SuspiciousFile,
+            "disk0:client_bundle_install.zip".into()
+        )]
+    );
+}
+
+#[test]
+fn iosxr_dir_reads_the_stamp_header_and_ls_lines() {
+    let out = "Tue Jan 16 17:08:43.028 AEST\n\nDirectory of /misc/disk1\n\
+74 drwxrwxrwx. 2  4096 Dec  6 19:39 resmon_debug\n\
+22 -rw-rw-rw-. 1  2464 Jan  7  2024 status_file\n\
+15 lrwxrwxrwx. 1    12 Nov 15 14:58 config -> /misc/config\n\n\
+3365348 kbytes total (3163632 kbytes free)\n";
+    let files = iosxr_dir(out.as_bytes()).unwrap();
+    assert_eq!(files.len(), 3);
+    assert_eq!(files[0].path, "/misc/disk1/resmon_debug");
+    assert_eq!(files[0].kind, FileKind::Dir);
+    assert_eq!(files[1].size, 2464);
+    assert_eq!(files[1].mtime, "Jan 7 2024");
+    assert_eq!(files[2].target.as_deref(), Some("/misc/config"));
+    let garbled = out.replace("22 -rw", "22 ?rw");
+    assert!(iosxr_dir(garbled.as_bytes()).is_err());
+    assert!(iosxr_dir(b"22 -rw-rw-rw-. 1  2464 Jan  7 19:34 x\n").is_err());
+    assert!(iosxr_dir(b"\x1b[2J\x00\xff garbage").is_err());
+}

@@ -26,6 +26,10 @@ pub enum Parser {
     IosxeAppHosting,
     /// Junos `show system snapshot media internal`: slices and their package versions.
     JunosSnapshot,
+    /// IOS-XR (64-bit) `dir`: ls-style lines under `Directory of /path`.
+    IosxrDir,
+    /// NX-OS `show virtual-service detail`: hosted services (the guest shell), package, path, signing key.
+    NxosVirtualService,
 }
 
 impl Parser {
@@ -38,6 +42,8 @@ impl Parser {
         Parser::DockerPs,
         Parser::IosxeAppHosting,
         Parser::JunosSnapshot,
+        Parser::NxosVirtualService,
+        Parser::IosxrDir,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +56,8 @@ impl Parser {
             Parser::DockerPs => "docker-ps",
             Parser::IosxeAppHosting => "iosxe-app-hosting",
             Parser::JunosSnapshot => "junos-snapshot",
+            Parser::NxosVirtualService => "nxos-virtual-service",
+            Parser::IosxrDir => "iosxr-dir",
         }
     }
 
@@ -59,10 +67,15 @@ impl Parser {
     /// The evidence kind the parser yields, as `not_collected` names it.
     pub fn kind(self) -> &'static str {
         match self {
-            Parser::LinuxFind | Parser::CiscoDir | Parser::JunosFileList | Parser::EosDir => {
-                "files"
-            }
-            Parser::DockerImages | Parser::DockerPs | Parser::IosxeAppHosting => "containers",
+            Parser::LinuxFind
+            | Parser::CiscoDir
+            | Parser::JunosFileList
+            | Parser::EosDir
+            | Parser::IosxrDir => "files",
+            Parser::DockerImages
+            | Parser::DockerPs
+            | Parser::IosxeAppHosting
+            | Parser::NxosVirtualService => "containers",
             Parser::JunosSnapshot => "snapshots",
         }
     }
@@ -78,6 +91,7 @@ impl Parser {
             Parser::CiscoDir => Parsed::Files(manifest::cisco_dir(raw, fs)?),
             Parser::JunosFileList => Parsed::Files(manifest::junos_file_list(raw)?),
             Parser::EosDir => Parsed::Files(manifest::eos_dir(raw, fs)?),
+            Parser::IosxrDir => Parsed::Files(manifest::iosxr_dir(raw)?),
             Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
             Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
             Parser::IosxeAppHosting => {
@@ -85,6 +99,10 @@ impl Parser {
                 Parsed::AppHosting(images, running)
             }
             Parser::JunosSnapshot => Parsed::Snapshots(crate::snapshot::junos_snapshot(raw)?),
+            Parser::NxosVirtualService => {
+                let (images, running) = containers::nxos_virtual_service(raw)?;
+                Parsed::AppHosting(images, running)
+            }
         })
     }
 }

@@ -36,10 +36,13 @@ fn enroll_check_and_catch_a_patch(persona: Persona, enable_secret: Option<&str>)
     ];
     // Junos and IOS-XR boot the installed software set: they have no boot variable to change.
     if !matches!(persona, Persona::JuniperJunos | Persona::CiscoIosXr) {
-        cases.push((
-            Scenario::BootVariableChanged,
-            vec!["boot-variable-changed", "running-image-not-boot-image"],
-        ));
+        // The staged image is also a new file where the profile lists its filesystem.
+        let mut codes = vec!["boot-variable-changed", "running-image-not-boot-image"];
+        if persona.lists_files() {
+            codes.push("file-added");
+            codes.sort();
+        }
+        cases.push((Scenario::BootVariableChanged, codes));
     }
     for (scenario, expected) in cases {
         env.apply("lab-01", scenario);

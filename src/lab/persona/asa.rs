@@ -55,7 +55,56 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             MTIME,
         ),
     );
+    manifest_files(&mut v, core, flags);
     v
+}
+
+/// The alternate image SnapshotCreated leaves beside the running one.
+const ALT_IMAGE: &str = "disk0:asa9-14-4-lfbff-k8.SPA";
+/// disk0: of an ASA 5516-X.
+const DISK0_TOTAL: u64 = 7_859_437_568;
+
+/// What `dir /recursive disk0:` shows besides the images and the config: what the ASA writes by itself
+/// (logs, crypto archive, FSCK recovery files), and what the file scenarios add. The tool is ArcaneDoor's
+/// Line Runner bundle.
+fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
+    v.insert("disk0:coredumpinfo", VfsFile::dir(MTIME));
+    v.insert(
+        "disk0:log/asa-appagent.log",
+        VfsFile::bytes("appagent\n", MTIME + 600),
+    );
+    v.insert(
+        "disk0:crypto_archive/crypto_eng0_arch_1.bin",
+        VfsFile::bytes("archive\n", MTIME),
+    );
+    v.insert("disk0:FSCK0000.REC", VfsFile::bytes("rec\n", MTIME));
+    if flags.tool_copied {
+        v.insert(
+            "disk0:client_bundle_install.zip",
+            VfsFile::bytes("PK\x03\x04csco_config.lua\n", MTIME + 9000),
+        );
+    }
+    if flags.snapshot_created {
+        v.insert(
+            ALT_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME + 9000),
+        );
+    }
+    if flags.new_log {
+        v.insert(
+            "disk0:log/asa-appagent.log.1",
+            VfsFile::bytes("appagent\n", MTIME + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "disk0:CHG1234-acl.cfg",
+            VfsFile::bytes(
+                "access-list MGMT extended permit tcp any any eq ssh\n",
+                MTIME + 9000,
+            ),
+        );
+    }
 }
 
 fn show_version(snap: &Snapshot) -> String {
@@ -162,6 +211,13 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
+        ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::common::dir_listing(
+            snap,
+            "disk0:",
+            super::common::DirStyle::Asa,
+            true,
+            DISK0_TOTAL,
+        )),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "pager", _] => Reply::text(""),
         ["exit"] | ["quit"] => Reply::Exit,

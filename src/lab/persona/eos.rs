@@ -61,7 +61,55 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             MTIME,
         ),
     );
+    manifest_files(&mut v, core, flags);
     v
+}
+
+/// The alternate image SnapshotCreated leaves beside the running one.
+const ALT_IMAGE: &str = "flash:EOS-4.29.4M.swi";
+/// Flash size of a DCS-7050SX3.
+const FLASH_TOTAL: u64 = 3_519_041_536;
+
+/// What `dir flash:` shows besides the image and the configs: what EOS writes by itself (debug and
+/// schedule directories, the ASU log), and what the file scenarios add.
+fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
+    v.insert("flash:debug", VfsFile::dir(MTIME));
+    v.insert("flash:schedule", VfsFile::dir(MTIME));
+    v.insert(
+        "flash:zerotouch-config",
+        VfsFile::bytes("DISABLE=True\n", MTIME),
+    );
+    v.insert(
+        "flash:AsuFastPktTransmit.log",
+        VfsFile::bytes("asu\n", MTIME + 600),
+    );
+    if flags.tool_copied {
+        v.insert(
+            "flash:update.py",
+            VfsFile::bytes("import os\nos.system('/bin/sh')\n", MTIME + 9000),
+        );
+    }
+    if flags.snapshot_created {
+        v.insert(
+            ALT_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME + 9000),
+        );
+    }
+    if flags.new_log {
+        v.insert(
+            "flash:SsuRestore.log",
+            VfsFile::bytes("ssu restore\n", MTIME + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "flash:CHG1234-acl.cfg",
+            VfsFile::bytes(
+                "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
+                MTIME + 9000,
+            ),
+        );
+    }
 }
 
 fn show_version(snap: &Snapshot) -> String {
@@ -141,6 +189,13 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
+        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(super::common::dir_listing(
+            snap,
+            "flash:",
+            super::common::DirStyle::Eos,
+            false,
+            FLASH_TOTAL,
+        )),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => {
             Reply::text("Pagination disabled.\n")

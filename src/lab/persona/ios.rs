@@ -3,6 +3,7 @@
 //!
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
+use super::common::DirStyle;
 use super::{Reply, civil_from_days};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
@@ -92,7 +93,52 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             MTIME_OTHER,
         ),
     );
+    manifest_files(&mut v, core, flags);
     v
+}
+
+/// The alternate image SnapshotCreated leaves beside the running one.
+pub(crate) const ALT_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.156-3.M9.bin";
+
+/// What `dir /recursive flash:` shows besides the images: the persistent syslog the platform writes by
+/// itself, and what the file scenarios add.
+fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
+    v.insert("flash0:syslog", VfsFile::dir(MTIME_OTHER));
+    v.insert(
+        "flash0:syslog/log_20231120-100000",
+        VfsFile::bytes("%SYS-5-RESTART: System restarted\n", MTIME_OTHER),
+    );
+    v.insert(
+        "flash0:ipsdir/iosips-sig-default.xmz",
+        VfsFile::bytes("ips signatures\n", MTIME_OTHER),
+    );
+    if flags.tool_copied {
+        v.insert(
+            "flash0:update.tcl",
+            VfsFile::bytes("proc run {} { exec \"/bin/sh\" }\n", MTIME_OTHER + 9000),
+        );
+    }
+    if flags.snapshot_created {
+        v.insert(
+            ALT_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME_OTHER + 9000),
+        );
+    }
+    if flags.new_log {
+        v.insert(
+            "flash0:syslog/log_20231201-093000",
+            VfsFile::bytes("%SYS-5-CONFIG_I: Configured\n", MTIME_OTHER + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "flash0:CHG1234-acl.cfg",
+            VfsFile::bytes(
+                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+                MTIME_OTHER + 9000,
+            ),
+        );
+    }
 }
 
 /// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
@@ -310,6 +356,17 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {
             Reply::text(dir(snap))
         }
+        [
+            "dir",
+            "/recursive",
+            "flash:" | "flash0:" | "flash:/" | "flash0:/",
+        ] => Reply::text(super::common::dir_listing(
+            snap,
+            "flash0:",
+            DirStyle::Ios,
+            true,
+            FLASH_TOTAL,
+        )),
         ["scp", "-f", _] => {
             let path = normalise_path(words[2]);
             let name = path.trim_start_matches("flash0:").to_string();

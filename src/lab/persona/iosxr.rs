@@ -46,7 +46,88 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             MTIME,
         ),
     );
+    manifest_files(&mut v, core, flags);
     v
+}
+
+/// The alternate install ISO SnapshotCreated leaves beside the running one.
+const ALT_IMAGE: &str = "/misc/disk1/asr9k-x64-7.3.2.iso";
+/// harddisk: of an ASR-9901, in kbytes.
+const HARDDISK_KB: u64 = 3_365_348;
+
+/// What `dir harddisk:` shows besides the install ISO: what IOS-XR writes by itself (nvgen traces,
+/// dumper and showtech directories, the envoke log), and what the file scenarios add.
+fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
+    v.insert("/misc/disk1", VfsFile::dir(MTIME));
+    v.insert("/misc/disk1/nvgen_traces", VfsFile::dir(MTIME));
+    v.insert("/misc/disk1/dumper", VfsFile::dir(MTIME));
+    v.insert("/misc/disk1/showtech", VfsFile::dir(MTIME));
+    v.insert(
+        "/misc/disk1/envoke_log",
+        VfsFile::bytes("envoke\n", MTIME + 600),
+    );
+    if flags.tool_copied {
+        v.insert(
+            "/misc/disk1/update.sh",
+            VfsFile::bytes("#!/bin/sh\nexec /bin/sh\n", MTIME + 9000).with_mode(0o755),
+        );
+    }
+    if flags.snapshot_created {
+        v.insert(
+            ALT_IMAGE,
+            VfsFile::image(core.alt_image.clone(), MTIME + 9000),
+        );
+    }
+    if flags.new_log {
+        v.insert(
+            "/misc/disk1/envoke_log.1",
+            VfsFile::bytes("envoke\n", MTIME + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "/misc/disk1/CHG1234-acl.cfg",
+            VfsFile::bytes(
+                "ipv4 access-list MGMT\n 10 permit tcp any any eq ssh\n",
+                MTIME + 9000,
+            ),
+        );
+    }
+}
+
+/// `dir harddisk:` in the 64-bit shape: `Directory of /misc/disk1`, ls-style lines, a kbytes trailer.
+fn dir_harddisk(snap: &Snapshot) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut s = String::from("\nDirectory of /misc/disk1\n");
+    let mut used = 0u64;
+    for (i, (path, f)) in snap.vfs.list("/misc/disk1/").enumerate() {
+        let name = &path["/misc/disk1/".len()..];
+        if name.is_empty() || name.contains('/') {
+            continue;
+        }
+        let t = i64::from(f.mtime);
+        let (y, m, d) = super::civil_from_days(t.div_euclid(86_400));
+        let mon = MONTHS[(m.clamp(1, 12) - 1) as usize];
+        let (perm, size) = if f.is_dir() {
+            ("drwxr-xr-x", 4096)
+        } else if f.mode & 0o111 != 0 {
+            ("-rwxr-xr-x", f.len())
+        } else {
+            ("-rw-r--r--", f.len())
+        };
+        used += size;
+        s.push_str(&format!(
+            "{} {perm}. 1 {size:>9} {mon} {d:>2}  {y} {name}\n",
+            11 + i
+        ));
+    }
+    s.push_str(&format!(
+        "\n{HARDDISK_KB} kbytes total ({} kbytes free)\n",
+        HARDDISK_KB.saturating_sub(used / 1024)
+    ));
+    s
 }
 
 fn show_version() -> &'static str {
@@ -93,6 +174,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             snap.serial()
         ),
         ["show", "install", "active", "summary"] => INSTALL.to_string(),
+        ["dir", "harddisk:" | "harddisk:/"] => dir_harddisk(snap),
         ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()

@@ -53,7 +53,121 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             MTIME,
         ),
     );
+    manifest_files(&mut v, flags);
     v
+}
+
+/// What `file list` shows under /var/tmp and /var/log besides the install package: what Junos writes by
+/// itself, and what the file scenarios add.
+fn manifest_files(v: &mut Vfs, flags: &Flags) {
+    v.insert("/var/tmp", VfsFile::dir(MTIME));
+    v.insert("/var/tmp/rtsdb", VfsFile::dir(MTIME));
+    v.insert(
+        "/var/tmp/rtsdb/if-rtsdb",
+        VfsFile::bytes("rtsdb\n", MTIME + 600),
+    );
+    v.insert(
+        "/var/tmp/krt_gencfg_filter.txt",
+        VfsFile::bytes("filter\n", MTIME),
+    );
+    v.insert("/var/log", VfsFile::dir(MTIME));
+    v.insert(
+        "/var/log/messages",
+        VfsFile::bytes("Nov 20 10:00:00 mgd: UI_COMMIT\n", MTIME + 600),
+    );
+    v.insert(
+        "/var/log/chassisd",
+        VfsFile::bytes("chassisd\n", MTIME + 600),
+    );
+    if flags.tool_copied {
+        v.insert(
+            "/var/tmp/update.sh",
+            VfsFile::bytes("#!/bin/sh\nexec /bin/sh\n", MTIME + 9000).with_mode(0o755),
+        );
+    }
+    if flags.new_log {
+        v.insert(
+            "/var/log/messages.0.gz",
+            VfsFile::bytes("rotated\n", MTIME + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "/var/tmp/CHG1234-filter.conf",
+            VfsFile::bytes(
+                "firewall { filter MGMT { term ssh { then accept; } } }\n",
+                MTIME + 9000,
+            ),
+        );
+    }
+}
+
+/// `file list DIR detail [recursive]` in Junos's ls-like shape.
+fn file_list(snap: &Snapshot, dir: &str, recursive: bool) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let root = dir.trim_end_matches('/');
+    if !snap.vfs.get(root).is_some_and(VfsFile::is_dir) {
+        return format!("{root}: No such file or directory\n");
+    }
+    let mut out = String::new();
+    let mut dirs = vec![root.to_string()];
+    while let Some(d) = dirs.pop() {
+        let prefix = format!("{d}/");
+        let mut body = String::new();
+        let mut files = 0;
+        let mut subdirs = Vec::new();
+        for (path, f) in snap.vfs.list(&prefix) {
+            let name = &path[prefix.len()..];
+            if name.is_empty() || name.contains('/') {
+                continue;
+            }
+            let t = i64::from(f.mtime);
+            let (y, m, day) = super::civil_from_days(t.div_euclid(86_400));
+            let mon = MONTHS[(m.clamp(1, 12) - 1) as usize];
+            let (perm, size, slash) = if f.is_dir() {
+                if recursive {
+                    subdirs.push(path.to_string());
+                }
+                ("drwxr-xr-x".to_string(), 512, "/")
+            } else {
+                files += 1;
+                let exec = f.mode & 0o111 != 0;
+                let perm = if exec { "-rwxr-xr-x" } else { "-rw-r--r--" };
+                (perm.to_string(), f.len(), "")
+            };
+            body.push_str(&format!(
+                "{perm}  1 root  wheel  {size:>10} {mon} {day:>2}  {y} {name}{slash}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "{d}/:\ntotal blocks: {}\n{body}total files: {files}\n\n",
+            files * 8 + 8
+        ));
+        subdirs.reverse();
+        dirs.extend(subdirs);
+    }
+    out
+}
+
+/// `show system snapshot media internal`: the primary slice, and the backup slice SnapshotCreated makes.
+fn system_snapshot(snap: &Snapshot) -> String {
+    let slice = |dev: &str, role: &str, created: &str| {
+        format!(
+            "Information for snapshot on       internal ({dev}) ({role})\n\
+             Creation date: {created}\n\
+             JUNOS version on snapshot:\n\
+             \x20 junos  : 21.4R3-S5.4\n\
+             \x20 jbase  : 21.4R3-S5.4\n\
+             \x20 jkernel: 21.4R3-S5.4\n"
+        )
+    };
+    let mut s = slice("/dev/gpt/junos", "primary", "Jun 5 21:20:00 2023");
+    if snap.flags.snapshot_created {
+        s.push_str(&slice("/dev/gpt/oam", "backup", "Dec 1 09:30:00 2023"));
+    }
+    s
 }
 
 fn version_block(host: &str, re: &str) -> String {
@@ -126,6 +240,13 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                     "error: could not resolve file: {path}\n"
                 )),
             }
+        }
+        ["file", "list", _, "detail"] => Reply::text(file_list(snap, words[2], false)),
+        ["file", "list", _, "detail", "recursive"] => {
+            Reply::text(file_list(snap, words[2], true))
+        }
+        ["show", "system", "snapshot", "media", "internal"] => {
+            Reply::text(system_snapshot(snap))
         }
         ["set", "cli", "screen-length", _] => Reply::text("Screen length set to 0\n"),
         ["set", "cli", "screen-width", _] => Reply::text("Screen width set to 0\n"),

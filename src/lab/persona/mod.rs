@@ -131,6 +131,12 @@ fn listing_refused(persona: Persona, command: &str) -> Reply {
         Persona::JuniperJunos => {
             Reply::text("error: could not resolve file list: Permission denied\r\n")
         }
+        Persona::AristaEos => {
+            Reply::text("% Error listing directory flash:/ (Permission denied)\n")
+        }
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => {
+            Reply::text("% Permission denied for the role\n")
+        }
         _ => {
             let fs = command
                 .split_whitespace()

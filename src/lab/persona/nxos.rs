@@ -4,7 +4,7 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, running, scp_source};
+use super::common::{DirStyle, fs_path, keywords, read_all, running, scp_source};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -54,6 +54,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             );
         }
     }
+    manifest_files(&mut v, core, flags);
     v.insert("bootflash:scripts", VfsFile::dir(MTIME));
     v.insert("bootflash:virtual-instance", VfsFile::dir(MTIME));
     let http = if flags.config_changed {
@@ -206,6 +207,104 @@ fn startup_config(snap: &Snapshot) -> Vec<u8> {
     out
 }
 
+/// The alternate image SnapshotCreated leaves beside the running one.
+const ALT_IMAGE: &str = "bootflash:nxos.9.3.8.bin";
+const ALT_SYSTEM_IMAGE: &str = "bootflash:n7000-s2-dk9.6.2.18.bin";
+/// Bootflash size of a Nexus 93180YC-EX.
+const BOOTFLASH_TOTAL: u64 = 53_298_520_064;
+
+/// What `dir bootflash:` shows besides the images: the files NX-OS writes by itself (POAP and CPU logs,
+/// the sync list), and what the file scenarios add.
+fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
+    v.insert("bootflash:.rpmstore", VfsFile::dir(MTIME));
+    v.insert("bootflash:lost+found", VfsFile::dir(MTIME));
+    v.insert(
+        "bootflash:CpuUsage.Log",
+        VfsFile::bytes("cpu 3%\n", MTIME + 600),
+    );
+    v.insert(
+        "bootflash:20231120_100000_poap_7826_init.log",
+        VfsFile::bytes("POAP disabled\n", MTIME + 300),
+    );
+    v.insert("bootflash:bootflash_sync_list", VfsFile::bytes("", MTIME));
+    if flags.tool_copied {
+        v.insert(
+            "bootflash:update.py",
+            VfsFile::bytes("import os\nos.system('/bin/sh')\n", MTIME + 9000),
+        );
+    }
+    if flags.snapshot_created {
+        let alt = if kickstart(core) {
+            ALT_SYSTEM_IMAGE
+        } else {
+            ALT_IMAGE
+        };
+        v.insert(alt, VfsFile::image(core.alt_image.clone(), MTIME + 9000));
+    }
+    if flags.new_log {
+        v.insert(
+            "bootflash:20231201_093000_poap_4242_init.log",
+            VfsFile::bytes("POAP disabled\n", MTIME + 9000),
+        );
+    }
+    if flags.maintenance {
+        v.insert(
+            "bootflash:CHG1234-acl.cfg",
+            VfsFile::bytes(
+                "ip access-list MGMT\n  permit tcp any any eq 22\n",
+                MTIME + 9000,
+            ),
+        );
+    }
+}
+
+fn service_block(name: &str, package: &str, path: &str, version: &str, key: &str) -> String {
+    format!(
+        "Virtual service {name} detail\n  State                 : Activated\n  Package information\n\
+         \x20   Name                : {package}\n    Path                : {path}\n    Application\n\
+         \x20     Name              : GuestShell\n      Installed version : {version}\n\
+         \x20     Description       : Cisco Systems Guest Shell\n    Signing\n\
+         \x20     Key type          : {key}\n      Method            : SHA-1\n    Licensing\n\
+         \x20     Name              : None\n      Version           : None\n  Resource reservation\n\
+         \x20   Disk                : 250 MB\n    Memory              : 256 MB\n\
+         \x20   CPU                 : 1% system CPU\n\n  Attached devices\n\
+         \x20   Type              Name        Alias\n    ---------------------------------------------\n\
+         \x20   Disk              _rootfs\n    Serial/shell\n    Serial/Syslog                 serial2\n\n"
+    )
+}
+
+/// `show virtual-service detail`: the guest shell (a 9.3 Nexus has one), and what the container
+/// scenarios add (an unsigned service) or replace (the guest shell's package, from bootflash).
+fn virtual_services(snap: &Snapshot) -> String {
+    let mut s = if snap.flags.container_replaced {
+        service_block(
+            "guestshell+",
+            "guestshell.ova",
+            "/bootflash/gs_custom.ova",
+            "2.11(0.0)",
+            "Unknown key",
+        )
+    } else {
+        service_block(
+            "guestshell+",
+            "guestshell.ova",
+            "/isanboot/bin/guestshell.ova",
+            "2.11(0.0)",
+            "Cisco release key",
+        )
+    };
+    if snap.flags.container_implanted {
+        s.push_str(&service_block(
+            "netperf",
+            "netperf.ova",
+            "/bootflash/netperf.ova",
+            "1.0",
+            "Unknown key",
+        ));
+    }
+    s
+}
+
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (words, lower) = keywords(command);
     let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
@@ -243,6 +342,12 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                     path.replace(':', "/")
                 )),
             }
+        }
+        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => Reply::text(
+            super::common::dir_listing(snap, "bootflash:", DirStyle::Nxos, false, BOOTFLASH_TOTAL),
+        ),
+        ["show", "virtual-service", "detail"] if !kickstart(&snap.core) => {
+            Reply::text(virtual_services(snap))
         }
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),

@@ -506,3 +506,69 @@ fn linux_find_answers_only_the_profiles_format_and_lists_nul_records() {
         crate::lab::persona::Reply::Output { status: 1, .. }
     ));
 }
+
+/// Every listing probe of every built-in profile parses its persona's answer, clean and with every file
+/// scenario applied, and what the scenarios add shows up: the lab never passes by listing nothing.
+#[test]
+fn every_listing_probe_parses_its_personas_answer_and_sees_the_file_scenarios() {
+    use crate::profile::{Parsed, Profiles};
+    let profiles = Profiles::builtin().expect("built-in profiles load");
+    let pk = crate::lab::device::derive_key(1, 99, "client")
+        .public_key()
+        .clone();
+    let mut probes_seen = 0;
+    for (index, persona) in Persona::ALL.iter().enumerate() {
+        let opts = LabOptions {
+            personas: vec![*persona],
+            image_size: 1024,
+            ..LabOptions::default()
+        };
+        let core = std::sync::Arc::new(crate::lab::device::DeviceCore::new(
+            &opts,
+            index,
+            pk.clone(),
+        ));
+        let profile = profiles.get(persona.profile_id()).expect("a profile");
+        let mut touched = crate::lab::device::Flags::default();
+        for s in [
+            Scenario::ToolCopied,
+            Scenario::SnapshotCreated,
+            Scenario::NewLogFile,
+            Scenario::ApprovedMaintenance,
+        ] {
+            touched.apply(s);
+        }
+        let count = |flags: crate::lab::device::Flags| {
+            let snap = crate::lab::device::Snapshot::new(core.clone(), flags);
+            let mut files = 0;
+            for probe in profile.probes.iter().filter(|p| p.parser.is_some()) {
+                let parser = probe.parser.expect("filtered");
+                if parser.kind() != "files" {
+                    continue;
+                }
+                let crate::lab::persona::Reply::Output { stdout, .. } =
+                    crate::lab::persona::exec(&snap, &probe.command)
+                else {
+                    panic!("{persona:?} {}: not output", probe.command)
+                };
+                match parser.parse(&stdout, &probe.command) {
+                    Ok(Parsed::Files(f)) => files += f.len(),
+                    other => panic!("{persona:?} `{}`: {other:?}", probe.command),
+                }
+            }
+            files
+        };
+        let clean = count(crate::lab::device::Flags::default());
+        if !persona.lists_files() {
+            assert_eq!(clean, 0, "{persona:?} lists no files");
+            continue;
+        }
+        probes_seen += 1;
+        assert!(clean > 1, "{persona:?}: {clean} files");
+        assert!(
+            count(touched) >= clean + 3,
+            "{persona:?}: the file scenarios add files"
+        );
+    }
+    assert_eq!(probes_seen, 9, "every persona that lists files");
+}

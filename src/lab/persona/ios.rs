@@ -251,21 +251,6 @@ Image type                    : Production
 "
 }
 
-/// The answer line hard-wrapped at 80 columns, as the device's terminal shows it.
-fn wrap80(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while rest.len() > 80 {
-        let (head, tail) = rest.split_at(80);
-        out.push_str(head);
-        out.push('\n');
-        rest = tail;
-    }
-    out.push_str(rest);
-    out.push('\n');
-    out
-}
-
 fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
     let algo = match flag.to_ascii_lowercase().as_str() {
         "/sha512" => HashAlgo::Sha512,
@@ -278,7 +263,10 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
             flag.to_ascii_lowercase(),
             snap.text_digest(algo)
         );
-        return Reply::text(format!("..........Done!\n{}\n", wrap80(&line)));
+        return Reply::text(format!(
+            "..........Done!\n{}\n",
+            super::common::wrap(&line, 80)
+        ));
     }
     let path = normalise_path(arg);
     let Some(hex) = snap
@@ -292,7 +280,7 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
     let line = format!("verify {} ({path}) = {hex}", flag.to_ascii_lowercase());
     Reply::text(format!(
         "..........................................Done!\n{}\n",
-        wrap80(&line)
+        super::common::wrap(&line, 80)
     ))
 }
 

@@ -296,19 +296,9 @@ fn authenticity_of(head: &[&str]) -> String {
     crlf(&lines)
 }
 
-/// The answer line hard-wrapped at 80 columns, as a terminal of width 80 shows it.
+/// The answer line hard-wrapped at 80 columns, as a terminal of width 80 shows it, CRLF line endings.
 fn wrap80(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while rest.len() > 80 {
-        let (head, tail) = rest.split_at(80);
-        out.push_str(head);
-        out.push_str("\r\n");
-        rest = tail;
-    }
-    out.push_str(rest);
-    out.push_str("\r\n");
-    out
+    super::common::wrap(line, 80).replace('\n', "\r\n")
 }
 
 fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {

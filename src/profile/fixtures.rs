@@ -184,6 +184,14 @@ fn each_platform_parses_its_own_output_format() {
         ),
         (
             "cisco-asa",
+            "show-module",
+            "cisco-asa_show-module.txt",
+            None,
+            &[(Fact::Bootloader, "2.1(9)8")],
+            None,
+        ),
+        (
+            "cisco-asa",
             "verify-image",
             "cisco-asa_verify.txt",
             Some("disk0:/asa9-18-3-56-lfbff-k8.SPA"),

@@ -252,6 +252,38 @@ fn platform_cisco_asa_enroll_check_and_patch() {
     enroll_check_and_catch_a_patch(Persona::CiscoAsa, Some("asa-enable-S3cret"));
 }
 
+/// Enrolls one device of `persona` and checks that the baseline keeps the bootloader version its
+/// profile reads, and that the next check of the untouched device is clean.
+fn enrollment_records_the_bootloader(persona: Persona, enable_secret: Option<&str>, want: &str) {
+    let env = LabEnv::start_personas(1, &[persona], enable_secret, "");
+    env.enroll_all();
+    let shown = env.run(&["baseline", "show", "lab-01"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(
+        shown.stdout.contains(&format!("bootloader = \"{want}\"")),
+        "{persona:?}: {}",
+        shown.stdout
+    );
+    // Not also listed as evidence the platform cannot give.
+    assert!(
+        !shown
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("bootloader = ") && l.contains("not ")),
+        "{persona:?}: {}",
+        shown.stdout
+    );
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{persona:?} clean: {clean:?}");
+    assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
+}
+
+/// The ROMMON version from module 0's `Fw Version` column of `show module`.
+#[test]
+fn platform_cisco_asa_enrollment_records_the_rommon_version() {
+    enrollment_records_the_bootloader(Persona::CiscoAsa, Some("asa-enable-S3cret"), "1.1.18");
+}
+
 /// Platforms with no image file to hash: a clean check passes, a patched image cannot be seen, and the
 /// report says the image check was not possible rather than passing it.
 fn enroll_and_check_an_imageless_platform(persona: Persona) {

@@ -239,6 +239,22 @@ fn each_platform_parses_its_own_output_format() {
         ),
         (
             "cisco-iosxr",
+            "hw-module-fpd",
+            "cisco-iosxr_show-hw-module-fpd.txt",
+            None,
+            &[(Fact::Bootloader, "1.15")],
+            None,
+        ),
+        (
+            "cisco-iosxr",
+            "hw-module-fpd",
+            "cisco-iosxr_show-hw-module-fpd_rsp.txt",
+            None,
+            &[(Fact::Bootloader, "10.64")],
+            None,
+        ),
+        (
+            "cisco-iosxr",
             "image-sha512",
             "cisco-iosxr_run-sha512sum.txt",
             Some("/misc/disk1/ncs540l-x64-7.9.2.iso"),

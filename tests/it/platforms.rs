@@ -278,6 +278,12 @@ fn enrollment_records_the_bootloader(persona: Persona, enable_secret: Option<&st
     assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
 }
 
+/// The running version of the primary BIOS row of `show hw-module fpd`.
+#[test]
+fn platform_cisco_iosxr_enrollment_records_the_primary_bios_version() {
+    enrollment_records_the_bootloader(Persona::CiscoIosXr, None, "13.41");
+}
+
 /// The ROMMON version from module 0's `Fw Version` column of `show module`.
 #[test]
 fn platform_cisco_asa_enrollment_records_the_rommon_version() {

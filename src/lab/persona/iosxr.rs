@@ -179,6 +179,28 @@ Location   Card type             HWver FPD device       ATR Status   Running Pro
 0/PM0      A9K-750W-AC           0.1   DT-PrimMCU            CURRENT    2.04    2.04    NOT REQ
 ";
 
+/// What the router runs in docker (app hosting): a telemetry collector, whose image ContainerReplaced
+/// swaps, and the base image it was built on.
+const DOCKER: super::common::DockerHost = super::common::DockerHost {
+    images: &[("telegraf", "1.28-alpine"), ("alpine", "3.18")],
+    running: &[("telegraf", "telegraf:1.28-alpine")],
+    replaceable: "telegraf",
+};
+
+/// `run docker ...`: the words after `run`, split as the Linux shell under it would.
+fn run_docker(snap: &Snapshot, command: &str) -> String {
+    let rest = command.trim_start().get(3..).unwrap_or_default();
+    let Ok(words) = super::linux::lex(rest) else {
+        return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
+    };
+    if !snap.core.containers {
+        return "bash: docker: command not found\n".to_string();
+    }
+    super::common::docker(snap, &DOCKER, words.get(1..).unwrap_or_default()).unwrap_or_else(|| {
+        "docker: lab supports only the profile's images and ps forms\n".to_string()
+    })
+}
+
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (words, lower) = keywords(command);
     let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
@@ -200,6 +222,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()
         }
+        ["run", "docker", ..] => run_docker(snap, command),
         ["run", "sha512sum", _] => {
             let path = normalise(words[2]);
             match snap

@@ -313,6 +313,12 @@ fn each_platforms_unknown_command_text_is_a_refusal() {
             "system-info",
             "paloalto-panos_unknown-command.txt",
         ),
+        // A router without docker: a refusal, so the listing is "not collected", never a parse failure.
+        (
+            "cisco-iosxr",
+            "docker-ps",
+            "cisco-iosxr_run-docker-missing.txt",
+        ),
     ] {
         let profile = profiles.get(id).unwrap();
         let probe = profile

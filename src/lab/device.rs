@@ -125,8 +125,8 @@ pub(crate) struct DeviceCore {
     pub alt_image: ImageSpec,
     /// The release the Upgrade scenario installs (the same for every device of the platform).
     pub upgrade_image: ImageSpec,
-    /// Whether the device hosts containers (docker on Linux; IOS-XE always has app-hosting). Every
-    /// second Linux device has no docker, so labs of four show both.
+    /// Whether the device hosts containers (docker on Linux and under IOS-XR `run`; IOS-XE always has
+    /// app-hosting). Every second Linux device has no docker, so labs of four show both.
     pub containers: bool,
     /// The lab seed, for values personas derive on demand.
     pub seed: u64,
@@ -177,8 +177,10 @@ impl DeviceCore {
                 derive_u64(seed, 0, &format!("{}-upgrade", persona.profile_id())),
                 opts.image_size,
             ),
-            containers: matches!(persona, Persona::CiscoIosXe | Persona::CiscoNxos)
-                || index % 4 == 1,
+            containers: matches!(
+                persona,
+                Persona::CiscoIosXe | Persona::CiscoNxos | Persona::CiscoIosXr
+            ) || index % 4 == 1,
             seed,
         }
     }

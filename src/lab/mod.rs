@@ -98,12 +98,12 @@ impl Persona {
         !matches!(self, Persona::FortinetFortios | Persona::PaloaltoPanos)
     }
 
-    /// Whether the persona can host containers (docker on Linux, app hosting on IOS-XE, virtual services
-    /// on a 9.3 Nexus).
+    /// Whether the persona can host containers (docker on Linux and under IOS-XR `run`, app hosting on
+    /// IOS-XE, virtual services on a 9.3 Nexus).
     pub fn hosts_containers(&self) -> bool {
         matches!(
             self,
-            Persona::Linux | Persona::CiscoIosXe | Persona::CiscoNxos
+            Persona::Linux | Persona::CiscoIosXe | Persona::CiscoNxos | Persona::CiscoIosXr
         )
     }
 

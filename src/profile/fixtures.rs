@@ -184,6 +184,14 @@ fn each_platform_parses_its_own_output_format() {
         ),
         (
             "cisco-asa",
+            "show-module",
+            "cisco-asa_show-module.txt",
+            None,
+            &[(Fact::Bootloader, "2.1(9)8")],
+            None,
+        ),
+        (
+            "cisco-asa",
             "verify-image",
             "cisco-asa_verify.txt",
             Some("disk0:/asa9-18-3-56-lfbff-k8.SPA"),
@@ -227,6 +235,22 @@ fn each_platform_parses_its_own_output_format() {
                 (Fact::Model, "N540X-12Z16G-SYS-A"),
                 (Fact::Serial, "FOC2549R1AB"),
             ],
+            None,
+        ),
+        (
+            "cisco-iosxr",
+            "hw-module-fpd",
+            "cisco-iosxr_show-hw-module-fpd.txt",
+            None,
+            &[(Fact::Bootloader, "1.15")],
+            None,
+        ),
+        (
+            "cisco-iosxr",
+            "hw-module-fpd",
+            "cisco-iosxr_show-hw-module-fpd_rsp.txt",
+            None,
+            &[(Fact::Bootloader, "10.64")],
             None,
         ),
         (
@@ -288,6 +312,12 @@ fn each_platforms_unknown_command_text_is_a_refusal() {
             "paloalto-panos",
             "system-info",
             "paloalto-panos_unknown-command.txt",
+        ),
+        // A router without docker: a refusal, so the listing is "not collected", never a parse failure.
+        (
+            "cisco-iosxr",
+            "docker-ps",
+            "cisco-iosxr_run-docker-missing.txt",
         ),
     ] {
         let profile = profiles.get(id).unwrap();

@@ -304,7 +304,7 @@ pub struct Probe {
     /// Regexes whose matches are replaced by `<redacted>` before output is kept or shown.
     pub redact: Vec<Regex>,
     /// Lines matching these change on every call (`!Time:` in NX-OS configs): dropped before a captured
-    /// output is hashed or kept, so they never read as drift.
+    /// output is hashed or kept, so they never read as drift, and before a parser reads the output.
     pub volatile: Vec<Regex>,
     /// A built-in parser for the whole output, instead of extracts.
     pub parser: Option<Parser>,

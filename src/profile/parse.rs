@@ -80,9 +80,20 @@ pub fn apply_probe_to(
     }
     let mut out = ProbeFacts::default();
     if let Some(parser) = probe.parser {
+        // A line the platform prints before every answer (IOS-XR's timestamp) is not the listing's.
+        let kept: String;
+        let input = if probe.volatile.is_empty() {
+            raw
+        } else {
+            kept = text
+                .split_inclusive('\n')
+                .filter(|l| !probe.volatile.iter().any(|r| r.is_match(l)))
+                .collect();
+            kept.as_bytes()
+        };
         out.parsed = Some(
             parser
-                .parse(raw, command)
+                .parse(input, command)
                 .map_err(|reason| ProbeError::Unparsed {
                     probe: probe.name.clone(),
                     parser: parser.name(),

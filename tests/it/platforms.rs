@@ -252,6 +252,72 @@ fn platform_cisco_asa_enroll_check_and_patch() {
     enroll_check_and_catch_a_patch(Persona::CiscoAsa, Some("asa-enable-S3cret"));
 }
 
+/// Enrolls one device of `persona` and checks that the baseline keeps the bootloader version its
+/// profile reads, and that the next check of the untouched device is clean.
+fn enrollment_records_the_bootloader(persona: Persona, enable_secret: Option<&str>, want: &str) {
+    let env = LabEnv::start_personas(1, &[persona], enable_secret, "");
+    env.enroll_all();
+    let shown = env.run(&["baseline", "show", "lab-01"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(
+        shown.stdout.contains(&format!("bootloader = \"{want}\"")),
+        "{persona:?}: {}",
+        shown.stdout
+    );
+    // Not also listed as evidence the platform cannot give.
+    assert!(
+        !shown
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("bootloader = ") && l.contains("not ")),
+        "{persona:?}: {}",
+        shown.stdout
+    );
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{persona:?} clean: {clean:?}");
+    assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
+}
+
+/// The running version of the primary BIOS row of `show hw-module fpd`.
+#[test]
+fn platform_cisco_iosxr_enrollment_records_the_primary_bios_version() {
+    enrollment_records_the_bootloader(Persona::CiscoIosXr, None, "13.41");
+}
+
+/// IOS-XR 64-bit runs third-party apps in docker under `run`: enrollment keeps the images and what runs,
+/// and the CLI's timestamp line before the JSON lines is not read as a listing.
+#[test]
+fn platform_cisco_iosxr_lists_its_docker_containers_under_run() {
+    let env = LabEnv::start_personas(1, &[Persona::CiscoIosXr], None, "");
+    env.enroll_all();
+    let shown = env.run(&["baseline", "show", "lab-01"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(
+        shown.stdout.contains("telegraf:1.28-alpine") && shown.stdout.contains("alpine:3.18"),
+        "{}",
+        shown.stdout
+    );
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{clean:?}");
+    assert!(clean.codes("lab-01").is_empty(), "{clean:?}");
+    let report = clean.json();
+    let not_collected =
+        crate::support::device_entry(&report, "lab-01")["facts"]["not_collected"].to_string();
+    assert!(!not_collected.contains("container"), "{not_collected}");
+    let sent = env.lab().commands("lab-01");
+    assert!(
+        sent.iter()
+            .any(|c| c == "run docker ps --no-trunc --format '{{json .}}'"),
+        "{sent:?}"
+    );
+}
+
+/// The ROMMON version from module 0's `Fw Version` column of `show module`.
+#[test]
+fn platform_cisco_asa_enrollment_records_the_rommon_version() {
+    enrollment_records_the_bootloader(Persona::CiscoAsa, Some("asa-enable-S3cret"), "1.1.18");
+}
+
 /// Platforms with no image file to hash: a clean check passes, a patched image cannot be seen, and the
 /// report says the image check was not possible rather than passing it.
 fn enroll_and_check_an_imageless_platform(persona: Persona) {

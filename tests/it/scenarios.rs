@@ -139,11 +139,12 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
             ran += 1;
         }
     }
-    // 9 personas list files (all but FortiOS and PAN-OS), 3 host containers (IOS-XE, Linux with docker,
-    // the 9.3 Nexus), 1 can dd, 2 have a comparable text segment (IOS-XE, ASA), 11 in all.
+    // 9 personas list files (all but FortiOS and PAN-OS), 4 host containers (IOS-XE, Linux with docker,
+    // the 9.3 Nexus, IOS-XR with docker under `run`), 1 can dd, 2 have a comparable text segment (IOS-XE,
+    // ASA), 11 in all.
     assert_eq!(
         ran,
-        9 * 3 + 3 * 2 + 1 + 2 + 11 * 2,
+        9 * 3 + 4 * 2 + 1 + 2 + 11 * 2,
         "every supported pair ran"
     );
 }

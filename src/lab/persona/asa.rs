@@ -168,6 +168,34 @@ const AUTHENTICITY: &str = "Image type                    : Release
         Verifier Version      : Cisco ROMMON,1.1.18
 ";
 
+/// `show module` on an ASA 5516-X: module 0 is the ASA itself, and its `Fw Version` is the ROMMON
+/// (the same 1.1.18 the authenticity verifier names); `sfr` is the FirePOWER module.
+fn show_module(snap: &Snapshot) -> String {
+    format!(
+        "
+Mod  Card Type                                    Model              Serial No.
+---- -------------------------------------------- ------------------ -----------
+   0 ASA 5516-X with FirePOWER services, 8GE, AC, ASA5516            {serial}
+ sfr FirePOWER Services Software Module           ASA5516            {serial}
+
+Mod  MAC Address Range                 Hw Version   Fw Version   Sw Version
+---- --------------------------------- ------------ ------------ ---------------
+   0 00a3.8e6b.1c01 to 00a3.8e6b.1c0a  1.0          1.1.18       9.16(4)57
+ sfr 00a3.8e6b.1c00 to 00a3.8e6b.1c00  N/A          N/A          7.0.6-236
+
+Mod  SSM Application Name           Status           SSM Application Version
+---- ------------------------------ ---------------- --------------------------
+ sfr ASA FirePOWER                  Up               7.0.6-236
+
+Mod  Status             Data Plane Status     Compatibility
+---- ------------------ --------------------- -------------
+   0 Up Sys             Not Applicable
+ sfr Up                 Up
+",
+        serial = snap.serial()
+    )
+}
+
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (words, lower) = keywords(command);
     let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
@@ -175,6 +203,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "bootvar"] => Reply::text(show_bootvar(snap)),
+        ["show", "module"] => Reply::text(show_module(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
         ["show", "startup-config"] => Reply::Output {
             stdout: read_all(snap, "disk0:startup-config"),

@@ -172,3 +172,79 @@ pub(crate) fn dir_listing(
     }
     s
 }
+
+/// The containers a docker-hosting persona runs when clean. ContainerReplaced changes the content (the
+/// digest) of `replaceable` under the same name; ContainerImplanted adds and starts an updater image
+/// from a third-party registry.
+pub(crate) struct DockerHost {
+    /// `(repository, tag)`.
+    pub images: &'static [(&'static str, &'static str)],
+    /// `(container name, repository:tag)`.
+    pub running: &'static [(&'static str, &'static str)],
+    pub replaceable: &'static str,
+}
+
+/// A `sha256:` digest derived from the lab seed and a label.
+fn docker_digest(snap: &Snapshot, label: &str) -> String {
+    let b = crate::lab::device::derive(snap.core.seed, 0, label);
+    format!("sha256:{}", crate::lab::image::hex(&b))
+}
+
+/// `docker images --digests --no-trunc --format '{{json .}}'` and `docker ps --no-trunc --format
+/// '{{json .}}'` (the words after `docker`, unquoted): JSON lines as docker prints them. `None` for any
+/// other form.
+pub(crate) fn docker<S: AsRef<str>>(
+    snap: &Snapshot,
+    host: &DockerHost,
+    args: &[S],
+) -> Option<String> {
+    let is =
+        |a: &[&str]| a.len() == args.len() && a.iter().zip(args).all(|(x, y)| *x == y.as_ref());
+    let f = &snap.flags;
+    let mut images: Vec<(&str, &str, String)> = host
+        .images
+        .iter()
+        .map(|(repo, tag)| {
+            let label = if f.container_replaced && *repo == host.replaceable {
+                format!("{repo}-replaced")
+            } else {
+                (*repo).to_string()
+            };
+            (*repo, *tag, docker_digest(snap, &label))
+        })
+        .collect();
+    let mut running = host.running.to_vec();
+    if f.container_implanted {
+        images.push((
+            "registry.example.net/tools/updater",
+            "1.0",
+            docker_digest(snap, "updater"),
+        ));
+        running.push(("updater", "registry.example.net/tools/updater:1.0"));
+    }
+    let mut out = String::new();
+    if is(&[
+        "images",
+        "--digests",
+        "--no-trunc",
+        "--format",
+        "{{json .}}",
+    ]) {
+        for (repo, tag, d) in images {
+            let id = docker_digest(snap, &format!("id-{d}"));
+            out.push_str(&format!(
+                "{{\"Containers\":\"N/A\",\"CreatedAt\":\"2023-11-14 22:13:20 +0000 UTC\",\"Digest\":\"{d}\",\"ID\":\"{id}\",\"Repository\":\"{repo}\",\"Size\":\"133MB\",\"Tag\":\"{tag}\"}}\n"
+            ));
+        }
+    } else if is(&["ps", "--no-trunc", "--format", "{{json .}}"]) {
+        for (name, image) in running {
+            out.push_str(&format!(
+                "{{\"Command\":\"\\\"/usr/local/bin/supervisord\\\"\",\"ID\":\"{}\",\"Image\":\"{image}\",\"Names\":\"{name}\",\"State\":\"running\",\"Status\":\"Up 3 weeks\"}}\n",
+                &docker_digest(snap, name)[7..]
+            ));
+        }
+    } else {
+        return None;
+    }
+    Some(out)
+}

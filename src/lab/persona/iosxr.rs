@@ -159,6 +159,48 @@ const INSTALL: &str = "Label : 7.5.2
 
 ";
 
+/// `show hw-module fpd` on an ASR-9901 (7.x form): the primary BIOS is the boot firmware; its golden
+/// backup and the FPGAs are listed beside it.
+const FPD: &str = "
+Auto-upgrade:Disabled
+Attribute codes: B golden, P protect, S secure, A Anti Theft aware
+                                                                         FPD Versions
+                                                                        ==============
+Location   Card type             HWver FPD device       ATR Status   Running Programd  Reload Loc
+-------------------------------------------------------------------------------------------------
+0/RP0/CPU0 ASR-9901-RP           1.0   Cha-FPGA          S   CURRENT    1.21    1.21    0/RP0
+0/RP0/CPU0 ASR-9901-RP           1.0   Fabric-FPGA       S   CURRENT    1.04    1.04    0/RP0
+0/RP0/CPU0 ASR-9901-RP           1.0   IPU-FPGA          S   CURRENT    1.94    1.94    0/RP0
+0/RP0/CPU0 ASR-9901-RP           1.0   IPU-FSBL          S   CURRENT    1.106   1.106   0/RP0
+0/RP0/CPU0 ASR-9901-RP           1.0   IPU-Linux         S   CURRENT    1.106   1.106   0/RP0
+0/RP0/CPU0 ASR-9901-RP           1.0   Primary-BIOS      S   CURRENT   13.41   13.41    0/RP0
+0/RP0/CPU0 ASR-9901-RP           1.0   Backup-BIOS     B S   CURRENT   13.41   13.41    0/RP0
+0/RP0/CPU0 ASR-9901-RP           1.0   SATA-M600-MU      S   CURRENT    5.00    5.00    0/RP0
+0/PM0      A9K-750W-AC           0.1   DT-PrimMCU            CURRENT    2.04    2.04    NOT REQ
+";
+
+/// What the router runs in docker (app hosting): a telemetry collector, whose image ContainerReplaced
+/// swaps, and the base image it was built on.
+const DOCKER: super::common::DockerHost = super::common::DockerHost {
+    images: &[("telegraf", "1.28-alpine"), ("alpine", "3.18")],
+    running: &[("telegraf", "telegraf:1.28-alpine")],
+    replaceable: "telegraf",
+};
+
+/// `run docker ...`: the words after `run`, split as the Linux shell under it would.
+fn run_docker(snap: &Snapshot, command: &str) -> String {
+    let rest = command.trim_start().get(3..).unwrap_or_default();
+    let Ok(words) = super::linux::lex(rest) else {
+        return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
+    };
+    if !snap.core.containers {
+        return "bash: docker: command not found\n".to_string();
+    }
+    super::common::docker(snap, &DOCKER, words.get(1..).unwrap_or_default()).unwrap_or_else(|| {
+        "docker: lab supports only the profile's images and ps forms\n".to_string()
+    })
+}
+
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (words, lower) = keywords(command);
     let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
@@ -174,11 +216,13 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             snap.serial()
         ),
         ["show", "install", "active", "summary"] => INSTALL.to_string(),
+        ["show", "hw-module", "fpd"] => FPD.to_string(),
         ["dir", "harddisk:" | "harddisk:/"] => dir_harddisk(snap),
         ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()
         }
+        ["run", "docker", ..] => run_docker(snap, command),
         ["run", "sha512sum", _] => {
             let path = normalise(words[2]);
             match snap

@@ -282,71 +282,25 @@ fn find(snap: &Snapshot, args: &[String]) -> Reply {
     }
 }
 
-/// A `sha256:` digest derived from the lab seed and a label.
-fn digest(snap: &Snapshot, label: &str) -> String {
-    let b = crate::lab::device::derive(snap.core.seed, 0, label);
-    format!("sha256:{}", crate::lab::image::hex(&b))
-}
+/// The SONiC containers: the database and the SNMP agent (whose image ContainerReplaced swaps).
+const DOCKER: super::common::DockerHost = super::common::DockerHost {
+    images: &[("docker-database", "latest"), ("docker-snmp", "latest")],
+    running: &[
+        ("database", "docker-database:latest"),
+        ("snmp", "docker-snmp:latest"),
+    ],
+    replaceable: "docker-snmp",
+};
 
 /// `docker images` / `docker ps` in the JSON-lines form the linux profile asks for.
 fn docker(snap: &Snapshot, args: &[String]) -> Reply {
-    let json = |a: &[&str]| a.len() == args.len() && a.iter().zip(args).all(|(x, y)| x == y);
-    let f = &snap.flags;
-    let mut images = vec![
-        ("docker-database", "latest", digest(snap, "docker-database")),
-        (
-            "docker-snmp",
-            "latest",
-            digest(
-                snap,
-                if f.container_replaced {
-                    "docker-snmp-replaced"
-                } else {
-                    "docker-snmp"
-                },
-            ),
-        ),
-    ];
-    let mut running = vec![
-        ("database", "docker-database:latest"),
-        ("snmp", "docker-snmp:latest"),
-    ];
-    if f.container_implanted {
-        images.push((
-            "registry.example.net/tools/updater",
-            "1.0",
-            digest(snap, "updater"),
-        ));
-        running.push(("updater", "registry.example.net/tools/updater:1.0"));
-    }
-    let mut out = String::new();
-    if json(&[
-        "images",
-        "--digests",
-        "--no-trunc",
-        "--format",
-        "{{json .}}",
-    ]) {
-        for (repo, tag, d) in images {
-            let id = digest(snap, &format!("id-{d}"));
-            out.push_str(&format!(
-                "{{\"Containers\":\"N/A\",\"CreatedAt\":\"2023-11-14 22:13:20 +0000 UTC\",\"Digest\":\"{d}\",\"ID\":\"{id}\",\"Repository\":\"{repo}\",\"Size\":\"133MB\",\"Tag\":\"{tag}\"}}\n"
-            ));
-        }
-    } else if json(&["ps", "--no-trunc", "--format", "{{json .}}"]) {
-        for (name, image) in running {
-            out.push_str(&format!(
-                "{{\"Command\":\"\\\"/usr/local/bin/supervisord\\\"\",\"ID\":\"{}\",\"Image\":\"{image}\",\"Names\":\"{name}\",\"State\":\"running\",\"Status\":\"Up 3 weeks\"}}\n",
-                &digest(snap, name)[7..]
-            ));
-        }
-    } else {
-        return Reply::error(
+    match super::common::docker(snap, &DOCKER, args) {
+        Some(out) => Reply::text(out),
+        None => Reply::error(
             "docker: lab supports only the linux profile's images and ps forms\n",
             1,
-        );
+        ),
     }
-    Reply::text(out)
 }
 
 /// Why a command line was refused by [`lex`].

@@ -1,5 +1,7 @@
 //! Snapshots and backup slices (T1578.001): Junos keeps a copy of the system on a second slice or media;
-//! a slice that no longer carries what the primary runs is a fallback an attacker can boot into.
+//! a slice that no longer carries what the primary runs is a fallback an attacker can boot into. FortiOS
+//! keeps an alternate firmware partition and PAN-OS keeps downloaded versions it can install: both are
+//! slices too, judged against the baseline only (an older release kept there is normal).
 //!
 //! Rule: pure, no I/O. The parser is strict and bounded. Raw disk images and alternate image files on
 //! flash are judged from the file manifest (`crate::manifest`), not here.
@@ -16,6 +18,15 @@ use crate::sanitize::{clean_output, display_line};
 
 /// Most slices one listing may hold (a virtual chassis lists each member's).
 pub const MAX_SLICES: usize = 256;
+/// The role of the slice the device runs from.
+pub const PRIMARY: &str = "primary";
+/// FortiOS: the firmware partition the device did not boot from.
+pub const ALTERNATE: &str = "alternate";
+/// PAN-OS: a downloaded version that is not the current one.
+pub const DOWNLOADED: &str = "downloaded";
+/// Roles that are not copies of the primary: their version differing from it is normal (the release
+/// before the last upgrade, the one staged for the next), so only a change since the baseline counts.
+const NOT_COPIES: [&str; 2] = [ALTERNATE, DOWNLOADED];
 const MAX_PACKAGES: usize = 256;
 
 /// One snapshot slice.
@@ -118,6 +129,131 @@ pub fn junos_snapshot(raw: &[u8]) -> Result<Vec<SnapshotSlice>, ParseError> {
     Ok(out)
 }
 
+static FLASH_HEAD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Partition\s+Image\s+TotalSize\(KB\)\s+Used\(KB\)\s+Use%\s+Active\s*$"));
+static FLASH_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?P<id>\d{1,3})\s+(?P<image>[A-Za-z0-9][A-Za-z0-9._-]{0,127})\s+(?P<total>\d{1,15})\s+(?P<used>\d{1,15})\s+\d{1,3}%\s+(?P<active>Yes|No)\s*$",
+    )
+});
+/// A firmware image name, `FGT100F-7.02-FW-build1517-230606`; other partitions hold FortiGuard data
+/// (`ETDB-1.00000`), which changes with every database update and is no system copy.
+static FORTI_FIRMWARE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[A-Za-z0-9]+-\d+\.\d+-FW-build\d+-\d{6}$"));
+static FLASH_TRAILER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Image build at .{1,64} for b\d{1,6}$"));
+
+/// Parses FortiOS `diagnose sys flash list`: one slice per firmware partition (`flash`, `partition N`),
+/// its image name as the version, the active one `primary`, the other `alternate`. Data partitions
+/// (FortiGuard databases) are skipped. No hash: FortiOS shows none.
+pub fn fortios_flash_list(raw: &[u8]) -> Result<Vec<SnapshotSlice>, ParseError> {
+    let text = clean_output(raw);
+    let mut out: Vec<SnapshotSlice> = Vec::new();
+    let mut rows = 0usize;
+    let mut header = false;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if !header {
+            if FLASH_HEAD.is_match(t) {
+                header = true;
+                continue;
+            }
+            return Err(ParseError::line(n, line));
+        }
+        if FLASH_TRAILER.is_match(t) {
+            continue;
+        }
+        let Some(c) = FLASH_ROW.captures(t) else {
+            return Err(ParseError::line(n, line));
+        };
+        rows += 1;
+        if rows > MAX_SLICES {
+            return Err(ParseError::TooMany { max: MAX_SLICES });
+        }
+        if !FORTI_FIRMWARE.is_match(&c["image"]) {
+            continue;
+        }
+        let role = if &c["active"] == "Yes" {
+            PRIMARY
+        } else {
+            ALTERNATE
+        };
+        out.push(SnapshotSlice {
+            media: "flash".into(),
+            device: format!("partition {}", &c["id"]),
+            role: role.into(),
+            created: None,
+            packages: BTreeMap::from([("fortios".to_owned(), c["image"].to_owned())]),
+        });
+    }
+    if !header {
+        return Err(ParseError::line(0, "(no partition table)"));
+    }
+    Ok(out)
+}
+
+static SOFTWARE_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^Version\s+Size\s+Released(?: on)?\s+Downloaded\s+Current(?:ly Installed)?\s*$")
+});
+static SOFTWARE_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?P<ver>\d{1,3}\.\d{1,3}\.\d{1,3}(?:-[A-Za-z0-9.]{1,16})?)\s+(?P<size>\d{1,7}\s?[KMG]B)\s+(?P<rel>\d{4}/\d{2}/\d{2}(?: \d{2}:\d{2}:\d{2})?)\s+(?P<dl>yes|no)\s+(?P<cur>yes|no)\s*$",
+    )
+});
+
+/// Parses PAN-OS `request system software info`: one slice per downloaded version (`software`, the
+/// version), the current one `primary`, the others `downloaded`. Versions only offered for download are
+/// not on the device and are skipped.
+pub fn panos_software_info(raw: &[u8]) -> Result<Vec<SnapshotSlice>, ParseError> {
+    let text = clean_output(raw);
+    let mut out: Vec<SnapshotSlice> = Vec::new();
+    let mut rows = 0usize;
+    let mut header = false;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if !header {
+            if SOFTWARE_HEAD.is_match(t) {
+                header = true;
+                continue;
+            }
+            return Err(ParseError::line(n, line));
+        }
+        if RULE.is_match(t) {
+            continue;
+        }
+        let Some(c) = SOFTWARE_ROW.captures(t) else {
+            return Err(ParseError::line(n, line));
+        };
+        rows += 1;
+        if rows > MAX_SLICES {
+            return Err(ParseError::TooMany { max: MAX_SLICES });
+        }
+        let current = &c["cur"] == "yes";
+        if &c["dl"] != "yes" && !current {
+            continue;
+        }
+        out.push(SnapshotSlice {
+            media: "software".into(),
+            device: c["ver"].to_owned(),
+            role: if current { PRIMARY } else { DOWNLOADED }.into(),
+            created: None,
+            packages: BTreeMap::from([("panos".to_owned(), c["ver"].to_owned())]),
+        });
+    }
+    if !header {
+        return Err(ParseError::line(0, "(no software table)"));
+    }
+    Ok(out)
+}
+
 fn describe(s: &SnapshotSlice) -> String {
     format!(
         "{} slice {} ({}), version {}, created {}",
@@ -134,10 +270,13 @@ pub fn standing(dev: &str, now: &[SnapshotSlice]) -> Vec<Finding> {
     let mut out = Vec::new();
     let primaries: BTreeMap<&str, &SnapshotSlice> = now
         .iter()
-        .filter(|s| s.role == "primary")
+        .filter(|s| s.role == PRIMARY)
         .map(|s| (member_of(s), s))
         .collect();
-    for s in now.iter().filter(|s| s.role != "primary") {
+    for s in now
+        .iter()
+        .filter(|s| s.role != PRIMARY && !NOT_COPIES.contains(&s.role.as_str()))
+    {
         let Some(p) = primaries.get(member_of(s)) else {
             continue;
         };
@@ -161,7 +300,7 @@ fn member_of(s: &SnapshotSlice) -> &str {
 /// packages changed to something the primary does not run.
 pub fn diff(dev: &str, base: &[SnapshotSlice], now: &[SnapshotSlice]) -> Vec<Finding> {
     let was: BTreeMap<String, &SnapshotSlice> = base.iter().map(|s| (s.key(), s)).collect();
-    let primary = now.iter().find(|s| s.role == "primary");
+    let primary = now.iter().find(|s| s.role == PRIMARY);
     let mut out = Vec::new();
     for s in now {
         match was.get(&s.key()) {
@@ -245,5 +384,151 @@ JUNOS version on snapshot:\r\n\
         assert_eq!(f[0].code, Code::SnapshotMismatch);
         let f = diff("sw1", &synced[..1], &synced);
         assert_eq!(f[0].code, Code::SnapshotAdded);
+    }
+
+    const FLASH: &str = "\
+Partition  Image                                     TotalSize(KB)  Used(KB)  Use%  Active\r\n\
+1          FGT100F-7.02-FW-build1517-230606                253871     92236   36%  Yes\r\n\
+2          FGT100F-7.02-FW-build1396-220928                253871     87712   35%  No\r\n\
+3          ETDB-1.00000                                   3368360     69332    2%  No\r\n\
+Image build at Jun 6 2023 22:07:00 for b1517\r\n";
+
+    #[test]
+    fn fortios_flash_list_yields_the_firmware_partitions() {
+        let s = fortios_flash_list(FLASH.as_bytes()).unwrap();
+        assert_eq!(
+            s.len(),
+            2,
+            "the FortiGuard data partition is no system copy"
+        );
+        assert_eq!(
+            (s[0].device.as_str(), s[0].role.as_str()),
+            ("partition 1", PRIMARY)
+        );
+        assert_eq!(s[0].version(), Some("FGT100F-7.02-FW-build1517-230606"));
+        assert_eq!(
+            (s[1].device.as_str(), s[1].role.as_str()),
+            ("partition 2", ALTERNATE)
+        );
+        assert_eq!(s[1].version(), Some("FGT100F-7.02-FW-build1396-220928"));
+        assert_eq!(s[1].media, "flash");
+        // An older release on the other partition is what an upgrade leaves: not a standing finding.
+        assert!(standing("fw1", &s).is_empty());
+        // The same without CR, and the older 6.x names.
+        let lf = "Partition  Image                                     TotalSize(KB)  Used(KB)  Use%  Active\n\
+                  1          FGT50E-6.00-FW-build0272-190716           18432          14668      80%  No\n\
+                  2          FGT50E-6.02-FW-build1142-200819           18432          18188      99%  Yes\n";
+        let s = fortios_flash_list(lf.as_bytes()).unwrap();
+        assert_eq!(s[1].role, PRIMARY);
+        assert_eq!(s[0].version(), Some("FGT50E-6.00-FW-build0272-190716"));
+    }
+
+    #[test]
+    fn fortios_flash_list_refuses_what_it_does_not_know() {
+        assert!(fortios_flash_list(b"").is_err());
+        assert!(
+            fortios_flash_list(b"Unknown action 0\r\nCommand fail. Return code -1\r\n").is_err()
+        );
+        let garbled =
+            format!("{FLASH}4 FGT100F-7.02-FW-build1517-230606 253871 92236 36% Maybe\r\n");
+        assert!(fortios_flash_list(garbled.as_bytes()).is_err());
+        let extra = format!("{FLASH}Partition 5 was written by someone\r\n");
+        assert!(fortios_flash_list(extra.as_bytes()).is_err());
+        let headerless = FLASH.split_once('\n').unwrap().1;
+        assert!(fortios_flash_list(headerless.as_bytes()).is_err());
+        let mut many = FLASH.lines().next().unwrap().to_owned();
+        for i in 0..=MAX_SLICES {
+            many.push_str(&format!("\n{} ETDB-1.00000 1 1 1% No", i % 999));
+        }
+        assert_eq!(
+            fortios_flash_list(many.as_bytes()),
+            Err(ParseError::TooMany { max: MAX_SLICES })
+        );
+    }
+
+    #[test]
+    fn a_changed_fortios_alternate_partition_is_a_mismatch() {
+        let base = fortios_flash_list(FLASH.as_bytes()).unwrap();
+        let now = fortios_flash_list(
+            FLASH
+                .replace("build1396-220928", "build1639-240215")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(diff("fw1", &base, &base).is_empty());
+        let f = diff("fw1", &base, &now);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, Code::SnapshotMismatch);
+        assert_eq!(f[0].subject, "flash partition 2");
+    }
+
+    const SOFTWARE: &str = "\
+Version                   Size          Released Downloaded  Currently Installed\r\n\
+---------------------------------------------------------------------------------\r\n\
+10.2.7-h3                  812MB  2023/12/19 11:02:10        no                  no\r\n\
+10.2.4-h4                  780MB  2023/07/13 11:21:44       yes                 yes\r\n\
+10.2.3                     752MB  2022/11/03 14:05:10       yes                  no\r\n";
+
+    #[test]
+    fn panos_software_info_yields_the_downloaded_versions() {
+        let s = panos_software_info(SOFTWARE.as_bytes()).unwrap();
+        assert_eq!(
+            s.len(),
+            2,
+            "a version only offered for download is not on the device"
+        );
+        assert_eq!(
+            (s[0].device.as_str(), s[0].role.as_str()),
+            ("10.2.4-h4", PRIMARY)
+        );
+        assert_eq!(s[0].version(), Some("10.2.4-h4"));
+        assert_eq!(
+            (s[1].device.as_str(), s[1].role.as_str()),
+            ("10.2.3", DOWNLOADED)
+        );
+        assert!(standing("pa1", &s).is_empty());
+        let short = "Version  Size  Released on  Downloaded  Current\n\
+                     -------------------------------------------------\n\
+                     11.0.2   540MB 2023/06/08  yes  yes\n";
+        assert_eq!(
+            panos_software_info(short.as_bytes()).unwrap()[0].device,
+            "11.0.2"
+        );
+    }
+
+    #[test]
+    fn panos_software_info_refuses_what_it_does_not_know() {
+        assert!(panos_software_info(b"").is_err());
+        assert!(panos_software_info(b"Invalid syntax.\n").is_err());
+        let garbled = format!("{SOFTWARE}10.2.9 800MB 2024/01/01 12:00:00 maybe no\r\n");
+        assert!(panos_software_info(garbled.as_bytes()).is_err());
+        let rows = SOFTWARE.split_once("\r\n").unwrap().1;
+        assert!(panos_software_info(rows.as_bytes()).is_err());
+        let mut many = SOFTWARE.lines().next().unwrap().to_owned();
+        for i in 0..=MAX_SLICES {
+            many.push_str(&format!("\n10.{i}.0 1MB 2023/01/01 no no"));
+        }
+        assert_eq!(
+            panos_software_info(many.as_bytes()),
+            Err(ParseError::TooMany { max: MAX_SLICES })
+        );
+    }
+
+    #[test]
+    fn a_new_downloaded_panos_version_is_added() {
+        let base = panos_software_info(SOFTWARE.as_bytes()).unwrap();
+        let now = panos_software_info(
+            SOFTWARE
+                .replace(
+                    "812MB  2023/12/19 11:02:10        no",
+                    "812MB  2023/12/19 11:02:10       yes",
+                )
+                .as_bytes(),
+        )
+        .unwrap();
+        let f = diff("pa1", &base, &now);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, Code::SnapshotAdded);
+        assert_eq!(f[0].subject, "software 10.2.7-h3");
     }
 }

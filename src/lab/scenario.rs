@@ -123,7 +123,7 @@ impl Scenario {
             }
             Scenario::DdImage => "write a raw disk image with dd to /backup/system_image.img",
             Scenario::SnapshotCreated => {
-                "put an alternate system image beside the running one (a second .bin, an image slot)"
+                "put an alternate system image beside the running one (a second .bin, an image slot, a partition)"
             }
             Scenario::ContainerImplanted => {
                 "install and start a new container image (docker) or app (IOS-XE app-hosting)"
@@ -171,9 +171,17 @@ impl Scenario {
                     super::Persona::CiscoIosXe | super::Persona::CiscoAsa
                 )
             }
+            // FortiOS and PAN-OS list no files, but their profiles read the alternate firmware partition
+            // and the downloaded versions, which the scenario changes.
+            Scenario::SnapshotCreated => {
+                persona.lists_files()
+                    || matches!(
+                        persona,
+                        super::Persona::FortinetFortios | super::Persona::PaloaltoPanos
+                    )
+            }
             // Only personas whose profile lists files can show a file appear or a listing break.
             Scenario::ToolCopied
-            | Scenario::SnapshotCreated
             | Scenario::NewLogFile
             | Scenario::ApprovedMaintenance
             | Scenario::ListingHidden => persona.lists_files(),

@@ -30,6 +30,10 @@ pub enum Parser {
     IosxrDir,
     /// NX-OS `show virtual-service detail`: hosted services (the guest shell), package, path, signing key.
     NxosVirtualService,
+    /// FortiOS `diagnose sys flash list`: firmware partitions, their image and which one is active.
+    FortiosFlashList,
+    /// PAN-OS `request system software info`: downloaded versions and the current one.
+    PanosSoftwareInfo,
 }
 
 impl Parser {
@@ -44,6 +48,8 @@ impl Parser {
         Parser::JunosSnapshot,
         Parser::NxosVirtualService,
         Parser::IosxrDir,
+        Parser::FortiosFlashList,
+        Parser::PanosSoftwareInfo,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +64,8 @@ impl Parser {
             Parser::JunosSnapshot => "junos-snapshot",
             Parser::NxosVirtualService => "nxos-virtual-service",
             Parser::IosxrDir => "iosxr-dir",
+            Parser::FortiosFlashList => "fortios-flash-list",
+            Parser::PanosSoftwareInfo => "panos-software-info",
         }
     }
 
@@ -76,7 +84,9 @@ impl Parser {
             | Parser::DockerPs
             | Parser::IosxeAppHosting
             | Parser::NxosVirtualService => "containers",
-            Parser::JunosSnapshot => "snapshots",
+            Parser::JunosSnapshot | Parser::FortiosFlashList | Parser::PanosSoftwareInfo => {
+                "snapshots"
+            }
         }
     }
 
@@ -99,6 +109,12 @@ impl Parser {
                 Parsed::AppHosting(images, running)
             }
             Parser::JunosSnapshot => Parsed::Snapshots(crate::snapshot::junos_snapshot(raw)?),
+            Parser::FortiosFlashList => {
+                Parsed::Snapshots(crate::snapshot::fortios_flash_list(raw)?)
+            }
+            Parser::PanosSoftwareInfo => {
+                Parsed::Snapshots(crate::snapshot::panos_software_info(raw)?)
+            }
             Parser::NxosVirtualService => {
                 let (images, running) = containers::nxos_virtual_service(raw)?;
                 Parsed::AppHosting(images, running)

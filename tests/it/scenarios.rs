@@ -52,6 +52,13 @@ fn expected(scenario: Scenario, persona: Persona) -> Vec<(&'static str, &'static
         (Scenario::SnapshotCreated, Persona::JuniperJunos) => vec![("snapshot-added", "medium")],
         // IOS-XR's alternate image is an install ISO, which the manifest classes with whole-system copies.
         (Scenario::SnapshotCreated, Persona::CiscoIosXr) => vec![("snapshot-added", "medium")],
+        // FortiOS writes another image onto the alternate partition: the same slice (partition 2) now
+        // carries a release the active partition does not run.
+        (Scenario::SnapshotCreated, Persona::FortinetFortios) => {
+            vec![("snapshot-mismatch", "high")]
+        }
+        // PAN-OS downloads a newer version: a slice that was not there at baseline.
+        (Scenario::SnapshotCreated, Persona::PaloaltoPanos) => vec![("snapshot-added", "medium")],
         (Scenario::SnapshotCreated, _) => vec![("backup-image-mismatch", "high")],
         (Scenario::ContainerImplanted, _) => vec![("container-image-added", "high")],
         (Scenario::ContainerReplaced, _) => vec![("container-image-changed", "critical")],
@@ -139,12 +146,13 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
             ran += 1;
         }
     }
-    // 9 personas list files (all but FortiOS and PAN-OS), 4 host containers (IOS-XE, Linux with docker,
-    // the 9.3 Nexus, IOS-XR with docker under `run`), 1 can dd, 2 have a comparable text segment (IOS-XE,
-    // ASA), 11 in all.
+    // 9 personas list files (all but FortiOS and PAN-OS), 11 keep an alternate image or slice (those 9,
+    // FortiOS's alternate partition, PAN-OS's downloaded versions), 4 host containers (IOS-XE, Linux with
+    // docker, the 9.3 Nexus, IOS-XR with docker under `run`), 1 can dd, 2 have a comparable text segment
+    // (IOS-XE, ASA), 11 in all.
     assert_eq!(
         ran,
-        9 * 3 + 4 * 2 + 1 + 2 + 11 * 2,
+        9 * 2 + 11 + 4 * 2 + 1 + 2 + 11 * 2,
         "every supported pair ran"
     );
 }

@@ -66,13 +66,23 @@ Last reboot reason: warm reboot
     )
 }
 
-const FLASH_LIST: &str =
-    "Partition  Image                                     TotalSize(KB)  Used(KB)  Use%  Active
-1          FGT100F-7.02-FW-build1517-230606                253871     92236   36%  Yes
-2          FGT100F-7.02-FW-build1396-220928                253871     87712   35%  No
+/// `diagnose sys flash list`: the active partition runs [`RUNNING_IMAGE`], the alternate keeps the
+/// release before it. SnapshotCreated writes another image onto the alternate partition.
+fn flash_list(snap: &Snapshot) -> String {
+    let alternate = if snap.flags.snapshot_created {
+        "FGT100F-7.02-FW-build1639-240215"
+    } else {
+        "FGT100F-7.02-FW-build1396-220928"
+    };
+    format!(
+        "Partition  Image                                     TotalSize(KB)  Used(KB)  Use%  Active
+1          {RUNNING_IMAGE}                253871     92236   36%  Yes
+2          {alternate}                253871     87712   35%  No
 3          ETDB-1.00000                                   3368360     69332    2%  No
 Image build at Jun 6 2023 22:07:00 for b1517
-";
+"
+    )
+}
 
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (_, lower) = keywords(command);
@@ -80,7 +90,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     match kw.as_slice() {
         [] => Reply::text(""),
         ["get", "system", "status"] => Reply::text(system_status(snap)),
-        ["diagnose", "sys", "flash", "list"] => Reply::text(FLASH_LIST),
+        ["diagnose", "sys", "flash", "list"] => Reply::text(flash_list(snap)),
         ["show"] => Reply::Output {
             stdout: super::common::read_all(snap, "config"),
             stderr: Vec::new(),

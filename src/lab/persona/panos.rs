@@ -69,13 +69,23 @@ device-certificate-status: Valid
     )
 }
 
-const SOFTWARE_INFO: &str =
-    "Version                   Size          Released Downloaded  Currently Installed
+/// `request system software info`: the running version and the one before it are downloaded, a newer one
+/// is offered. SnapshotCreated downloads the newer one.
+fn software_info(snap: &Snapshot) -> String {
+    let newer = if snap.flags.snapshot_created {
+        "yes"
+    } else {
+        "no"
+    };
+    format!(
+        "Version                   Size          Released Downloaded  Currently Installed
 ---------------------------------------------------------------------------------
-10.2.7-h3                  812MB  2023/12/19 11:02:10        no                  no
+10.2.7-h3                  812MB  2023/12/19 11:02:10       {newer:>3}                  no
 10.2.4-h4                  780MB  2023/07/13 11:21:44       yes                 yes
 10.2.3                     752MB  2022/11/03 14:05:10       yes                  no
-";
+"
+    )
+}
 
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let (_, lower) = keywords(command);
@@ -83,7 +93,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     match kw.as_slice() {
         [] => Reply::text(""),
         ["show", "system", "info"] => Reply::text(system_info(snap)),
-        ["request", "system", "software", "info"] => Reply::text(SOFTWARE_INFO),
+        ["request", "system", "software", "info"] => Reply::text(software_info(snap)),
         ["show", "config", "running"] => Reply::Output {
             stdout: super::common::read_all(snap, "running.xml"),
             stderr: Vec::new(),

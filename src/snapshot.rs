@@ -143,57 +143,75 @@ static FORTI_FIRMWARE: LazyLock<Regex> =
 static FLASH_TRAILER: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Image build at .{1,64} for b\d{1,6}$"));
 
-/// Parses FortiOS `diagnose sys flash list`: one slice per firmware partition (`flash`, `partition N`),
-/// its image name as the version, the active one `primary`, the other `alternate`. Data partitions
-/// (FortiGuard databases) are skipped. No hash: FortiOS shows none.
-pub fn fortios_flash_list(raw: &[u8]) -> Result<Vec<SnapshotSlice>, ParseError> {
-    let text = clean_output(raw);
-    let mut out: Vec<SnapshotSlice> = Vec::new();
-    let mut rows = 0usize;
+/// The rows of a one-table answer: blank lines skipped, `head` must match the first line, lines matching
+/// `skip` (rules, trailers) pass, every other line must match `row` or the whole answer is refused, and at
+/// most [`MAX_SLICES`] rows are read. `missing` names the table in the error for an answer without it.
+fn table_rows<'t>(
+    text: &'t str,
+    head: &Regex,
+    skip: &Regex,
+    row: &Regex,
+    missing: &str,
+) -> Result<Vec<regex::Captures<'t>>, ParseError> {
+    let mut rows = Vec::new();
     let mut header = false;
     for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
         let t = line.trim();
         if t.is_empty() {
             continue;
         }
         if !header {
-            if FLASH_HEAD.is_match(t) {
+            if head.is_match(t) {
                 header = true;
                 continue;
             }
-            return Err(ParseError::line(n, line));
+            return Err(ParseError::line(i + 1, line));
         }
-        if FLASH_TRAILER.is_match(t) {
+        if skip.is_match(t) {
             continue;
         }
-        let Some(c) = FLASH_ROW.captures(t) else {
-            return Err(ParseError::line(n, line));
+        let Some(c) = row.captures(t) else {
+            return Err(ParseError::line(i + 1, line));
         };
-        rows += 1;
-        if rows > MAX_SLICES {
+        if rows.len() == MAX_SLICES {
             return Err(ParseError::TooMany { max: MAX_SLICES });
         }
-        if !FORTI_FIRMWARE.is_match(&c["image"]) {
-            continue;
-        }
-        let role = if &c["active"] == "Yes" {
-            PRIMARY
-        } else {
-            ALTERNATE
-        };
-        out.push(SnapshotSlice {
-            media: "flash".into(),
-            device: format!("partition {}", &c["id"]),
-            role: role.into(),
-            created: None,
-            packages: BTreeMap::from([("fortios".to_owned(), c["image"].to_owned())]),
-        });
+        rows.push(c);
     }
     if !header {
-        return Err(ParseError::line(0, "(no partition table)"));
+        return Err(ParseError::line(0, missing));
     }
-    Ok(out)
+    Ok(rows)
+}
+
+/// Parses FortiOS `diagnose sys flash list`: one slice per firmware partition (`flash`, `partition N`),
+/// its image name as the version, the active one `primary`, the other `alternate`. Data partitions
+/// (FortiGuard databases) are skipped. No hash: FortiOS shows none.
+pub fn fortios_flash_list(raw: &[u8]) -> Result<Vec<SnapshotSlice>, ParseError> {
+    let text = clean_output(raw);
+    let rows = table_rows(
+        &text,
+        &FLASH_HEAD,
+        &FLASH_TRAILER,
+        &FLASH_ROW,
+        "(no partition table)",
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| FORTI_FIRMWARE.is_match(&c["image"]))
+        .map(|c| SnapshotSlice {
+            media: "flash".into(),
+            device: format!("partition {}", &c["id"]),
+            role: if &c["active"] == "Yes" {
+                PRIMARY
+            } else {
+                ALTERNATE
+            }
+            .into(),
+            created: None,
+            packages: BTreeMap::from([("fortios".to_owned(), c["image"].to_owned())]),
+        })
+        .collect())
 }
 
 static SOFTWARE_HEAD: LazyLock<Regex> = LazyLock::new(|| {
@@ -210,48 +228,29 @@ static SOFTWARE_ROW: LazyLock<Regex> = LazyLock::new(|| {
 /// not on the device and are skipped.
 pub fn panos_software_info(raw: &[u8]) -> Result<Vec<SnapshotSlice>, ParseError> {
     let text = clean_output(raw);
-    let mut out: Vec<SnapshotSlice> = Vec::new();
-    let mut rows = 0usize;
-    let mut header = false;
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let t = line.trim();
-        if t.is_empty() {
-            continue;
-        }
-        if !header {
-            if SOFTWARE_HEAD.is_match(t) {
-                header = true;
-                continue;
-            }
-            return Err(ParseError::line(n, line));
-        }
-        if RULE.is_match(t) {
-            continue;
-        }
-        let Some(c) = SOFTWARE_ROW.captures(t) else {
-            return Err(ParseError::line(n, line));
-        };
-        rows += 1;
-        if rows > MAX_SLICES {
-            return Err(ParseError::TooMany { max: MAX_SLICES });
-        }
-        let current = &c["cur"] == "yes";
-        if &c["dl"] != "yes" && !current {
-            continue;
-        }
-        out.push(SnapshotSlice {
+    let rows = table_rows(
+        &text,
+        &SOFTWARE_HEAD,
+        &RULE,
+        &SOFTWARE_ROW,
+        "(no software table)",
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| &c["dl"] == "yes" || &c["cur"] == "yes")
+        .map(|c| SnapshotSlice {
             media: "software".into(),
             device: c["ver"].to_owned(),
-            role: if current { PRIMARY } else { DOWNLOADED }.into(),
+            role: if &c["cur"] == "yes" {
+                PRIMARY
+            } else {
+                DOWNLOADED
+            }
+            .into(),
             created: None,
             packages: BTreeMap::from([("panos".to_owned(), c["ver"].to_owned())]),
-        });
-    }
-    if !header {
-        return Err(ParseError::line(0, "(no software table)"));
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 fn describe(s: &SnapshotSlice) -> String {

@@ -284,6 +284,38 @@ fn platform_cisco_iosxr_enrollment_records_the_primary_bios_version() {
     enrollment_records_the_bootloader(Persona::CiscoIosXr, None, "13.41");
 }
 
+/// IOS-XR's authenticity evidence is its secure-boot status: kept at enrollment; anything but `Enabled`
+/// (parsed offline from a saved answer) would be `signature-not-production`.
+#[test]
+fn platform_cisco_iosxr_records_secure_boot_status() {
+    let env = LabEnv::start_personas(1, &[Persona::CiscoIosXr], None, "");
+    env.enroll_all();
+    let shown = env.run(&["baseline", "show", "lab-01"]);
+    assert!(
+        shown.stdout.contains("image_type = \"Enabled\""),
+        "{}",
+        shown.stdout
+    );
+    let clean = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{clean:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("sb.txt");
+    std::fs::write(
+        &saved,
+        "Node location: node0_RP0_CPU0\r\nSecure Boot Status: Disabled\r\n",
+    )
+    .unwrap();
+    let parsed = crate::support::Run::from(
+        crate::support::netattest()
+            .args(["profiles", "parse", "cisco-iosxr", "secure-boot"])
+            .arg(&saved)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(parsed.code, 0, "{parsed:?}");
+    assert!(parsed.stdout.contains("\"Disabled\""), "{}", parsed.stdout);
+}
+
 /// IOS-XR 64-bit runs third-party apps in docker under `run`: enrollment keeps the images and what runs,
 /// and the CLI's timestamp line before the JSON lines is not read as a listing.
 #[test]

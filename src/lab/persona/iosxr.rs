@@ -217,6 +217,15 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ),
         ["show", "install", "active", "summary"] => INSTALL.to_string(),
         ["show", "hw-module", "fpd"] => FPD.to_string(),
+        [
+            "show",
+            "platform",
+            "security",
+            "integrity",
+            "log",
+            "secure-boot",
+            "status",
+        ] => "Node location: node0_RSP0_CPU0\nSecure Boot Status: Enabled\n\n".to_string(),
         ["dir", "harddisk:" | "harddisk:/"] => dir_harddisk(snap),
         ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
         ["show", "startup-config"] | ["show", "running-config"] => {

@@ -179,7 +179,7 @@ impl DeviceCore {
             ),
             containers: matches!(
                 persona,
-                Persona::CiscoIosXe | Persona::CiscoNxos | Persona::CiscoIosXr
+                Persona::CiscoIosXe | Persona::CiscoNxos | Persona::CiscoIosXr | Persona::AristaEos
             ) || index % 4 == 1,
             seed,
         }

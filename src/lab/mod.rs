@@ -103,7 +103,11 @@ impl Persona {
     pub fn hosts_containers(&self) -> bool {
         matches!(
             self,
-            Persona::Linux | Persona::CiscoIosXe | Persona::CiscoNxos | Persona::CiscoIosXr
+            Persona::Linux
+                | Persona::CiscoIosXe
+                | Persona::CiscoNxos
+                | Persona::CiscoIosXr
+                | Persona::AristaEos
         )
     }
 

@@ -147,12 +147,12 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
         }
     }
     // 9 personas list files (all but FortiOS and PAN-OS), 11 keep an alternate image or slice (those 9,
-    // FortiOS's alternate partition, PAN-OS's downloaded versions), 4 host containers (IOS-XE, Linux with
-    // docker, the 9.3 Nexus, IOS-XR with docker under `run`), 1 can dd, 2 have a comparable text segment
-    // (IOS-XE, ASA), 11 in all.
+    // FortiOS's alternate partition, PAN-OS's downloaded versions), 5 host containers (IOS-XE, Linux with
+    // docker, the 9.3 Nexus, IOS-XR with docker under `run`, EOS with container-manager), 1 can dd, 2 have
+    // a comparable text segment (IOS-XE, ASA), 11 in all.
     assert_eq!(
         ran,
-        9 * 2 + 11 + 4 * 2 + 1 + 2 + 11 * 2,
+        9 * 2 + 11 + 5 * 2 + 1 + 2 + 11 * 2,
         "every supported pair ran"
     );
 }

@@ -162,6 +162,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             ))
         }
         ["bash", "timeout", "10", "cat", "/proc/cmdline"] => Reply::text(cmdline(snap)),
+        ["bash", "timeout", "10", "sudo", "docker", ..] => Reply::text(bash_docker(snap, command)),
         ["show", "startup-config"] => Reply::Output {
             stdout: read_all(snap, "flash:startup-config"),
             stderr: Vec::new(),
@@ -203,4 +204,24 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["exit"] => Reply::Exit,
         _ => Reply::text(INVALID),
     }
+}
+
+/// What container-manager runs on the lab switch.
+const DOCKER: super::common::DockerHost = super::common::DockerHost {
+    images: &[("sflow-collector", "2.1"), ("alpine", "3.19")],
+    running: &[("sflow", "sflow-collector:2.1")],
+    replaceable: "sflow-collector",
+};
+
+/// `bash timeout 10 sudo docker ...`: the words after `docker`, split as EOS's Linux shell would.
+fn bash_docker(snap: &Snapshot, command: &str) -> String {
+    let Ok(words) = super::linux::lex(command) else {
+        return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
+    };
+    if !snap.core.containers {
+        return "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n".to_string();
+    }
+    super::common::docker(snap, &DOCKER, words.get(5..).unwrap_or_default()).unwrap_or_else(|| {
+        "docker: lab supports only the profile's images and ps forms\n".to_string()
+    })
 }

@@ -2,7 +2,7 @@
 //! `terminal pager 0`, `show bootvar`, `verify /sha-512 disk0:/...` with its `!` progress ticker.
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, running, scp_source};
+use super::common::{FileScenarios, fs_path, keywords, read_all, running, scp_source};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -78,33 +78,7 @@ fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
         VfsFile::bytes("archive\n", MTIME),
     );
     v.insert("disk0:FSCK0000.REC", VfsFile::bytes("rec\n", MTIME));
-    if flags.tool_copied {
-        v.insert(
-            "disk0:client_bundle_install.zip",
-            VfsFile::bytes("PK\x03\x04csco_config.lua\n", MTIME + 9000),
-        );
-    }
-    if flags.snapshot_created {
-        v.insert(
-            ALT_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME + 9000),
-        );
-    }
-    if flags.new_log {
-        v.insert(
-            "disk0:log/asa-appagent.log.1",
-            VfsFile::bytes("appagent\n", MTIME + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
-            "disk0:CHG1234-acl.cfg",
-            VfsFile::bytes(
-                "access-list MGMT extended permit tcp any any eq ssh\n",
-                MTIME + 9000,
-            ),
-        );
-    }
+    FILE_SCENARIOS.apply(v, core, flags, MTIME + 9000);
 }
 
 fn show_version(snap: &Snapshot) -> String {
@@ -253,3 +227,17 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
+
+/// What the file scenarios put on this platform's filesystem.
+const FILE_SCENARIOS: FileScenarios = FileScenarios {
+    tool: (
+        "disk0:client_bundle_install.zip",
+        "PK\x03\x04csco_config.lua\n",
+    ),
+    alt_image: ALT_IMAGE,
+    new_log: ("disk0:log/asa-appagent.log.1", "appagent\n"),
+    maintenance: (
+        "disk0:CHG1234-acl.cfg",
+        "access-list MGMT extended permit tcp any any eq ssh\n",
+    ),
+};

@@ -5,6 +5,7 @@
 use super::Reply;
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::image::ImageSpec;
+use crate::lab::vfs::{Vfs, VfsFile};
 
 /// Lower-cased words of a command line, for keyword matching (arguments keep their case in `words`).
 pub(crate) fn keywords(command: &str) -> (Vec<&str>, Vec<String>) {
@@ -247,4 +248,31 @@ pub(crate) fn docker<S: AsRef<str>>(
         return None;
     }
     Some(out)
+}
+
+/// What the file scenarios (ToolCopied, SnapshotCreated, NewLogFile, ApprovedMaintenance) put on a
+/// persona's filesystem, in that platform's own names: `(path, contents)` pairs and the alternate image's path.
+pub(crate) struct FileScenarios {
+    pub tool: (&'static str, &'static str),
+    pub alt_image: &'static str,
+    pub new_log: (&'static str, &'static str),
+    pub maintenance: (&'static str, &'static str),
+}
+
+impl FileScenarios {
+    /// Adds what the active scenarios brought, dated `at`.
+    pub(crate) fn apply(&self, v: &mut Vfs, core: &DeviceCore, flags: &Flags, at: u32) {
+        if flags.tool_copied {
+            v.insert(self.tool.0, VfsFile::bytes(self.tool.1, at));
+        }
+        if flags.snapshot_created {
+            v.insert(self.alt_image, VfsFile::image(core.alt_image.clone(), at));
+        }
+        if flags.new_log {
+            v.insert(self.new_log.0, VfsFile::bytes(self.new_log.1, at));
+        }
+        if flags.maintenance {
+            v.insert(self.maintenance.0, VfsFile::bytes(self.maintenance.1, at));
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! line through `bash timeout 10 cat /proc/cmdline`, ` --More--` paging.
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, running, scp_source, wrap};
+use super::common::{FileScenarios, fs_path, keywords, read_all, running, scp_source, wrap};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -83,33 +83,7 @@ fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
         "flash:AsuFastPktTransmit.log",
         VfsFile::bytes("asu\n", MTIME + 600),
     );
-    if flags.tool_copied {
-        v.insert(
-            "flash:update.py",
-            VfsFile::bytes("import os\nos.system('/bin/sh')\n", MTIME + 9000),
-        );
-    }
-    if flags.snapshot_created {
-        v.insert(
-            ALT_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME + 9000),
-        );
-    }
-    if flags.new_log {
-        v.insert(
-            "flash:SsuRestore.log",
-            VfsFile::bytes("ssu restore\n", MTIME + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
-            "flash:CHG1234-acl.cfg",
-            VfsFile::bytes(
-                "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
-                MTIME + 9000,
-            ),
-        );
-    }
+    FILE_SCENARIOS.apply(v, core, flags, MTIME + 9000);
 }
 
 fn show_version(snap: &Snapshot) -> String {
@@ -225,3 +199,14 @@ fn bash_docker(snap: &Snapshot, command: &str) -> String {
         "docker: lab supports only the profile's images and ps forms\n".to_string()
     })
 }
+
+/// What the file scenarios put on this platform's filesystem.
+const FILE_SCENARIOS: FileScenarios = FileScenarios {
+    tool: ("flash:update.py", "import os\nos.system('/bin/sh')\n"),
+    alt_image: ALT_IMAGE,
+    new_log: ("flash:SsuRestore.log", "ssu restore\n"),
+    maintenance: (
+        "flash:CHG1234-acl.cfg",
+        "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
+    ),
+};

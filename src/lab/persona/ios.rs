@@ -3,7 +3,7 @@
 //!
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
-use super::common::DirStyle;
+use super::common::{DirStyle, FileScenarios};
 use super::{Reply, civil_from_days};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
@@ -112,33 +112,7 @@ fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
         "flash0:ipsdir/iosips-sig-default.xmz",
         VfsFile::bytes("ips signatures\n", MTIME_OTHER),
     );
-    if flags.tool_copied {
-        v.insert(
-            "flash0:update.tcl",
-            VfsFile::bytes("proc run {} { exec \"/bin/sh\" }\n", MTIME_OTHER + 9000),
-        );
-    }
-    if flags.snapshot_created {
-        v.insert(
-            ALT_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME_OTHER + 9000),
-        );
-    }
-    if flags.new_log {
-        v.insert(
-            "flash0:syslog/log_20231201-093000",
-            VfsFile::bytes("%SYS-5-CONFIG_I: Configured\n", MTIME_OTHER + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
-            "flash0:CHG1234-acl.cfg",
-            VfsFile::bytes(
-                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-                MTIME_OTHER + 9000,
-            ),
-        );
-    }
+    FILE_SCENARIOS.apply(v, core, flags, MTIME_OTHER + 9000);
 }
 
 /// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
@@ -369,3 +343,17 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
+
+/// What the file scenarios put on this platform's filesystem.
+const FILE_SCENARIOS: FileScenarios = FileScenarios {
+    tool: ("flash0:update.tcl", "proc run {} { exec \"/bin/sh\" }\n"),
+    alt_image: ALT_IMAGE,
+    new_log: (
+        "flash0:syslog/log_20231201-093000",
+        "%SYS-5-CONFIG_I: Configured\n",
+    ),
+    maintenance: (
+        "flash0:CHG1234-acl.cfg",
+        "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+    ),
+};

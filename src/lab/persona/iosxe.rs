@@ -3,6 +3,7 @@
 //! Rule: keywords match case-insensitively on whitespace-normalised text, arguments (file names)
 //! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
 
+use super::common::FileScenarios;
 use super::{Reply, civil_from_days};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
@@ -133,33 +134,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
             VfsFile::image(core.upgrade_image.clone(), MTIME_OTHER + 9000),
         );
     }
-    if flags.tool_copied {
-        v.insert(
-            "bootflash:update.tcl",
-            VfsFile::bytes("proc run {} { exec \"/bin/sh\" }\n", MTIME_OTHER + 9000),
-        );
-    }
-    if flags.snapshot_created {
-        v.insert(
-            ALT_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME_OTHER + 9000),
-        );
-    }
-    if flags.new_log {
-        v.insert(
-            "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
-            VfsFile::bytes("iosrp trace\n", MTIME_OTHER + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
-            "bootflash:CHG1234-acl.cfg",
-            VfsFile::bytes(
-                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-                MTIME_OTHER + 9000,
-            ),
-        );
-    }
+    FILE_SCENARIOS.apply(&mut v, core, flags, MTIME_OTHER + 9000);
     v.insert(
         "nvram:startup-config",
         VfsFile::bytes(
@@ -490,6 +465,20 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
+
+/// What the file scenarios put on this platform's filesystem.
+const FILE_SCENARIOS: FileScenarios = FileScenarios {
+    tool: ("bootflash:update.tcl", "proc run {} { exec \"/bin/sh\" }\n"),
+    alt_image: ALT_IMAGE,
+    new_log: (
+        "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
+        "iosrp trace\n",
+    ),
+    maintenance: (
+        "bootflash:CHG1234-acl.cfg",
+        "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+    ),
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,32 +1,54 @@
 //! netattest: verifies the integrity of network appliances over SSH.
 //!
-//! The pipeline is `collect` (the only network I/O) → `verify` (pure) → `report` (pure data, then
-//! renderers). The binary in `src/bin/netattest` is the only place that prints.
+//! The stages, in pipeline order:
+//!
+//! - [`config`]: strict TOML in, validated typed values and the device inventory out.
+//! - [`profile`]: vendor profiles as data, and the pure parsers of what devices answer.
+//! - [`ssh`]: the SSH client: sessions, authentication, host-key pins, shell driver, pulls.
+//! - [`collect`]: the only network I/O: one device's probes and pulls → [`evidence::Evidence`].
+//! - [`evidence`]: what collection yields; the one set of types both sides of the pipeline import.
+//! - [`verify`]: pure: evidence × baseline × catalog × fleet → findings.
+//! - [`trust`]: signed baselines, vendor catalogs and signatures, the state directory.
+//! - [`report`]: findings, reports, diffs, renderers and the run archive.
+//! - [`engine`]: one device's run as typed phases, and the fan-out over many devices.
+//! - [`lab`]: simulated devices that speak each profile's CLI, with adversary scenarios and faults.
+//!
+//! [`digest`] and [`sanitize`] are the shared pieces every stage uses. The binary in
+//! `src/bin/netattest` is the only place that prints.
 #![forbid(unsafe_code)]
 
-pub mod artifacts;
-pub mod baseline;
-pub mod catalog;
-pub mod collect;
+/// Raw TOML, validation, inventory.
 pub mod config;
-pub mod consensus;
-pub mod containers;
-pub mod detect;
-pub mod diff;
-pub mod digest;
-pub mod engine;
-pub mod evidence;
-pub mod finding;
-pub mod fleet;
-pub mod inventory;
-pub mod lab;
-pub mod manifest;
+
+/// Profile model, loader, built-ins and pure output parsers.
 pub mod profile;
-pub mod report;
-pub mod runs;
-pub mod sanitize;
-pub mod snapshot;
+
+/// Sessions, auth, host-key pins, shell driver, pulls.
 pub mod ssh;
-pub mod state;
-pub mod verdict;
+
+/// The only network I/O: probes and pulls → evidence.
+pub mod collect;
+
+/// What collection yields, imported by both sides.
+pub mod evidence;
+
+/// Pure checks: evidence × baseline × catalog × fleet → findings.
 pub mod verify;
+
+/// Signed baselines, catalogs and signatures, the state directory.
+pub mod trust;
+
+/// Findings, reports, diffs, renderers, the run archive.
+pub mod report;
+
+/// One device as typed phases; the fan-out over a fleet.
+pub mod engine;
+
+/// Simulated devices, personas, scenarios, faults.
+pub mod lab;
+
+/// Typed digests and the streaming multi-hasher.
+pub mod digest;
+
+/// Making what a device sends safe to show and to parse.
+pub mod sanitize;

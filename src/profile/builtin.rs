@@ -3,14 +3,14 @@
 
 use serde::Deserialize;
 
-use crate::containers::{self, Container, ContainerImage};
-use crate::manifest::{self, FileEntry, ParseError};
+use crate::verify::containers::{self, Container, ContainerImage};
+use crate::verify::files::{self, FileEntry, ParseError};
 
 /// A built-in parser. The kebab-case name is what profiles write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Parser {
-    /// `find DIRS -xdev -maxdepth N -printf '%y %m %s %T@\0%p\0%l\0'` (see [`manifest::LINUX_FIND_PRINTF`]).
+    /// `find DIRS -xdev -maxdepth N -printf '%y %m %s %T@\0%p\0%l\0'` (see [`files::LINUX_FIND_PRINTF`]).
     LinuxFind,
     /// IOS / IOS-XE / ASA / NX-OS `dir` and `dir /recursive`.
     CiscoDir,
@@ -97,23 +97,25 @@ impl Parser {
             .split_whitespace()
             .find(|w| w.ends_with(':') && !w.starts_with('/'));
         Ok(match self {
-            Parser::LinuxFind => Parsed::Files(manifest::linux_find(raw)?),
-            Parser::CiscoDir => Parsed::Files(manifest::cisco_dir(raw, fs)?),
-            Parser::JunosFileList => Parsed::Files(manifest::junos_file_list(raw)?),
-            Parser::EosDir => Parsed::Files(manifest::eos_dir(raw, fs)?),
-            Parser::IosxrDir => Parsed::Files(manifest::iosxr_dir(raw)?),
+            Parser::LinuxFind => Parsed::Files(files::linux_find(raw)?),
+            Parser::CiscoDir => Parsed::Files(files::cisco_dir(raw, fs)?),
+            Parser::JunosFileList => Parsed::Files(files::junos_file_list(raw)?),
+            Parser::EosDir => Parsed::Files(files::eos_dir(raw, fs)?),
+            Parser::IosxrDir => Parsed::Files(files::iosxr_dir(raw)?),
             Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
             Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
             Parser::IosxeAppHosting => {
                 let (images, running) = containers::iosxe_app_hosting(raw)?;
                 Parsed::AppHosting(images, running)
             }
-            Parser::JunosSnapshot => Parsed::Snapshots(crate::snapshot::junos_snapshot(raw)?),
+            Parser::JunosSnapshot => {
+                Parsed::Snapshots(crate::verify::snapshots::junos_snapshot(raw)?)
+            }
             Parser::FortiosFlashList => {
-                Parsed::Snapshots(crate::snapshot::fortios_flash_list(raw)?)
+                Parsed::Snapshots(crate::verify::snapshots::fortios_flash_list(raw)?)
             }
             Parser::PanosSoftwareInfo => {
-                Parsed::Snapshots(crate::snapshot::panos_software_info(raw)?)
+                Parsed::Snapshots(crate::verify::snapshots::panos_software_info(raw)?)
             }
             Parser::NxosVirtualService => {
                 let (images, running) = containers::nxos_virtual_service(raw)?;
@@ -131,5 +133,5 @@ pub enum Parsed {
     Containers(Vec<Container>),
     /// Apps and their instances, from one listing.
     AppHosting(Vec<ContainerImage>, Vec<Container>),
-    Snapshots(Vec<crate::snapshot::SnapshotSlice>),
+    Snapshots(Vec<crate::verify::snapshots::SnapshotSlice>),
 }

@@ -276,7 +276,7 @@ pub struct Profile {
     /// What a production-signed image reports on this platform; empty when the platform has no query.
     pub signature: crate::verify::SignaturePolicy,
     /// `[files] ignore`: paths that churn on their own on this platform (logs, crash info, tracelogs).
-    pub files_ignore: Vec<crate::manifest::Glob>,
+    pub files_ignore: Vec<crate::verify::files::Glob>,
     /// Where the profile came from.
     pub source: String,
 }
@@ -500,7 +500,7 @@ impl Profile {
             .iter()
             .enumerate()
         {
-            match crate::manifest::Glob::new(g) {
+            match crate::verify::files::Glob::new(g) {
                 Ok(g) => files_ignore.push(g),
                 Err(reason) => problems.push(err(format!("files.ignore[{i}]"), reason)),
             }

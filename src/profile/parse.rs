@@ -38,7 +38,7 @@ pub enum ProbeError {
     Unparsed {
         probe: String,
         parser: &'static str,
-        reason: crate::manifest::ParseError,
+        reason: crate::verify::files::ParseError,
     },
     /// A digest value was malformed.
     #[error("probe `{probe}`: {reason}")]

@@ -190,8 +190,8 @@ fn pin(path: &Path, host: &str, port: u16, key: &PublicKey, replace: bool) -> st
         .collect::<Vec<_>>()
         .join(" ");
     text.push_str(&format!("{} {openssh}\n", host_pattern(host, port)));
-    crate::state::write_atomic(path, text.as_bytes(), 0o600).map_err(|e| match e {
-        crate::state::StateError::Io { source, .. } => source,
+    crate::trust::state::write_atomic(path, text.as_bytes(), 0o600).map_err(|e| match e {
+        crate::trust::state::StateError::Io { source, .. } => source,
         other => std::io::Error::other(other.to_string()),
     })
 }

@@ -195,7 +195,7 @@ fn the_example_config_documents_valid_keys() {
 fn explain_prints_every_code_with_guidance() {
     let r = Run::from(netattest().arg("explain").output().unwrap());
     assert_eq!(r.code, 0);
-    for code in netattest::finding::Code::ALL {
+    for code in netattest::report::finding::Code::ALL {
         assert!(r.stdout.contains(code.as_str()), "{code}");
     }
     let one = Run::from(

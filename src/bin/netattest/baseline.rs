@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use netattest::baseline::{Baseline, BaselineError, BaselineStore};
-use netattest::diff::{FieldChange, evidence_diff};
 use netattest::engine::Mode;
+use netattest::report::diff::{FieldChange, evidence_diff};
 use netattest::sanitize::display_line;
+use netattest::trust::baseline::{Baseline, BaselineError, BaselineStore};
 
 use crate::cli::{BaselineCommand, Cli, FormatArg};
 use crate::{engine, run_devices, usage};

@@ -6,12 +6,12 @@ use anyhow::Context;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use clap::{Args, Subcommand};
-use netattest::catalog::import::{ImportContext, detect_format, import};
-use netattest::catalog::signature::{CatalogSigner, PublicKey, SignatureAlgorithm, verify};
-use netattest::catalog::store::{CatalogCheck, CatalogStore, Original, check_configured};
-use netattest::catalog::{Catalog, Format};
 use netattest::config::{Config, validate_device_name};
-use netattest::state::write_atomic;
+use netattest::trust::catalog::import::{ImportContext, detect_format, import};
+use netattest::trust::catalog::signature::{CatalogSigner, PublicKey, SignatureAlgorithm, verify};
+use netattest::trust::catalog::store::{CatalogCheck, CatalogStore, Original, check_configured};
+use netattest::trust::catalog::{Catalog, Format};
+use netattest::trust::state::write_atomic;
 
 use crate::cli::Cli;
 use crate::{config_path, load_config, state_dir, usage};
@@ -206,7 +206,7 @@ fn checks(cli: &Cli, cfg: Option<&Config>) -> anyhow::Result<Vec<CatalogCheck>> 
     match state.signer() {
         Ok(signer) => out.extend(CatalogStore::new(&state, &signer).check_all()),
         // Without an initialised state there is no store to check.
-        Err(netattest::state::StateError::NotInitialised(_)) => {}
+        Err(netattest::trust::state::StateError::NotInitialised(_)) => {}
         Err(e) => return Err(usage(e.to_string())),
     }
     Ok(out)

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use netattest::config::Config;
 use netattest::engine::{Engine, Mode};
-use netattest::finding::Code;
 use netattest::lab::{Lab, LabOptions, Persona, Scenario};
 use netattest::profile::Profiles;
+use netattest::report::finding::Code;
 use netattest::report::{Format, Report};
-use netattest::state::StateDir;
+use netattest::trust::state::StateDir;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::DemoArgs;
@@ -162,7 +162,7 @@ async fn audit(engine: &Arc<Engine>, mode: Mode, command: &str, quiet: bool) -> 
     let devices = engine.devices(None);
     let progress = crate::progress::Progress::start(devices.len(), quiet);
     let started = netattest::collect::now_rfc3339();
-    let mut runs = netattest::fleet::run_all(
+    let mut runs = netattest::engine::fleet::run_all(
         engine.clone(),
         devices,
         mode,
@@ -173,7 +173,7 @@ async fn audit(engine: &Arc<Engine>, mode: Mode, command: &str, quiet: bool) -> 
     .await;
     progress.finish().await;
     if command == "audit" {
-        netattest::fleet::add_consensus(&mut runs, &engine.config);
+        netattest::engine::fleet::add_consensus(&mut runs, &engine.config);
     }
     Report::new(
         command,
@@ -202,6 +202,6 @@ fn tempdir() -> anyhow::Result<TempDir> {
         "netattest-demo-{}",
         netattest::digest::hex_encode(&rnd)
     ));
-    netattest::state::create_private_dir(&path)?;
+    netattest::trust::state::create_private_dir(&path)?;
     Ok(TempDir { path })
 }

@@ -42,7 +42,7 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("netattest-lab"));
-    netattest::state::create_private_dir(&dir)?;
+    netattest::trust::state::create_private_dir(&dir)?;
     let dir = std::path::absolute(&dir)?;
     let mut personas = Vec::new();
     for id in &args.persona {

@@ -17,10 +17,10 @@ use anyhow::Context;
 use clap::Parser;
 use netattest::config::{Config, ConfigError, PullPolicy};
 use netattest::engine::{Engine, Mode};
-use netattest::finding::Code;
 use netattest::profile::Profiles;
+use netattest::report::finding::Code;
 use netattest::report::{Format, Report, Style, render};
-use netattest::state::StateDir;
+use netattest::trust::state::StateDir;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Cli, Command, FormatArg, OutputArgs, PullArg};
@@ -87,7 +87,8 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Enroll(args) => {
             let engine = engine(&cli)?;
             let device = engine.device(&args.device)?;
-            let store = netattest::baseline::BaselineStore::new(&engine.state, &engine.signer);
+            let store =
+                netattest::trust::baseline::BaselineStore::new(&engine.state, &engine.signer);
             if store.exists(&device.name) {
                 return Err(usage(format!(
                     "{} is enrolled already; to accept its current state use `netattest baseline approve {} --reason ...`",
@@ -247,11 +248,11 @@ pub(crate) fn engine(cli: &Cli) -> anyhow::Result<Engine> {
                 .join("\n")
         ))
     })?;
-    let ssh_config = netattest::inventory::SshConfigFile::load(cfg.ssh_config.as_deref());
+    let ssh_config = netattest::config::inventory::SshConfigFile::load(cfg.ssh_config.as_deref());
     cfg.check_devices(
         |id| profiles.get(id).is_some(),
         |d| {
-            netattest::inventory::resolve(&cfg, &ssh_config, d)
+            netattest::config::inventory::resolve(&cfg, &ssh_config, d)
                 .auth
                 .key_file
                 .is_some()
@@ -333,7 +334,7 @@ pub(crate) fn format(f: FormatArg) -> Format {
 pub(crate) async fn run_devices(
     cli: &Cli,
     engine: Arc<Engine>,
-    devices: Vec<netattest::inventory::Device>,
+    devices: Vec<netattest::config::inventory::Device>,
     mode: Mode,
     concurrency: usize,
     command: &str,
@@ -348,7 +349,7 @@ pub(crate) async fn run_devices(
             on_signal.cancel();
         }
     });
-    let mut runs = netattest::fleet::run_all(
+    let mut runs = netattest::engine::fleet::run_all(
         engine.clone(),
         devices,
         mode,
@@ -359,7 +360,7 @@ pub(crate) async fn run_devices(
     .await;
     progress.finish().await;
     if command == "audit" {
-        netattest::fleet::add_consensus(&mut runs, &engine.config);
+        netattest::engine::fleet::add_consensus(&mut runs, &engine.config);
     }
     let fail_on = engine.config.fail_on;
     let transcripts: Vec<_> = runs
@@ -376,7 +377,7 @@ pub(crate) async fn run_devices(
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }
-    if let Err(e) = netattest::runs::save(&engine.state, &report, &transcripts) {
+    if let Err(e) = netattest::report::runs::save(&engine.state, &report, &transcripts) {
         // The report still goes out; losing the archive copy is worth a warning, not the run.
         tracing::warn!("could not archive the run: {e}");
     }
@@ -399,7 +400,7 @@ pub(crate) fn emit(
     let mut buf = Vec::new();
     render(report, format, Style { color }, &mut buf)?;
     match to {
-        Some(path) => netattest::state::write_atomic(path, &buf, 0o644)
+        Some(path) => netattest::trust::state::write_atomic(path, &buf, 0o644)
             .with_context(|| format!("writing the report to {}", path.display()))?,
         None => {
             let mut out = std::io::stdout().lock();

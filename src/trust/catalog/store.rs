@@ -16,8 +16,8 @@ use super::import::{ImportContext, ImportError, detect_format, import, to_native
 use super::signature::{PublicKey, SignatureAlgorithm, Verified, verify};
 use super::{Catalog, Conflict};
 use crate::config::CatalogConfig;
-use crate::finding::{Code, Finding};
-use crate::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
+use crate::report::finding::{Code, Finding};
+use crate::trust::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
 
 const DOMAIN: &[u8] = b"netattest-catalog-v1\n";
 
@@ -427,7 +427,7 @@ impl<'a> CatalogStore<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::signature::CatalogSigner;
+    use crate::trust::catalog::signature::CatalogSigner;
 
     const SUMS: &str = "dcab93e5cd7821767da23d68ed11332d937dd233cdd08918e715a99997f055f8834b056eb9f6154d240ffa57cd86d9248c86898b2319162297fd082710d6e63b  EOS-4.30.1F.swi\n";
 
@@ -481,7 +481,7 @@ mod tests {
         assert!(catalog.is_empty());
         let finding = problems[0].finding().expect("a finding");
         assert_eq!(finding.code, Code::CatalogSignatureInvalid);
-        assert_eq!(finding.severity, crate::finding::Severity::Critical);
+        assert_eq!(finding.severity, crate::report::finding::Severity::Critical);
     }
 
     #[test]

@@ -7,10 +7,10 @@
 //!   enrollment, so a device that is already patched when enrolled is caught on day one;
 //! - a hash no catalog knows is `image-not-in-catalog`, once catalogs cover the platform.
 
-use crate::catalog::{Catalog, Classification, base_name};
 use crate::evidence::Evidence;
-use crate::finding::{Code, Finding};
 use crate::profile::same_image_path;
+use crate::report::finding::{Code, Finding};
+use crate::trust::catalog::{Catalog, Classification, base_name};
 
 /// Adjusts `findings` (from `verify::against_baseline` or enrollment) with the catalog's verdicts.
 pub fn apply_catalog(
@@ -123,7 +123,7 @@ pub fn apply_catalog(
     }
 }
 
-fn provenance(entry: &crate::catalog::Entry) -> String {
+fn provenance(entry: &crate::trust::catalog::Entry) -> String {
     entry
         .provenance()
         .first()
@@ -134,10 +134,10 @@ fn provenance(entry: &crate::catalog::Entry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Entry, Format, Provenance};
     use crate::digest::{Algorithm, Digest};
     use crate::evidence::{Identity, ImageEvidence, ImageRole};
-    use crate::finding::Severity;
+    use crate::report::finding::Severity;
+    use crate::trust::catalog::{Entry, Format, Provenance};
 
     const GOOD: char = 'a';
     const UPGRADE: char = 'b';

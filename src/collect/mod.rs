@@ -2,14 +2,16 @@
 //!
 //! This is where device output becomes facts. Nothing here prints; progress goes out as [`Event`]s.
 
+pub mod detect;
+
 use std::collections::BTreeMap;
 
+use crate::config::inventory::Device;
 use crate::digest::Algorithm;
 use crate::evidence::{
     Boot, BootConfig, Evidence, Identity, ImageEvidence, ImageRole, Pulled, SignatureInfo,
     TextSegment, TranscriptEntry,
 };
-use crate::inventory::Device;
 use crate::profile::{
     Fact, Parsed, Probe, ProbeError, ProbeFacts, Profile, apply_probe_to, boot_image_list,
 };
@@ -264,10 +266,10 @@ pub async fn collect(
 /// What built-in parsers yielded, merged across probes.
 #[derive(Default)]
 struct Artefacts {
-    files: Option<Vec<crate::manifest::FileEntry>>,
-    container_images: Option<Vec<crate::containers::ContainerImage>>,
-    containers: Option<Vec<crate::containers::Container>>,
-    snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
+    files: Option<Vec<crate::verify::files::FileEntry>>,
+    container_images: Option<Vec<crate::verify::containers::ContainerImage>>,
+    containers: Option<Vec<crate::verify::containers::Container>>,
+    snapshots: Option<Vec<crate::verify::snapshots::SnapshotSlice>>,
 }
 
 impl Artefacts {

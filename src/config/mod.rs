@@ -4,6 +4,8 @@
 //! with its file and key, so one run of `netattest` shows all that is wrong. Secrets are never values here:
 //! the config names where a secret lives (an environment variable or a file), never the secret itself.
 
+pub mod inventory;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,7 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::finding::{Code, Severity};
+use crate::report::finding::{Code, Severity};
 
 /// One problem in the configuration, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +255,7 @@ pub struct Config {
     pub devices: Vec<DeviceConfig>,
     pub catalogs: Vec<CatalogConfig>,
     /// `[files] ignore`: globs over device paths whose changes are expected (on top of each profile's own).
-    pub files_ignore: Vec<crate::manifest::Glob>,
+    pub files_ignore: Vec<crate::verify::files::Glob>,
 }
 
 /// Default command output bound: 16 MiB.
@@ -435,7 +437,7 @@ impl Config {
             .iter()
             .enumerate()
         {
-            match crate::manifest::Glob::new(g) {
+            match crate::verify::files::Glob::new(g) {
                 Ok(g) => cfg.files_ignore.push(g),
                 Err(reason) => problem(&format!("files.ignore[{i}]"), reason),
             }
@@ -774,7 +776,7 @@ pub struct CatalogConfig {
     pub name: String,
     pub path: PathBuf,
     pub public_key: Option<PathBuf>,
-    pub signature: Option<crate::catalog::signature::SignatureAlgorithm>,
+    pub signature: Option<crate::trust::catalog::signature::SignatureAlgorithm>,
     /// Use the catalog without a signature. Off by default: an unsigned catalog is refused.
     pub allow_unsigned: bool,
     /// For formats that do not name them (sha512sum files, BSD tags).
@@ -1030,7 +1032,7 @@ allow_unsigned = true
         .unwrap();
         assert_eq!(
             cfg.catalogs[0].signature,
-            Some(crate::catalog::signature::SignatureAlgorithm::Minisign)
+            Some(crate::trust::catalog::signature::SignatureAlgorithm::Minisign)
         );
         assert!(cfg.catalogs[0].public_key.as_ref().unwrap().is_absolute());
     }

@@ -2,7 +2,7 @@
 
 use crate::evidence::TranscriptEntry;
 use crate::report::Report;
-use crate::state::{StateDir, StateError, create_private_dir, write_atomic};
+use crate::trust::state::{StateDir, StateError, create_private_dir, write_atomic};
 
 /// How many runs are kept.
 pub const KEEP: usize = 50;

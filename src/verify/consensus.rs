@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use crate::evidence::Evidence;
-use crate::finding::{Code, Finding};
 use crate::profile::image_dir;
+use crate::report::finding::{Code, Finding};
 
 /// The smallest group in which an outlier is judged.
 pub const MIN_PEERS: usize = 3;

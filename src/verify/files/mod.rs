@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Code, Finding};
 use crate::profile::same_image_path;
+use crate::report::finding::{Code, Finding};
 
 /// Most entries one probe may yield; more is an error, never unbounded memory.
 pub const MAX_ENTRIES: usize = 20_000;

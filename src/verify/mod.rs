@@ -1,9 +1,16 @@
 //! Verification: evidence against the baseline, and evidence against itself. Pure functions, no I/O.
 
+pub mod artifacts;
+pub mod catalog;
+pub mod consensus;
+pub mod containers;
+pub mod files;
+pub mod snapshots;
+
 use crate::digest::Algorithm;
 use crate::evidence::{Evidence, ImageEvidence, ImageRole};
-use crate::finding::{Code, Finding};
 use crate::profile::same_image_path;
+use crate::report::finding::{Code, Finding};
 
 /// Checks that need no baseline: the device contradicting itself.
 pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {

@@ -26,16 +26,16 @@ pub struct Evidence {
     pub boot_config: Option<BootConfig>,
     /// Every file the profile's manifest probes listed; `None` when the platform gave no listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub files: Option<Vec<crate::manifest::FileEntry>>,
+    pub files: Option<Vec<crate::verify::files::FileEntry>>,
     /// Container and app images the device holds; `None` when it has no container platform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container_images: Option<Vec<crate::containers::ContainerImage>>,
+    pub container_images: Option<Vec<crate::verify::containers::ContainerImage>>,
     /// Container and app instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub containers: Option<Vec<crate::containers::Container>>,
+    pub containers: Option<Vec<crate::verify::containers::Container>>,
     /// Snapshot and backup slices (Junos); `None` where the platform keeps none or gave no listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snapshots: Option<Vec<crate::snapshot::SnapshotSlice>>,
+    pub snapshots: Option<Vec<crate::verify::snapshots::SnapshotSlice>>,
     /// The running code's text-segment hash as the device reports it (`verify /sha512 system:memory/text`);
     /// `None` where the platform has no such command, the policy skipped it, or the device refused it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,17 +5,17 @@
 //! `drift` compares with a trusted baseline.
 
 use crate::evidence::Evidence;
-use crate::finding::Finding;
-use crate::manifest::{self, Glob};
+use crate::report::finding::Finding;
+use crate::verify::files::{self, Glob};
 
 /// Findings that need no baseline.
 pub fn standing(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(files) = &ev.files {
-        out.extend(manifest::standing(&ev.device, files));
+        out.extend(files::standing(&ev.device, files));
     }
     if let Some(slices) = &ev.snapshots {
-        out.extend(crate::snapshot::standing(&ev.device, slices));
+        out.extend(crate::verify::snapshots::standing(&ev.device, slices));
     }
     out
 }
@@ -24,12 +24,12 @@ pub fn standing(ev: &Evidence) -> Vec<Finding> {
 pub fn drift(ev: &Evidence, base: &Evidence, ignore: &[Glob]) -> Vec<Finding> {
     let mut out = Vec::new();
     if let (Some(was), Some(now)) = (&base.files, &ev.files) {
-        let ctx = manifest::Context {
+        let ctx = files::Context {
             ignore,
             images: ev.images.iter().map(|i| i.path.as_str()).collect(),
             boot_images: ev.boot.boot_images.iter().map(String::as_str).collect(),
         };
-        out.extend(manifest::diff(&ev.device, was, now, &ctx));
+        out.extend(files::diff(&ev.device, was, now, &ctx));
     }
     // A baseline that recorded "no container platform" holds no images: everything now is new. A baseline
     // from before containers were collected says nothing, and is not compared.
@@ -40,10 +40,12 @@ pub fn drift(ev: &Evidence, base: &Evidence, ignore: &[Glob]) -> Vec<Finding> {
     });
     if let (Some(was), Some(now)) = (base_images, &ev.container_images) {
         let running = ev.containers.as_deref().unwrap_or_default();
-        out.extend(crate::containers::diff(&ev.device, was, now, running));
+        out.extend(crate::verify::containers::diff(
+            &ev.device, was, now, running,
+        ));
     }
     if let (Some(was), Some(now)) = (&base.snapshots, &ev.snapshots) {
-        out.extend(crate::snapshot::diff(&ev.device, was, now));
+        out.extend(crate::verify::snapshots::diff(&ev.device, was, now));
     }
     out
 }

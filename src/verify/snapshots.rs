@@ -4,7 +4,7 @@
 //! slices too, judged against the baseline only (an older release kept there is normal).
 //!
 //! Rule: pure, no I/O. The parser is strict and bounded. Raw disk images and alternate image files on
-//! flash are judged from the file manifest (`crate::manifest`), not here.
+//! flash are judged from the file manifest (`crate::verify::files`), not here.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -12,9 +12,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Code, Finding};
-use crate::manifest::ParseError;
+use crate::report::finding::{Code, Finding};
 use crate::sanitize::{clean_output, display_line};
+use crate::verify::files::ParseError;
 
 /// Most slices one listing may hold (a virtual chassis lists each member's).
 pub const MAX_SLICES: usize = 256;

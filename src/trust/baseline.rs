@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::Evidence;
-use crate::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
+use crate::trust::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
 
 const DOMAIN: &[u8] = b"netattest-baseline-v1\n";
 const SCHEMA_VERSION: u32 = 1;

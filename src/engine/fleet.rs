@@ -10,8 +10,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::collect::Events;
+use crate::config::inventory::Device;
 use crate::engine::{DeviceRun, Engine, Mode};
-use crate::inventory::Device;
 use crate::report::{DeviceReport, Outcome};
 
 /// Runs `mode` on every device, at most `concurrency` at once. Returns one run per device.
@@ -79,12 +79,12 @@ fn failed(device: &Device, why: &str) -> DeviceRun {
     }
 }
 
-/// Adds `fleet-outlier` findings (see [`crate::consensus`]) to the devices they are about, with the
+/// Adds `fleet-outlier` findings (see [`crate::verify::consensus`]) to the devices they are about, with the
 /// configured severity.
 pub fn add_consensus(runs: &mut [DeviceRun], config: &crate::config::Config) {
     let fleet: Vec<&crate::evidence::Evidence> =
         runs.iter().filter_map(|r| r.evidence.as_ref()).collect();
-    let outliers = crate::consensus::fleet_outliers(&fleet);
+    let outliers = crate::verify::consensus::fleet_outliers(&fleet);
     for mut f in outliers {
         f.severity = config.severity_of(f.code);
         if let Some(run) = runs.iter_mut().find(|r| r.report.device == f.device) {

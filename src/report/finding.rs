@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn the_readme_table_lists_every_code_with_its_technique_and_default_severity() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         for code in Code::ALL {
             let row = readme
                 .lines()

@@ -1,11 +1,15 @@
 //! Reports: plain serialisable data, an exit code as a pure function of it, and renderers that write to
 //! any `Write`. Devices are sorted and maps ordered so output is stable for diffs and snapshots.
 
+pub mod diff;
+pub mod finding;
+pub mod runs;
+
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::report::finding::{Finding, Severity};
 use crate::sanitize::display_line;
 
 /// Bumped whenever a field changes meaning or goes away.
@@ -384,7 +388,7 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Code, Finding};
+    use crate::report::finding::{Code, Finding};
 
     fn dev(name: &str, outcome: Outcome, findings: Vec<Finding>) -> DeviceReport {
         DeviceReport {

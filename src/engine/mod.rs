@@ -2,19 +2,21 @@
 //!
 //! Every path ends in a [`DeviceReport`] with an outcome; nothing here returns early without one.
 
+pub mod fleet;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::baseline::{BaselineError, BaselineStore};
 use crate::collect::{Collected, Events, collect};
+use crate::config::inventory::{Device, SshConfigFile, resolve};
 use crate::config::{Config, PullPolicy};
 use crate::evidence::{Evidence, TranscriptEntry};
-use crate::finding::{Code, Finding, Severity};
-use crate::inventory::{Device, SshConfigFile, resolve};
 use crate::profile::Profiles;
+use crate::report::finding::{Code, Finding, Severity};
 use crate::report::{DeviceReport, Facts, Outcome};
 use crate::ssh::{Credentials, HostKeyPolicy, Session, SshError, Target, known_hosts};
-use crate::state::{Signer, StateDir};
+use crate::trust::baseline::{BaselineError, BaselineStore};
+use crate::trust::state::{Signer, StateDir};
 
 /// What to do with a device.
 #[derive(Debug, Clone)]
@@ -42,7 +44,7 @@ pub struct Engine {
     /// within one process would exclude each other.
     writers: tokio::sync::Mutex<()>,
     /// Every usable vendor catalog, merged.
-    pub catalog: crate::catalog::Catalog,
+    pub catalog: crate::trust::catalog::Catalog,
     /// Findings about local trust material (a catalog that failed its signature).
     pub trust_findings: Vec<Finding>,
     /// Catalog problems that are not tampering (unsigned and refused, unreadable), for the operator.
@@ -62,8 +64,8 @@ impl Engine {
     /// that are evidence of tampering become [`Engine::trust_findings`]; the others are warnings.
     pub fn new(config: Config, profiles: Profiles, state: StateDir, signer: Signer) -> Engine {
         let ssh_config = SshConfigFile::load(config.ssh_config.as_deref());
-        let store = crate::catalog::store::CatalogStore::new(&state, &signer);
-        let (catalog, problems) = crate::catalog::store::load_catalogs(
+        let store = crate::trust::catalog::store::CatalogStore::new(&state, &signer);
+        let (catalog, problems) = crate::trust::catalog::store::load_catalogs(
             &config.catalogs,
             Some(&store),
             &crate::collect::now_rfc3339(),
@@ -243,12 +245,12 @@ impl Engine {
 
         let profile = match fixed {
             Some(p) => p,
-            None => match crate::detect::detect(&mut session, &self.profiles).await {
+            None => match crate::collect::detect::detect(&mut session, &self.profiles).await {
                 Ok(p) => p,
                 Err(e) => {
                     session.close().await;
                     return Err(match e {
-                        crate::detect::DetectError::Ssh(s) => ssh_outcome(s),
+                        crate::collect::detect::DetectError::Ssh(s) => ssh_outcome(s),
                         other => (Outcome::ProtocolError, other.to_string()),
                     });
                 }
@@ -312,8 +314,8 @@ impl Engine {
             .extend(crate::verify::signature(&evidence, &profile.signature));
         report
             .findings
-            .extend(crate::artifacts::standing(&evidence));
-        let ignore: Vec<crate::manifest::Glob> = profile
+            .extend(crate::verify::artifacts::standing(&evidence));
+        let ignore: Vec<crate::verify::files::Glob> = profile
             .files_ignore
             .iter()
             .chain(&self.config.files_ignore)
@@ -322,7 +324,12 @@ impl Engine {
         if matches!(mode, Mode::Enroll { .. } | Mode::Approve { .. }) {
             // Checked against the catalogs before anything is trusted: a device already patched when
             // enrolled is caught on day one, and a patched image cannot be approved.
-            crate::verdict::apply_catalog(&mut report.findings, &evidence, None, &self.catalog);
+            crate::verify::catalog::apply_catalog(
+                &mut report.findings,
+                &evidence,
+                None,
+                &self.catalog,
+            );
         }
 
         match mode {
@@ -400,7 +407,11 @@ impl Engine {
                 let accepted: Vec<String> = match &baseline {
                     Some(Ok(b)) => crate::verify::against_baseline(&evidence, &b.evidence)
                         .iter()
-                        .chain(&crate::artifacts::drift(&evidence, &b.evidence, &ignore))
+                        .chain(&crate::verify::artifacts::drift(
+                            &evidence,
+                            &b.evidence,
+                            &ignore,
+                        ))
                         .map(|f| format!("{} ({})", f.code, f.subject))
                         .collect(),
                     _ => vec!["replaces an untrusted baseline".into()],
@@ -442,12 +453,12 @@ impl Engine {
                     report
                         .findings
                         .extend(crate::verify::against_baseline(&evidence, &b.evidence));
-                    report.findings.extend(crate::artifacts::drift(
+                    report.findings.extend(crate::verify::artifacts::drift(
                         &evidence,
                         &b.evidence,
                         &ignore,
                     ));
-                    crate::verdict::apply_catalog(
+                    crate::verify::catalog::apply_catalog(
                         &mut report.findings,
                         &evidence,
                         Some(&b.evidence),
@@ -456,7 +467,7 @@ impl Engine {
                     report.outcome = Outcome::Verified;
                 }
                 Some(Err(BaselineError::Tampered { reason, .. })) => {
-                    crate::verdict::apply_catalog(
+                    crate::verify::catalog::apply_catalog(
                         &mut report.findings,
                         &evidence,
                         None,

@@ -1,0 +1,6 @@
+//! Trust material: signed baselines, vendor catalogs and their signatures, and the state directory that holds
+//! them. Everything here fails closed: material that does not verify is reported and never used.
+
+pub mod baseline;
+pub mod catalog;
+pub mod state;

@@ -29,10 +29,51 @@ pub fn clean_output(raw: &[u8]) -> String {
                 out.pop();
             }
             c if c.is_control() => {}
+            c if is_invisible(c) => push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Characters that change how the text around them is displayed, or are not displayed at all, without
+/// being control characters: bidirectional overrides, embeddings and isolates (`invoice\u{202e}gpj.sh`
+/// displays as `invoicehs.jpg`), zero-width characters, the soft hyphen, the byte-order mark and the tag
+/// characters. A device's text keeps them as a visible `\u{..}` escape, so what an operator reads is what
+/// the device sent.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{034f}'
+            | '\u{061c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fffb}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// True for every character that must be escaped before a device's text is shown or stored as a name:
+/// control characters and the invisible or reordering ones of [`is_invisible`].
+pub fn must_escape(c: char) -> bool {
+    c.is_control() || is_invisible(c)
+}
+
+/// Appends `c` as `\u{hex}`.
+pub fn push_escaped(out: &mut String, c: char) {
+    out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
 }
 
 fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
@@ -90,6 +131,19 @@ mod tests {
     fn pager_backspaces_erase_the_prompt() {
         let raw = b"line one\r\n --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08line two";
         assert_eq!(clean_output(raw), "line one\nline two");
+    }
+
+    #[test]
+    fn bidi_overrides_and_invisible_characters_are_escaped_visibly() {
+        let raw = "invoice\u{202e}gpj.sh a\u{200b}b \u{2066}x\u{2069} \u{feff}bom \u{e0041}tag";
+        assert_eq!(
+            clean_output(raw.as_bytes()),
+            "invoice\\u{202e}gpj.sh a\\u{200b}b \\u{2066}x\\u{2069} \\u{feff}bom \\u{e0041}tag"
+        );
+        assert_eq!(display_line("a\u{202d}b", 20), "a\\u{202d}b");
+        // Ordinary non-ASCII text stays as it is.
+        assert_eq!(clean_output("Zürich 東京 ñ".as_bytes()), "Zürich 東京 ñ");
+        assert!(must_escape('\u{7}') && must_escape('\u{202e}') && !must_escape('é'));
     }
 
     #[test]

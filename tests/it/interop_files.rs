@@ -137,6 +137,16 @@ fn files_copied_with_the_real_scp_sftp_and_rsync_are_reported_by_the_next_check(
             .arg(remote("implant.sh")),
         "scp",
     );
+    // A right-to-left override in a name: `invoice\u{202e}gpj.sh` displays as `invoicehs.jpg`.
+    ok(
+        Command::new("scp")
+            .args(ssh_opts(&sshd))
+            .arg("-P")
+            .arg(sshd.port.to_string())
+            .arg(&notes)
+            .arg(remote("invoice\u{202e}gpj.sh")),
+        "scp of a bidi-named file",
+    );
     let batch = staging.path().join("batch");
     std::fs::write(
         &batch,
@@ -199,7 +209,16 @@ fn files_copied_with_the_real_scp_sftp_and_rsync_are_reported_by_the_next_check(
             ("file-added".to_string(), at("notes.txt")),
             ("suspicious-file".to_string(), at(".kit.tar.gz")),
             ("suspicious-file".to_string(), at("implant.sh")),
+            ("suspicious-file".to_string(), at("invoice\\u{202e}gpj.sh")),
         ],
         "the allowlisted log stays quiet: {check:?}"
     );
+    let text = run(dir.path(), &["--quiet", "--no-color", "check", DEVICE]);
+    for out in [&check.stdout, &text.stdout] {
+        assert!(
+            !out.contains('\u{202e}'),
+            "a reordering character reached the output: {out}"
+        );
+    }
+    assert!(text.stdout.contains("invoice\\u{202e}gpj.sh"), "{text:?}");
 }

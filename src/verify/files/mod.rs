@@ -101,7 +101,7 @@ pub fn escape_name(raw: &[u8]) -> String {
         for c in chunk.valid().chars() {
             match c {
                 '\\' => out.push_str("\\\\"),
-                c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+                c if crate::sanitize::must_escape(c) => crate::sanitize::push_escaped(&mut out, c),
                 c => out.push(c),
             }
         }

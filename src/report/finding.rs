@@ -157,6 +157,9 @@ codes! {
     EvidenceMissing = "evidence-missing", Some("T1562"), High,
         "Evidence the device gave at baseline (a file listing, container list, signature status, boot config) could not be collected now.",
         "A command that worked at enrollment now fails or is refused: an implant that hides by breaking the command, a changed privilege level for the audit account, or a real fault. Run the probe's command by hand (see the transcript in the run archive) and restore it before trusting this device's other results.";
+    FindingsFolded = "findings-folded", None, Info,
+        "More findings than one report lists for a device: the least severe are folded into this one, which carries the highest severity among them and names how many of each code it stands for.",
+        "Something changed on a large scale (a flood of new files hides an implant as easily as it buries it). Read the folded counts, then the full evidence in the run archive (`netattest baseline diff DEVICE`).";
     BootConfigChanged = "boot-config-changed", None, Medium,
         "The startup configuration changed since the baseline (redacted diff attached).",
         "Check the diff against change records; approve with `netattest baseline approve` if planned.";

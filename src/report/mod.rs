@@ -5,11 +5,12 @@ pub mod diff;
 pub mod finding;
 pub mod runs;
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::{Code, Finding, Severity};
 use crate::sanitize::display_line;
 
 /// Bumped whenever a field changes meaning or goes away.
@@ -129,6 +130,43 @@ impl Summary {
     }
 }
 
+/// The most findings one device's entry lists; the rest are folded into one `findings-folded`.
+pub const MAX_LISTED: usize = 100;
+
+/// Caps a device's findings at `max` listed ones without lowering what they report: the most severe are
+/// kept (in their order), and the rest become one `findings-folded` finding with the highest severity
+/// among them and a count of each code it folds. A flood of benign changes cannot push an implant out of
+/// the listing, and the exit code, which reads severities, sees what it would see unfolded.
+pub fn fold(mut findings: Vec<Finding>, max: usize) -> Vec<Finding> {
+    if findings.len() <= max || max == 0 {
+        return findings;
+    }
+    let device = findings[0].device.clone();
+    // Stable: within one severity the checks' own order (by path, by code) stays.
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let folded = findings.split_off(max - 1);
+    let mut counts: BTreeMap<(Severity, Code), usize> = BTreeMap::new();
+    for f in &folded {
+        *counts.entry((f.severity, f.code)).or_default() += 1;
+    }
+    let highest = folded
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    let names: Vec<String> = counts
+        .iter()
+        .rev()
+        .map(|((sev, code), n)| format!("{n} {code} ({sev})"))
+        .collect();
+    let mut summary = Finding::new(Code::FindingsFolded, &device, "findings")
+        .actual(format!("{} more findings not listed: {}", folded.len(), names.join(", ")))
+        .evidence("the full list is in the run archive; `netattest baseline diff DEVICE` shows every change");
+    summary.severity = highest;
+    findings.push(summary);
+    findings
+}
+
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -165,6 +203,10 @@ impl Report {
                 s.incomplete += 1;
             }
             d.findings.iter().for_each(|f| s.count(f));
+        }
+        // Counted in full above; only the listing is folded, and never below its most severe finding.
+        for d in &mut devices {
+            d.findings = fold(std::mem::take(&mut d.findings), MAX_LISTED);
         }
         Report {
             schema_version: SCHEMA_VERSION,
@@ -388,7 +430,74 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::finding::{Code, Finding};
+
+    #[test]
+    fn folding_keeps_the_most_severe_and_the_summary_carries_the_highest_it_folds() {
+        let mut findings: Vec<Finding> = (0..120)
+            .map(|i| Finding::new(Code::FileAdded, "r1", format!("flash:aaa{i}.log")))
+            .collect();
+        findings.push(Finding::new(
+            Code::SuspiciousFile,
+            "r1",
+            "flash:zz/update.sh",
+        ));
+        findings.push(Finding::new(
+            Code::BackupImageMismatch,
+            "r1",
+            "flash:zz/backup.bin",
+        ));
+        let folded = fold(findings.clone(), 100);
+        assert_eq!(folded.len(), 100);
+        assert_eq!(folded[0].code, Code::SuspiciousFile, "most severe first");
+        assert_eq!(folded[1].code, Code::BackupImageMismatch);
+        let summary = folded.last().unwrap();
+        assert_eq!(summary.code, Code::FindingsFolded);
+        assert_eq!(summary.severity, Severity::Medium);
+        assert!(
+            summary
+                .actual
+                .as_deref()
+                .unwrap()
+                .contains("23 more findings not listed: 23 file-added (medium)"),
+            "{summary:?}"
+        );
+        // Severity decides, not the order the checks produced them in.
+        let mut low_first = findings;
+        low_first.reverse();
+        assert_eq!(fold(low_first, 100)[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn a_folded_finding_above_fail_on_still_fails_the_run_and_counts() {
+        let mut findings: Vec<Finding> = (0..300)
+            .map(|i| Finding::new(Code::FileRemoved, "r1", format!("flash:{i:03}")))
+            .collect();
+        let mut hidden = Finding::new(Code::SuspiciousFile, "r1", "flash:x.sh");
+        hidden.severity = Severity::Medium;
+        findings.push(hidden);
+        let r = Report::new(
+            "audit",
+            "t".into(),
+            Severity::High,
+            vec![dev("r1", Outcome::Verified, findings.clone())],
+        );
+        assert_eq!(
+            r.summary.findings, 301,
+            "the summary counts every finding, folded or not"
+        );
+        assert_eq!(r.devices[0].findings.len(), MAX_LISTED);
+        assert_eq!(r.exit_code(), 0);
+        findings[250].severity = Severity::Critical;
+        let r = Report::new(
+            "audit",
+            "t".into(),
+            Severity::High,
+            vec![dev("r1", Outcome::Verified, findings)],
+        );
+        assert_eq!(r.exit_code(), 1);
+        assert_eq!(r.devices[0].findings[0].severity, Severity::Critical);
+        assert_eq!(r.summary.critical, 1);
+    }
 
     fn dev(name: &str, outcome: Outcome, findings: Vec<Finding>) -> DeviceReport {
         DeviceReport {

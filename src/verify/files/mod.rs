@@ -19,8 +19,6 @@ use crate::report::finding::{Code, Finding};
 pub const MAX_ENTRIES: usize = 20_000;
 /// Longest file name (after escaping) a parser accepts.
 pub const MAX_NAME: usize = 1024;
-/// Most file findings one check reports before summarising the rest.
-pub const MAX_FINDINGS: usize = 100;
 
 /// What a directory entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -395,15 +393,6 @@ pub fn diff(dev: &str, base: &[FileEntry], now: &[FileEntry], ctx: &Context<'_>)
     out.retain(|f| {
         !(f.code == Code::SuspiciousFile && f.evidence.iter().any(|l| l.contains("known-bad name")))
     });
-    if out.len() > MAX_FINDINGS {
-        let more = out.len() - MAX_FINDINGS;
-        out.truncate(MAX_FINDINGS);
-        out.push(
-            Finding::new(Code::FileChanged, dev, "file manifest")
-                .actual(format!("{more} more file changes not listed"))
-                .evidence("compare the run's evidence with the baseline for the full list"),
-        );
-    }
     out
 }
 

@@ -94,10 +94,15 @@ fn read_secret_file(path: &std::path::Path) -> Result<Secret, SshError> {
 }
 
 /// Runs the authentication sequence. Returns the methods tried when none succeeded.
+///
+/// `tried` collects the methods whose answer came back as a rejection, so that a caller whose time ran out
+/// while the server delays its next answer (PAM's fail delay, a TACACS+ round trip) can still tell that
+/// the server refused us.
 pub async fn authenticate<H: russh::client::Handler>(
     handle: &mut Handle<H>,
     user: &str,
     creds: &Credentials,
+    rejected: &mut Vec<&'static str>,
 ) -> Result<(), SshError>
 where
     H::Error: Into<SshError>,
@@ -136,6 +141,7 @@ where
         if r.success() {
             return Ok(());
         }
+        rejected.push("publickey");
     }
 
     if creds.agent {
@@ -156,6 +162,7 @@ where
                     if matches!(r, Ok(AuthResult::Success)) {
                         return Ok(());
                     }
+                    rejected.push("agent");
                 }
             }
             Err(e) => tracing::warn!("ssh-agent not usable: {e}"),
@@ -172,6 +179,7 @@ where
         {
             return Ok(());
         }
+        rejected.push("password");
         tried.push("keyboard-interactive");
         let mut r = handle
             .authenticate_keyboard_interactive_start(user, None::<String>)
@@ -181,7 +189,10 @@ where
         for _ in 0..4 {
             match r {
                 KeyboardInteractiveAuthResponse::Success => return Ok(()),
-                KeyboardInteractiveAuthResponse::Failure { .. } => break,
+                KeyboardInteractiveAuthResponse::Failure { .. } => {
+                    rejected.push("keyboard-interactive");
+                    break;
+                }
                 KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
                     let answers = prompts.iter().map(|_| pw.expose().to_owned()).collect();
                     r = handle

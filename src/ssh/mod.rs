@@ -339,7 +339,7 @@ impl Session {
                     reason: e.to_string(),
                 })?;
             let _ = stream.set_nodelay(true);
-            let mut handle = match client::connect_stream(config, stream, handler).await {
+            let handle = match client::connect_stream(config, stream, handler).await {
                 Ok(h) => h,
                 Err(e) => {
                     return Err(
@@ -347,15 +347,43 @@ impl Session {
                     );
                 }
             };
-            auth::authenticate(&mut handle, &target.user, &target.credentials).await?;
             Ok(handle)
         };
-        let handle = tokio::time::timeout(target.timeouts.connect, connect)
+        let mut handle = tokio::time::timeout(target.timeouts.connect, connect)
             .await
             .map_err(|_| SshError::Timeout {
                 step: format!("connect to {addr}"),
                 after: target.timeouts.connect,
             })??;
+        // Authentication has its own bound: servers delay a rejection on purpose (PAM's fail delay,
+        // TACACS+), and a wrong password must read as `auth-failed`, not as a slow network.
+        let auth_after = target.timeouts.connect.max(target.timeouts.command);
+        let mut rejected = Vec::new();
+        let authenticated = tokio::time::timeout(
+            auth_after,
+            auth::authenticate(
+                &mut handle,
+                &target.user,
+                &target.credentials,
+                &mut rejected,
+            ),
+        )
+        .await;
+        match authenticated {
+            Ok(done) => done?,
+            Err(_) if !rejected.is_empty() => {
+                return Err(SshError::AuthFailed {
+                    user: target.user.clone(),
+                    tried: rejected,
+                });
+            }
+            Err(_) => {
+                return Err(SshError::Timeout {
+                    step: format!("authentication to {addr}"),
+                    after: auth_after,
+                });
+            }
+        }
         let o = observed
             .lock()
             .map_err(|_| SshError::Protocol("internal state poisoned".into()))?;

@@ -266,7 +266,7 @@ pub async fn collect(
 /// What built-in parsers yielded, merged across probes.
 #[derive(Default)]
 struct Artefacts {
-    files: Option<Vec<crate::verify::files::FileEntry>>,
+    files: Option<Vec<crate::evidence::files::FileEntry>>,
     container_images: Option<Vec<crate::verify::containers::ContainerImage>>,
     containers: Option<Vec<crate::verify::containers::Container>>,
     snapshots: Option<Vec<crate::verify::snapshots::SnapshotSlice>>,

@@ -255,7 +255,7 @@ pub struct Config {
     pub devices: Vec<DeviceConfig>,
     pub catalogs: Vec<CatalogConfig>,
     /// `[files] ignore`: globs over device paths whose changes are expected (on top of each profile's own).
-    pub files_ignore: Vec<crate::verify::files::Glob>,
+    pub files_ignore: Vec<crate::evidence::files::Glob>,
 }
 
 /// Default command output bound: 16 MiB.
@@ -437,7 +437,7 @@ impl Config {
             .iter()
             .enumerate()
         {
-            match crate::verify::files::Glob::new(g) {
+            match crate::evidence::files::Glob::new(g) {
                 Ok(g) => cfg.files_ignore.push(g),
                 Err(reason) => problem(&format!("files.ignore[{i}]"), reason),
             }

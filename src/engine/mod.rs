@@ -315,7 +315,7 @@ impl Engine {
         report
             .findings
             .extend(crate::verify::artifacts::standing(&evidence));
-        let ignore: Vec<crate::verify::files::Glob> = profile
+        let ignore: Vec<crate::evidence::files::Glob> = profile
             .files_ignore
             .iter()
             .chain(&self.config.files_ignore)

@@ -1,5 +1,7 @@
 //! Evidence: what collection yields for one device. Plain data, serialisable into baselines and reports.
 
+pub mod files;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +28,7 @@ pub struct Evidence {
     pub boot_config: Option<BootConfig>,
     /// Every file the profile's manifest probes listed; `None` when the platform gave no listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub files: Option<Vec<crate::verify::files::FileEntry>>,
+    pub files: Option<Vec<crate::evidence::files::FileEntry>>,
     /// Container and app images the device holds; `None` when it has no container platform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_images: Option<Vec<crate::verify::containers::ContainerImage>>,

@@ -3,8 +3,9 @@
 
 use serde::Deserialize;
 
+use crate::evidence::files::FileEntry;
+use crate::profile::listing::{self as files, ParseError};
 use crate::verify::containers::{self, Container, ContainerImage};
-use crate::verify::files::{self, FileEntry, ParseError};
 
 /// A built-in parser. The kebab-case name is what profiles write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -9,6 +9,7 @@ mod builtin;
 mod dialog;
 #[cfg(test)]
 mod fixtures;
+pub mod listing;
 mod parse;
 
 pub use builtin::{Parsed, Parser};
@@ -276,7 +277,7 @@ pub struct Profile {
     /// What a production-signed image reports on this platform; empty when the platform has no query.
     pub signature: crate::verify::SignaturePolicy,
     /// `[files] ignore`: paths that churn on their own on this platform (logs, crash info, tracelogs).
-    pub files_ignore: Vec<crate::verify::files::Glob>,
+    pub files_ignore: Vec<crate::evidence::files::Glob>,
     /// Where the profile came from.
     pub source: String,
 }
@@ -500,7 +501,7 @@ impl Profile {
             .iter()
             .enumerate()
         {
-            match crate::verify::files::Glob::new(g) {
+            match crate::evidence::files::Glob::new(g) {
                 Ok(g) => files_ignore.push(g),
                 Err(reason) => problems.push(err(format!("files.ignore[{i}]"), reason)),
             }

@@ -38,7 +38,7 @@ pub enum ProbeError {
     Unparsed {
         probe: String,
         parser: &'static str,
-        reason: crate::verify::files::ParseError,
+        reason: crate::profile::listing::ParseError,
     },
     /// A digest value was malformed.
     #[error("probe `{probe}`: {reason}")]

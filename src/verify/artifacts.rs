@@ -5,8 +5,9 @@
 //! `drift` compares with a trusted baseline.
 
 use crate::evidence::Evidence;
+use crate::evidence::files::Glob;
 use crate::report::finding::Finding;
-use crate::verify::files::{self, Glob};
+use crate::verify::files;
 
 /// Findings that need no baseline.
 pub fn standing(ev: &Evidence) -> Vec<Finding> {

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::profile::listing::ParseError;
 use crate::report::finding::{Code, Finding};
 use crate::sanitize::{clean_output, display_line};
-use crate::verify::files::ParseError;
 
 /// Most images or containers one probe may list.
 pub const MAX_CONTAINERS: usize = 2_000;

@@ -12,9 +12,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::profile::listing::ParseError;
 use crate::report::finding::{Code, Finding};
 use crate::sanitize::{clean_output, display_line};
-use crate::verify::files::ParseError;
 
 /// Most slices one listing may hold (a virtual chassis lists each member's).
 pub const MAX_SLICES: usize = 256;

@@ -221,7 +221,7 @@ fn find(snap: &Snapshot, args: &[String]) -> Reply {
             if x == "-xdev"
                 && m == "-maxdepth"
                 && p == "-printf"
-                && fmt == crate::verify::files::LINUX_FIND_PRINTF =>
+                && fmt == crate::profile::listing::LINUX_FIND_PRINTF =>
         {
             n.parse::<usize>().ok()
         }

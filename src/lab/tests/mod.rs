@@ -481,7 +481,7 @@ fn linux_find_answers_only_the_profiles_format_and_lists_nul_records() {
     let snap = crate::lab::device::Snapshot::new(core, crate::lab::device::Flags::default());
     let cmd = format!(
         "find /etc /nonexistent -xdev -maxdepth 1 -printf '{}'",
-        crate::verify::files::LINUX_FIND_PRINTF
+        crate::profile::listing::LINUX_FIND_PRINTF
     );
     let crate::lab::persona::Reply::Output {
         stdout,
@@ -493,7 +493,7 @@ fn linux_find_answers_only_the_profiles_format_and_lists_nul_records() {
     };
     assert_eq!(status, 1, "a missing start point exits 1 like find");
     assert!(String::from_utf8_lossy(&stderr).contains("'/nonexistent'"));
-    let files = crate::verify::files::linux_find(&stdout).unwrap();
+    let files = crate::profile::listing::linux_find(&stdout).unwrap();
     assert!(
         files
             .iter()

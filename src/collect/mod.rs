@@ -267,9 +267,9 @@ pub async fn collect(
 #[derive(Default)]
 struct Artefacts {
     files: Option<Vec<crate::evidence::files::FileEntry>>,
-    container_images: Option<Vec<crate::verify::containers::ContainerImage>>,
-    containers: Option<Vec<crate::verify::containers::Container>>,
-    snapshots: Option<Vec<crate::verify::snapshots::SnapshotSlice>>,
+    container_images: Option<Vec<crate::evidence::containers::ContainerImage>>,
+    containers: Option<Vec<crate::evidence::containers::Container>>,
+    snapshots: Option<Vec<crate::evidence::snapshots::SnapshotSlice>>,
 }
 
 impl Artefacts {

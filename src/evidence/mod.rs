@@ -1,6 +1,8 @@
 //! Evidence: what collection yields for one device. Plain data, serialisable into baselines and reports.
 
+pub mod containers;
 pub mod files;
+pub mod snapshots;
 
 use std::collections::BTreeMap;
 
@@ -31,13 +33,13 @@ pub struct Evidence {
     pub files: Option<Vec<crate::evidence::files::FileEntry>>,
     /// Container and app images the device holds; `None` when it has no container platform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container_images: Option<Vec<crate::verify::containers::ContainerImage>>,
+    pub container_images: Option<Vec<crate::evidence::containers::ContainerImage>>,
     /// Container and app instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub containers: Option<Vec<crate::verify::containers::Container>>,
+    pub containers: Option<Vec<crate::evidence::containers::Container>>,
     /// Snapshot and backup slices (Junos); `None` where the platform keeps none or gave no listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snapshots: Option<Vec<crate::verify::snapshots::SnapshotSlice>>,
+    pub snapshots: Option<Vec<crate::evidence::snapshots::SnapshotSlice>>,
     /// The running code's text-segment hash as the device reports it (`verify /sha512 system:memory/text`);
     /// `None` where the platform has no such command, the policy skipped it, or the device refused it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

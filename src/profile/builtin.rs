@@ -3,9 +3,10 @@
 
 use serde::Deserialize;
 
+use crate::evidence::containers::{Container, ContainerImage};
 use crate::evidence::files::FileEntry;
+use crate::profile::containers;
 use crate::profile::listing::{self as files, ParseError};
-use crate::verify::containers::{self, Container, ContainerImage};
 
 /// A built-in parser. The kebab-case name is what profiles write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -110,13 +111,13 @@ impl Parser {
                 Parsed::AppHosting(images, running)
             }
             Parser::JunosSnapshot => {
-                Parsed::Snapshots(crate::verify::snapshots::junos_snapshot(raw)?)
+                Parsed::Snapshots(crate::profile::snapshots::junos_snapshot(raw)?)
             }
             Parser::FortiosFlashList => {
-                Parsed::Snapshots(crate::verify::snapshots::fortios_flash_list(raw)?)
+                Parsed::Snapshots(crate::profile::snapshots::fortios_flash_list(raw)?)
             }
             Parser::PanosSoftwareInfo => {
-                Parsed::Snapshots(crate::verify::snapshots::panos_software_info(raw)?)
+                Parsed::Snapshots(crate::profile::snapshots::panos_software_info(raw)?)
             }
             Parser::NxosVirtualService => {
                 let (images, running) = containers::nxos_virtual_service(raw)?;
@@ -134,5 +135,5 @@ pub enum Parsed {
     Containers(Vec<Container>),
     /// Apps and their instances, from one listing.
     AppHosting(Vec<ContainerImage>, Vec<Container>),
-    Snapshots(Vec<crate::verify::snapshots::SnapshotSlice>),
+    Snapshots(Vec<crate::evidence::snapshots::SnapshotSlice>),
 }

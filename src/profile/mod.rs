@@ -6,11 +6,13 @@
 //! its parser do no network I/O.
 
 mod builtin;
+pub mod containers;
 mod dialog;
 #[cfg(test)]
 mod fixtures;
 pub mod listing;
 mod parse;
+pub mod snapshots;
 
 pub use builtin::{Parsed, Parser};
 pub use dialog::{Detect, EnableSpec, ShellSpec};

@@ -8,8 +8,8 @@
 //! - [`collect`]: the only network I/O: one device's probes and pulls → [`evidence::Evidence`].
 //! - [`evidence`]: what collection yields; the one set of types both sides of the pipeline import.
 //! - [`verify`]: pure: evidence × baseline × catalog × fleet → findings.
-//! - [`trust`]: signed baselines, vendor catalogs and signatures, the state directory.
-//! - [`report`]: findings, reports, diffs, renderers and the run archive.
+//! - [`trust`]: signed baselines, vendor catalogs and signatures, the state directory and run archive.
+//! - [`report`]: findings, reports, diffs and renderers.
 //! - [`engine`]: one device's run as typed phases, and the fan-out over many devices.
 //! - [`lab`]: simulated devices that speak each profile's CLI, with adversary scenarios and faults.
 //!

@@ -227,7 +227,7 @@ pub async fn collect(
     let evidence = Evidence {
         device: device.name.clone(),
         platform: profile.id.clone(),
-        collected_at: now_rfc3339(),
+        collected_at: crate::evidence::now_rfc3339(),
         identity: Identity {
             hostname: facts.get(&Fact::Hostname).cloned(),
             model: facts.get(&Fact::Model).cloned(),
@@ -519,9 +519,4 @@ fn floor_char_boundary(s: &str, max: usize) -> usize {
         .rev()
         .find(|&i| s.is_char_boundary(i))
         .unwrap_or(0)
-}
-
-/// Now, as RFC 3339 UTC with seconds.
-pub fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }

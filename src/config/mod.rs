@@ -4,7 +4,10 @@
 //! with its file and key, so one run of `netattest` shows all that is wrong. Secrets are never values here:
 //! the config names where a secret lives (an environment variable or a file), never the secret itself.
 
+mod algorithm;
 pub mod inventory;
+
+pub use algorithm::SignatureAlgorithm;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -776,7 +779,7 @@ pub struct CatalogConfig {
     pub name: String,
     pub path: PathBuf,
     pub public_key: Option<PathBuf>,
-    pub signature: Option<crate::trust::catalog::signature::SignatureAlgorithm>,
+    pub signature: Option<SignatureAlgorithm>,
     /// Use the catalog without a signature. Off by default: an unsigned catalog is refused.
     pub allow_unsigned: bool,
     /// For formats that do not name them (sha512sum files, BSD tags).
@@ -1032,7 +1035,7 @@ allow_unsigned = true
         .unwrap();
         assert_eq!(
             cfg.catalogs[0].signature,
-            Some(crate::trust::catalog::signature::SignatureAlgorithm::Minisign)
+            Some(SignatureAlgorithm::Minisign)
         );
         assert!(cfg.catalogs[0].public_key.as_ref().unwrap().is_absolute());
     }

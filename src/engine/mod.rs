@@ -68,7 +68,7 @@ impl Engine {
         let (catalog, problems) = crate::trust::catalog::store::load_catalogs(
             &config.catalogs,
             Some(&store),
-            &crate::collect::now_rfc3339(),
+            &crate::evidence::now_rfc3339(),
         );
         let mut trust_findings = Vec::new();
         let mut catalog_warnings = Vec::new();

@@ -94,7 +94,7 @@ pub struct Identity {
     pub ssh_ident: Option<String>,
     /// The algorithms the SSH server offers, in its order: a different SSH stack answering shows here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ssh_offer: Option<crate::ssh::offer::ServerOffer>,
+    pub ssh_offer: Option<ServerOffer>,
 }
 
 impl Evidence {
@@ -206,6 +206,22 @@ pub struct TranscriptEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_status: Option<u32>,
     pub output: String,
+}
+
+/// The algorithms an SSH server offers in its KEXINIT, in its own order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerOffer {
+    pub kex: Vec<String>,
+    pub host_key: Vec<String>,
+    pub ciphers: Vec<String>,
+    pub macs: Vec<String>,
+    pub compression: Vec<String>,
+}
+
+/// Now, as RFC 3339 UTC with seconds: the one clock evidence, baselines and reports are stamped with.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 #[cfg(test)]

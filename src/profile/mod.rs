@@ -277,7 +277,7 @@ pub struct Profile {
     /// How `platform = "auto"` recognises this platform.
     pub detect: Option<Detect>,
     /// What a production-signed image reports on this platform; empty when the platform has no query.
-    pub signature: crate::verify::SignaturePolicy,
+    pub signature: SignaturePolicy,
     /// `[files] ignore`: paths that churn on their own on this platform (logs, crash info, tracelogs).
     pub files_ignore: Vec<crate::evidence::files::Glob>,
     /// Where the profile came from.
@@ -528,7 +528,7 @@ impl Profile {
             detect,
             signature: raw
                 .signature
-                .map(|s| crate::verify::SignaturePolicy {
+                .map(|s| SignaturePolicy {
                     production_types: s.production_types,
                     signers: s.signers,
                 })
@@ -663,6 +663,15 @@ impl Profiles {
     pub fn is_profile_file(path: &Path) -> bool {
         path.extension().is_some_and(|x| x == "toml")
     }
+}
+
+/// What a production signature looks like on a platform (from the profile's `[signature]` table).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignaturePolicy {
+    /// Image types that count as production (`Production`, `Release`).
+    pub production_types: Vec<String>,
+    /// Signer common names the vendor uses (`CiscoSystems`, `abraxas` on ASA).
+    pub signers: Vec<String>,
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn evidence_diff(old: &Evidence, new: &Evidence) -> Vec<FieldChange> {
         }
     }
     if let (Some(o), Some(n)) = (&old.boot_config, &new.boot_config) {
-        for line in crate::verify::line_diff(&o.redacted, &n.redacted, 200) {
+        for line in line_diff(&o.redacted, &n.redacted, 200) {
             out.push(FieldChange {
                 field: "boot_config.lines".into(),
                 old: None,
@@ -78,6 +78,44 @@ fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, String>)
             out.insert(prefix.to_owned(), other.to_string());
         }
     }
+}
+
+/// Lines removed (`-`) and added (`+`), in order, at most `max` of them.
+pub fn line_diff(old: &str, new: &str, max: usize) -> Vec<String> {
+    use std::collections::BTreeMap;
+    fn count(text: &str) -> BTreeMap<&str, isize> {
+        let mut m: BTreeMap<&str, isize> = BTreeMap::new();
+        for l in text.lines() {
+            *m.entry(l).or_default() += 1;
+        }
+        m
+    }
+    let (mut o, mut n) = (count(old), count(new));
+    let mut out = Vec::new();
+    for l in old.lines() {
+        if let Some(c) = n.get_mut(l)
+            && *c > 0
+        {
+            *c -= 1;
+            continue;
+        }
+        out.push(format!("- {l}"));
+    }
+    for l in new.lines() {
+        if let Some(c) = o.get_mut(l)
+            && *c > 0
+        {
+            *c -= 1;
+            continue;
+        }
+        out.push(format!("+ {l}"));
+    }
+    if out.len() > max {
+        let more = out.len() - max;
+        out.truncate(max);
+        out.push(format!("… {more} more changed lines"));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 pub mod diff;
 pub mod finding;
-pub mod runs;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -213,7 +212,7 @@ impl Report {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             command: command.to_owned(),
             started_at,
-            finished_at: crate::collect::now_rfc3339(),
+            finished_at: crate::evidence::now_rfc3339(),
             fail_on,
             summary: s,
             trust: Vec::new(),

@@ -7,21 +7,11 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::ssh::SshError;
+use crate::evidence::ServerOffer;
 
-/// What the server offers, as it ordered it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerOffer {
-    pub kex: Vec<String>,
-    pub host_key: Vec<String>,
-    pub ciphers: Vec<String>,
-    pub macs: Vec<String>,
-    pub compression: Vec<String>,
-}
+use crate::ssh::SshError;
 
 const MAX_PACKET: usize = 35_000;
 const MAX_IDENT_LINES: usize = 20;

@@ -217,7 +217,7 @@ impl<'a> BaselineStore<'a> {
             schema_version: SCHEMA_VERSION,
             device: device.clone(),
             sequence,
-            created_at: crate::collect::now_rfc3339(),
+            created_at: crate::evidence::now_rfc3339(),
             created_by: os_user(),
             reason: reason.to_owned(),
             evidence,

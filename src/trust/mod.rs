@@ -3,4 +3,5 @@
 
 pub mod baseline;
 pub mod catalog;
+pub mod runs;
 pub mod state;

@@ -1,133 +1,33 @@
 //! Verification: evidence against the baseline, and evidence against itself. Pure functions, no I/O.
+//!
+//! One file per kind of check; this module only dispatches. Nothing here imports `collect` or `ssh`:
+//! every check runs on evidence alone.
 
 pub mod artifacts;
+pub mod boot;
 pub mod catalog;
 pub mod consensus;
 pub mod containers;
 pub mod files;
+pub mod identity;
+pub mod image;
+pub mod signature;
 pub mod snapshots;
 
-use crate::digest::Algorithm;
-use crate::evidence::{Evidence, ImageEvidence, ImageRole};
-use crate::profile::same_image_path;
+use crate::evidence::Evidence;
 use crate::report::finding::{Code, Finding};
+
+pub use signature::signature;
 
 /// Checks that need no baseline: the device contradicting itself.
 pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     let dev = ev.device.as_str();
     for img in &ev.images {
-        out.extend(device_lies(dev, img));
+        out.extend(image::device_lies(dev, img));
     }
-    if let Some(img) = ev.running_image()
-        && !ev.boot.boot_images.is_empty()
-        && !ev
-            .boot
-            .boot_images
-            .iter()
-            .any(|b| same_image_path(b, &img.path))
-    {
-        out.push(
-            Finding::new(Code::RunningImageNotBootImage, dev, "boot variable")
-                .expected(img.path.clone())
-                .actual(ev.boot.boot_images.join(";"))
-                .evidence(format!("running image: {}", img.path))
-                .evidence(format!(
-                    "boot variable: {}",
-                    ev.boot.boot_variable.as_deref().unwrap_or("")
-                )),
-        );
-    }
+    out.extend(boot::running_not_boot(ev));
     out
-}
-
-/// What a production signature looks like on a platform (from the profile's `[signature]` table).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SignaturePolicy {
-    /// Image types that count as production (`Production`, `Release`).
-    pub production_types: Vec<String>,
-    /// Signer common names the vendor uses (`CiscoSystems`, `abraxas` on ASA).
-    pub signers: Vec<String>,
-}
-
-/// The image's signature status against the platform's policy: a development or special key, or a
-/// signer other than the vendor's, is `signature-not-production`.
-pub fn signature(ev: &Evidence, policy: &SignaturePolicy) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let Some(sig) = &ev.signature else { return out };
-    let dev = ev.device.as_str();
-    if let Some(t) = &sig.image_type
-        && !policy.production_types.is_empty()
-        && !policy
-            .production_types
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(t))
-    {
-        out.push(
-            Finding::new(Code::SignatureNotProduction, dev, "image signature type")
-                .expected(policy.production_types.join(" or "))
-                .actual(t.clone())
-                .evidence(format!(
-                    "signer: {}",
-                    sig.signer.as_deref().unwrap_or("unknown")
-                )),
-        );
-    }
-    if let Some(s) = &sig.signer
-        && !policy.signers.is_empty()
-        && !policy.signers.iter().any(|p| p == s)
-    {
-        out.push(
-            Finding::new(Code::SignatureNotProduction, dev, "image signer")
-                .expected(policy.signers.join(" or "))
-                .actual(s.clone())
-                .evidence(format!(
-                    "certificate serial: {}",
-                    sig.cert_serial.as_deref().unwrap_or("unknown")
-                )),
-        );
-    }
-    if let (Some(running), Some(file)) = (&sig.cert_serial, &sig.file_cert_serial)
-        && !running.eq_ignore_ascii_case(file)
-    {
-        out.push(
-            Finding::new(
-                Code::SignatureNotProduction,
-                dev,
-                "signing certificate of the image file",
-            )
-            .expected(format!("{running} (the running image's)"))
-            .actual(file.clone())
-            .evidence(
-                "the image file on flash is signed by another certificate than the image in memory",
-            ),
-        );
-    }
-    out
-}
-
-/// The device's own hash answer against the hash of the pulled bytes.
-fn device_lies(dev: &str, img: &ImageEvidence) -> Option<Finding> {
-    let pulled = img.pulled.as_ref()?;
-    for alg in Algorithm::STRONGEST_FIRST {
-        let (Some(said), Some(got)) =
-            (img.reported.get(alg.name()), pulled.digests.get(alg.name()))
-        else {
-            continue;
-        };
-        if !said.eq_ignore_ascii_case(got) {
-            return Some(
-                Finding::new(Code::DeviceHashMismatch, dev, img.path.clone())
-                    .expected(format!(
-                        "{alg}:{got} (pulled by {}, {} bytes)",
-                        pulled.method, pulled.size
-                    ))
-                    .actual(format!("{alg}:{said} (reported by the device)")),
-            );
-        }
-        return None;
-    }
-    None
 }
 
 /// Evidence against a trusted baseline.
@@ -150,282 +50,9 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
         }
     }
 
-    // Identity: who answers (T1001.003).
-    if let (Some(was), Some(now)) = (&base.identity.serial, &ev.identity.serial)
-        && was != now
-    {
-        out.push(
-            Finding::new(Code::SerialChanged, dev, "serial number")
-                .expected(was)
-                .actual(now),
-        );
-    }
-    // Normally refused before authentication (the signed baseline pins the key); here for evidence collected
-    // under `--new-host-key`, so an approval records that it accepted a new key.
-    if base.identity.host_key_fingerprint != ev.identity.host_key_fingerprint {
-        out.push(
-            Finding::new(Code::HostKeyChanged, dev, "SSH host key")
-                .expected(base.identity.host_key_fingerprint.clone())
-                .actual(ev.identity.host_key_fingerprint.clone()),
-        );
-    }
-    if let (Some(was), Some(now)) = (&base.identity.ssh_ident, &ev.identity.ssh_ident)
-        && was != now
-    {
-        out.push(
-            Finding::new(Code::SshIdentChanged, dev, "SSH identification string")
-                .expected(was)
-                .actual(now),
-        );
-    }
-
-    if let (Some(was), Some(now)) = (&base.identity.ssh_offer, &ev.identity.ssh_offer)
-        && was != now
-    {
-        let list = |o: &crate::ssh::offer::ServerOffer| {
-            [&o.kex, &o.host_key, &o.ciphers, &o.macs, &o.compression]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<std::collections::BTreeSet<String>>()
-        };
-        let (a, b) = (list(was), list(now));
-        let removed: Vec<&String> = a.difference(&b).collect();
-        let added: Vec<&String> = b.difference(&a).collect();
-        out.push(
-            Finding::new(Code::SshIdentChanged, dev, "SSH algorithms offered")
-                .expected(format!("kex {}", was.kex.join(",")))
-                .actual(format!("kex {}", now.kex.join(",")))
-                .evidence(format!(
-                    "removed: {}; added: {}",
-                    if removed.is_empty() {
-                        "none".into()
-                    } else {
-                        removed
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    },
-                    if added.is_empty() && removed.is_empty() {
-                        "none (order changed)".into()
-                    } else if added.is_empty() {
-                        "none".into()
-                    } else {
-                        added
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    }
-                )),
-        );
-    }
-
-    // The images it runs (T1601.001), and the code it runs from memory.
-    out.extend(image_findings(dev, base, ev));
-    out.extend(text_segment_drift(dev, base, ev));
-
-    // How the device boots next.
-    if base.boot.boot_variable != ev.boot.boot_variable && ev.boot.boot_variable.is_some() {
-        out.push(
-            Finding::new(Code::BootVariableChanged, dev, "boot variable")
-                .expected(
-                    base.boot
-                        .boot_variable
-                        .clone()
-                        .unwrap_or_else(|| "(unset)".into()),
-                )
-                .actual(ev.boot.boot_variable.clone().unwrap_or_default()),
-        );
-    }
-    if let (Some(was), Some(now)) = (&base.boot.config_register, &ev.boot.config_register)
-        && !was.eq_ignore_ascii_case(now)
-    {
-        out.push(
-            Finding::new(Code::ConfigRegisterChanged, dev, "configuration register")
-                .expected(was)
-                .actual(now),
-        );
-    }
-    if let (Some(was), Some(now)) = (&base.boot.bootloader, &ev.boot.bootloader)
-        && was != now
-    {
-        out.push(
-            Finding::new(Code::BootloaderChanged, dev, "bootloader")
-                .expected(was)
-                .actual(now),
-        );
-    }
-    if let (Some(was), Some(now)) = (&base.boot_config, &ev.boot_config)
-        && was.sha256 != now.sha256
-    {
-        let mut f = Finding::new(Code::BootConfigChanged, dev, "startup configuration")
-            .expected(format!("sha256:{}", was.sha256))
-            .actual(format!("sha256:{}", now.sha256));
-        f.evidence = line_diff(&was.redacted, &now.redacted, 40);
-        if f.evidence.is_empty() {
-            f.evidence
-                .push("only redacted lines (secrets) changed".into());
-        }
-        out.push(f);
-    }
-    out
-}
-
-fn image_findings(dev: &str, base: &Evidence, ev: &Evidence) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let version = |e: &Evidence| {
-        e.identity
-            .version
-            .clone()
-            .unwrap_or_else(|| "unknown".into())
-    };
-    let drift = |b: &ImageEvidence, e: &ImageEvidence| -> Option<Finding> {
-        let was = b.best_digest()?;
-        let now = comparable(e, was.algorithm())?;
-        (was != now).then(|| {
-            let source = if e.pulled.is_some() {
-                "pulled bytes"
-            } else {
-                "device report"
-            };
-            Finding::new(Code::ImageDrift, dev, e.path.clone())
-                .expected(was.to_string())
-                .actual(now.to_string())
-                .evidence(format!("hash from {source}; version {}", version(ev)))
-        })
-    };
-    match (base.running_image(), ev.running_image()) {
-        (Some(b), Some(e))
-            if same_image_path(&b.path, &e.path)
-                && base.identity.version == ev.identity.version =>
-        {
-            out.extend(drift(b, e));
-        }
-        (Some(b), Some(e)) => {
-            // Another image: without a catalog that knows it, an unknown image.
-            if let (Some(was), Some(now)) = (b.best_digest(), e.best_digest()) {
-                out.push(
-                    Finding::new(Code::ImageNotInCatalog, dev, e.path.clone())
-                        .expected(format!("{} ({was})", b.path))
-                        .actual(format!("{} ({now})", e.path))
-                        .evidence(format!(
-                            "version {} -> {}; no catalog knows the new image",
-                            version(base),
-                            version(ev)
-                        )),
-                );
-            }
-        }
-        (Some(b), None) => out.push(
-            Finding::new(Code::ImageDrift, dev, b.path.clone())
-                .expected(b.path.clone())
-                .actual("running image not found")
-                .evidence("the image named at enrollment could not be identified now"),
-        ),
-        _ => {}
-    }
-    for e in ev.images.iter().filter(|i| i.role == ImageRole::Package) {
-        match base
-            .images
-            .iter()
-            .find(|b| same_image_path(&b.path, &e.path))
-        {
-            Some(b) => out.extend(drift(b, e)),
-            None => {
-                if let Some(now) = e.best_digest() {
-                    out.push(
-                        Finding::new(Code::ImageNotInCatalog, dev, e.path.clone())
-                            .actual(now.to_string())
-                            .evidence(
-                                "a package the device runs from that the baseline does not have",
-                            ),
-                    );
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The running code in memory against the baseline's, when the image it was loaded from is unchanged: same
-/// path, same version, and the same image hash wherever both hashes are known. A changed image changes its
-/// text too; the image findings cover that. A platform whose text is randomised per boot (`stable = false`)
-/// is never compared.
-fn text_segment_drift(dev: &str, base: &Evidence, ev: &Evidence) -> Option<Finding> {
-    let (was, now) = (base.text_segment.as_ref()?, ev.text_segment.as_ref()?);
-    if !now.stable || was.algorithm != now.algorithm || was.hex.eq_ignore_ascii_case(&now.hex) {
-        return None;
-    }
-    let (b, e) = (base.running_image()?, ev.running_image()?);
-    if !same_image_path(&b.path, &e.path) || base.identity.version != ev.identity.version {
-        return None;
-    }
-    let image = match b.best_digest() {
-        Some(was_image) => {
-            let now_image = comparable(e, was_image.algorithm())?;
-            if now_image != was_image {
-                return None;
-            }
-            now_image.to_string()
-        }
-        None => "no hash known".to_owned(),
-    };
-    Some(
-        Finding::new(Code::TextSegmentDrift, dev, "text segment")
-            .expected(was.digest())
-            .actual(now.digest())
-            .evidence(format!("running image unchanged: {} ({image})", e.path))
-            .evidence(
-                "hashes reported by the device's own verify command; an implant can forge it, never clear it",
-            ),
-    )
-}
-
-/// The digest of `e` in the algorithm `alg`, if either path has it.
-fn comparable(e: &ImageEvidence, alg: Algorithm) -> Option<crate::digest::Digest> {
-    let pulled = e.pulled.as_ref().and_then(|p| p.digests.get(alg.name()));
-    pulled
-        .or_else(|| e.reported.get(alg.name()))
-        .and_then(|hex| crate::digest::Digest::from_hex(alg, hex).ok())
-}
-
-/// Lines removed (`-`) and added (`+`), in order, at most `max` of them.
-pub fn line_diff(old: &str, new: &str, max: usize) -> Vec<String> {
-    use std::collections::BTreeMap;
-    fn count(text: &str) -> BTreeMap<&str, isize> {
-        let mut m: BTreeMap<&str, isize> = BTreeMap::new();
-        for l in text.lines() {
-            *m.entry(l).or_default() += 1;
-        }
-        m
-    }
-    let (mut o, mut n) = (count(old), count(new));
-    let mut out = Vec::new();
-    for l in old.lines() {
-        if let Some(c) = n.get_mut(l)
-            && *c > 0
-        {
-            *c -= 1;
-            continue;
-        }
-        out.push(format!("- {l}"));
-    }
-    for l in new.lines() {
-        if let Some(c) = o.get_mut(l)
-            && *c > 0
-        {
-            *c -= 1;
-            continue;
-        }
-        out.push(format!("+ {l}"));
-    }
-    if out.len() > max {
-        let more = out.len() - max;
-        out.truncate(max);
-        out.push(format!("… {more} more changed lines"));
-    }
+    out.extend(identity::changes(dev, base, ev));
+    out.extend(image::changes(dev, base, ev));
+    out.extend(boot::changes(dev, base, ev));
     out
 }
 
@@ -433,6 +60,9 @@ pub fn line_diff(old: &str, new: &str, max: usize) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::evidence::{Boot, BootConfig, Identity, Pulled, SignatureInfo};
+    use crate::evidence::{ImageEvidence, ImageRole};
+    use crate::profile::SignaturePolicy;
+    use crate::report::diff::line_diff;
     use std::collections::BTreeMap;
 
     const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
@@ -737,7 +367,7 @@ mod tests {
 
     #[test]
     fn a_different_ssh_algorithm_offer_is_an_ident_change() {
-        use crate::ssh::offer::ServerOffer;
+        use crate::evidence::ServerOffer;
         let offer = |kex: &[&str]| ServerOffer {
             kex: kex.iter().map(|s| s.to_string()).collect(),
             ..Default::default()

@@ -144,4 +144,12 @@ mod tests {
         assert_eq!(f[0].code, Code::SnapshotAdded);
         assert_eq!(f[0].subject, "software 10.2.7-h3");
     }
+
+    #[test]
+    fn alternate_and_downloaded_slices_are_never_standing_findings() {
+        let fortios = fortios_flash_list(FLASH.as_bytes()).unwrap();
+        assert!(standing("fw1", &fortios).is_empty());
+        let panos = panos_software_info(SOFTWARE.as_bytes()).unwrap();
+        assert!(standing("pa1", &panos).is_empty());
+    }
 }

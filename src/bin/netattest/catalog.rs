@@ -6,9 +6,10 @@ use anyhow::Context;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use clap::{Args, Subcommand};
+use netattest::config::SignatureAlgorithm;
 use netattest::config::{Config, validate_device_name};
 use netattest::trust::catalog::import::{ImportContext, detect_format, import};
-use netattest::trust::catalog::signature::{CatalogSigner, PublicKey, SignatureAlgorithm, verify};
+use netattest::trust::catalog::signature::{CatalogSigner, PublicKey, verify};
 use netattest::trust::catalog::store::{CatalogCheck, CatalogStore, Original, check_configured};
 use netattest::trust::catalog::{Catalog, Format};
 use netattest::trust::state::write_atomic;
@@ -86,7 +87,7 @@ pub fn run(cli: &Cli, command: &CatalogCommand) -> anyhow::Result<u8> {
 }
 
 fn now() -> String {
-    netattest::collect::now_rfc3339()
+    netattest::evidence::now_rfc3339()
 }
 
 fn import_files(cli: &Cli, cfg: Option<&Config>, args: &ImportArgs) -> anyhow::Result<u8> {

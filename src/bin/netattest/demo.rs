@@ -161,7 +161,7 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
 async fn audit(engine: &Arc<Engine>, mode: Mode, command: &str, quiet: bool) -> Report {
     let devices = engine.devices(None);
     let progress = crate::progress::Progress::start(devices.len(), quiet);
-    let started = netattest::collect::now_rfc3339();
+    let started = netattest::evidence::now_rfc3339();
     let mut runs = netattest::engine::fleet::run_all(
         engine.clone(),
         devices,

@@ -340,7 +340,7 @@ pub(crate) async fn run_devices(
     command: &str,
     output: &OutputArgs,
 ) -> anyhow::Result<u8> {
-    let started = netattest::collect::now_rfc3339();
+    let started = netattest::evidence::now_rfc3339();
     let progress = progress::Progress::start(devices.len(), cli.quiet);
     let cancel = CancellationToken::new();
     let on_signal = cancel.clone();
@@ -377,7 +377,7 @@ pub(crate) async fn run_devices(
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }
-    if let Err(e) = netattest::report::runs::save(&engine.state, &report, &transcripts) {
+    if let Err(e) = netattest::trust::runs::save(&engine.state, &report, &transcripts) {
         // The report still goes out; losing the archive copy is worth a warning, not the run.
         tracing::warn!("could not archive the run: {e}");
     }

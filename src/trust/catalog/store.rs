@@ -13,9 +13,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
 use super::import::{ImportContext, ImportError, detect_format, import, to_native};
-use super::signature::{PublicKey, SignatureAlgorithm, Verified, verify};
+use super::signature::{PublicKey, Verified, verify};
 use super::{Catalog, Conflict};
 use crate::config::CatalogConfig;
+use crate::config::SignatureAlgorithm;
 use crate::report::finding::{Code, Finding};
 use crate::trust::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
 

@@ -1,21 +1,22 @@
-//! One device, end to end: credentials, connect, collect, verify, and (for enrollment) pin and baseline.
+//! One device, end to end (as the typed phases of [`phases`]), and the fan-out over many ([`fleet`]).
 //!
 //! Every path ends in a [`DeviceReport`] with an outcome; nothing here returns early without one.
 
 pub mod fleet;
+pub mod hostkey;
+mod phases;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::collect::{Collected, Events, collect};
+use crate::collect::Events;
 use crate::config::inventory::{Device, SshConfigFile, resolve};
 use crate::config::{Config, PullPolicy};
 use crate::evidence::{Evidence, TranscriptEntry};
 use crate::profile::Profiles;
-use crate::report::finding::{Code, Finding, Severity};
+use crate::report::finding::Finding;
 use crate::report::{DeviceReport, Facts, Outcome};
-use crate::ssh::{Credentials, HostKeyPolicy, Session, SshError, Target, known_hosts};
-use crate::trust::baseline::{BaselineError, BaselineStore};
+use crate::ssh::{Credentials, SshError, Target};
 use crate::trust::state::{Signer, StateDir};
 
 /// What to do with a device.
@@ -140,7 +141,7 @@ impl Engine {
         };
         let mut evidence = None;
         let transcript = match self
-            .run_inner(device, mode, events, &mut report, &mut evidence)
+            .phases(device, mode, events, &mut report, &mut evidence)
             .await
         {
             Ok(t) => t,
@@ -165,334 +166,6 @@ impl Engine {
             transcript,
             evidence,
         }
-    }
-
-    async fn run_inner(
-        &self,
-        device: &Device,
-        mode: &Mode,
-        events: &Events,
-        report: &mut DeviceReport,
-        collected_evidence: &mut Option<Evidence>,
-    ) -> Result<Vec<TranscriptEntry>, (Outcome, String)> {
-        crate::collect::emit(
-            events,
-            crate::collect::Event::Started {
-                device: device.name.clone(),
-            },
-        );
-        let auto = device.platform == crate::config::AUTO_PLATFORM;
-        let fixed = match auto {
-            true => None,
-            false => Some(self.profiles.get(&device.platform).ok_or_else(|| {
-                (
-                    Outcome::Error,
-                    format!("unknown platform `{}`", device.platform),
-                )
-            })?),
-        };
-        let store = BaselineStore::new(&self.state, &self.signer);
-        let baseline = match mode {
-            Mode::Enroll { .. } => None,
-            Mode::Check { .. } | Mode::Approve { .. } => Some(store.load(&device.name)),
-        };
-        let target = self
-            .target(device)
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
-        let known_hosts = self.state.known_hosts();
-        let policy = match mode {
-            Mode::Enroll { expect_fingerprint } => HostKeyPolicy::LearnUnknown {
-                known_hosts,
-                expect: expect_fingerprint.clone(),
-            },
-            Mode::Approve {
-                new_host_key: Some(fingerprint),
-                ..
-            } => HostKeyPolicy::Replace {
-                fingerprint: fingerprint.clone(),
-            },
-            Mode::Check { .. } | Mode::Approve { .. } => HostKeyPolicy::Strict {
-                known_hosts,
-                signed: match &baseline {
-                    Some(Ok(b)) => Some(b.evidence.identity.host_key_fingerprint.clone()),
-                    _ => None,
-                },
-            },
-        };
-        let mut session = match Session::connect(&target, policy).await {
-            Ok(s) => s,
-            Err(SshError::HostKeyChanged {
-                host,
-                expected,
-                actual,
-            }) => {
-                report.findings.push(
-                    Finding::new(Code::HostKeyChanged, &device.name, "SSH host key")
-                        .expected(expected.join(", "))
-                        .actual(actual.clone())
-                        .evidence(format!(
-                            "{host}:{} presented {actual}; connection closed before authentication",
-                            device.port
-                        )),
-                );
-                return Err((
-                    Outcome::HostKeyMismatch,
-                    "host key changed; no credentials were sent".into(),
-                ));
-            }
-            Err(e) => return Err(ssh_outcome(e)),
-        };
-
-        let profile = match fixed {
-            Some(p) => p,
-            None => match crate::collect::detect::detect(&mut session, &self.profiles).await {
-                Ok(p) => p,
-                Err(e) => {
-                    session.close().await;
-                    return Err(match e {
-                        crate::collect::detect::DetectError::Ssh(s) => ssh_outcome(s),
-                        other => (Outcome::ProtocolError, other.to_string()),
-                    });
-                }
-            },
-        };
-        report.platform = profile.id.clone();
-
-        let trusted = match &baseline {
-            Some(Ok(b)) => Some(&b.evidence),
-            _ => None,
-        };
-        let pull_policy = match mode {
-            Mode::Check { pull: Some(p) } => *p,
-            _ => device.pull,
-        };
-        // Enrollment and approval establish ground truth: they pull unless told never to.
-        let enrolling = matches!(mode, Mode::Enroll { .. } | Mode::Approve { .. });
-        // A sampled device has all of its images pulled: the draw is per device, per run.
-        let sampled = pull_policy == PullPolicy::Sample && sample(self.config.sample_share);
-        let should_pull = |path: &str, reported: &BTreeMap<String, String>| -> bool {
-            match pull_policy {
-                PullPolicy::Never => false,
-                // Enrollment establishes the ground truth: pull unless told never to.
-                _ if enrolling => true,
-                PullPolicy::Always => true,
-                PullPolicy::Sample => sampled,
-                PullPolicy::OnDrift => drifted(trusted, path, reported),
-            }
-        };
-        let collected = collect(&mut session, device, profile, &should_pull, events).await;
-        session.close().await;
-        let Collected {
-            evidence,
-            transcript,
-        } = collected.map_err(|e| match e {
-            crate::collect::CollectError::Ssh(s) => ssh_outcome(s),
-            other => (Outcome::ProtocolError, other.to_string()),
-        })?;
-        let mut evidence = evidence;
-        match crate::ssh::offer::server_offer(
-            &device.address,
-            device.port,
-            self.config.timeouts.connect,
-        )
-        .await
-        {
-            Ok(offer) => evidence.identity.ssh_offer = Some(offer),
-            Err(e) => {
-                evidence
-                    .not_collected
-                    .insert("ssh_offer".into(), e.to_string());
-            }
-        }
-        report.facts = Some(facts(&evidence));
-        *collected_evidence = Some(evidence.clone());
-        report
-            .findings
-            .extend(crate::verify::self_consistency(&evidence));
-        report
-            .findings
-            .extend(crate::verify::signature(&evidence, &profile.signature));
-        report
-            .findings
-            .extend(crate::verify::artifacts::standing(&evidence));
-        let ignore: Vec<crate::evidence::files::Glob> = profile
-            .files_ignore
-            .iter()
-            .chain(&self.config.files_ignore)
-            .cloned()
-            .collect();
-        if matches!(mode, Mode::Enroll { .. } | Mode::Approve { .. }) {
-            // Checked against the catalogs before anything is trusted: a device already patched when
-            // enrolled is caught on day one, and a patched image cannot be approved.
-            crate::verify::catalog::apply_catalog(
-                &mut report.findings,
-                &evidence,
-                None,
-                &self.catalog,
-            );
-        }
-
-        match mode {
-            Mode::Enroll { .. } => {
-                let worst = report
-                    .findings
-                    .iter()
-                    .map(|f| self.config.severity_of(f.code))
-                    .max();
-                if worst == Some(Severity::Critical) {
-                    report.outcome = Outcome::Unverified;
-                    report.detail = Some("not enrolled: the device already shows critical findings; nothing was pinned".into());
-                    return Ok(transcript);
-                }
-                let _in_process = self.writers.lock().await;
-                let _lock = self
-                    .state
-                    .lock()
-                    .map_err(|e| (Outcome::Error, e.to_string()))?;
-                let info_key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
-                    .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
-                if known_hosts::check(
-                    &self.state.known_hosts(),
-                    &device.address,
-                    device.port,
-                    &info_key,
-                )
-                .map_err(|e| (Outcome::Error, e.to_string()))?
-                    != known_hosts::HostKeyStatus::Trusted
-                {
-                    known_hosts::learn(
-                        &self.state.known_hosts(),
-                        &device.address,
-                        device.port,
-                        &info_key,
-                    )
-                    .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
-                }
-                store
-                    .create(evidence, "enrollment")
-                    .map_err(|e| (Outcome::Error, e.to_string()))?;
-                report.outcome = Outcome::Enrolled;
-                report.detail = Some(format!(
-                    "host key pinned: {}",
-                    report
-                        .facts
-                        .as_ref()
-                        .map(|f| f.host_key_fingerprint.as_str())
-                        .unwrap_or("")
-                ));
-            }
-            Mode::Approve {
-                reason,
-                new_host_key,
-            } => {
-                if matches!(baseline, Some(Err(BaselineError::Missing(_)))) {
-                    return Err((
-                        Outcome::Error,
-                        format!(
-                            "{} has no baseline to approve over: enroll it first",
-                            device.name
-                        ),
-                    ));
-                }
-                let worst = report
-                    .findings
-                    .iter()
-                    .map(|f| self.config.severity_of(f.code))
-                    .max();
-                if worst == Some(Severity::Critical) {
-                    report.outcome = Outcome::Unverified;
-                    report.detail = Some("not approved: the device contradicts itself (see findings); the baseline is unchanged".into());
-                    return Ok(transcript);
-                }
-                let accepted: Vec<String> = match &baseline {
-                    Some(Ok(b)) => crate::verify::against_baseline(&evidence, &b.evidence)
-                        .iter()
-                        .chain(&crate::verify::artifacts::drift(
-                            &evidence,
-                            &b.evidence,
-                            &ignore,
-                        ))
-                        .map(|f| format!("{} ({})", f.code, f.subject))
-                        .collect(),
-                    _ => vec!["replaces an untrusted baseline".into()],
-                };
-                let _in_process = self.writers.lock().await;
-                let _lock = self
-                    .state
-                    .lock()
-                    .map_err(|e| (Outcome::Error, e.to_string()))?;
-                if new_host_key.is_some() {
-                    let key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
-                        .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
-                    known_hosts::replace(
-                        &self.state.known_hosts(),
-                        &device.address,
-                        device.port,
-                        &key,
-                    )
-                    .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
-                }
-                let b = store
-                    .approve(evidence, reason)
-                    .map_err(|e| (Outcome::Error, e.to_string()))?;
-                report.outcome = Outcome::Approved;
-                report.detail = Some(format!(
-                    "baseline version {} approved by {}: {}; accepted: {}",
-                    b.sequence,
-                    b.created_by,
-                    b.reason,
-                    if accepted.is_empty() {
-                        "no changes".to_string()
-                    } else {
-                        accepted.join(", ")
-                    }
-                ));
-            }
-            Mode::Check { .. } => match baseline {
-                Some(Ok(b)) => {
-                    report
-                        .findings
-                        .extend(crate::verify::against_baseline(&evidence, &b.evidence));
-                    report.findings.extend(crate::verify::artifacts::drift(
-                        &evidence,
-                        &b.evidence,
-                        &ignore,
-                    ));
-                    crate::verify::catalog::apply_catalog(
-                        &mut report.findings,
-                        &evidence,
-                        Some(&b.evidence),
-                        &self.catalog,
-                    );
-                    report.outcome = Outcome::Verified;
-                }
-                Some(Err(BaselineError::Tampered { reason, .. })) => {
-                    crate::verify::catalog::apply_catalog(
-                        &mut report.findings,
-                        &evidence,
-                        None,
-                        &self.catalog,
-                    );
-                    report.findings.push(
-                        Finding::new(
-                            Code::BaselineTampered,
-                            &device.name,
-                            format!("baselines/{}/current.toml", device.name),
-                        )
-                        .actual(reason),
-                    );
-                    report.outcome = Outcome::Unverified;
-                    report.detail =
-                        Some("baseline failed its signature check and was not used".into());
-                }
-                Some(Err(e)) => {
-                    report.outcome = Outcome::Unverified;
-                    report.detail = Some(e.to_string());
-                }
-                None => report.outcome = Outcome::Unverified,
-            },
-        }
-        Ok(transcript)
     }
 }
 
@@ -528,7 +201,9 @@ fn ssh_outcome(e: SshError) -> (Outcome, String) {
     let outcome = match &e {
         SshError::Unreachable { .. } => Outcome::Unreachable,
         SshError::Timeout { .. } => Outcome::Timeout,
-        SshError::HostKeyUnknown { .. } => Outcome::HostKeyUnknown,
+        SshError::HostKeyUnknown { .. } | SshError::HostKeyUnsigned { .. } => {
+            Outcome::HostKeyUnknown
+        }
         SshError::HostKeyChanged { .. }
         | SshError::HostKeyRevoked { .. }
         | SshError::HostKeyNotExpected { .. } => Outcome::HostKeyMismatch,

@@ -48,6 +48,10 @@ pub enum SshError {
         expected: String,
         actual: String,
     },
+    #[error(
+        "host key {fingerprint} of {host} is in known_hosts but no verified baseline pins it; nothing was sent"
+    )]
+    HostKeyUnsigned { host: String, fingerprint: String },
     #[error("host key {fingerprint} of {host} is revoked in known_hosts")]
     HostKeyRevoked { host: String, fingerprint: String },
     #[error("authentication as {user} failed (tried {})", if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") })]
@@ -81,9 +85,10 @@ impl From<russh::Error> for SshError {
 /// How to treat the host key a server presents.
 #[derive(Debug, Clone)]
 pub enum HostKeyPolicy {
-    /// Only keys pinned in this known_hosts file are accepted. When `signed` names a fingerprint (the one in
-    /// the device's signed baseline), the key must also be that one: known_hosts carries no signature, so an
-    /// edited known_hosts alone cannot let another box in.
+    /// Only a key pinned in this known_hosts file AND named by `signed` (the fingerprint in the device's
+    /// signed, verified baseline) is accepted: known_hosts carries no signature, so an edited known_hosts
+    /// alone cannot let another box in. With no signed pin (`None`) nothing is accepted; the connection
+    /// only learns what the server presents, to report it.
     Strict {
         known_hosts: PathBuf,
         signed: Option<String>,
@@ -128,6 +133,8 @@ struct Observed {
     key: Option<PublicKey>,
     /// The fingerprint enrollment was told to expect, when the key differed from it.
     unexpected: Option<String>,
+    /// A key known_hosts trusts but no signed pin names.
+    unsigned: bool,
     status: Option<HostKeyStatus>,
     check_error: Option<String>,
     ident: Option<String>,
@@ -200,25 +207,32 @@ impl client::Handler for ClientHandler {
                 Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
             },
         };
+        let presented = known_hosts::fingerprint(server_key);
+        // The operator's out-of-band expectation is checked first, always: known_hosts trusting the key
+        // (a second inventory name for the same address, an edited file) never overrides it.
+        let unexpected = match &self.policy {
+            HostKeyPolicy::LearnUnknown {
+                expect: Some(fp), ..
+            } if *fp != presented => Some(fp.clone()),
+            _ => None,
+        };
+        let unsigned = matches!(
+            (&status, &self.policy),
+            (
+                HostKeyStatus::Trusted,
+                HostKeyPolicy::Strict { signed: None, .. }
+            )
+        );
         let accept = match (&status, &self.policy, &error) {
+            _ if unexpected.is_some() || unsigned => false,
             (_, _, Some(_)) => false,
             (HostKeyStatus::Trusted, _, _) => true,
-            (HostKeyStatus::Unknown, HostKeyPolicy::LearnUnknown { expect, .. }, _) => expect
-                .as_ref()
-                .is_none_or(|fp| *fp == known_hosts::fingerprint(server_key)),
+            (HostKeyStatus::Unknown, HostKeyPolicy::LearnUnknown { .. }, _) => true,
             _ => false,
         };
         if let Ok(mut o) = self.observed.lock() {
-            if let (
-                HostKeyStatus::Unknown,
-                HostKeyPolicy::LearnUnknown {
-                    expect: Some(fp), ..
-                },
-            ) = (&status, &self.policy)
-                && !accept
-            {
-                o.unexpected = Some(fp.clone());
-            }
+            o.unexpected = unexpected;
+            o.unsigned = unsigned;
             o.key = Some(server_key.clone());
             o.status = Some(status);
             o.check_error = error;
@@ -540,6 +554,12 @@ fn host_key_error(observed: &Arc<Mutex<Observed>>, host: &str) -> Option<SshErro
             host: host.to_owned(),
             expected: expected.clone(),
             actual: fingerprint,
+        });
+    }
+    if o.unsigned {
+        return Some(SshError::HostKeyUnsigned {
+            host: host.to_owned(),
+            fingerprint,
         });
     }
     if let Some(reason) = &o.check_error {

@@ -1,0 +1,468 @@
+//! One device's run as typed phases: prepare → connect → identify → collect → judge → commit. Each phase
+//! takes what the one before produced and returns the next state or a [`Failure`] (an outcome with its
+//! reason); what enrollment, check and approval do differently is in [`Engine::judge`] and
+//! [`Engine::commit`] alone.
+
+use std::collections::BTreeMap;
+
+use super::hostkey::{BaselinePin, KeyMode, KeyRule, key_rule};
+use super::{Engine, Mode, drifted, facts, sample, ssh_outcome};
+use crate::collect::{Collected, Events, collect};
+use crate::config::PullPolicy;
+use crate::config::inventory::Device;
+use crate::evidence::files::Glob;
+use crate::evidence::{Evidence, TranscriptEntry};
+use crate::profile::Profile;
+use crate::report::finding::{Code, Finding, Severity};
+use crate::report::{DeviceReport, Outcome};
+use crate::ssh::{Session, SshError, known_hosts};
+use crate::trust::baseline::{Baseline, BaselineError, BaselineStore};
+
+/// Why a run ended early: the outcome and what to tell the operator.
+pub(super) type Failure = (Outcome, String);
+
+/// What is known before any connection: the profile (unless `auto`), the baseline, the key rule.
+pub(super) struct Prepared<'e> {
+    fixed: Option<&'e Profile>,
+    baseline: Option<Result<Baseline, BaselineError>>,
+    rule: KeyRule,
+}
+
+/// A device that answered and whose platform is known.
+pub(super) struct Identified<'e> {
+    session: Session,
+    profile: &'e Profile,
+}
+
+/// Evidence collected, with the transcript of every command; the session is closed.
+pub(super) struct Gathered<'e> {
+    profile: &'e Profile,
+    evidence: Evidence,
+    transcript: Vec<TranscriptEntry>,
+}
+
+impl Mode {
+    fn key_mode(&self) -> KeyMode<'_> {
+        match self {
+            Mode::Enroll { expect_fingerprint } => KeyMode::Enroll {
+                expect: expect_fingerprint.as_deref(),
+            },
+            Mode::Check { .. } => KeyMode::Check,
+            Mode::Approve { new_host_key, .. } => KeyMode::Approve {
+                new_host_key: new_host_key.as_deref(),
+            },
+        }
+    }
+
+    /// Enrollment and approval establish ground truth: catalogs first, pulls unless told never to.
+    fn establishes_truth(&self) -> bool {
+        matches!(self, Mode::Enroll { .. } | Mode::Approve { .. })
+    }
+}
+
+fn pin_of(baseline: &Option<Result<Baseline, BaselineError>>) -> BaselinePin {
+    match baseline {
+        None => BaselinePin::NotLoaded,
+        Some(Ok(b)) => BaselinePin::Verified(b.evidence.identity.host_key_fingerprint.clone()),
+        Some(Err(BaselineError::Missing(_))) => BaselinePin::Missing,
+        Some(Err(e)) => BaselinePin::Untrusted(e.to_string()),
+    }
+}
+
+fn trusted(baseline: &Option<Result<Baseline, BaselineError>>) -> Option<&Evidence> {
+    match baseline {
+        Some(Ok(b)) => Some(&b.evidence),
+        _ => None,
+    }
+}
+
+fn tampered_finding(device: &str, reason: &str) -> Finding {
+    Finding::new(
+        Code::BaselineTampered,
+        device,
+        format!("baselines/{device}/current.toml"),
+    )
+    .actual(reason)
+}
+
+impl Engine {
+    /// Before any connection: the profile, the baseline and the host-key rule.
+    pub(super) fn prepare(&self, device: &Device, mode: &Mode) -> Result<Prepared<'_>, Failure> {
+        let fixed = match device.platform == crate::config::AUTO_PLATFORM {
+            true => None,
+            false => Some(self.profiles.get(&device.platform).ok_or_else(|| {
+                (
+                    Outcome::Error,
+                    format!("unknown platform `{}`", device.platform),
+                )
+            })?),
+        };
+        let baseline = match mode {
+            Mode::Enroll { .. } => None,
+            Mode::Check { .. } | Mode::Approve { .. } => {
+                Some(BaselineStore::new(&self.state, &self.signer).load(&device.name))
+            }
+        };
+        let rule = key_rule(mode.key_mode(), &pin_of(&baseline));
+        Ok(Prepared {
+            fixed,
+            baseline,
+            rule,
+        })
+    }
+
+    /// Connects under the key rule; a changed key is a finding, and nothing is sent.
+    pub(super) async fn connect(
+        &self,
+        device: &Device,
+        prepared: &Prepared<'_>,
+        report: &mut DeviceReport,
+    ) -> Result<Session, Failure> {
+        let Some(policy) = prepared.rule.policy(self.state.known_hosts()) else {
+            if let (KeyRule::Refuse(why), Some(Err(BaselineError::Tampered { reason, .. }))) =
+                (&prepared.rule, &prepared.baseline)
+            {
+                report.findings.push(tampered_finding(&device.name, reason));
+                return Err((Outcome::Unverified, why.clone()));
+            }
+            let KeyRule::Refuse(why) = &prepared.rule else {
+                unreachable!("only Refuse has no policy")
+            };
+            return Err((Outcome::Unverified, why.clone()));
+        };
+        let target = self
+            .target(device)
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        match Session::connect(&target, policy).await {
+            Ok(s) => Ok(s),
+            Err(SshError::HostKeyChanged {
+                host,
+                expected,
+                actual,
+            }) => {
+                report.findings.push(
+                    Finding::new(Code::HostKeyChanged, &device.name, "SSH host key")
+                        .expected(expected.join(", "))
+                        .actual(actual.clone())
+                        .evidence(format!(
+                            "{host}:{} presented {actual}; connection closed before authentication",
+                            device.port
+                        )),
+                );
+                Err((
+                    Outcome::HostKeyMismatch,
+                    "host key changed; no credentials were sent".into(),
+                ))
+            }
+            Err(e) => Err(ssh_outcome(e)),
+        }
+    }
+
+    /// The platform: the configured profile, or the one `auto` detects on the session.
+    pub(super) async fn identify<'e>(
+        &'e self,
+        mut session: Session,
+        fixed: Option<&'e Profile>,
+        report: &mut DeviceReport,
+    ) -> Result<Identified<'e>, Failure> {
+        let profile = match fixed {
+            Some(p) => p,
+            None => match crate::collect::detect::detect(&mut session, &self.profiles).await {
+                Ok(p) => p,
+                Err(e) => {
+                    session.close().await;
+                    return Err(match e {
+                        crate::collect::detect::DetectError::Ssh(s) => ssh_outcome(s),
+                        other => (Outcome::ProtocolError, other.to_string()),
+                    });
+                }
+            },
+        };
+        report.platform = profile.id.clone();
+        Ok(Identified { session, profile })
+    }
+
+    /// Runs the profile's probes and pulls what the pull policy asks for, then reads the SSH offer.
+    pub(super) async fn gather<'e>(
+        &self,
+        device: &Device,
+        mode: &Mode,
+        identified: Identified<'e>,
+        baseline: Option<&Evidence>,
+        events: &Events,
+    ) -> Result<Gathered<'e>, Failure> {
+        let pull_policy = match mode {
+            Mode::Check { pull: Some(p) } => *p,
+            _ => device.pull,
+        };
+        let enrolling = mode.establishes_truth();
+        // A sampled device has all of its images pulled: the draw is per device, per run.
+        let sampled = pull_policy == PullPolicy::Sample && sample(self.config.sample_share);
+        let should_pull = |path: &str, reported: &BTreeMap<String, String>| -> bool {
+            match pull_policy {
+                PullPolicy::Never => false,
+                _ if enrolling => true,
+                PullPolicy::Always => true,
+                PullPolicy::Sample => sampled,
+                PullPolicy::OnDrift => drifted(baseline, path, reported),
+            }
+        };
+        let Identified {
+            mut session,
+            profile,
+        } = identified;
+        let collected = collect(&mut session, device, profile, &should_pull, events).await;
+        session.close().await;
+        let Collected {
+            mut evidence,
+            transcript,
+        } = collected.map_err(|e| match e {
+            crate::collect::CollectError::Ssh(s) => ssh_outcome(s),
+            other => (Outcome::ProtocolError, other.to_string()),
+        })?;
+        match crate::ssh::offer::server_offer(
+            &device.address,
+            device.port,
+            self.config.timeouts.connect,
+        )
+        .await
+        {
+            Ok(offer) => evidence.identity.ssh_offer = Some(offer),
+            Err(e) => {
+                evidence
+                    .not_collected
+                    .insert("ssh_offer".into(), e.to_string());
+            }
+        }
+        Ok(Gathered {
+            profile,
+            evidence,
+            transcript,
+        })
+    }
+
+    /// The pure checks on the evidence: against itself, the platform's signature policy, standing
+    /// indicators, and (per mode) the catalogs and the baseline. Returns the file allowlist for commit.
+    pub(super) fn judge(
+        &self,
+        mode: &Mode,
+        profile: &Profile,
+        evidence: &Evidence,
+        baseline: &Option<Result<Baseline, BaselineError>>,
+        report: &mut DeviceReport,
+    ) -> Vec<Glob> {
+        report.facts = Some(facts(evidence));
+        let findings = &mut report.findings;
+        findings.extend(crate::verify::self_consistency(evidence));
+        findings.extend(crate::verify::signature(evidence, &profile.signature));
+        findings.extend(crate::verify::artifacts::standing(evidence));
+        let ignore: Vec<Glob> = profile
+            .files_ignore
+            .iter()
+            .chain(&self.config.files_ignore)
+            .cloned()
+            .collect();
+        if mode.establishes_truth() {
+            // Checked against the catalogs before anything is trusted: a device already patched when
+            // enrolled is caught on day one, and a patched image cannot be approved.
+            crate::verify::catalog::apply_catalog(findings, evidence, None, &self.catalog);
+        } else if let Some(base) = trusted(baseline) {
+            findings.extend(crate::verify::against_baseline(evidence, base));
+            findings.extend(crate::verify::artifacts::drift(evidence, base, &ignore));
+            crate::verify::catalog::apply_catalog(findings, evidence, Some(base), &self.catalog);
+        }
+        ignore
+    }
+
+    /// What the run leaves behind: a pinned key and a new baseline (enroll), an approved version
+    /// (approve), or the verdict (check).
+    pub(super) async fn commit(
+        &self,
+        device: &Device,
+        mode: &Mode,
+        evidence: Evidence,
+        baseline: Option<Result<Baseline, BaselineError>>,
+        ignore: &[Glob],
+        report: &mut DeviceReport,
+    ) -> Result<(), Failure> {
+        let worst = report
+            .findings
+            .iter()
+            .map(|f| self.config.severity_of(f.code))
+            .max();
+        let critical = worst == Some(Severity::Critical);
+        match mode {
+            Mode::Enroll { .. } if critical => {
+                report.outcome = Outcome::Unverified;
+                report.detail = Some(
+                    "not enrolled: the device already shows critical findings; nothing was pinned"
+                        .into(),
+                );
+                Ok(())
+            }
+            Mode::Enroll { .. } => self.commit_enrollment(device, evidence, report).await,
+            Mode::Approve { .. } if matches!(baseline, Some(Err(BaselineError::Missing(_)))) => {
+                Err((
+                    Outcome::Error,
+                    format!(
+                        "{} has no baseline to approve over: enroll it first",
+                        device.name
+                    ),
+                ))
+            }
+            Mode::Approve { .. } if critical => {
+                report.outcome = Outcome::Unverified;
+                report.detail = Some("not approved: the device contradicts itself (see findings); the baseline is unchanged".into());
+                Ok(())
+            }
+            Mode::Approve {
+                reason,
+                new_host_key,
+            } => {
+                let accepted: Vec<String> = match trusted(&baseline) {
+                    Some(base) => crate::verify::against_baseline(&evidence, base)
+                        .iter()
+                        .chain(&crate::verify::artifacts::drift(&evidence, base, ignore))
+                        .map(|f| format!("{} ({})", f.code, f.subject))
+                        .collect(),
+                    None => vec!["replaces an untrusted baseline".into()],
+                };
+                let approval = Approval {
+                    reason,
+                    replace_key: new_host_key.is_some(),
+                    accepted,
+                };
+                self.commit_approval(device, evidence, approval, report)
+                    .await
+            }
+            Mode::Check { .. } => {
+                Self::check_verdict(device, baseline, report);
+                Ok(())
+            }
+        }
+    }
+
+    async fn commit_enrollment(
+        &self,
+        device: &Device,
+        evidence: Evidence,
+        report: &mut DeviceReport,
+    ) -> Result<(), Failure> {
+        let _in_process = self.writers.lock().await;
+        let _lock = self
+            .state
+            .lock()
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        let key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
+            .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
+        let kh = self.state.known_hosts();
+        let status = known_hosts::check(&kh, &device.address, device.port, &key)
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        if status != known_hosts::HostKeyStatus::Trusted {
+            known_hosts::learn(&kh, &device.address, device.port, &key)
+                .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
+        }
+        let fingerprint = evidence.identity.host_key_fingerprint.clone();
+        BaselineStore::new(&self.state, &self.signer)
+            .create(evidence, "enrollment")
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        report.outcome = Outcome::Enrolled;
+        report.detail = Some(format!("host key pinned: {fingerprint}"));
+        Ok(())
+    }
+
+    async fn commit_approval(
+        &self,
+        device: &Device,
+        evidence: Evidence,
+        approval: Approval<'_>,
+        report: &mut DeviceReport,
+    ) -> Result<(), Failure> {
+        let _in_process = self.writers.lock().await;
+        let _lock = self
+            .state
+            .lock()
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        if approval.replace_key {
+            let key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
+                .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
+            known_hosts::replace(
+                &self.state.known_hosts(),
+                &device.address,
+                device.port,
+                &key,
+            )
+            .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
+        }
+        let b = BaselineStore::new(&self.state, &self.signer)
+            .approve(evidence, approval.reason)
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        report.outcome = Outcome::Approved;
+        report.detail = Some(format!(
+            "baseline version {} approved by {}: {}; accepted: {}",
+            b.sequence,
+            b.created_by,
+            b.reason,
+            if approval.accepted.is_empty() {
+                "no changes".to_string()
+            } else {
+                approval.accepted.join(", ")
+            }
+        ));
+        Ok(())
+    }
+
+    fn check_verdict(
+        device: &Device,
+        baseline: Option<Result<Baseline, BaselineError>>,
+        report: &mut DeviceReport,
+    ) {
+        match baseline {
+            Some(Ok(_)) => report.outcome = Outcome::Verified,
+            Some(Err(BaselineError::Tampered { reason, .. })) => {
+                report
+                    .findings
+                    .push(tampered_finding(&device.name, &reason));
+                report.outcome = Outcome::Unverified;
+                report.detail = Some("baseline failed its signature check and was not used".into());
+            }
+            Some(Err(e)) => {
+                report.outcome = Outcome::Unverified;
+                report.detail = Some(e.to_string());
+            }
+            None => report.outcome = Outcome::Unverified,
+        }
+    }
+
+    /// One device's run, phase by phase; the transcript when it got that far.
+    pub(super) async fn phases(
+        &self,
+        device: &Device,
+        mode: &Mode,
+        events: &Events,
+        report: &mut DeviceReport,
+        kept: &mut Option<Evidence>,
+    ) -> Result<Vec<TranscriptEntry>, Failure> {
+        let prepared = self.prepare(device, mode)?;
+        let session = self.connect(device, &prepared, report).await?;
+        let identified = self.identify(session, prepared.fixed, report).await?;
+        let base = trusted(&prepared.baseline);
+        let Gathered {
+            profile,
+            evidence,
+            transcript,
+        } = self.gather(device, mode, identified, base, events).await?;
+        *kept = Some(evidence.clone());
+        let ignore = self.judge(mode, profile, &evidence, &prepared.baseline, report);
+        self.commit(device, mode, evidence, prepared.baseline, &ignore, report)
+            .await?;
+        Ok(transcript)
+    }
+}
+
+/// What an approval records.
+struct Approval<'a> {
+    reason: &'a str,
+    replace_key: bool,
+    accepted: Vec<String>,
+}

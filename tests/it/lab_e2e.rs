@@ -482,3 +482,77 @@ fn on_a_terminal_there_are_progress_bars_and_colour_and_no_colour_with_no_color(
         "--quiet draws no bars: {quiet:?}"
     );
 }
+
+/// known_hosts rewritten to trust an impostor's key, and the baseline's signature deleted so its own pin
+/// cannot be read: nothing may be sent to the impostor, and approval must not adopt its key.
+#[test]
+fn an_edited_known_hosts_and_a_deleted_signature_let_no_impostor_in() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::HostKeySwapped);
+    let impostor = {
+        let dev = &env.lab().devices()[0];
+        format!(
+            "[{}]:{} {}\n",
+            dev.addr.ip(),
+            dev.addr.port(),
+            dev.host_key_openssh
+        )
+    };
+    std::fs::write(env.state().join("known_hosts"), &impostor).unwrap();
+    std::fs::remove_file(env.state().join("baselines/lab-01/current.toml.sig")).unwrap();
+    let auths = env.lab().auth_attempts("lab-01");
+    let commands = env.lab().commands("lab-01").len();
+
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "unverified", "{r:?}");
+    assert_eq!(r.codes("lab-01"), vec!["baseline-tampered"]);
+    assert!(r.stdout.contains("nothing was sent"), "{r:?}");
+
+    let a = env.run(&["baseline", "approve", "lab-01", "--reason", "CHG-1"]);
+    assert_ne!(a.code, 0, "approve adopted an unverifiable pin: {a:?}");
+    assert_eq!(
+        std::fs::read_to_string(env.state().join("known_hosts")).unwrap(),
+        impostor,
+        "approval changed no pin"
+    );
+    assert_eq!(
+        env.lab().auth_attempts("lab-01"),
+        auths,
+        "no authentication reached the impostor"
+    );
+    assert_eq!(
+        env.lab().commands("lab-01").len(),
+        commands,
+        "no command reached the impostor"
+    );
+}
+
+/// A second inventory name for the same address: known_hosts already trusts the key, and the operator's
+/// out-of-band fingerprint must still be checked first.
+#[test]
+fn enroll_checks_the_expected_fingerprint_even_when_known_hosts_trusts_the_key() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    let config = env.config().parent().unwrap().join("inventory.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let block_start = text.find("[[device]]").unwrap();
+    let alias = text[block_start..].replacen("name = \"lab-01\"", "name = \"lab-01-alias\"", 1);
+    std::fs::write(&config, format!("{text}\n{alias}")).unwrap();
+    let wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let r = env.run(&[
+        "enroll",
+        "lab-01-alias",
+        "--expect-host-key",
+        wrong,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01-alias"), "host-key-mismatch", "{r:?}");
+    assert!(
+        !env.state().join("baselines/lab-01-alias").exists(),
+        "nothing was enrolled"
+    );
+}

@@ -64,6 +64,7 @@ pub(crate) struct Flags {
     pub serial_changed: bool,
     pub config_changed: bool,
     pub tool_copied: bool,
+    pub file_flood: bool,
     pub dd_image: bool,
     pub snapshot_created: bool,
     pub new_log: bool,
@@ -90,6 +91,10 @@ impl Flags {
             Scenario::SerialChanged => self.serial_changed = true,
             Scenario::StartupConfigChanged => self.config_changed = true,
             Scenario::ToolCopied => self.tool_copied = true,
+            Scenario::FileFlood => {
+                self.tool_copied = true;
+                self.file_flood = true;
+            }
             Scenario::DdImage => self.dd_image = true,
             Scenario::SnapshotCreated => self.snapshot_created = true,
             Scenario::NewLogFile => self.new_log = true,

@@ -43,6 +43,8 @@ pub enum Scenario {
     NewLogFile,
     /// Benign once approved: a planned change adds a file; the operator runs `baseline approve`.
     ApprovedMaintenance,
+    /// An implant hidden in a flood: the attacker's script among 150 benign new files beside it.
+    FileFlood,
     /// Every command answers random bytes with escapes and control characters.
     GarbageOutput,
     /// The session is disconnected as soon as a channel is opened.
@@ -71,6 +73,7 @@ impl Scenario {
         Scenario::Upgrade,
         Scenario::NewLogFile,
         Scenario::ApprovedMaintenance,
+        Scenario::FileFlood,
         Scenario::GarbageOutput,
         Scenario::DropConnection,
         Scenario::Hang,
@@ -96,6 +99,7 @@ impl Scenario {
             Scenario::Upgrade => "upgrade",
             Scenario::NewLogFile => "new-log-file",
             Scenario::ApprovedMaintenance => "approved-maintenance",
+            Scenario::FileFlood => "file-flood",
             Scenario::GarbageOutput => "garbage-output",
             Scenario::DropConnection => "drop-connection",
             Scenario::Hang => "hang",
@@ -144,6 +148,9 @@ impl Scenario {
             Scenario::ApprovedMaintenance => {
                 "benign once approved: a planned change adds a file; run `baseline approve`"
             }
+            Scenario::FileFlood => {
+                "copy the attacker's script among 150 benign new files, to push it out of a capped listing"
+            }
             Scenario::GarbageOutput => "answer every command with random bytes and escapes",
             Scenario::DropConnection => "disconnect as soon as a channel is opened",
             Scenario::Hang => "accept commands but never answer",
@@ -182,6 +189,7 @@ impl Scenario {
             }
             // Only personas whose profile lists files can show a file appear or a listing break.
             Scenario::ToolCopied
+            | Scenario::FileFlood
             | Scenario::NewLogFile
             | Scenario::ApprovedMaintenance
             | Scenario::ListingHidden => persona.lists_files(),

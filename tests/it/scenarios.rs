@@ -391,3 +391,48 @@ fn list_scenarios_names_every_emulation_and_marks_the_benign_ones() {
         assert!(name.parse::<Scenario>().is_ok(), "{name}");
     }
 }
+
+/// `file-flood`: an implant among 150 benign new files. Every persona that lists files keeps the implant
+/// in the listing, at its own severity, folds the rest into one finding that says what it holds, and fails
+/// the run (fail_on = high) because of what it folded around.
+#[test]
+fn a_flood_of_benign_files_never_hides_the_implant_among_them() {
+    let env = start();
+    let mut ran = 0;
+    for (dev, persona) in devices() {
+        let dev = dev.as_str();
+        if !Scenario::FileFlood.supported_on(persona) {
+            continue;
+        }
+        env.apply(dev, Scenario::FileFlood);
+        let r = env.run(&["check", dev, "--format", "json"]);
+        assert_eq!(r.code, 1, "file-flood on {dev}: {r:?}");
+        let report = r.json();
+        let entry = crate::support::device_entry(&report, dev);
+        let listed = entry["findings"].as_array().unwrap();
+        assert_eq!(listed.len(), 100, "{dev}: the listing is capped");
+        assert_eq!(
+            listed[0]["code"], "suspicious-file",
+            "{dev}: most severe first"
+        );
+        assert_eq!(listed[0]["severity"], "high", "{dev}");
+        let folded = listed.last().unwrap();
+        assert_eq!(folded["code"], "findings-folded", "{dev}");
+        assert_eq!(folded["severity"], "medium", "{dev}");
+        assert!(
+            folded["actual"]
+                .as_str()
+                .unwrap()
+                .contains("52 more findings not listed: 52 file-added (medium)"),
+            "{dev}: {folded}"
+        );
+        assert_eq!(
+            report["summary"]["findings"], 151,
+            "{dev}: every finding is counted"
+        );
+        assert_eq!(report["summary"]["high"], 1, "{dev}");
+        env.apply(dev, Scenario::Clean);
+        ran += 1;
+    }
+    assert_eq!(ran, 9, "every persona that lists files ran");
+}

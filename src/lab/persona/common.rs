@@ -264,6 +264,7 @@ impl FileScenarios {
     pub(crate) fn apply(&self, v: &mut Vfs, core: &DeviceCore, flags: &Flags, at: u32) {
         if flags.tool_copied {
             v.insert(self.tool.0, VfsFile::bytes(self.tool.1, at));
+            flood_beside(v, self.tool.0, flags, at);
         }
         if flags.snapshot_created {
             v.insert(self.alt_image, VfsFile::image(core.alt_image.clone(), at));
@@ -274,5 +275,20 @@ impl FileScenarios {
         if flags.maintenance {
             v.insert(self.maintenance.0, VfsFile::bytes(self.maintenance.1, at));
         }
+    }
+}
+
+/// Under `file-flood`: 150 benign new files in the directory of the attacker's `tool`, named to sort
+/// before it, so a listing cut in path order would drop the implant.
+pub(crate) fn flood_beside(v: &mut Vfs, tool: &str, flags: &Flags, at: u32) {
+    if !flags.file_flood {
+        return;
+    }
+    let dir = &tool[..tool.rfind(['/', ':']).map_or(0, |i| i + 1)];
+    for i in 0..150 {
+        v.insert(
+            format!("{dir}aaa-flood-{i:03}.txt"),
+            VfsFile::bytes(format!("entry {i}\n"), at),
+        );
     }
 }

@@ -71,6 +71,7 @@ fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
             "/misc/disk1/update.sh",
             VfsFile::bytes("#!/bin/sh\nexec /bin/sh\n", MTIME + 9000).with_mode(0o755),
         );
+        super::common::flood_beside(v, "/misc/disk1/update.sh", flags, MTIME + 9000);
     }
     if flags.snapshot_created {
         v.insert(

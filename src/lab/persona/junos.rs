@@ -84,6 +84,7 @@ fn manifest_files(v: &mut Vfs, flags: &Flags) {
             "/var/tmp/update.sh",
             VfsFile::bytes("#!/bin/sh\nexec /bin/sh\n", MTIME + 9000).with_mode(0o755),
         );
+        super::common::flood_beside(v, "/var/tmp/update.sh", flags, MTIME + 9000);
     }
     if flags.new_log {
         v.insert(

@@ -180,6 +180,7 @@ fn files_for_manifest(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
             )
             .with_mode(0o755),
         );
+        super::common::flood_beside(v, "/tmp/update.sh", flags, MTIME_ETC + 9000);
     }
     if flags.dd_image {
         v.insert("/backup", VfsFile::dir(MTIME_ETC + 9000));

@@ -232,6 +232,7 @@ fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
             "bootflash:update.py",
             VfsFile::bytes("import os\nos.system('/bin/sh')\n", MTIME + 9000),
         );
+        super::common::flood_beside(v, "bootflash:update.py", flags, MTIME + 9000);
     }
     if flags.snapshot_created {
         let alt = if kickstart(core) {

@@ -263,6 +263,8 @@ pub struct Config {
 
 /// Default command output bound: 16 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 16 << 20;
+/// The largest `max_output` accepted: a device's answer is held in memory, so the bound must be one.
+pub const MAX_MAX_OUTPUT: usize = 1 << 30;
 
 impl Config {
     /// A configuration with no devices, for commands that need none.
@@ -387,7 +389,13 @@ impl Config {
         }
         if let Some(text) = &d.max_output {
             match parse_size(text) {
-                Ok(n) if n >= 4096 => cfg.max_output = n,
+                Ok(n) if (4096..=MAX_MAX_OUTPUT).contains(&n) => cfg.max_output = n,
+                Ok(n) if n > MAX_MAX_OUTPUT => problem(
+                    "defaults.max_output",
+                    format!(
+                        "{text} is too large: at most 1GiB, since one device's answer is held in memory"
+                    ),
+                ),
                 Ok(n) => problem(
                     "defaults.max_output",
                     format!("{n} bytes is too small (at least 4KiB)"),

@@ -250,9 +250,31 @@ fn signed_message(file: &[u8]) -> Vec<u8> {
 
 /// The OS user running netattest, for the record.
 pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into())
+    // The account the process runs as, from the kernel's uid, not `$USER` (which anyone can set); and the
+    // person behind sudo when there is one.
+    let account = uid_name().unwrap_or_else(|| "unknown".into());
+    match std::env::var("SUDO_USER") {
+        Ok(s) if !s.is_empty() && s != account => format!("{account} (sudo from {s})"),
+        _ => account,
+    }
+}
+
+/// The name of this process's real uid, read from /proc and /etc/passwd (no libc call, no unsafe).
+fn uid_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_owned())
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
 }
 
 #[cfg(test)]

@@ -240,3 +240,38 @@ fn a_replaced_device_is_re_pinned_only_with_the_new_key_confirmed_out_of_band() 
     assert_eq!(check.code, 0, "{check:?}");
     assert_eq!(check.outcome("lab-01"), "verified");
 }
+
+/// `$USER` is whatever the caller set; the approval records the OS account (from the uid) and the
+/// person behind sudo.
+#[test]
+fn an_approval_records_the_os_account_and_sudo_user_not_the_user_variable() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    let out = crate::support::netattest()
+        .env("USER", "mallory")
+        .env("LOGNAME", "mallory")
+        .env("SUDO_USER", "alice")
+        .arg("--config")
+        .arg(env.config())
+        .args(["baseline", "approve", "lab-01", "--reason", "CHG-7"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let account = String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let history = env.run(&["baseline", "history", "lab-01"]);
+    assert!(
+        history
+            .stdout
+            .contains(&format!("{} (sudo from alice)", account.trim())),
+        "{}",
+        history.stdout
+    );
+    assert!(!history.stdout.contains("mallory"), "{}", history.stdout);
+}

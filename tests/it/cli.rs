@@ -43,6 +43,25 @@ fn a_bad_duration_names_its_key_and_exits_two() {
 }
 
 #[test]
+fn a_max_output_past_one_gib_is_a_config_error_naming_its_key() {
+    // 16 EiB parsed and was accepted: one device could then take gigabytes of memory in seconds.
+    for huge in ["2GiB", "17179869183GiB"] {
+        let r = with_config(
+            &format!("[defaults]\nmax_output = \"{huge}\"\n"),
+            &["audit"],
+        );
+        assert_eq!(r.code, 2, "{huge}: {r:?}");
+        assert!(
+            r.stderr.contains("defaults.max_output") && r.stderr.contains("at most 1GiB"),
+            "{}",
+            r.stderr
+        );
+    }
+    let ok = with_config("[defaults]\nmax_output = \"1GiB\"\n", &["audit"]);
+    assert!(!ok.stderr.contains("max_output"), "{ok:?}");
+}
+
+#[test]
 fn a_missing_device_says_so_and_exits_two() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");

@@ -52,6 +52,7 @@ pub(crate) enum Fault {
     Garbage,
     Drop,
     Hang,
+    SlowAuthReject,
 }
 
 /// Scenario flags; the default is the enrolled (clean) state.
@@ -107,6 +108,7 @@ impl Flags {
             Scenario::GarbageOutput => self.fault = Some(Fault::Garbage),
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),
+            Scenario::SlowAuthReject => self.fault = Some(Fault::SlowAuthReject),
         }
     }
 }

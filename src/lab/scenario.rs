@@ -51,6 +51,8 @@ pub enum Scenario {
     DropConnection,
     /// Channels and commands are accepted but never answered.
     Hang,
+    /// Every authentication rejection comes 2 s late, as PAM's fail delay and TACACS+ make it.
+    SlowAuthReject,
 }
 
 impl Scenario {
@@ -77,6 +79,7 @@ impl Scenario {
         Scenario::GarbageOutput,
         Scenario::DropConnection,
         Scenario::Hang,
+        Scenario::SlowAuthReject,
     ];
 
     /// The stable kebab-case name used on the command line.
@@ -103,6 +106,7 @@ impl Scenario {
             Scenario::GarbageOutput => "garbage-output",
             Scenario::DropConnection => "drop-connection",
             Scenario::Hang => "hang",
+            Scenario::SlowAuthReject => "slow-auth-reject",
         }
     }
 
@@ -154,6 +158,9 @@ impl Scenario {
             Scenario::GarbageOutput => "answer every command with random bytes and escapes",
             Scenario::DropConnection => "disconnect as soon as a channel is opened",
             Scenario::Hang => "accept commands but never answer",
+            Scenario::SlowAuthReject => {
+                "answer every rejected login 2 s late (PAM fail delay, TACACS+)"
+            }
         }
     }
 
@@ -206,7 +213,10 @@ impl Scenario {
     pub fn is_fault(&self) -> bool {
         matches!(
             self,
-            Scenario::GarbageOutput | Scenario::DropConnection | Scenario::Hang
+            Scenario::GarbageOutput
+                | Scenario::DropConnection
+                | Scenario::Hang
+                | Scenario::SlowAuthReject
         )
     }
 }
@@ -250,14 +260,15 @@ mod tests {
     }
 
     #[test]
-    fn only_the_last_three_are_faults() {
+    fn only_the_last_four_are_faults() {
         let faults: Vec<_> = Scenario::ALL.iter().filter(|s| s.is_fault()).collect();
         assert_eq!(
             faults,
             [
                 &Scenario::GarbageOutput,
                 &Scenario::DropConnection,
-                &Scenario::Hang
+                &Scenario::Hang,
+                &Scenario::SlowAuthReject
             ]
         );
     }

@@ -46,7 +46,10 @@ pub(crate) fn config_for(dev: &Device) -> Arc<server::Config> {
     Arc::new(server::Config {
         server_id: SshId::Standard(ident.into()),
         methods: MethodSet::from(methods.as_slice()),
-        auth_rejection_time: Duration::from_millis(50),
+        auth_rejection_time: match dev.flags().fault {
+            Some(Fault::SlowAuthReject) => Duration::from_secs(2),
+            _ => Duration::from_millis(50),
+        },
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![dev.host_key().clone()],
         inactivity_timeout: Some(Duration::from_secs(60)),

@@ -556,3 +556,38 @@ fn enroll_checks_the_expected_fingerprint_even_when_known_hosts_trusts_the_key()
         "nothing was enrolled"
     );
 }
+
+/// A server that delays its rejection (PAM's fail delay, TACACS+) under a short connect_timeout: the
+/// wrong password is `auth-failed`, not `timeout`.
+#[test]
+fn a_rejected_password_behind_a_slow_server_is_auth_failed_not_timeout() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::SlowAuthReject);
+    let dir = env.config().parent().unwrap().to_path_buf();
+    let inventory = std::fs::read_to_string(dir.join("inventory.toml")).unwrap();
+    let start = inventory.find("auth = {").unwrap();
+    let end = start + inventory[start..].find('}').unwrap() + 1;
+    let inventory = format!(
+        "{}auth = {{ password_env = \"NETATTEST_TEST_WRONG_PASSWORD\" }}{}",
+        &inventory[..start],
+        &inventory[end..]
+    );
+    std::fs::write(dir.join("slow-inventory.toml"), inventory).unwrap();
+    std::fs::write(
+        dir.join("slow.toml"),
+        "state_dir = \"state\"\ninclude = [\"slow-inventory.toml\"]\nssh_config = false\n\
+         [defaults]\nconnect_timeout = \"1s\"\ncommand_timeout = \"8s\"\n",
+    )
+    .unwrap();
+    let out = crate::support::netattest()
+        .env("NETATTEST_TEST_WRONG_PASSWORD", "not-the-password")
+        .arg("--config")
+        .arg(dir.join("slow.toml"))
+        .args(["check", "lab-01", "--format", "json"])
+        .output()
+        .unwrap();
+    let r = crate::support::Run::from(out);
+    assert_eq!(r.outcome("lab-01"), "auth-failed", "{r:?}");
+    assert_eq!(r.code, 3, "{r:?}");
+}

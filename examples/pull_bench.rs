@@ -61,8 +61,10 @@ fn run() -> Result<(), String> {
             connect: Duration::from_secs(10),
             command: Duration::from_secs(30),
             pull_idle: Duration::from_secs(30),
+            device: Duration::from_secs(3600),
         },
         max_output: 1 << 20,
+        max_image: u64::MAX,
         dangerous_legacy_algorithms: false,
     };
     // Nothing is pinned: a known_hosts path that does not exist makes every key "unknown", which

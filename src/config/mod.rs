@@ -91,8 +91,10 @@ struct RawDefaults {
     connect_timeout: Option<String>,
     command_timeout: Option<String>,
     pull_timeout: Option<String>,
+    device_timeout: Option<String>,
     concurrency: Option<usize>,
     max_output: Option<String>,
+    max_image_size: Option<String>,
     pull: Option<String>,
     sample_share: Option<f64>,
     fail_on: Option<String>,
@@ -221,12 +223,14 @@ pub struct DeviceConfig {
 /// Timeouts for each network step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timeouts {
-    /// TCP connect, key exchange and authentication together.
+    /// TCP connect and key exchange (authentication has the longer of this and `command`).
     pub connect: Duration,
     /// One command, from sending it to its channel closing.
     pub command: Duration,
     /// Longest silence while pulling a file.
     pub pull_idle: Duration,
+    /// One device's whole run, connect to verdict: a device that streams forever still ends.
+    pub device: Duration,
 }
 
 impl Default for Timeouts {
@@ -235,6 +239,9 @@ impl Default for Timeouts {
             connect: Duration::from_secs(15),
             command: Duration::from_secs(120),
             pull_idle: Duration::from_secs(60),
+            // 8 GiB (the default max_image_size) at 4 MiB/s is 34 minutes; an hour leaves room for the
+            // probes and a slow link.
+            device: Duration::from_secs(3600),
         }
     }
 }
@@ -252,6 +259,8 @@ pub struct Config {
     pub timeouts: Timeouts,
     pub concurrency: usize,
     pub max_output: usize,
+    /// The most bytes one image pull may take, whatever the device announces.
+    pub max_image_size: u64,
     pub sample_share: f64,
     pub fail_on: Severity,
     pub severity_overrides: BTreeMap<Code, Severity>,
@@ -263,6 +272,8 @@ pub struct Config {
 
 /// Default command output bound: 16 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 16 << 20;
+/// Default bound on one image pull: 8 GiB, above every vendor's system image (IOS-XR ISOs run to ~4 GiB).
+pub const DEFAULT_MAX_IMAGE_SIZE: u64 = 8 << 30;
 /// The largest `max_output` accepted: a device's answer is held in memory, so the bound must be one.
 pub const MAX_MAX_OUTPUT: usize = 1 << 30;
 
@@ -279,6 +290,7 @@ impl Config {
             timeouts: Timeouts::default(),
             concurrency: 16,
             max_output: DEFAULT_MAX_OUTPUT,
+            max_image_size: DEFAULT_MAX_IMAGE_SIZE,
             sample_share: 0.1,
             fail_on: Severity::Low,
             severity_overrides: BTreeMap::new(),
@@ -377,6 +389,22 @@ impl Config {
             &mut cfg.timeouts.pull_idle,
             &mut problem,
         );
+        duration(
+            "defaults.device_timeout",
+            &d.device_timeout,
+            &mut cfg.timeouts.device,
+            &mut problem,
+        );
+        if let Some(text) = &d.max_image_size {
+            match parse_size(text) {
+                Ok(n) if n >= 4096 => cfg.max_image_size = n as u64,
+                Ok(n) => problem(
+                    "defaults.max_image_size",
+                    format!("{n} bytes is too small (at least 4KiB)"),
+                ),
+                Err(reason) => problem("defaults.max_image_size", reason),
+            }
+        }
         if let Some(n) = d.concurrency {
             if n == 0 || n > 4096 {
                 problem(

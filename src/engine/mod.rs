@@ -122,6 +122,7 @@ impl Engine {
             credentials: Credentials::resolve(&device.auth)?,
             timeouts: self.config.timeouts,
             max_output: self.config.max_output,
+            max_image: self.config.max_image_size,
             dangerous_legacy_algorithms: false,
         })
     }
@@ -140,10 +141,24 @@ impl Engine {
             duration_ms: 0,
         };
         let mut evidence = None;
-        let transcript = match self
-            .phases(device, mode, events, &mut report, &mut evidence)
-            .await
-        {
+        // One deadline over the whole run: every step has its own timeout, and this bounds their sum, so
+        // a device that keeps every step just alive (an endless image) still ends with an outcome.
+        let deadline = self.config.timeouts.device;
+        let ran = tokio::time::timeout(
+            deadline,
+            self.phases(device, mode, events, &mut report, &mut evidence),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err((
+                Outcome::Timeout,
+                format!(
+                    "the device's run took longer than device_timeout ({})",
+                    humantime::format_duration(deadline)
+                ),
+            ))
+        });
+        let transcript = match ran {
             Ok(t) => t,
             Err((outcome, detail)) => {
                 report.outcome = outcome;

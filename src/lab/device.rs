@@ -53,6 +53,7 @@ pub(crate) enum Fault {
     Drop,
     Hang,
     SlowAuthReject,
+    EndlessImage,
 }
 
 /// Scenario flags; the default is the enrolled (clean) state.
@@ -109,6 +110,7 @@ impl Flags {
             Scenario::DropConnection => self.fault = Some(Fault::Drop),
             Scenario::Hang => self.fault = Some(Fault::Hang),
             Scenario::SlowAuthReject => self.fault = Some(Fault::SlowAuthReject),
+            Scenario::EndlessImage => self.fault = Some(Fault::EndlessImage),
         }
     }
 }

@@ -53,6 +53,8 @@ pub enum Scenario {
     Hang,
     /// Every authentication rejection comes 2 s late, as PAM's fail delay and TACACS+ make it.
     SlowAuthReject,
+    /// The image is served endlessly (zeros past its size, never an end), as `/dev/zero` would be.
+    EndlessImage,
 }
 
 impl Scenario {
@@ -80,6 +82,7 @@ impl Scenario {
         Scenario::DropConnection,
         Scenario::Hang,
         Scenario::SlowAuthReject,
+        Scenario::EndlessImage,
     ];
 
     /// The stable kebab-case name used on the command line.
@@ -107,6 +110,7 @@ impl Scenario {
             Scenario::DropConnection => "drop-connection",
             Scenario::Hang => "hang",
             Scenario::SlowAuthReject => "slow-auth-reject",
+            Scenario::EndlessImage => "endless-image",
         }
     }
 
@@ -161,6 +165,9 @@ impl Scenario {
             Scenario::SlowAuthReject => {
                 "answer every rejected login 2 s late (PAM fail delay, TACACS+)"
             }
+            Scenario::EndlessImage => {
+                "serve the image over SFTP without end, past its announced size"
+            }
         }
     }
 
@@ -200,6 +207,8 @@ impl Scenario {
             | Scenario::NewLogFile
             | Scenario::ApprovedMaintenance
             | Scenario::ListingHidden => persona.lists_files(),
+            // Only the Linux persona serves SFTP.
+            Scenario::EndlessImage => persona == super::Persona::Linux,
             // Only personas whose profile lists hosted containers.
             Scenario::ContainerImplanted | Scenario::ContainerReplaced => {
                 persona.hosts_containers()
@@ -217,6 +226,7 @@ impl Scenario {
                 | Scenario::DropConnection
                 | Scenario::Hang
                 | Scenario::SlowAuthReject
+                | Scenario::EndlessImage
         )
     }
 }
@@ -260,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_last_four_are_faults() {
+    fn only_the_last_five_are_faults() {
         let faults: Vec<_> = Scenario::ALL.iter().filter(|s| s.is_fault()).collect();
         assert_eq!(
             faults,
@@ -268,7 +278,8 @@ mod tests {
                 &Scenario::GarbageOutput,
                 &Scenario::DropConnection,
                 &Scenario::Hang,
-                &Scenario::SlowAuthReject
+                &Scenario::SlowAuthReject,
+                &Scenario::EndlessImage
             ]
         );
     }

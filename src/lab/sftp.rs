@@ -148,6 +148,10 @@ impl russh_sftp::server::Handler for LabSftp {
     ) -> Result<Data, Self::Error> {
         let f = self.handles.get(&handle).ok_or(StatusCode::Failure)?;
         let mut data = vec![0u8; len.min(MAX_READ) as usize];
+        if self.dev.flags().fault == Some(super::device::Fault::EndlessImage) {
+            // `/dev/zero` behind the image's name: past its announced size, and never an end.
+            return Ok(Data { id, data });
+        }
         let n = f.read_at(offset, &mut data);
         if n == 0 {
             return Err(StatusCode::Eof);

@@ -67,6 +67,15 @@ pub enum SshError {
     OutputTooLarge { command: String, limit: usize },
     #[error("SSH protocol error: {0}")]
     Protocol(String),
+    #[error(
+        "pull of {path} stopped after {limit} bytes: more than {} (an endless or oversized image)",
+        match announced { Some(n) => format!("the {n} bytes the device announced or max_image_size"), None => "max_image_size".to_string() }
+    )]
+    PullTooLarge {
+        path: String,
+        limit: u64,
+        announced: Option<u64>,
+    },
     #[error("cannot pull {path}: {reason}")]
     Pull { path: String, reason: String },
     #[error("known_hosts {}: {source}", path.display())]
@@ -115,6 +124,8 @@ pub struct Target {
     pub credentials: Credentials,
     pub timeouts: Timeouts,
     pub max_output: usize,
+    /// The most bytes one image pull may take (`max_image_size`).
+    pub max_image: u64,
     /// Offer SHA-1 key exchange, CBC ciphers and hmac-sha1 after the modern ones, for old devices.
     pub dangerous_legacy_algorithms: bool,
 }

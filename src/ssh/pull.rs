@@ -42,13 +42,14 @@ pub(super) async fn pull<H: russh::client::Handler>(
     progress: &mut (dyn FnMut(PullProgress) + Send),
 ) -> Result<PullOutcome, SshError> {
     let idle = target.timeouts.pull_idle;
+    let limit = target.max_image;
     let mut reasons = Vec::new();
     for &method in methods {
         let mut hasher = MultiHasher::new(algorithms);
         let result = match method {
-            PullMethod::Sftp => sftp(handle, path, idle, &mut hasher, progress).await,
-            PullMethod::Scp => scp(handle, quoted, idle, &mut hasher, progress).await,
-            PullMethod::Cat => cat(handle, quoted, idle, &mut hasher, progress).await,
+            PullMethod::Sftp => sftp(handle, path, idle, &mut hasher, limit, progress).await,
+            PullMethod::Scp => scp(handle, quoted, idle, &mut hasher, limit, progress).await,
+            PullMethod::Cat => cat(handle, quoted, idle, &mut hasher, limit, progress).await,
         };
         match result {
             Ok(()) => {
@@ -59,8 +60,9 @@ pub(super) async fn pull<H: russh::client::Handler>(
                     digests: hasher.finish(),
                 });
             }
-            // A timeout or a dropped connection will not get better with another method.
-            Err(e @ SshError::Timeout { .. }) => return Err(e),
+            // A timeout or a dropped connection will not get better with another method, and a device
+            // that streams past every bound is not asked again.
+            Err(e @ (SshError::Timeout { .. } | SshError::PullTooLarge { .. })) => return Err(e),
             Err(e) => {
                 tracing::debug!("pull of {path} by {} failed: {e}", method.name());
                 reasons.push(format!("{}: {e}", method.name()));
@@ -74,6 +76,23 @@ pub(super) async fn pull<H: russh::client::Handler>(
         path: path.to_owned(),
         reason: reasons.join("; "),
     })
+}
+
+/// Stops a pull that has gone past its bound: the size the device announced, or `max_image_size`.
+fn bounded(
+    hasher: &MultiHasher,
+    bound: u64,
+    path: &str,
+    announced: Option<u64>,
+) -> Result<(), SshError> {
+    if hasher.bytes() > bound {
+        return Err(SshError::PullTooLarge {
+            path: path.to_owned(),
+            limit: bound,
+            announced,
+        });
+    }
+    Ok(())
 }
 
 async fn idle_timeout<T>(
@@ -94,6 +113,7 @@ async fn sftp<H: russh::client::Handler>(
     path: &str,
     idle: Duration,
     hasher: &mut MultiHasher,
+    limit: u64,
     progress: &mut (dyn FnMut(PullProgress) + Send),
 ) -> Result<(), SshError> {
     let fail = |reason: String| SshError::Pull {
@@ -138,6 +158,8 @@ async fn sftp<H: russh::client::Handler>(
     .map_err(|e| fail(format!("no SFTP service: {e}")))?;
     let mut file = sftp.open(path).await.map_err(|e| fail(e.to_string()))?;
     let total = file.metadata().await.ok().and_then(|m| m.size);
+    // Never more than the device itself announced, nor than `max_image_size`.
+    let bound = total.map_or(limit, |t| t.min(limit));
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = idle_timeout(idle, "SFTP read", file.read(&mut buf))
@@ -147,6 +169,7 @@ async fn sftp<H: russh::client::Handler>(
             break;
         }
         hasher.update(&buf[..n]);
+        bounded(hasher, bound, path, total)?;
         progress(PullProgress {
             bytes: hasher.bytes(),
             total,
@@ -186,6 +209,7 @@ async fn scp<H: russh::client::Handler>(
     quoted: &str,
     idle: Duration,
     hasher: &mut MultiHasher,
+    limit: u64,
     progress: &mut (dyn FnMut(PullProgress) + Send),
 ) -> Result<(), SshError> {
     let fail = |reason: String| SshError::Pull {
@@ -224,6 +248,13 @@ async fn scp<H: russh::client::Handler>(
                             }
                             if end.is_some() {
                                 let total = parse_scp_header(line).map_err(fail)?;
+                                if total > limit {
+                                    return Err(SshError::PullTooLarge {
+                                        path: quoted.to_owned(),
+                                        limit,
+                                        announced: Some(total),
+                                    });
+                                }
                                 state = State::Body { left: total, total };
                                 ch.data(&b"\0"[..]).await?;
                                 if total == 0 {
@@ -316,6 +347,7 @@ async fn cat<H: russh::client::Handler>(
     quoted: &str,
     idle: Duration,
     hasher: &mut MultiHasher,
+    limit: u64,
     progress: &mut (dyn FnMut(PullProgress) + Send),
 ) -> Result<(), SshError> {
     let mut ch = handle.channel_open_session().await?;
@@ -326,6 +358,7 @@ async fn cat<H: russh::client::Handler>(
         match msg {
             ChannelMsg::Data { data } => {
                 hasher.update(&data);
+                bounded(hasher, limit, quoted, None)?;
                 progress(PullProgress {
                     bytes: hasher.bytes(),
                     total: None,

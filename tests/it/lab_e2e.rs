@@ -591,3 +591,38 @@ fn a_rejected_password_behind_a_slow_server_is_auth_failed_not_timeout() {
     assert_eq!(r.outcome("lab-01"), "auth-failed", "{r:?}");
     assert_eq!(r.code, 3, "{r:?}");
 }
+
+/// A device serving `/dev/zero` as its image: the pull stops at the size the device announced, the check
+/// ends with an outcome that says so, and an audit of the rest goes on.
+#[test]
+fn an_endless_image_is_stopped_at_its_announced_size() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    env.apply("lab-02", Scenario::EndlessImage);
+    let r = env.run(&["audit", "--pull", "always", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "verified", "{r:?}");
+    assert_eq!(r.outcome("lab-02"), "protocol-error", "{r:?}");
+    let report = r.json();
+    let detail = crate::support::device_entry(&report, "lab-02")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains("stopped after") && detail.contains("announced"),
+        "{detail}"
+    );
+}
+
+/// Every step has its own timeout; `device_timeout` bounds the whole run of a device that keeps each
+/// step just alive.
+#[test]
+fn device_timeout_ends_a_run_that_would_go_on() {
+    let env = LabEnv::start_with(1, "device_timeout = \"2s\"");
+    env.enroll_all();
+    env.apply("lab-01", Scenario::Hang);
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "timeout", "{r:?}");
+    assert!(r.stdout.contains("device_timeout"), "{r:?}");
+}

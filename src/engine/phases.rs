@@ -342,19 +342,26 @@ impl Engine {
         }
     }
 
+    /// The one writer: this process's other devices, and any other netattest on the state directory.
+    async fn writer(
+        &self,
+    ) -> Result<(tokio::sync::MutexGuard<'_, ()>, crate::trust::state::WriteLock), Failure> {
+        let in_process = self.writers.lock().await;
+        let lock = self
+            .state
+            .lock()
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        Ok((in_process, lock))
+    }
+
     async fn commit_enrollment(
         &self,
         device: &Device,
         evidence: Evidence,
         report: &mut DeviceReport,
     ) -> Result<(), Failure> {
-        let _in_process = self.writers.lock().await;
-        let _lock = self
-            .state
-            .lock()
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
-        let key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
-            .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
+        let _writer = self.writer().await?;
+        let key = host_key_of(&evidence)?;
         let kh = self.state.known_hosts();
         let status = known_hosts::check(&kh, &device.address, device.port, &key)
             .map_err(|e| (Outcome::Error, e.to_string()))?;
@@ -378,14 +385,9 @@ impl Engine {
         approval: Approval<'_>,
         report: &mut DeviceReport,
     ) -> Result<(), Failure> {
-        let _in_process = self.writers.lock().await;
-        let _lock = self
-            .state
-            .lock()
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        let _writer = self.writer().await?;
         if approval.replace_key {
-            let key = russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
-                .map_err(|e| (Outcome::Error, format!("host key: {e}")))?;
+            let key = host_key_of(&evidence)?;
             known_hosts::replace(
                 &self.state.known_hosts(),
                 &device.address,
@@ -458,6 +460,12 @@ impl Engine {
             .await?;
         Ok(transcript)
     }
+}
+
+/// The host key the evidence recorded, to pin.
+fn host_key_of(evidence: &Evidence) -> Result<russh::keys::PublicKey, Failure> {
+    russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
+        .map_err(|e| (Outcome::Error, format!("host key: {e}")))
 }
 
 /// What an approval records.

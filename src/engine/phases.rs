@@ -345,7 +345,13 @@ impl Engine {
     /// The one writer: this process's other devices, and any other netattest on the state directory.
     async fn writer(
         &self,
-    ) -> Result<(tokio::sync::MutexGuard<'_, ()>, crate::trust::state::WriteLock), Failure> {
+    ) -> Result<
+        (
+            tokio::sync::MutexGuard<'_, ()>,
+            crate::trust::state::WriteLock,
+        ),
+        Failure,
+    > {
         let in_process = self.writers.lock().await;
         let lock = self
             .state

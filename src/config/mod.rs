@@ -51,6 +51,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     state_dir: Option<PathBuf>,
+    keep_runs: Option<usize>,
     #[serde(default)]
     include: Vec<PathBuf>,
     #[serde(default)]
@@ -251,6 +252,8 @@ impl Default for Timeouts {
 pub struct Config {
     pub path: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
+    /// How many runs the archive under `state_dir/runs/` keeps (oldest pruned first).
+    pub keep_runs: usize,
     pub profile_dirs: Vec<PathBuf>,
     /// `None`: do not read any ssh_config. `Some(path)`: read it if it exists.
     pub ssh_config: Option<PathBuf>,
@@ -272,6 +275,8 @@ pub struct Config {
 
 /// Default command output bound: 16 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 16 << 20;
+/// Default size of the run archive.
+pub const DEFAULT_KEEP_RUNS: usize = 50;
 /// Default bound on one image pull: 8 GiB, above every vendor's system image (IOS-XR ISOs run to ~4 GiB).
 pub const DEFAULT_MAX_IMAGE_SIZE: u64 = 8 << 30;
 /// The largest `max_output` accepted: a device's answer is held in memory, so the bound must be one.
@@ -283,6 +288,7 @@ impl Config {
         Config {
             path: None,
             state_dir: None,
+            keep_runs: DEFAULT_KEEP_RUNS,
             profile_dirs: Vec::new(),
             ssh_config: None,
             default_user: None,
@@ -337,6 +343,15 @@ impl Config {
         let mut cfg = Config::empty();
         cfg.path = Some(path.to_path_buf());
         cfg.state_dir = raw.state_dir.map(|p| base.join(expand_tilde(&p)));
+        match raw.keep_runs {
+            Some(n) if (1..=100_000).contains(&n) => cfg.keep_runs = n,
+            Some(n) => problems.push(ConfigProblem {
+                file: path.to_path_buf(),
+                key: "keep_runs".into(),
+                reason: format!("{n} is out of range (1 to 100000)"),
+            }),
+            None => {}
+        }
         cfg.profile_dirs = raw
             .profile_dirs
             .iter()

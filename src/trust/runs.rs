@@ -1,17 +1,16 @@
-//! The run archive: each run's report and transcripts under `state_dir/runs/`, newest kept.
+//! The run archive: each run's report and transcripts under `state_dir/runs/`; the newest `keep_runs`
+//! (config, default 50) are kept.
 
 use crate::evidence::TranscriptEntry;
 use crate::report::Report;
 use crate::trust::state::{StateDir, StateError, create_private_dir, write_atomic};
-
-/// How many runs are kept.
-pub const KEEP: usize = 50;
 
 /// Saves `runs/<finished_at>-<command>/report.json` and one transcript file per device, then prunes.
 pub fn save(
     state: &StateDir,
     report: &Report,
     transcripts: &[(String, Vec<TranscriptEntry>)],
+    keep: usize,
 ) -> Result<(), StateError> {
     if !state.runs().exists() {
         return Ok(());
@@ -45,11 +44,11 @@ pub fn save(
             0o600,
         )?;
     }
-    prune(state);
+    prune(state, keep);
     Ok(())
 }
 
-fn prune(state: &StateDir) {
+fn prune(state: &StateDir, keep: usize) {
     let Ok(entries) = std::fs::read_dir(state.runs()) else {
         return;
     };
@@ -59,8 +58,8 @@ fn prune(state: &StateDir) {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    if dirs.len() > KEEP {
-        for old in &dirs[..dirs.len() - KEEP] {
+    if dirs.len() > keep {
+        for old in &dirs[..dirs.len() - keep] {
             let _ = std::fs::remove_dir_all(old);
         }
     }

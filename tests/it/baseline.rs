@@ -275,3 +275,26 @@ fn an_approval_records_the_os_account_and_sudo_user_not_the_user_variable() {
     );
     assert!(!history.stdout.contains("mallory"), "{}", history.stdout);
 }
+
+/// The run archive keeps `keep_runs` runs (a documented setting, not a hidden 50).
+#[test]
+fn the_run_archive_keeps_as_many_runs_as_keep_runs_says() {
+    let env = LabEnv::start(1);
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(env.config(), format!("keep_runs = 2\n{text}")).unwrap();
+    env.enroll_all();
+    for _ in 0..3 {
+        assert_eq!(env.run(&["check", "lab-01"]).code, 0);
+        // Run folders are named by the second they finished in.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let runs = std::fs::read_dir(env.state().join("runs"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
+    assert_eq!(runs, 2);
+    std::fs::write(env.config(), format!("keep_runs = 0\n{text}")).unwrap();
+    let r = env.run(&["check", "lab-01"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("keep_runs"), "{r:?}");
+}

@@ -377,7 +377,12 @@ pub(crate) async fn run_devices(
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }
-    if let Err(e) = netattest::trust::runs::save(&engine.state, &report, &transcripts) {
+    if let Err(e) = netattest::trust::runs::save(
+        &engine.state,
+        &report,
+        &transcripts,
+        engine.config.keep_runs,
+    ) {
         // The report still goes out; losing the archive copy is worth a warning, not the run.
         tracing::warn!("could not archive the run: {e}");
     }

@@ -214,11 +214,11 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::common::dir_listing(
-            snap,
+        ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::listing::dir(
+            &snap.vfs,
             "disk0:",
-            super::common::DirStyle::Asa,
-            true,
+            &super::listing::ASA,
+            super::listing::Walk::Recursive,
             DISK0_TOTAL,
         )),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),

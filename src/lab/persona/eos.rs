@@ -164,11 +164,11 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(super::common::dir_listing(
-            snap,
+        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(super::listing::dir(
+            &snap.vfs,
             "flash:",
-            super::common::DirStyle::Eos,
-            false,
+            &super::listing::EOS,
+            super::listing::Walk::Top,
             FLASH_TOTAL,
         )),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),

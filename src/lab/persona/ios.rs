@@ -3,8 +3,9 @@
 //!
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
-use super::common::{DirStyle, FileScenarios};
-use super::{Reply, civil_from_days};
+use super::Reply;
+use super::common::FileScenarios;
+use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -258,36 +259,6 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
     ))
 }
 
-fn dir(snap: &Snapshot) -> String {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let mut s = String::from("Directory of flash0:/\n\n");
-    let mut used = 0u64;
-    for (i, (path, f)) in snap.vfs.list("flash0:").enumerate() {
-        let name = path.trim_start_matches("flash0:");
-        let t = i64::from(f.mtime);
-        let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-        let secs = t.rem_euclid(86_400);
-        let perm = if f.is_dir() { "drw-" } else { "-rw-" };
-        used += f.len();
-        s.push_str(&format!(
-            "{:>5}  {perm} {:>12}  {} {d} {y} {:02}:{:02}:{:02} +00:00  {name}\n",
-            i + 1,
-            if f.is_dir() { 0 } else { f.len() },
-            M[(m.clamp(1, 12) - 1) as usize],
-            secs / 3600,
-            (secs / 60) % 60,
-            secs % 60
-        ));
-    }
-    s.push_str(&format!(
-        "\n{FLASH_TOTAL} bytes total ({} bytes free)\n",
-        FLASH_TOTAL.saturating_sub(used)
-    ));
-    s
-}
-
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     let words: Vec<&str> = command.split_whitespace().collect();
     let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
@@ -316,17 +287,23 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         }
         ["verify", flag, _] => verify(snap, flag, words[2]),
         ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {
-            Reply::text(dir(snap))
+            Reply::text(listing::dir(
+                &snap.vfs,
+                "flash0:",
+                &listing::IOS_FLAT,
+                Walk::Flat,
+                FLASH_TOTAL,
+            ))
         }
         [
             "dir",
             "/recursive",
             "flash:" | "flash0:" | "flash:/" | "flash0:/",
-        ] => Reply::text(super::common::dir_listing(
-            snap,
+        ] => Reply::text(listing::dir(
+            &snap.vfs,
             "flash0:",
-            DirStyle::Ios,
-            true,
+            &listing::IOS,
+            Walk::Recursive,
             FLASH_TOTAL,
         )),
         ["scp", "-f", _] => {

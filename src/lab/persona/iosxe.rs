@@ -3,8 +3,9 @@
 //! Rule: keywords match case-insensitively on whitespace-normalised text, arguments (file names)
 //! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
 
+use super::Reply;
 use super::common::FileScenarios;
-use super::{Reply, civil_from_days};
+use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -314,64 +315,16 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
     Reply::text(format!("{dots}Done!\r\n\r\n{}", wrap80(&line)))
 }
 
-fn month(m: u32) -> &'static str {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    M[(m.clamp(1, 12) - 1) as usize]
-}
-
 /// `dir bootflash:` (the top level) or `dir /recursive bootflash:` (a section per directory).
-fn dir_bootflash(snap: &Snapshot, recursive: bool) -> String {
-    let mut s = String::new();
-    let mut used = 0u64;
-    let mut dirs = vec![String::new()];
-    while let Some(dir) = dirs.pop() {
-        if dir.is_empty() {
-            s.push_str("Directory of bootflash:/\r\n\r\n");
-        } else {
-            s.push_str(&format!("\r\nDirectory of bootflash:/{dir}/\r\n\r\n"));
-        }
-        let prefix = if dir.is_empty() {
-            "bootflash:".to_string()
-        } else {
-            format!("bootflash:{dir}/")
-        };
-        let mut subdirs = Vec::new();
-        for (i, (path, f)) in snap.vfs.list(&prefix).enumerate() {
-            let name = &path[prefix.len()..];
-            if name.contains('/') {
-                continue;
-            }
-            if f.is_dir() && recursive {
-                subdirs.push(path["bootflash:".len()..].to_string());
-            }
-            let t = i64::from(f.mtime);
-            let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-            let secs = t.rem_euclid(86_400);
-            let date = format!("{} {d} {y}", month(m));
-            let time = format!(
-                "{:02}:{:02}:{:02}",
-                secs / 3600,
-                (secs / 60) % 60,
-                secs % 60
-            );
-            let perm = if f.is_dir() { "drwx" } else { "-rw-" };
-            let inode = 11 + i * 7919;
-            used += f.len();
-            s.push_str(&format!(
-                "{inode:>5}  {perm:<4}  {:>15}  {date:>11} {time} +00:00  {name}\r\n",
-                f.len()
-            ));
-        }
-        subdirs.reverse();
-        dirs.extend(subdirs);
-    }
-    s.push_str(&format!(
-        "\r\n{BOOTFLASH_TOTAL} bytes total ({} bytes free)\r\n",
-        BOOTFLASH_TOTAL.saturating_sub(used + 1_234_567_890)
-    ));
-    s
+fn dir_bootflash(snap: &Snapshot, walk: Walk) -> String {
+    listing::dir(
+        &snap.vfs,
+        "bootflash:",
+        &listing::IOSXE,
+        walk,
+        BOOTFLASH_TOTAL,
+    )
+    .replace('\n', "\r\n")
 }
 
 fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
@@ -446,10 +399,10 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         }
         ["verify", flag, _] => verify(snap, flag, words[2]),
         ["dir"] | ["dir", "bootflash:"] | ["dir", "bootflash:/"] => {
-            Reply::text(dir_bootflash(snap, false))
+            Reply::text(dir_bootflash(snap, Walk::Top))
         }
         ["dir", "/recursive", "bootflash:"] | ["dir", "/recursive", "bootflash:/"] => {
-            Reply::text(dir_bootflash(snap, true))
+            Reply::text(dir_bootflash(snap, Walk::Recursive))
         }
         ["scp", "-f", _] => {
             let path = normalise_path(words[2]);

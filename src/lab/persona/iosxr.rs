@@ -95,41 +95,6 @@ fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
     }
 }
 
-/// `dir harddisk:` in the 64-bit shape: `Directory of /misc/disk1`, ls-style lines, a kbytes trailer.
-fn dir_harddisk(snap: &Snapshot) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let mut s = String::from("\nDirectory of /misc/disk1\n");
-    let mut used = 0u64;
-    for (i, (path, f)) in snap.vfs.list("/misc/disk1/").enumerate() {
-        let name = &path["/misc/disk1/".len()..];
-        if name.is_empty() || name.contains('/') {
-            continue;
-        }
-        let t = i64::from(f.mtime);
-        let (y, m, d) = super::civil_from_days(t.div_euclid(86_400));
-        let mon = MONTHS[(m.clamp(1, 12) - 1) as usize];
-        let (perm, size) = if f.is_dir() {
-            ("drwxr-xr-x", 4096)
-        } else if f.mode & 0o111 != 0 {
-            ("-rwxr-xr-x", f.len())
-        } else {
-            ("-rw-r--r--", f.len())
-        };
-        used += size;
-        s.push_str(&format!(
-            "{} {perm}. 1 {size:>9} {mon} {d:>2}  {y} {name}\n",
-            11 + i
-        ));
-    }
-    s.push_str(&format!(
-        "\n{HARDDISK_KB} kbytes total ({} kbytes free)\n",
-        HARDDISK_KB.saturating_sub(used / 1024)
-    ));
-    s
-}
-
 fn show_version() -> &'static str {
     "Cisco IOS XR Software, Version 7.5.2
 Copyright (c) 2013-2022 by Cisco Systems, Inc.
@@ -226,7 +191,13 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             "secure-boot",
             "status",
         ] => "Node location: node0_RSP0_CPU0\nSecure Boot Status: Enabled\n\n".to_string(),
-        ["dir", "harddisk:" | "harddisk:/"] => dir_harddisk(snap),
+        ["dir", "harddisk:" | "harddisk:/"] => super::listing::dir(
+            &snap.vfs,
+            "/misc/disk1/",
+            &super::listing::IOSXR,
+            super::listing::Walk::Top,
+            HARDDISK_KB,
+        ),
         ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()

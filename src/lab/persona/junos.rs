@@ -102,55 +102,6 @@ fn manifest_files(v: &mut Vfs, flags: &Flags) {
     }
 }
 
-/// `file list DIR detail [recursive]` in Junos's ls-like shape.
-fn file_list(snap: &Snapshot, dir: &str, recursive: bool) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let root = dir.trim_end_matches('/');
-    if !snap.vfs.get(root).is_some_and(VfsFile::is_dir) {
-        return format!("{root}: No such file or directory\n");
-    }
-    let mut out = String::new();
-    let mut dirs = vec![root.to_string()];
-    while let Some(d) = dirs.pop() {
-        let prefix = format!("{d}/");
-        let mut body = String::new();
-        let mut files = 0;
-        let mut subdirs = Vec::new();
-        for (path, f) in snap.vfs.list(&prefix) {
-            let name = &path[prefix.len()..];
-            if name.is_empty() || name.contains('/') {
-                continue;
-            }
-            let t = i64::from(f.mtime);
-            let (y, m, day) = super::civil_from_days(t.div_euclid(86_400));
-            let mon = MONTHS[(m.clamp(1, 12) - 1) as usize];
-            let (perm, size, slash) = if f.is_dir() {
-                if recursive {
-                    subdirs.push(path.to_string());
-                }
-                ("drwxr-xr-x".to_string(), 512, "/")
-            } else {
-                files += 1;
-                let exec = f.mode & 0o111 != 0;
-                let perm = if exec { "-rwxr-xr-x" } else { "-rw-r--r--" };
-                (perm.to_string(), f.len(), "")
-            };
-            body.push_str(&format!(
-                "{perm}  1 root  wheel  {size:>10} {mon} {day:>2}  {y} {name}{slash}\n"
-            ));
-        }
-        out.push_str(&format!(
-            "{d}/:\ntotal blocks: {}\n{body}total files: {files}\n\n",
-            files * 8 + 8
-        ));
-        subdirs.reverse();
-        dirs.extend(subdirs);
-    }
-    out
-}
-
 /// `show system snapshot media internal`: the primary slice, and the backup slice SnapshotCreated makes.
 fn system_snapshot(snap: &Snapshot) -> String {
     let slice = |dev: &str, role: &str, created: &str| {
@@ -241,9 +192,9 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["file", "list", _, "detail"] => Reply::text(file_list(snap, words[2], false)),
+        ["file", "list", _, "detail"] => Reply::text(super::listing::junos_file_list(&snap.vfs, words[2], false)),
         ["file", "list", _, "detail", "recursive"] => {
-            Reply::text(file_list(snap, words[2], true))
+            Reply::text(super::listing::junos_file_list(&snap.vfs, words[2], true))
         }
         ["show", "system", "snapshot", "media", "internal"] => {
             Reply::text(system_snapshot(snap))

@@ -235,23 +235,7 @@ fn find(snap: &Snapshot, args: &[String]) -> Reply {
     };
     let mut out = Vec::new();
     let mut err = String::new();
-    let mut record = |path: &str, f: &VfsFile| {
-        let kind = match &f.data {
-            crate::lab::vfs::FileData::Dir => 'd',
-            crate::lab::vfs::FileData::Symlink(_) => 'l',
-            _ => 'f',
-        };
-        out.extend_from_slice(
-            format!("{kind} {:o} {} {}.0000000000", f.mode, f.len(), f.mtime).as_bytes(),
-        );
-        out.push(0);
-        out.extend_from_slice(path.as_bytes());
-        out.push(0);
-        if let crate::lab::vfs::FileData::Symlink(t) = &f.data {
-            out.extend_from_slice(t.as_bytes());
-        }
-        out.push(0);
-    };
+    let mut record = |path: &str, f: &VfsFile| super::listing::find_record(&mut out, path, f);
     for start in starts {
         let Some(f) = snap.vfs.get(start) else {
             err.push_str(&format!("find: '{start}': No such file or directory\n"));

@@ -12,6 +12,7 @@ pub(crate) mod iosxe;
 pub(crate) mod iosxr;
 pub(crate) mod junos;
 pub(crate) mod linux;
+mod listing;
 pub(crate) mod nxos;
 pub(crate) mod panos;
 

@@ -4,7 +4,7 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{DirStyle, fs_path, keywords, read_all, running, scp_source};
+use super::common::{fs_path, keywords, read_all, running, scp_source};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -343,9 +343,15 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => Reply::text(
-            super::common::dir_listing(snap, "bootflash:", DirStyle::Nxos, false, BOOTFLASH_TOTAL),
-        ),
+        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => {
+            Reply::text(super::listing::dir(
+                &snap.vfs,
+                "bootflash:",
+                &super::listing::NXOS,
+                super::listing::Walk::Top,
+                BOOTFLASH_TOTAL,
+            ))
+        }
         ["show", "virtual-service", "detail"] if !kickstart(&snap.core) => {
             Reply::text(virtual_services(snap))
         }

@@ -5,7 +5,6 @@
 use super::Reply;
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::image::ImageSpec;
-use crate::lab::vfs::{Vfs, VfsFile};
 
 /// Lower-cased words of a command line, for keyword matching (arguments keep their case in `words`).
 pub(crate) fn keywords(command: &str) -> (Vec<&str>, Vec<String>) {
@@ -34,6 +33,32 @@ pub(crate) fn read_all(snap: &Snapshot, path: &str) -> Vec<u8> {
             buf
         })
         .unwrap_or_default()
+}
+
+/// `template` with each `{key}` of `values` replaced, in one pass; other braces stay as they are.
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 1..];
+        let hit = values.iter().find_map(|(k, v)| {
+            let after = tail.strip_prefix(k)?.strip_prefix('}')?;
+            Some((v, after))
+        });
+        match hit {
+            Some((v, after)) => {
+                out.push_str(v);
+                rest = after;
+            }
+            None => {
+                out.push('{');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A line hard-wrapped at `width` columns, LF line endings.
@@ -152,31 +177,4 @@ pub(crate) fn docker<S: AsRef<str>>(
         return None;
     }
     Some(out)
-}
-
-/// What the file scenarios (ToolCopied, SnapshotCreated, NewLogFile, ApprovedMaintenance) put on a
-/// persona's filesystem, in that platform's own names: `(path, contents)` pairs and the alternate image's path.
-pub(crate) struct FileScenarios {
-    pub tool: (&'static str, &'static str),
-    pub alt_image: &'static str,
-    pub new_log: (&'static str, &'static str),
-    pub maintenance: (&'static str, &'static str),
-}
-
-impl FileScenarios {
-    /// Adds what the active scenarios brought, dated `at`.
-    pub(crate) fn apply(&self, v: &mut Vfs, core: &DeviceCore, flags: &Flags, at: u32) {
-        if flags.tool_copied {
-            v.insert(self.tool.0, VfsFile::bytes(self.tool.1, at));
-        }
-        if flags.snapshot_created {
-            v.insert(self.alt_image, VfsFile::image(core.alt_image.clone(), at));
-        }
-        if flags.new_log {
-            v.insert(self.new_log.0, VfsFile::bytes(self.new_log.1, at));
-        }
-        if flags.maintenance {
-            v.insert(self.maintenance.0, VfsFile::bytes(self.maintenance.1, at));
-        }
-    }
 }

@@ -4,10 +4,10 @@
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
 use super::Reply;
-use super::common::FileScenarios;
+use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{HashAlgo, Vfs};
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8.bin";
@@ -26,94 +26,92 @@ const MTIME_IMAGE: u32 = 1_672_531_200;
 const MTIME_OTHER: u32 = 1_690_000_000;
 const FLASH_TOTAL: u64 = 255_744_000;
 
-fn startup_config(hostname: &str, changed: bool) -> String {
-    let mut lines: Vec<String> = [
-        "!",
-        "version 15.7",
-        "service timestamps debug datetime msec",
-        "service timestamps log datetime msec",
-        "service password-encryption",
-        "!",
-        "hostname HOST",
-        "!",
-        "boot-start-marker",
-        "boot system flash0:c2900-universalk9-mz.SPA.157-3.M8.bin",
-        "boot-end-marker",
-        "!",
-        "enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0",
-        "!",
-        "no aaa new-model",
-        "ip domain name lab.example.net",
-        "username netops privilege 15 secret 5 $1$Xy7a$Jq6bK0w8f2cZ9uT4nL1dE.",
-        "!",
-        "interface GigabitEthernet0/0",
-        " ip address 10.0.0.1 255.255.255.0",
-        " duplex auto",
-        " speed auto",
-        "!",
-        "ip ssh version 2",
-        "ip scp server enable",
-        "snmp-server community n0tpublic RO",
-        "!",
-        "line vty 0 4",
-        " login local",
-        " transport input ssh",
-        "!",
-        "end",
-    ]
-    .iter()
-    .map(|l| l.replace("HOST", hostname))
-    .collect();
-    if changed && let Some(pos) = lines.iter().position(|l| l == "ip ssh version 2") {
-        lines.insert(pos, "ip http server".to_string());
-    }
-    let body = lines.join("\n") + "\n";
-    format!("Using {} out of 262136 bytes\n{body}", body.len())
-}
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    let image = if flags.patched {
-        core.patched_image.clone()
-    } else {
-        core.clean_image.clone()
-    };
-    v.insert(RUNNING_IMAGE, VfsFile::image(image, MTIME_IMAGE));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME_OTHER),
-        );
-    }
-    v.insert("flash0:pnp-info", VfsFile::bytes("pnp 1\n", MTIME_OTHER));
-    v.insert("flash0:ipsdir", VfsFile::dir(MTIME_OTHER));
-    v.insert(
-        "nvram:startup-config",
-        VfsFile::bytes(
-            startup_config(&core.name, flags.config_changed),
-            MTIME_OTHER,
-        ),
-    );
-    manifest_files(&mut v, core, flags);
-    v
-}
-
 /// The alternate image SnapshotCreated leaves beside the running one.
 pub(crate) const ALT_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.156-3.M9.bin";
 
-/// What `dir /recursive flash:` shows besides the images: the persistent syslog the platform writes by
-/// itself, and what the file scenarios add.
-fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
-    v.insert("flash0:syslog", VfsFile::dir(MTIME_OTHER));
-    v.insert(
-        "flash0:syslog/log_20231120-100000",
-        VfsFile::bytes("%SYS-5-RESTART: System restarted\n", MTIME_OTHER),
-    );
-    v.insert(
-        "flash0:ipsdir/iosips-sig-default.xmz",
-        VfsFile::bytes("ips signatures\n", MTIME_OTHER),
-    );
-    FILE_SCENARIOS.apply(v, core, flags, MTIME_OTHER + 9000);
+const STARTUP_CONFIG: &str = "!
+version 15.7
+service timestamps debug datetime msec
+service timestamps log datetime msec
+service password-encryption
+!
+hostname {name}
+!
+boot-start-marker
+boot system flash0:c2900-universalk9-mz.SPA.157-3.M8.bin
+boot-end-marker
+!
+enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0
+!
+no aaa new-model
+ip domain name lab.example.net
+username netops privilege 15 secret 5 $1$Xy7a$Jq6bK0w8f2cZ9uT4nL1dE.
+!
+interface GigabitEthernet0/0
+ ip address 10.0.0.1 255.255.255.0
+ duplex auto
+ speed auto
+!
+{extra}ip ssh version 2
+ip scp server enable
+snmp-server community n0tpublic RO
+!
+line vty 0 4
+ login local
+ transport input ssh
+!
+end
+";
+
+/// Flash as `dir /recursive flash:` shows it: the images, the persistent syslog and IPS signatures the
+/// platform writes by itself, and what the file scenarios add.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME_IMAGE)),
+    next: Some((NEW_IMAGE, MTIME_OTHER)),
+    fixed: &[
+        Node::text("flash0:pnp-info", "pnp 1\n", MTIME_OTHER),
+        Node::dir("flash0:ipsdir", MTIME_OTHER),
+        Node::dir("flash0:syslog", MTIME_OTHER),
+        Node::text(
+            "flash0:syslog/log_20231120-100000",
+            "%SYS-5-RESTART: System restarted\n",
+            MTIME_OTHER,
+        ),
+        Node::text(
+            "flash0:ipsdir/iosips-sig-default.xmz",
+            "ips signatures\n",
+            MTIME_OTHER,
+        ),
+    ],
+    config: Some(Config {
+        path: "nvram:startup-config",
+        template: STARTUP_CONFIG,
+        extra: "ip http server\n",
+        nvram: Some(262_136),
+        crlf: false,
+        mtime: MTIME_OTHER,
+    }),
+    scenarios: Some(FileScenarios {
+        at: MTIME_OTHER + 9000,
+        tool: (
+            "flash0:update.tcl",
+            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(ALT_IMAGE),
+        new_log: (
+            "flash0:syslog/log_20231201-093000",
+            "%SYS-5-CONFIG_I: Configured\n",
+        ),
+        maintenance: (
+            "flash0:CHG1234-acl.cfg",
+            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+        ),
+    }),
+};
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    DISK.build(core, flags)
 }
 
 /// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
@@ -320,17 +318,3 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
-
-/// What the file scenarios put on this platform's filesystem.
-const FILE_SCENARIOS: FileScenarios = FileScenarios {
-    tool: ("flash0:update.tcl", "proc run {} { exec \"/bin/sh\" }\n"),
-    alt_image: ALT_IMAGE,
-    new_log: (
-        "flash0:syslog/log_20231201-093000",
-        "%SYS-5-CONFIG_I: Configured\n",
-    ),
-    maintenance: (
-        "flash0:CHG1234-acl.cfg",
-        "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-    ),
-};

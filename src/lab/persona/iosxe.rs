@@ -4,7 +4,7 @@
 //! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
 
 use super::Reply;
-use super::common::FileScenarios;
+use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
@@ -32,117 +32,125 @@ fn crlf(lines: &[&str]) -> String {
     s
 }
 
+const STARTUP_CONFIG: &str = "!
+version 17.9
+hostname {name}
+!
+enable secret 9 $9$Xq2mB1oLhJ8d0E$4yZ7bQv0n1CwJH0pGf6kYx3uRr8sT2aLmN5oPqW9eVc
+username netops privilege 15 secret 9 $9$7sKd02LmQp1aZ.$hF3nRj6wYtV0cXb8uE2iOq5gPzL4mKs1dAe9TyWnBo.
+!
+service timestamps debug datetime msec
+service timestamps log datetime msec
+service password-encryption
+platform qfp utilization monitor load 80
+platform punt-keepalive disable-kernel-core
+platform console serial
+!
+boot-start-marker
+boot system bootflash:c8000v-universalk9.17.09.04a.SPA.bin
+boot-end-marker
+!
+vrf definition Mgmt-intf
+ address-family ipv4
+ exit-address-family
+!
+logging buffered 64000 informational
+no aaa new-model
+ip domain name lab.example.net
+login on-success log
+!
+interface GigabitEthernet1
+ vrf forwarding Mgmt-intf
+ ip address dhcp
+ negotiation auto
+!
+interface GigabitEthernet2
+ no ip address
+ shutdown
+ negotiation auto
+!
+{extra}ip ssh version 2
+ip scp server enable
+!
+logging host 192.0.2.10
+ntp server 192.0.2.123
+!
+line con 0
+ stopbits 1
+line vty 0 4
+ login local
+ transport input ssh
+!
+end
+";
+
+/// The startup configuration, with the web server StartupConfigChanged adds (a quiet but real change:
+/// one that was not enrolled).
+const CONFIG: Config = Config {
+    path: "nvram:startup-config",
+    template: STARTUP_CONFIG,
+    extra: "ip http server\n",
+    nvram: Some(33_554_432),
+    crlf: true,
+    mtime: MTIME_OTHER,
+};
+
+#[cfg(test)]
 fn startup_config(hostname: &str, changed: bool) -> String {
-    let mut lines: Vec<String> = [
-        "!",
-        "version 17.9",
-        "hostname HOST",
-        "!",
-        "enable secret 9 $9$Xq2mB1oLhJ8d0E$4yZ7bQv0n1CwJH0pGf6kYx3uRr8sT2aLmN5oPqW9eVc",
-        "username netops privilege 15 secret 9 $9$7sKd02LmQp1aZ.$hF3nRj6wYtV0cXb8uE2iOq5gPzL4mKs1dAe9TyWnBo.",
-        "!",
-        "service timestamps debug datetime msec",
-        "service timestamps log datetime msec",
-        "service password-encryption",
-        "platform qfp utilization monitor load 80",
-        "platform punt-keepalive disable-kernel-core",
-        "platform console serial",
-        "!",
-        "boot-start-marker",
-        "boot system bootflash:c8000v-universalk9.17.09.04a.SPA.bin",
-        "boot-end-marker",
-        "!",
-        "vrf definition Mgmt-intf",
-        " address-family ipv4",
-        " exit-address-family",
-        "!",
-        "logging buffered 64000 informational",
-        "no aaa new-model",
-        "ip domain name lab.example.net",
-        "login on-success log",
-        "!",
-        "interface GigabitEthernet1",
-        " vrf forwarding Mgmt-intf",
-        " ip address dhcp",
-        " negotiation auto",
-        "!",
-        "interface GigabitEthernet2",
-        " no ip address",
-        " shutdown",
-        " negotiation auto",
-        "!",
-        "ip ssh version 2",
-        "ip scp server enable",
-        "!",
-        "logging host 192.0.2.10",
-        "ntp server 192.0.2.123",
-        "!",
-        "line con 0",
-        " stopbits 1",
-        "line vty 0 4",
-        " login local",
-        " transport input ssh",
-        "!",
-        "end",
-    ]
-    .iter()
-    .map(|l| l.replace("HOST", hostname))
-    .collect();
-    if changed {
-        // A quiet but real change: a web server that was not enrolled.
-        if let Some(pos) = lines.iter().position(|l| l == "ip ssh version 2") {
-            lines.insert(pos, "ip http server".to_string());
-        }
-    }
-    let body = crlf(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-    format!("Using {} out of 33554432 bytes\r\n{body}", body.len())
+    CONFIG.render(hostname, changed)
 }
 
+/// Bootflash: the images, the directories and logs IOS-XE keeps by itself, and what the file scenarios
+/// add.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME_IMAGE)),
+    next: Some((NEW_IMAGE, MTIME_OTHER)),
+    fixed: &[
+        Node::dir("bootflash:lost+found", MTIME_IMAGE),
+        Node::dir("bootflash:tracelogs", MTIME_OTHER),
+        Node::dir("bootflash:.prst_sync", MTIME_IMAGE),
+        Node::dir("bootflash:core", MTIME_IMAGE),
+        Node::dir("bootflash:license_evlog", MTIME_OTHER),
+        Node::text("bootflash:pnp-tech-time", "1698765999\n", MTIME_IMAGE),
+        Node::text(
+            "bootflash:mode_event_log",
+            "Router mode: autonomous\n",
+            MTIME_IMAGE,
+        ),
+        Node::text(
+            "bootflash:tracelogs/boottime_R0-0.log",
+            "boot complete\n",
+            MTIME_OTHER,
+        ),
+    ],
+    config: Some(CONFIG),
+    scenarios: Some(FileScenarios {
+        at: MTIME_OTHER + 9000,
+        tool: (
+            "bootflash:update.tcl",
+            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(ALT_IMAGE),
+        new_log: (
+            "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
+            "iosrp trace\n",
+        ),
+        maintenance: (
+            "bootflash:CHG1234-acl.cfg",
+            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+        ),
+    }),
+};
+
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    let image = if flags.patched {
-        core.patched_image.clone()
-    } else {
-        core.clean_image.clone()
-    };
-    v.insert(RUNNING_IMAGE, VfsFile::image(image, MTIME_IMAGE));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME_OTHER),
-        );
-    }
-    v.insert("bootflash:lost+found", VfsFile::dir(MTIME_IMAGE));
-    v.insert("bootflash:tracelogs", VfsFile::dir(MTIME_OTHER));
-    v.insert("bootflash:.prst_sync", VfsFile::dir(MTIME_IMAGE));
-    v.insert("bootflash:core", VfsFile::dir(MTIME_IMAGE));
-    v.insert("bootflash:license_evlog", VfsFile::dir(MTIME_OTHER));
-    v.insert(
-        "bootflash:pnp-tech-time",
-        VfsFile::bytes("1698765999\n", MTIME_IMAGE),
-    );
-    v.insert(
-        "bootflash:mode_event_log",
-        VfsFile::bytes("Router mode: autonomous\n", MTIME_IMAGE),
-    );
-    v.insert(
-        "bootflash:tracelogs/boottime_R0-0.log",
-        VfsFile::bytes("boot complete\n", MTIME_OTHER),
-    );
+    let mut v = DISK.build(core, flags);
     if flags.upgraded {
         v.insert(
             UPGRADE_IMAGE,
             VfsFile::image(core.upgrade_image.clone(), MTIME_OTHER + 9000),
         );
     }
-    FILE_SCENARIOS.apply(&mut v, core, flags, MTIME_OTHER + 9000);
-    v.insert(
-        "nvram:startup-config",
-        VfsFile::bytes(
-            startup_config(&core.name, flags.config_changed),
-            MTIME_OTHER,
-        ),
-    );
     v
 }
 
@@ -418,20 +426,6 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
-
-/// What the file scenarios put on this platform's filesystem.
-const FILE_SCENARIOS: FileScenarios = FileScenarios {
-    tool: ("bootflash:update.tcl", "proc run {} { exec \"/bin/sh\" }\n"),
-    alt_image: ALT_IMAGE,
-    new_log: (
-        "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
-        "iosrp trace\n",
-    ),
-    maintenance: (
-        "bootflash:CHG1234-acl.cfg",
-        "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-    ),
-};
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 pub(crate) mod asa;
 mod common;
+mod disk;
 pub(crate) mod eos;
 pub(crate) mod fortios;
 pub(crate) mod ios;

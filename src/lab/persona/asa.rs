@@ -181,11 +181,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "bootvar"] => Reply::text(show_bootvar(snap)),
         ["show", "module"] => Reply::text(show_module(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
-        ["show", "startup-config"] => Reply::Output {
-            stdout: read_all(snap, "disk0:startup-config"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "startup-config"] => Reply::bytes(read_all(snap, "disk0:startup-config")),
         ["verify", flag @ ("/sha-512" | "/md5"), _] => {
             let algo = if *flag == "/sha-512" {
                 HashAlgo::Sha512
@@ -197,10 +193,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             let hex = if text {
                 Some(snap.text_digest(algo))
             } else {
-                snap.vfs
-                    .get(&path)
-                    .filter(|f| !f.is_dir())
-                    .and_then(|_| snap.reported_digest(&path, algo))
+                super::common::digest(snap, &path, algo)
             };
             match hex {
                 Some(hex) => Reply::text(format!(

@@ -5,6 +5,7 @@
 use super::Reply;
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::image::ImageSpec;
+use crate::lab::vfs::HashAlgo;
 
 /// Lower-cased words of a command line, for keyword matching (arguments keep their case in `words`).
 pub(crate) fn keywords(command: &str) -> (Vec<&str>, Vec<String>) {
@@ -59,6 +60,14 @@ pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The digest a device reports for the regular file at `path` (`None` when missing or a directory).
+pub(crate) fn digest(snap: &Snapshot, path: &str, algo: HashAlgo) -> Option<String> {
+    snap.vfs
+        .get(path)
+        .filter(|f| !f.is_dir())
+        .and_then(|_| snap.reported_digest(path, algo))
 }
 
 /// A line hard-wrapped at `width` columns, LF line endings.

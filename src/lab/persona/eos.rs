@@ -136,11 +136,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         }
         ["bash", "timeout", "10", "cat", "/proc/cmdline"] => Reply::text(cmdline(snap)),
         ["bash", "timeout", "10", "sudo", "docker", ..] => Reply::text(bash_docker(snap, command)),
-        ["show", "startup-config"] => Reply::Output {
-            stdout: read_all(snap, "flash:startup-config"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "startup-config"] => Reply::bytes(read_all(snap, "flash:startup-config")),
         ["verify", flag @ ("/sha512" | "/md5"), _] => {
             let algo = if *flag == "/sha512" {
                 HashAlgo::Sha512
@@ -148,12 +144,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 HashAlgo::Md5
             };
             let path = normalise(words[2]);
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, algo))
-            {
+            match super::common::digest(snap, &path, algo) {
                 Some(hex) => {
                     Reply::text(wrap(&format!("verify {flag} ({}) = {hex}", words[2]), 80))
                 }

@@ -86,11 +86,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         [] => Reply::text(""),
         ["get", "system", "status"] => Reply::text(system_status(snap)),
         ["diagnose", "sys", "flash", "list"] => Reply::text(flash_list(snap)),
-        ["show"] => Reply::Output {
-            stdout: super::common::read_all(snap, "config"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show"] => Reply::bytes(super::common::read_all(snap, "config")),
         ["exit"] => Reply::Exit,
         _ => Reply::text(INVALID),
     }

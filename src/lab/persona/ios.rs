@@ -242,12 +242,7 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
         ));
     }
     let path = normalise_path(arg);
-    let Some(hex) = snap
-        .vfs
-        .get(&path)
-        .filter(|f| !f.is_dir())
-        .and_then(|_| snap.reported_digest(&path, algo))
-    else {
+    let Some(hex) = super::common::digest(snap, &path, algo) else {
         return Reply::text(format!("%Error opening {path} (File not found)\n"));
     };
     let line = format!("verify {} ({path}) = {hex}", flag.to_ascii_lowercase());
@@ -267,21 +262,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "bootvar"] | ["show", "boot"] => Reply::text(show_bootvar(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
         ["show", "startup-config"] => {
-            let cfg = snap
-                .vfs
-                .get("nvram:startup-config")
-                .map(|f| {
-                    let mut buf = vec![0u8; usize::try_from(f.len()).unwrap_or(0)];
-                    let n = f.read_at(0, &mut buf);
-                    buf.truncate(n);
-                    buf
-                })
-                .unwrap_or_default();
-            Reply::Output {
-                stdout: cfg,
-                stderr: Vec::new(),
-                status: 0,
-            }
+            Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
         ["verify", flag, _] => verify(snap, flag, words[2]),
         ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {

@@ -389,21 +389,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
         ["show", "app-hosting", "detail"] => Reply::text(app_hosting(snap)),
         ["show", "startup-config"] => {
-            let cfg = snap
-                .vfs
-                .get("nvram:startup-config")
-                .map(|f| {
-                    let mut buf = vec![0u8; usize::try_from(f.len()).unwrap_or(0)];
-                    let n = f.read_at(0, &mut buf);
-                    buf.truncate(n);
-                    buf
-                })
-                .unwrap_or_default();
-            Reply::Output {
-                stdout: cfg,
-                stderr: Vec::new(),
-                status: 0,
-            }
+            Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
         ["verify", flag, _] => verify(snap, flag, words[2]),
         ["dir"] | ["dir", "bootflash:"] | ["dir", "bootflash:/"] => {

@@ -186,12 +186,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["run", "docker", ..] => run_docker(snap, command),
         ["run", "sha512sum", _] => {
             let path = normalise(words[2]);
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, HashAlgo::Sha512))
-            {
+            match super::common::digest(snap, &path, HashAlgo::Sha512) {
                 Some(hex) => format!("{hex}  {path}\n"),
                 None => format!("sha512sum: {path}: No such file or directory\n"),
             }

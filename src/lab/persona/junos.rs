@@ -145,22 +145,14 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             version_block(&format!("{host}-re1"), "re1")
         )),
         ["show", "chassis", "hardware"] => Reply::text(chassis_hardware(snap)),
-        ["show", "configuration"] => Reply::Output {
-            stdout: read_all(snap, "/config/juniper.conf"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "configuration"] => Reply::bytes(read_all(snap, "/config/juniper.conf")),
         ["file", "checksum", algo @ ("sha-256" | "md5" | "sha1"), _] => {
             let path = normalise(words[3]);
             let (tag, a) = match *algo {
                 "sha-256" => ("SHA256", HashAlgo::Sha256),
                 _ => ("MD5", HashAlgo::Md5),
             };
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, a))
+            match super::common::digest(snap, &path, a)
             {
                 Some(hex) => Reply::text(format!("{tag} ({path}) = {hex}\n")),
                 None => Reply::text(format!(

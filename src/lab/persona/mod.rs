@@ -46,8 +46,13 @@ pub(crate) enum Reply {
 impl Reply {
     /// Text on stdout with exit status 0.
     pub fn text(s: impl Into<String>) -> Reply {
+        Reply::bytes(s.into().into_bytes())
+    }
+
+    /// Bytes on stdout with exit status 0.
+    pub fn bytes(stdout: Vec<u8>) -> Reply {
         Reply::Output {
-            stdout: s.into().into_bytes(),
+            stdout,
             stderr: Vec::new(),
             status: 0,
         }

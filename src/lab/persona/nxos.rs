@@ -307,11 +307,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "boot"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
-        ["show", "startup-config"] => Reply::Output {
-            stdout: startup_config(snap),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "startup-config"] => Reply::bytes(startup_config(snap)),
         [
             "show",
             "file",
@@ -324,12 +320,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 "sha256sum" => HashAlgo::Sha256,
                 _ => HashAlgo::Md5,
             };
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, algo))
-            {
+            match super::common::digest(snap, &path, algo) {
                 Some(hex) => Reply::text(format!("{hex}\n")),
                 None => Reply::text(format!(
                     "/{}: No such file or directory\n",

@@ -89,11 +89,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         [] => Reply::text(""),
         ["show", "system", "info"] => Reply::text(system_info(snap)),
         ["request", "system", "software", "info"] => Reply::text(software_info(snap)),
-        ["show", "config", "running"] => Reply::Output {
-            stdout: super::common::read_all(snap, "running.xml"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "config", "running"] => Reply::bytes(super::common::read_all(snap, "running.xml")),
         ["set", "cli", "pager", "off"] => Reply::text(""),
         ["exit"] | ["quit"] => Reply::Exit,
         _ => Reply::text(INVALID),

@@ -4,57 +4,247 @@ use netattest::lab::{Persona, Scenario};
 
 use crate::support::LabEnv;
 
-/// Enrolls one device of `persona`, checks it clean (exit 0), patches its image and checks again
-/// (image-drift, exit 1).
-fn enroll_check_and_catch_a_patch(persona: Persona, enable_secret: Option<&str>) {
-    let env = LabEnv::start_personas(1, &[persona], enable_secret, "");
+/// What one platform's lab device must show when enrolled and checked over real SSH.
+struct Case {
+    persona: Persona,
+    enable_secret: Option<&'static str>,
+    /// The platform keeps an image file: the clean check is `verified` with its hash, and a patched
+    /// image is image-drift. Without one, the report says the image check was not possible.
+    image: bool,
+    /// Each scenario and the finding codes (sorted) its check reports, back to clean in between.
+    scenarios: &'static [(Scenario, &'static [&'static str])],
+    /// The bootloader version the baseline keeps (`bootloader = "..."`, never a "not ..." line).
+    bootloader: Option<&'static str>,
+    /// Lines `baseline show` prints.
+    baseline_shows: &'static [&'static str],
+    /// Text the current baseline file holds.
+    baseline_file_holds: &'static [&'static str],
+    /// Commands enrollment sends, exactly.
+    sent: &'static [&'static str],
+    /// Evidence the clean check must not list under `not_collected`.
+    collected: &'static [&'static str],
+}
+
+const SERIAL: (Scenario, &[&str]) = (Scenario::SerialChanged, &["serial-changed"]);
+const CONFIG: (Scenario, &[&str]) = (Scenario::StartupConfigChanged, &["boot-config-changed"]);
+const LYING: (Scenario, &[&str]) = (
+    Scenario::LyingDevice,
+    &["device-hash-mismatch", "image-drift"],
+);
+/// The staged image is also a new file where the profile lists its filesystem.
+const BOOT: (Scenario, &[&str]) = (
+    Scenario::BootVariableChanged,
+    &[
+        "boot-variable-changed",
+        "file-added",
+        "running-image-not-boot-image",
+    ],
+);
+
+/// What most cases share (`persona` is always given).
+const CASE: Case = Case {
+    persona: Persona::Linux,
+    enable_secret: None,
+    image: true,
+    scenarios: &[SERIAL, CONFIG, LYING, BOOT],
+    bootloader: None,
+    baseline_shows: &[],
+    baseline_file_holds: &[],
+    sent: &[],
+    collected: &[],
+};
+
+/// Every platform profile against its persona. Junos and IOS-XR boot the installed software set: they
+/// have no boot variable to change.
+const PLATFORMS: &[Case] = &[
+    // Classic IOS through a paging shell with enable.
+    Case {
+        persona: Persona::CiscoIos,
+        enable_secret: Some("lab-enable-S3cret"),
+        ..CASE
+    },
+    Case {
+        persona: Persona::CiscoNxos,
+        ..CASE
+    },
+    // The kickstart and the system image are both hashed, and the kickstart is pulled.
+    Case {
+        persona: Persona::CiscoNxosKickstart,
+        sent: &[
+            "show file bootflash:///n7000-s2-dk9.6.2.20.bin sha512sum",
+            "show file bootflash:///n7000-s2-kickstart.6.2.20.bin sha512sum",
+            "scp -f bootflash:///n7000-s2-kickstart.6.2.20.bin",
+        ],
+        baseline_file_holds: &["bootflash:///n7000-s2-kickstart.6.2.20.bin"],
+        ..CASE
+    },
+    // Flash files are pulled at their Linux path; the CLI still gets the CLI path.
+    Case {
+        persona: Persona::AristaEos,
+        sent: &[
+            "scp -f /mnt/flash/EOS-4.30.5M.swi",
+            "verify /sha512 flash:/EOS-4.30.5M.swi",
+        ],
+        ..CASE
+    },
+    Case {
+        persona: Persona::JuniperJunos,
+        scenarios: &[SERIAL, CONFIG, LYING],
+        ..CASE
+    },
+    // The primary BIOS row of `show hw-module fpd`; the secure-boot status as authenticity evidence;
+    // docker under `run`, whose timestamp line before the JSON lines is not read as a listing.
+    Case {
+        persona: Persona::CiscoIosXr,
+        scenarios: &[SERIAL, CONFIG, LYING],
+        bootloader: Some("13.41"),
+        baseline_shows: &[
+            "image_type = \"Enabled\"",
+            "telegraf:1.28-alpine",
+            "alpine:3.18",
+        ],
+        sent: &["run docker ps --no-trunc --format '{{json .}}'"],
+        collected: &["container"],
+        ..CASE
+    },
+    // The ROMMON version from module 0's `Fw Version` column of `show module`.
+    Case {
+        persona: Persona::CiscoAsa,
+        enable_secret: Some("asa-enable-S3cret"),
+        bootloader: Some("1.1.18"),
+        ..CASE
+    },
+    // An unstoppable pager, and no image file to hash.
+    Case {
+        persona: Persona::FortinetFortios,
+        image: false,
+        scenarios: &[SERIAL, CONFIG],
+        ..CASE
+    },
+    Case {
+        persona: Persona::PaloaltoPanos,
+        image: false,
+        scenarios: &[SERIAL, CONFIG],
+        ..CASE
+    },
+];
+
+/// Enrolls one device of the case's platform, checks what the baseline and the sent commands show,
+/// checks it clean, patches its image and checks again, then runs each scenario.
+fn enroll_and_check(case: &Case) {
+    let persona = case.persona;
+    let env = LabEnv::start_personas(1, &[persona], case.enable_secret, "");
     env.enroll_all();
+    let shown = env.run(&["baseline", "show", "lab-01"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    if let Some(want) = case.bootloader {
+        assert!(
+            shown.stdout.contains(&format!("bootloader = \"{want}\"")),
+            "{persona:?}: {}",
+            shown.stdout
+        );
+        // Not also listed as evidence the platform cannot give.
+        assert!(
+            !shown
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("bootloader = ") && l.contains("not ")),
+            "{persona:?}: {}",
+            shown.stdout
+        );
+    }
+    for want in case.baseline_shows {
+        assert!(
+            shown.stdout.contains(want),
+            "{persona:?} {want}: {}",
+            shown.stdout
+        );
+    }
+    let baseline =
+        std::fs::read_to_string(env.state().join("baselines/lab-01/current.toml")).unwrap();
+    for want in case.baseline_file_holds {
+        assert!(baseline.contains(want), "{persona:?} {want}: {baseline}");
+    }
+    let commands = env.lab().commands("lab-01");
+    for want in case.sent {
+        assert!(
+            commands.iter().any(|c| c == want),
+            "{persona:?} {want}: {commands:?}"
+        );
+    }
     let clean = env.run(&["check", "lab-01", "--format", "json"]);
     assert_eq!(clean.code, 0, "{persona:?} clean: {clean:?}");
-    assert_eq!(clean.outcome("lab-01"), "verified");
     assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
     let lab_dev = env.lab().devices().remove(0);
     let report = clean.json();
     let facts = &crate::support::device_entry(&report, "lab-01")["facts"];
-    assert_eq!(facts["image_sha512"], lab_dev.image_sha512.as_str());
     assert_eq!(facts["serial"], lab_dev.serial.as_str());
-    env.apply("lab-01", Scenario::PatchedImage);
-    let patched = env.run(&["check", "lab-01", "--format", "json"]);
-    assert_eq!(patched.code, 1, "{persona:?} patched: {patched:?}");
-    assert!(
-        patched.codes("lab-01").contains(&"image-drift".to_string()),
-        "{persona:?}: {patched:?}"
-    );
-    env.apply("lab-01", Scenario::Clean);
-    let mut cases = vec![
-        (Scenario::SerialChanged, vec!["serial-changed"]),
-        (Scenario::StartupConfigChanged, vec!["boot-config-changed"]),
-        (
-            Scenario::LyingDevice,
-            vec!["device-hash-mismatch", "image-drift"],
-        ),
-    ];
-    // Junos and IOS-XR boot the installed software set: they have no boot variable to change.
-    if !matches!(persona, Persona::JuniperJunos | Persona::CiscoIosXr) {
-        // The staged image is also a new file where the profile lists its filesystem.
-        let mut codes = vec!["boot-variable-changed", "running-image-not-boot-image"];
-        if persona.lists_files() {
-            codes.push("file-added");
-            codes.sort();
-        }
-        cases.push((Scenario::BootVariableChanged, codes));
+    let not_collected = facts["not_collected"].to_string();
+    for evidence in case.collected {
+        assert!(
+            !not_collected.contains(evidence),
+            "{persona:?}: {not_collected}"
+        );
     }
-    for (scenario, expected) in cases {
-        env.apply("lab-01", scenario);
+    if case.image {
+        assert_eq!(clean.outcome("lab-01"), "verified");
+        assert_eq!(facts["image_sha512"], lab_dev.image_sha512.as_str());
+        env.apply("lab-01", Scenario::PatchedImage);
+        let patched = env.run(&["check", "lab-01", "--format", "json"]);
+        assert_eq!(patched.code, 1, "{persona:?} patched: {patched:?}");
+        assert!(
+            patched.codes("lab-01").contains(&"image-drift".to_string()),
+            "{persona:?}: {patched:?}"
+        );
+        env.apply("lab-01", Scenario::Clean);
+    } else {
+        // A patched image cannot be seen: the report says so rather than passing it.
+        let text = env.run(&["check", "lab-01"]);
+        assert!(
+            text.stdout.contains("not possible: image"),
+            "{persona:?}: {}",
+            text.stdout
+        );
+    }
+    for (scenario, expected) in case.scenarios {
+        env.apply("lab-01", *scenario);
         let r = env.run(&["check", "lab-01", "--format", "json"]);
-        assert_eq!(r.codes("lab-01"), expected, "{persona:?} {scenario}: {r:?}");
+        assert_eq!(
+            r.codes("lab-01"),
+            *expected,
+            "{persona:?} {scenario}: {r:?}"
+        );
         env.apply("lab-01", Scenario::Clean);
     }
 }
 
 #[test]
-fn platform_cisco_ios_through_a_paging_shell_with_enable() {
-    enroll_check_and_catch_a_patch(Persona::CiscoIos, Some("lab-enable-S3cret"));
+fn platform_every_profile_enrolls_checks_clean_and_catches_its_scenarios() {
+    for case in PLATFORMS {
+        enroll_and_check(case);
+    }
+}
+
+/// Anything but `Enabled` in IOS-XR's secure-boot status (parsed offline from a saved answer) would be
+/// `signature-not-production`.
+#[test]
+fn platform_cisco_iosxr_secure_boot_disabled_parses_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("sb.txt");
+    std::fs::write(
+        &saved,
+        "Node location: node0_RP0_CPU0\r\nSecure Boot Status: Disabled\r\n",
+    )
+    .unwrap();
+    let parsed = crate::support::Run::from(
+        crate::support::netattest()
+            .args(["profiles", "parse", "cisco-iosxr", "secure-boot"])
+            .arg(&saved)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(parsed.code, 0, "{parsed:?}");
+    assert!(parsed.stdout.contains("\"Disabled\""), "{}", parsed.stdout);
 }
 
 /// Every file under `dir`, recursively, as bytes.
@@ -206,187 +396,6 @@ fn platform_shells_answer_the_pager_when_paging_stays_on() {
             "{persona:?}: {transcripts}"
         );
     }
-}
-
-#[test]
-fn platform_cisco_nxos_enroll_check_and_patch() {
-    enroll_check_and_catch_a_patch(Persona::CiscoNxos, None);
-}
-
-#[test]
-fn platform_arista_eos_enroll_check_and_patch() {
-    enroll_check_and_catch_a_patch(Persona::AristaEos, None);
-}
-
-#[test]
-fn platform_arista_eos_pulls_flash_files_at_their_linux_path() {
-    let env = LabEnv::start_personas(1, &[Persona::AristaEos], None, "");
-    env.enroll_all();
-    let commands = env.lab().commands("lab-01");
-    assert!(
-        commands
-            .iter()
-            .any(|c| c == "scp -f /mnt/flash/EOS-4.30.5M.swi"),
-        "{commands:?}"
-    );
-    assert!(
-        commands
-            .iter()
-            .any(|c| c == "verify /sha512 flash:/EOS-4.30.5M.swi"),
-        "the CLI still gets the CLI path: {commands:?}"
-    );
-}
-
-#[test]
-fn platform_juniper_junos_enroll_check_and_patch() {
-    enroll_check_and_catch_a_patch(Persona::JuniperJunos, None);
-}
-
-#[test]
-fn platform_cisco_iosxr_enroll_check_and_patch() {
-    enroll_check_and_catch_a_patch(Persona::CiscoIosXr, None);
-}
-
-#[test]
-fn platform_cisco_asa_enroll_check_and_patch() {
-    enroll_check_and_catch_a_patch(Persona::CiscoAsa, Some("asa-enable-S3cret"));
-}
-
-/// Enrolls one device of `persona` and checks that the baseline keeps the bootloader version its
-/// profile reads, and that the next check of the untouched device is clean.
-fn enrollment_records_the_bootloader(persona: Persona, enable_secret: Option<&str>, want: &str) {
-    let env = LabEnv::start_personas(1, &[persona], enable_secret, "");
-    env.enroll_all();
-    let shown = env.run(&["baseline", "show", "lab-01"]);
-    assert_eq!(shown.code, 0, "{shown:?}");
-    assert!(
-        shown.stdout.contains(&format!("bootloader = \"{want}\"")),
-        "{persona:?}: {}",
-        shown.stdout
-    );
-    // Not also listed as evidence the platform cannot give.
-    assert!(
-        !shown
-            .stdout
-            .lines()
-            .any(|l| l.starts_with("bootloader = ") && l.contains("not ")),
-        "{persona:?}: {}",
-        shown.stdout
-    );
-    let clean = env.run(&["check", "lab-01", "--format", "json"]);
-    assert_eq!(clean.code, 0, "{persona:?} clean: {clean:?}");
-    assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
-}
-
-/// The running version of the primary BIOS row of `show hw-module fpd`.
-#[test]
-fn platform_cisco_iosxr_enrollment_records_the_primary_bios_version() {
-    enrollment_records_the_bootloader(Persona::CiscoIosXr, None, "13.41");
-}
-
-/// IOS-XR's authenticity evidence is its secure-boot status: kept at enrollment; anything but `Enabled`
-/// (parsed offline from a saved answer) would be `signature-not-production`.
-#[test]
-fn platform_cisco_iosxr_records_secure_boot_status() {
-    let env = LabEnv::start_personas(1, &[Persona::CiscoIosXr], None, "");
-    env.enroll_all();
-    let shown = env.run(&["baseline", "show", "lab-01"]);
-    assert!(
-        shown.stdout.contains("image_type = \"Enabled\""),
-        "{}",
-        shown.stdout
-    );
-    let clean = env.run(&["check", "lab-01", "--format", "json"]);
-    assert_eq!(clean.code, 0, "{clean:?}");
-    let dir = tempfile::tempdir().unwrap();
-    let saved = dir.path().join("sb.txt");
-    std::fs::write(
-        &saved,
-        "Node location: node0_RP0_CPU0\r\nSecure Boot Status: Disabled\r\n",
-    )
-    .unwrap();
-    let parsed = crate::support::Run::from(
-        crate::support::netattest()
-            .args(["profiles", "parse", "cisco-iosxr", "secure-boot"])
-            .arg(&saved)
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(parsed.code, 0, "{parsed:?}");
-    assert!(parsed.stdout.contains("\"Disabled\""), "{}", parsed.stdout);
-}
-
-/// IOS-XR 64-bit runs third-party apps in docker under `run`: enrollment keeps the images and what runs,
-/// and the CLI's timestamp line before the JSON lines is not read as a listing.
-#[test]
-fn platform_cisco_iosxr_lists_its_docker_containers_under_run() {
-    let env = LabEnv::start_personas(1, &[Persona::CiscoIosXr], None, "");
-    env.enroll_all();
-    let shown = env.run(&["baseline", "show", "lab-01"]);
-    assert_eq!(shown.code, 0, "{shown:?}");
-    assert!(
-        shown.stdout.contains("telegraf:1.28-alpine") && shown.stdout.contains("alpine:3.18"),
-        "{}",
-        shown.stdout
-    );
-    let clean = env.run(&["check", "lab-01", "--format", "json"]);
-    assert_eq!(clean.code, 0, "{clean:?}");
-    assert!(clean.codes("lab-01").is_empty(), "{clean:?}");
-    let report = clean.json();
-    let not_collected =
-        crate::support::device_entry(&report, "lab-01")["facts"]["not_collected"].to_string();
-    assert!(!not_collected.contains("container"), "{not_collected}");
-    let sent = env.lab().commands("lab-01");
-    assert!(
-        sent.iter()
-            .any(|c| c == "run docker ps --no-trunc --format '{{json .}}'"),
-        "{sent:?}"
-    );
-}
-
-/// The ROMMON version from module 0's `Fw Version` column of `show module`.
-#[test]
-fn platform_cisco_asa_enrollment_records_the_rommon_version() {
-    enrollment_records_the_bootloader(Persona::CiscoAsa, Some("asa-enable-S3cret"), "1.1.18");
-}
-
-/// Platforms with no image file to hash: a clean check passes, a patched image cannot be seen, and the
-/// report says the image check was not possible rather than passing it.
-fn enroll_and_check_an_imageless_platform(persona: Persona) {
-    let env = LabEnv::start_personas(1, &[persona], None, "");
-    env.enroll_all();
-    let clean = env.run(&["check", "lab-01", "--format", "json"]);
-    assert_eq!(clean.code, 0, "{persona:?}: {clean:?}");
-    assert!(clean.codes("lab-01").is_empty(), "{persona:?}: {clean:?}");
-    let lab_dev = env.lab().devices().remove(0);
-    let report = clean.json();
-    let entry = crate::support::device_entry(&report, "lab-01");
-    assert_eq!(entry["facts"]["serial"], lab_dev.serial.as_str());
-    let text = env.run(&["check", "lab-01"]);
-    assert!(
-        text.stdout.contains("not possible: image"),
-        "{persona:?}: {}",
-        text.stdout
-    );
-    for (scenario, expected) in [
-        (Scenario::SerialChanged, vec!["serial-changed"]),
-        (Scenario::StartupConfigChanged, vec!["boot-config-changed"]),
-    ] {
-        env.apply("lab-01", scenario);
-        let r = env.run(&["check", "lab-01", "--format", "json"]);
-        assert_eq!(r.codes("lab-01"), expected, "{persona:?} {scenario}: {r:?}");
-        env.apply("lab-01", Scenario::Clean);
-    }
-}
-
-#[test]
-fn platform_fortinet_fortios_enroll_check_with_an_unstoppable_pager() {
-    enroll_and_check_an_imageless_platform(Persona::FortinetFortios);
-}
-
-#[test]
-fn platform_paloalto_panos_enroll_check() {
-    enroll_and_check_an_imageless_platform(Persona::PaloaltoPanos);
 }
 
 #[test]
@@ -594,27 +603,6 @@ regex = '(?P<value>[0-9'
     ] {
         assert!(r.stderr.contains(want), "{want}\n{}", r.stderr);
     }
-}
-
-#[test]
-fn platform_cisco_nxos_with_kickstart_and_system_images_hashes_and_pulls_both() {
-    enroll_check_and_catch_a_patch(Persona::CiscoNxosKickstart, None);
-    let env = LabEnv::start_personas(1, &[Persona::CiscoNxosKickstart], None, "");
-    env.enroll_all();
-    let commands = env.lab().commands("lab-01");
-    for want in [
-        "show file bootflash:///n7000-s2-dk9.6.2.20.bin sha512sum",
-        "show file bootflash:///n7000-s2-kickstart.6.2.20.bin sha512sum",
-        "scp -f bootflash:///n7000-s2-kickstart.6.2.20.bin",
-    ] {
-        assert!(commands.iter().any(|c| c == want), "{want}: {commands:?}");
-    }
-    let baseline =
-        std::fs::read_to_string(env.state().join("baselines/lab-01/current.toml")).unwrap();
-    assert!(
-        baseline.contains("bootflash:///n7000-s2-kickstart.6.2.20.bin"),
-        "{baseline}"
-    );
 }
 
 #[test]

@@ -2,9 +2,10 @@
 //! `terminal pager 0`, `show bootvar`, `verify /sha-512 disk0:/...` with its `!` progress ticker.
 
 use super::Reply;
-use super::common::{FileScenarios, fs_path, keywords, read_all, running, scp_source};
+use super::common::{fs_path, keywords, read_all, scp_source};
+use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{HashAlgo, Vfs};
 
 /// The running image, VFS spelling (the device says `disk0:/asa9-16-4-57-lfbff-k8.SPA`).
 pub(crate) const RUNNING_IMAGE: &str = "disk0:asa9-16-4-57-lfbff-k8.SPA";
@@ -23,62 +24,63 @@ fn normalise(arg: &str) -> String {
     fs_path(arg, "disk0")
 }
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
-        );
-    }
-    v.insert("disk0:log", VfsFile::dir(MTIME));
-    v.insert("disk0:crypto_archive", VfsFile::dir(MTIME));
-    let extra = if flags.config_changed {
-        "http server enable\n"
-    } else {
-        ""
-    };
-    v.insert(
-        "disk0:startup-config",
-        VfsFile::bytes(
-            format!(
-                ": Saved\n:\n: Serial Number: XXXX\n: Hardware:   ASA5516\n:\nASA Version 9.16(4)57\n!\nhostname {name}\n\
-                 enable password $sha512$5000$gW1nX8vB3aQ4$Qm2tA9sL0kD== pbkdf2\n\
-                 username netops password $sha512$5000$Rt7yH2jK$Xc4vB8nM1qW== pbkdf2 privilege 15\n\
-                 names\n!\ninterface Management1/1\n management-only\n nameif management\n security-level 100\n\
-                 \x20ip address 10.0.0.5 255.255.255.0\n!\nboot system disk0:/asa9-16-4-57-lfbff-k8.SPA\n\
-                 {extra}ssh scopy enable\nssh 10.0.0.0 255.255.255.0 management\nsnmp-server community n0tpublic\n\
-                 : end\n",
-                name = core.name
-            ),
-            MTIME,
-        ),
-    );
-    manifest_files(&mut v, core, flags);
-    v
-}
-
 /// The alternate image SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "disk0:asa9-14-4-lfbff-k8.SPA";
 /// disk0: of an ASA 5516-X.
 const DISK0_TOTAL: u64 = 7_859_437_568;
 
-/// What `dir /recursive disk0:` shows besides the images and the config: what the ASA writes by itself
-/// (logs, crypto archive, FSCK recovery files), and what the file scenarios add. The tool is ArcaneDoor's
-/// Line Runner bundle.
-fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
-    v.insert("disk0:coredumpinfo", VfsFile::dir(MTIME));
-    v.insert(
-        "disk0:log/asa-appagent.log",
-        VfsFile::bytes("appagent\n", MTIME + 600),
-    );
-    v.insert(
-        "disk0:crypto_archive/crypto_eng0_arch_1.bin",
-        VfsFile::bytes("archive\n", MTIME),
-    );
-    v.insert("disk0:FSCK0000.REC", VfsFile::bytes("rec\n", MTIME));
-    FILE_SCENARIOS.apply(v, core, flags, MTIME + 9000);
+const STARTUP_CONFIG: &str = ": Saved\n:\n: Serial Number: XXXX\n: Hardware:   ASA5516\n:\nASA Version 9.16(4)57\n!\nhostname {name}\n\
+                 enable password $sha512$5000$gW1nX8vB3aQ4$Qm2tA9sL0kD== pbkdf2\n\
+                 username netops password $sha512$5000$Rt7yH2jK$Xc4vB8nM1qW== pbkdf2 privilege 15\n\
+                 names\n!\ninterface Management1/1\n management-only\n nameif management\n security-level 100\n\
+                 \x20ip address 10.0.0.5 255.255.255.0\n!\nboot system disk0:/asa9-16-4-57-lfbff-k8.SPA\n\
+                 {extra}ssh scopy enable\nssh 10.0.0.0 255.255.255.0 management\nsnmp-server community n0tpublic\n\
+                 : end\n";
+
+/// disk0: as `dir /recursive disk0:` shows it: the images, the config, what the ASA writes by itself
+/// (logs, crypto archive, FSCK recovery files), and what the file scenarios add. The tool is
+/// ArcaneDoor's Line Runner bundle.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME)),
+    next: Some((NEW_IMAGE, MTIME + 86_400)),
+    fixed: &[
+        Node::dir("disk0:log", MTIME),
+        Node::dir("disk0:crypto_archive", MTIME),
+        Node::dir("disk0:coredumpinfo", MTIME),
+        Node::text("disk0:log/asa-appagent.log", "appagent\n", MTIME + 600),
+        Node::text(
+            "disk0:crypto_archive/crypto_eng0_arch_1.bin",
+            "archive\n",
+            MTIME,
+        ),
+        Node::text("disk0:FSCK0000.REC", "rec\n", MTIME),
+    ],
+    config: Some(Config {
+        path: "disk0:startup-config",
+        template: STARTUP_CONFIG,
+        extra: "http server enable\n",
+        nvram: None,
+        crlf: false,
+        mtime: MTIME,
+    }),
+    scenarios: Some(FileScenarios {
+        at: MTIME + 9000,
+        tool: (
+            "disk0:client_bundle_install.zip",
+            What::Text("PK\x03\x04csco_config.lua\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(ALT_IMAGE),
+        new_log: ("disk0:log/asa-appagent.log.1", "appagent\n"),
+        maintenance: (
+            "disk0:CHG1234-acl.cfg",
+            "access-list MGMT extended permit tcp any any eq ssh\n",
+        ),
+    }),
+};
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    DISK.build(core, flags)
 }
 
 fn show_version(snap: &Snapshot) -> String {
@@ -179,11 +181,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "bootvar"] => Reply::text(show_bootvar(snap)),
         ["show", "module"] => Reply::text(show_module(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
-        ["show", "startup-config"] => Reply::Output {
-            stdout: read_all(snap, "disk0:startup-config"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "startup-config"] => Reply::bytes(read_all(snap, "disk0:startup-config")),
         ["verify", flag @ ("/sha-512" | "/md5"), _] => {
             let algo = if *flag == "/sha-512" {
                 HashAlgo::Sha512
@@ -195,10 +193,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             let hex = if text {
                 Some(snap.text_digest(algo))
             } else {
-                snap.vfs
-                    .get(&path)
-                    .filter(|f| !f.is_dir())
-                    .and_then(|_| snap.reported_digest(&path, algo))
+                super::common::digest(snap, &path, algo)
             };
             match hex {
                 Some(hex) => Reply::text(format!(
@@ -214,11 +209,11 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::common::dir_listing(
-            snap,
+        ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::listing::dir(
+            &snap.vfs,
             "disk0:",
-            super::common::DirStyle::Asa,
-            true,
+            &super::listing::ASA,
+            super::listing::Walk::Recursive,
             DISK0_TOTAL,
         )),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
@@ -227,17 +222,3 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
-
-/// What the file scenarios put on this platform's filesystem.
-const FILE_SCENARIOS: FileScenarios = FileScenarios {
-    tool: (
-        "disk0:client_bundle_install.zip",
-        "PK\x03\x04csco_config.lua\n",
-    ),
-    alt_image: ALT_IMAGE,
-    new_log: ("disk0:log/asa-appagent.log.1", "appagent\n"),
-    maintenance: (
-        "disk0:CHG1234-acl.cfg",
-        "access-list MGMT extended permit tcp any any eq ssh\n",
-    ),
-};

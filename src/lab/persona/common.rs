@@ -5,7 +5,7 @@
 use super::Reply;
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::image::ImageSpec;
-use crate::lab::vfs::{Vfs, VfsFile};
+use crate::lab::vfs::HashAlgo;
 
 /// Lower-cased words of a command line, for keyword matching (arguments keep their case in `words`).
 pub(crate) fn keywords(command: &str) -> (Vec<&str>, Vec<String>) {
@@ -34,6 +34,40 @@ pub(crate) fn read_all(snap: &Snapshot, path: &str) -> Vec<u8> {
             buf
         })
         .unwrap_or_default()
+}
+
+/// `template` with each `{key}` of `values` replaced, in one pass; other braces stay as they are.
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 1..];
+        let hit = values.iter().find_map(|(k, v)| {
+            let after = tail.strip_prefix(k)?.strip_prefix('}')?;
+            Some((v, after))
+        });
+        match hit {
+            Some((v, after)) => {
+                out.push_str(v);
+                rest = after;
+            }
+            None => {
+                out.push('{');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The digest a device reports for the regular file at `path` (`None` when missing or a directory).
+pub(crate) fn digest(snap: &Snapshot, path: &str, algo: HashAlgo) -> Option<String> {
+    snap.vfs
+        .get(path)
+        .filter(|f| !f.is_dir())
+        .and_then(|_| snap.reported_digest(path, algo))
 }
 
 /// A line hard-wrapped at `width` columns, LF line endings.
@@ -76,102 +110,6 @@ pub(crate) fn fs_path(arg: &str, default_fs: &str) -> String {
         ),
         None => format!("{default_fs}:{}", arg.trim_start_matches('/')),
     }
-}
-
-/// How a platform's `dir` prints a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DirStyle {
-    /// IOS: `    1  -rw-    62914560  Mar 1 2024 10:00:00 +00:00  name`, a `Directory of` header.
-    Ios,
-    /// ASA: `120    -rwx  74369568     19:39:56 Nov 03 2015  name`, a `Directory of` header.
-    Asa,
-    /// NX-OS: `   189080    Sep 22 15:18:11 2019  name` (directories end in `/`), no header.
-    Nxos,
-    /// EOS: `       -rwx   591941836            Aug 2  2017  name`, a `Directory of` header.
-    Eos,
-}
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// `(year, "Mon", day, "HH:MM:SS")` of a Unix time.
-fn date_parts(mtime: u32) -> (i64, &'static str, u32, String) {
-    let t = i64::from(mtime);
-    let (y, m, d) = super::civil_from_days(t.div_euclid(86_400));
-    let s = t.rem_euclid(86_400);
-    let hms = format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
-    (y, MONTHS[(m.clamp(1, 12) - 1) as usize], d, hms)
-}
-
-/// A `dir` (or `dir /recursive`) listing of the VFS entries under `fs` (`flash0:`, `disk0:`), in the
-/// platform's style, LF line endings. NX-OS prints no headers, so its listing is never recursive.
-pub(crate) fn dir_listing(
-    snap: &Snapshot,
-    fs: &str,
-    style: DirStyle,
-    recursive: bool,
-    total: u64,
-) -> String {
-    let recursive = recursive && style != DirStyle::Nxos;
-    let mut s = String::new();
-    let mut used = 0u64;
-    let mut dirs = vec![String::new()];
-    while let Some(dir) = dirs.pop() {
-        match (style, dir.is_empty()) {
-            (DirStyle::Nxos, _) => {}
-            (DirStyle::Asa, true) => s.push_str(&format!("\nDirectory of {fs}/\n\n")),
-            (_, true) => s.push_str(&format!("Directory of {fs}/\n\n")),
-            (_, false) => s.push_str(&format!("\nDirectory of {fs}/{dir}/\n\n")),
-        }
-        let prefix = if dir.is_empty() {
-            fs.to_string()
-        } else {
-            format!("{fs}{dir}/")
-        };
-        let mut subdirs = Vec::new();
-        for (i, (path, f)) in snap.vfs.list(&prefix).enumerate() {
-            let name = &path[prefix.len()..];
-            if name.is_empty() || name.contains('/') {
-                continue;
-            }
-            if f.is_dir() && recursive {
-                subdirs.push(path[fs.len()..].to_string());
-            }
-            let size = if f.is_dir() { 4096 } else { f.len() };
-            used += size;
-            let (y, mon, d, hms) = date_parts(f.mtime);
-            let perm = if f.is_dir() { "drwx" } else { "-rw-" };
-            let id = 11 + i * 7919;
-            s.push_str(&match style {
-                DirStyle::Ios => {
-                    format!("{id:>5}  {perm}  {size:>12}  {mon} {d} {y} {hms} +00:00  {name}\n")
-                }
-                DirStyle::Asa => {
-                    let perm = if f.is_dir() { "drwx" } else { "-rwx" };
-                    format!("{id:<6} {perm}  {size:<12} {hms} {mon} {d:02} {y}  {name}\n")
-                }
-                DirStyle::Nxos => {
-                    let slash = if f.is_dir() { "/" } else { "" };
-                    format!("{size:>11}    {mon} {d:>2} {hms} {y}  {name}{slash}\n")
-                }
-                DirStyle::Eos => {
-                    let perm = if f.is_dir() { "drwx" } else { "-rwx" };
-                    format!("       {perm} {size:>11}           {mon} {d:>2}  {y}  {name}\n")
-                }
-            });
-        }
-        subdirs.reverse();
-        dirs.extend(subdirs);
-    }
-    let free = total.saturating_sub(used);
-    match style {
-        DirStyle::Nxos => s.push_str(&format!(
-            "\nUsage for {fs}//sup-local\n {used} bytes used\n {free} bytes free\n {total} bytes total\n"
-        )),
-        _ => s.push_str(&format!("\n{total} bytes total ({free} bytes free)\n")),
-    }
-    s
 }
 
 /// The containers a docker-hosting persona runs when clean. ContainerReplaced changes the content (the
@@ -248,47 +186,4 @@ pub(crate) fn docker<S: AsRef<str>>(
         return None;
     }
     Some(out)
-}
-
-/// What the file scenarios (ToolCopied, SnapshotCreated, NewLogFile, ApprovedMaintenance) put on a
-/// persona's filesystem, in that platform's own names: `(path, contents)` pairs and the alternate image's path.
-pub(crate) struct FileScenarios {
-    pub tool: (&'static str, &'static str),
-    pub alt_image: &'static str,
-    pub new_log: (&'static str, &'static str),
-    pub maintenance: (&'static str, &'static str),
-}
-
-impl FileScenarios {
-    /// Adds what the active scenarios brought, dated `at`.
-    pub(crate) fn apply(&self, v: &mut Vfs, core: &DeviceCore, flags: &Flags, at: u32) {
-        if flags.tool_copied {
-            v.insert(self.tool.0, VfsFile::bytes(self.tool.1, at));
-            flood_beside(v, self.tool.0, flags, at);
-        }
-        if flags.snapshot_created {
-            v.insert(self.alt_image, VfsFile::image(core.alt_image.clone(), at));
-        }
-        if flags.new_log {
-            v.insert(self.new_log.0, VfsFile::bytes(self.new_log.1, at));
-        }
-        if flags.maintenance {
-            v.insert(self.maintenance.0, VfsFile::bytes(self.maintenance.1, at));
-        }
-    }
-}
-
-/// Under `file-flood`: 150 benign new files in the directory of the attacker's `tool`, named to sort
-/// before it, so a listing cut in path order would drop the implant.
-pub(crate) fn flood_beside(v: &mut Vfs, tool: &str, flags: &Flags, at: u32) {
-    if !flags.file_flood {
-        return;
-    }
-    let dir = &tool[..tool.rfind(['/', ':']).map_or(0, |i| i + 1)];
-    for i in 0..150 {
-        v.insert(
-            format!("{dir}aaa-flood-{i:03}.txt"),
-            VfsFile::bytes(format!("entry {i}\n"), at),
-        );
-    }
 }

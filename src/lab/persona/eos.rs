@@ -3,7 +3,8 @@
 //! line through `bash timeout 10 cat /proc/cmdline`, ` --More--` paging.
 
 use super::Reply;
-use super::common::{FileScenarios, fs_path, keywords, read_all, running, scp_source, wrap};
+use super::common::{fs_path, keywords, read_all, scp_source, wrap};
+use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -24,15 +25,54 @@ fn normalise(arg: &str) -> String {
     fs_path(&arg, "flash")
 }
 
+/// The alternate image SnapshotCreated leaves beside the running one.
+const ALT_IMAGE: &str = "flash:EOS-4.29.4M.swi";
+/// Flash size of a DCS-7050SX3.
+const FLASH_TOTAL: u64 = 3_519_041_536;
+
+const STARTUP_CONFIG: &str = "! Command: show startup-config\n! Startup-config last modified at Mon Nov 20 10:00:00 2023 by netops\n\
+                 ! device: {name} (DCS-7050SX3-48YC8, EOS-4.30.5M)\n!\nhostname {name}\n!\n\
+                 username netops privilege 15 role network-admin secret sha512 $6$Xj3k$uSVQ8r2Ww1\n\
+                 snmp-server community n0tpublic ro\n!\n{extra}interface Management1\n   ip address 10.0.0.4/24\n!\nend\n";
+
+/// Flash as `dir flash:` shows it: the image, the configs, what EOS writes by itself (debug and schedule
+/// directories, the ASU log), and what the file scenarios add.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME)),
+    next: Some((NEW_IMAGE, MTIME + 86_400)),
+    fixed: &[
+        Node::dir("flash:persist", MTIME),
+        Node::dir("flash:debug", MTIME),
+        Node::dir("flash:schedule", MTIME),
+        Node::text("flash:zerotouch-config", "DISABLE=True\n", MTIME),
+        Node::text("flash:AsuFastPktTransmit.log", "asu\n", MTIME + 600),
+    ],
+    config: Some(Config {
+        path: "flash:startup-config",
+        template: STARTUP_CONFIG,
+        extra: "management api http-commands\n   no shutdown\n!\n",
+        nvram: None,
+        crlf: false,
+        mtime: MTIME,
+    }),
+    scenarios: Some(FileScenarios {
+        at: MTIME + 9000,
+        tool: (
+            "flash:update.py",
+            What::Text("import os\nos.system('/bin/sh')\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(ALT_IMAGE),
+        new_log: ("flash:SsuRestore.log", "ssu restore\n"),
+        maintenance: (
+            "flash:CHG1234-acl.cfg",
+            "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
+        ),
+    }),
+};
+
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
-        );
-    }
+    let mut v = DISK.build(core, flags);
     let boot = if flags.boot_changed {
         "flash:/EOS-4.31.2F.swi"
     } else {
@@ -42,48 +82,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         "flash:boot-config",
         VfsFile::bytes(format!("SWI={boot}\n"), MTIME),
     );
-    v.insert("flash:persist", VfsFile::dir(MTIME));
-    let extra = if flags.config_changed {
-        "management api http-commands\n   no shutdown\n!\n"
-    } else {
-        ""
-    };
-    v.insert(
-        "flash:startup-config",
-        VfsFile::bytes(
-            format!(
-                "! Command: show startup-config\n! Startup-config last modified at Mon Nov 20 10:00:00 2023 by netops\n\
-                 ! device: {name} (DCS-7050SX3-48YC8, EOS-4.30.5M)\n!\nhostname {name}\n!\n\
-                 username netops privilege 15 role network-admin secret sha512 $6$Xj3k$uSVQ8r2Ww1\n\
-                 snmp-server community n0tpublic ro\n!\n{extra}interface Management1\n   ip address 10.0.0.4/24\n!\nend\n",
-                name = core.name
-            ),
-            MTIME,
-        ),
-    );
-    manifest_files(&mut v, core, flags);
     v
-}
-
-/// The alternate image SnapshotCreated leaves beside the running one.
-const ALT_IMAGE: &str = "flash:EOS-4.29.4M.swi";
-/// Flash size of a DCS-7050SX3.
-const FLASH_TOTAL: u64 = 3_519_041_536;
-
-/// What `dir flash:` shows besides the image and the configs: what EOS writes by itself (debug and
-/// schedule directories, the ASU log), and what the file scenarios add.
-fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
-    v.insert("flash:debug", VfsFile::dir(MTIME));
-    v.insert("flash:schedule", VfsFile::dir(MTIME));
-    v.insert(
-        "flash:zerotouch-config",
-        VfsFile::bytes("DISABLE=True\n", MTIME),
-    );
-    v.insert(
-        "flash:AsuFastPktTransmit.log",
-        VfsFile::bytes("asu\n", MTIME + 600),
-    );
-    FILE_SCENARIOS.apply(v, core, flags, MTIME + 9000);
 }
 
 fn show_version(snap: &Snapshot) -> String {
@@ -137,11 +136,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         }
         ["bash", "timeout", "10", "cat", "/proc/cmdline"] => Reply::text(cmdline(snap)),
         ["bash", "timeout", "10", "sudo", "docker", ..] => Reply::text(bash_docker(snap, command)),
-        ["show", "startup-config"] => Reply::Output {
-            stdout: read_all(snap, "flash:startup-config"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "startup-config"] => Reply::bytes(read_all(snap, "flash:startup-config")),
         ["verify", flag @ ("/sha512" | "/md5"), _] => {
             let algo = if *flag == "/sha512" {
                 HashAlgo::Sha512
@@ -149,12 +144,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 HashAlgo::Md5
             };
             let path = normalise(words[2]);
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, algo))
-            {
+            match super::common::digest(snap, &path, algo) {
                 Some(hex) => {
                     Reply::text(wrap(&format!("verify {flag} ({}) = {hex}", words[2]), 80))
                 }
@@ -164,11 +154,11 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(super::common::dir_listing(
-            snap,
+        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(super::listing::dir(
+            &snap.vfs,
             "flash:",
-            super::common::DirStyle::Eos,
-            false,
+            &super::listing::EOS,
+            super::listing::Walk::Top,
             FLASH_TOTAL,
         )),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
@@ -199,14 +189,3 @@ fn bash_docker(snap: &Snapshot, command: &str) -> String {
         "docker: lab supports only the profile's images and ps forms\n".to_string()
     })
 }
-
-/// What the file scenarios put on this platform's filesystem.
-const FILE_SCENARIOS: FileScenarios = FileScenarios {
-    tool: ("flash:update.py", "import os\nos.system('/bin/sh')\n"),
-    alt_image: ALT_IMAGE,
-    new_log: ("flash:SsuRestore.log", "ssu restore\n"),
-    maintenance: (
-        "flash:CHG1234-acl.cfg",
-        "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
-    ),
-};

@@ -4,8 +4,9 @@
 
 use super::Reply;
 use super::common::keywords;
+use super::disk::{Config, Disk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{Vfs, VfsFile};
+use crate::lab::vfs::Vfs;
 
 /// FortiOS keeps no image file a session can name; this is the active flash partition's image.
 pub(crate) const RUNNING_IMAGE: &str = "FGT100F-7.02-FW-build1517-230606";
@@ -13,27 +14,21 @@ pub(crate) const RUNNING_IMAGE: &str = "FGT100F-7.02-FW-build1517-230606";
 /// FortiOS's answer to an unknown command.
 pub(crate) const INVALID: &str = "Unknown action 0\nCommand fail. Return code -1\n";
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    let extra = if flags.config_changed {
-        "config system interface\n    edit \"wan1\"\n        set allowaccess ping https ssh http\n    next\nend\n"
-    } else {
-        ""
-    };
-    v.insert(
-        "config",
-        VfsFile::bytes(
-            format!(
-                "#config-version=FG100F-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=netops\n#conf_file_ver=2895318810263\n\
+/// The configuration `show` prints; StartupConfigChanged opens HTTP on the WAN port.
+const DISK: Disk = Disk::config_only(Config {
+    path: "config",
+    template: "#config-version=FG100F-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=netops\n#conf_file_ver=2895318810263\n\
                  #buildno=1517\n#global_vdom=1\nconfig system global\n    set hostname \"{name}\"\n    set admin-scp enable\nend\n\
                  config system admin\n    edit \"netops\"\n        set accprofile \"super_admin\"\n\
                  \x20       set password ENC SH2nBv0x1aQ9Rk3mWq7Lp2oXe5ZyT4uI8sD6fG1hJ0kL=\n    next\nend\n{extra}",
-                name = core.name
-            ),
-            0,
-        ),
-    );
-    v
+    extra: "config system interface\n    edit \"wan1\"\n        set allowaccess ping https ssh http\n    next\nend\n",
+    nvram: None,
+    crlf: false,
+    mtime: 0,
+});
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    DISK.build(core, flags)
 }
 
 fn system_status(snap: &Snapshot) -> String {
@@ -91,11 +86,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         [] => Reply::text(""),
         ["get", "system", "status"] => Reply::text(system_status(snap)),
         ["diagnose", "sys", "flash", "list"] => Reply::text(flash_list(snap)),
-        ["show"] => Reply::Output {
-            stdout: super::common::read_all(snap, "config"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show"] => Reply::bytes(super::common::read_all(snap, "config")),
         ["exit"] => Reply::Exit,
         _ => Reply::text(INVALID),
     }

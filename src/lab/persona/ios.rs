@@ -3,10 +3,11 @@
 //!
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
-use super::common::{DirStyle, FileScenarios};
-use super::{Reply, civil_from_days};
+use super::Reply;
+use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{HashAlgo, Vfs};
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8.bin";
@@ -25,94 +26,92 @@ const MTIME_IMAGE: u32 = 1_672_531_200;
 const MTIME_OTHER: u32 = 1_690_000_000;
 const FLASH_TOTAL: u64 = 255_744_000;
 
-fn startup_config(hostname: &str, changed: bool) -> String {
-    let mut lines: Vec<String> = [
-        "!",
-        "version 15.7",
-        "service timestamps debug datetime msec",
-        "service timestamps log datetime msec",
-        "service password-encryption",
-        "!",
-        "hostname HOST",
-        "!",
-        "boot-start-marker",
-        "boot system flash0:c2900-universalk9-mz.SPA.157-3.M8.bin",
-        "boot-end-marker",
-        "!",
-        "enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0",
-        "!",
-        "no aaa new-model",
-        "ip domain name lab.example.net",
-        "username netops privilege 15 secret 5 $1$Xy7a$Jq6bK0w8f2cZ9uT4nL1dE.",
-        "!",
-        "interface GigabitEthernet0/0",
-        " ip address 10.0.0.1 255.255.255.0",
-        " duplex auto",
-        " speed auto",
-        "!",
-        "ip ssh version 2",
-        "ip scp server enable",
-        "snmp-server community n0tpublic RO",
-        "!",
-        "line vty 0 4",
-        " login local",
-        " transport input ssh",
-        "!",
-        "end",
-    ]
-    .iter()
-    .map(|l| l.replace("HOST", hostname))
-    .collect();
-    if changed && let Some(pos) = lines.iter().position(|l| l == "ip ssh version 2") {
-        lines.insert(pos, "ip http server".to_string());
-    }
-    let body = lines.join("\n") + "\n";
-    format!("Using {} out of 262136 bytes\n{body}", body.len())
-}
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    let image = if flags.patched {
-        core.patched_image.clone()
-    } else {
-        core.clean_image.clone()
-    };
-    v.insert(RUNNING_IMAGE, VfsFile::image(image, MTIME_IMAGE));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME_OTHER),
-        );
-    }
-    v.insert("flash0:pnp-info", VfsFile::bytes("pnp 1\n", MTIME_OTHER));
-    v.insert("flash0:ipsdir", VfsFile::dir(MTIME_OTHER));
-    v.insert(
-        "nvram:startup-config",
-        VfsFile::bytes(
-            startup_config(&core.name, flags.config_changed),
-            MTIME_OTHER,
-        ),
-    );
-    manifest_files(&mut v, core, flags);
-    v
-}
-
 /// The alternate image SnapshotCreated leaves beside the running one.
 pub(crate) const ALT_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.156-3.M9.bin";
 
-/// What `dir /recursive flash:` shows besides the images: the persistent syslog the platform writes by
-/// itself, and what the file scenarios add.
-fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
-    v.insert("flash0:syslog", VfsFile::dir(MTIME_OTHER));
-    v.insert(
-        "flash0:syslog/log_20231120-100000",
-        VfsFile::bytes("%SYS-5-RESTART: System restarted\n", MTIME_OTHER),
-    );
-    v.insert(
-        "flash0:ipsdir/iosips-sig-default.xmz",
-        VfsFile::bytes("ips signatures\n", MTIME_OTHER),
-    );
-    FILE_SCENARIOS.apply(v, core, flags, MTIME_OTHER + 9000);
+const STARTUP_CONFIG: &str = "!
+version 15.7
+service timestamps debug datetime msec
+service timestamps log datetime msec
+service password-encryption
+!
+hostname {name}
+!
+boot-start-marker
+boot system flash0:c2900-universalk9-mz.SPA.157-3.M8.bin
+boot-end-marker
+!
+enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0
+!
+no aaa new-model
+ip domain name lab.example.net
+username netops privilege 15 secret 5 $1$Xy7a$Jq6bK0w8f2cZ9uT4nL1dE.
+!
+interface GigabitEthernet0/0
+ ip address 10.0.0.1 255.255.255.0
+ duplex auto
+ speed auto
+!
+{extra}ip ssh version 2
+ip scp server enable
+snmp-server community n0tpublic RO
+!
+line vty 0 4
+ login local
+ transport input ssh
+!
+end
+";
+
+/// Flash as `dir /recursive flash:` shows it: the images, the persistent syslog and IPS signatures the
+/// platform writes by itself, and what the file scenarios add.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME_IMAGE)),
+    next: Some((NEW_IMAGE, MTIME_OTHER)),
+    fixed: &[
+        Node::text("flash0:pnp-info", "pnp 1\n", MTIME_OTHER),
+        Node::dir("flash0:ipsdir", MTIME_OTHER),
+        Node::dir("flash0:syslog", MTIME_OTHER),
+        Node::text(
+            "flash0:syslog/log_20231120-100000",
+            "%SYS-5-RESTART: System restarted\n",
+            MTIME_OTHER,
+        ),
+        Node::text(
+            "flash0:ipsdir/iosips-sig-default.xmz",
+            "ips signatures\n",
+            MTIME_OTHER,
+        ),
+    ],
+    config: Some(Config {
+        path: "nvram:startup-config",
+        template: STARTUP_CONFIG,
+        extra: "ip http server\n",
+        nvram: Some(262_136),
+        crlf: false,
+        mtime: MTIME_OTHER,
+    }),
+    scenarios: Some(FileScenarios {
+        at: MTIME_OTHER + 9000,
+        tool: (
+            "flash0:update.tcl",
+            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(ALT_IMAGE),
+        new_log: (
+            "flash0:syslog/log_20231201-093000",
+            "%SYS-5-CONFIG_I: Configured\n",
+        ),
+        maintenance: (
+            "flash0:CHG1234-acl.cfg",
+            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+        ),
+    }),
+};
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    DISK.build(core, flags)
 }
 
 /// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
@@ -243,12 +242,7 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
         ));
     }
     let path = normalise_path(arg);
-    let Some(hex) = snap
-        .vfs
-        .get(&path)
-        .filter(|f| !f.is_dir())
-        .and_then(|_| snap.reported_digest(&path, algo))
-    else {
+    let Some(hex) = super::common::digest(snap, &path, algo) else {
         return Reply::text(format!("%Error opening {path} (File not found)\n"));
     };
     let line = format!("verify {} ({path}) = {hex}", flag.to_ascii_lowercase());
@@ -256,36 +250,6 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
         "..........................................Done!\n{}\n",
         super::common::wrap(&line, 80)
     ))
-}
-
-fn dir(snap: &Snapshot) -> String {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let mut s = String::from("Directory of flash0:/\n\n");
-    let mut used = 0u64;
-    for (i, (path, f)) in snap.vfs.list("flash0:").enumerate() {
-        let name = path.trim_start_matches("flash0:");
-        let t = i64::from(f.mtime);
-        let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-        let secs = t.rem_euclid(86_400);
-        let perm = if f.is_dir() { "drw-" } else { "-rw-" };
-        used += f.len();
-        s.push_str(&format!(
-            "{:>5}  {perm} {:>12}  {} {d} {y} {:02}:{:02}:{:02} +00:00  {name}\n",
-            i + 1,
-            if f.is_dir() { 0 } else { f.len() },
-            M[(m.clamp(1, 12) - 1) as usize],
-            secs / 3600,
-            (secs / 60) % 60,
-            secs % 60
-        ));
-    }
-    s.push_str(&format!(
-        "\n{FLASH_TOTAL} bytes total ({} bytes free)\n",
-        FLASH_TOTAL.saturating_sub(used)
-    ));
-    s
 }
 
 pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
@@ -298,35 +262,27 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "bootvar"] | ["show", "boot"] => Reply::text(show_bootvar(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
         ["show", "startup-config"] => {
-            let cfg = snap
-                .vfs
-                .get("nvram:startup-config")
-                .map(|f| {
-                    let mut buf = vec![0u8; usize::try_from(f.len()).unwrap_or(0)];
-                    let n = f.read_at(0, &mut buf);
-                    buf.truncate(n);
-                    buf
-                })
-                .unwrap_or_default();
-            Reply::Output {
-                stdout: cfg,
-                stderr: Vec::new(),
-                status: 0,
-            }
+            Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
         ["verify", flag, _] => verify(snap, flag, words[2]),
         ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {
-            Reply::text(dir(snap))
+            Reply::text(listing::dir(
+                &snap.vfs,
+                "flash0:",
+                &listing::IOS_FLAT,
+                Walk::Flat,
+                FLASH_TOTAL,
+            ))
         }
         [
             "dir",
             "/recursive",
             "flash:" | "flash0:" | "flash:/" | "flash0:/",
-        ] => Reply::text(super::common::dir_listing(
-            snap,
+        ] => Reply::text(listing::dir(
+            &snap.vfs,
             "flash0:",
-            DirStyle::Ios,
-            true,
+            &listing::IOS,
+            Walk::Recursive,
             FLASH_TOTAL,
         )),
         ["scp", "-f", _] => {
@@ -343,17 +299,3 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
-
-/// What the file scenarios put on this platform's filesystem.
-const FILE_SCENARIOS: FileScenarios = FileScenarios {
-    tool: ("flash0:update.tcl", "proc run {} { exec \"/bin/sh\" }\n"),
-    alt_image: ALT_IMAGE,
-    new_log: (
-        "flash0:syslog/log_20231201-093000",
-        "%SYS-5-CONFIG_I: Configured\n",
-    ),
-    maintenance: (
-        "flash0:CHG1234-acl.cfg",
-        "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-    ),
-};

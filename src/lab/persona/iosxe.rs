@@ -3,8 +3,9 @@
 //! Rule: keywords match case-insensitively on whitespace-normalised text, arguments (file names)
 //! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
 
-use super::common::FileScenarios;
-use super::{Reply, civil_from_days};
+use super::Reply;
+use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -31,117 +32,125 @@ fn crlf(lines: &[&str]) -> String {
     s
 }
 
+const STARTUP_CONFIG: &str = "!
+version 17.9
+hostname {name}
+!
+enable secret 9 $9$Xq2mB1oLhJ8d0E$4yZ7bQv0n1CwJH0pGf6kYx3uRr8sT2aLmN5oPqW9eVc
+username netops privilege 15 secret 9 $9$7sKd02LmQp1aZ.$hF3nRj6wYtV0cXb8uE2iOq5gPzL4mKs1dAe9TyWnBo.
+!
+service timestamps debug datetime msec
+service timestamps log datetime msec
+service password-encryption
+platform qfp utilization monitor load 80
+platform punt-keepalive disable-kernel-core
+platform console serial
+!
+boot-start-marker
+boot system bootflash:c8000v-universalk9.17.09.04a.SPA.bin
+boot-end-marker
+!
+vrf definition Mgmt-intf
+ address-family ipv4
+ exit-address-family
+!
+logging buffered 64000 informational
+no aaa new-model
+ip domain name lab.example.net
+login on-success log
+!
+interface GigabitEthernet1
+ vrf forwarding Mgmt-intf
+ ip address dhcp
+ negotiation auto
+!
+interface GigabitEthernet2
+ no ip address
+ shutdown
+ negotiation auto
+!
+{extra}ip ssh version 2
+ip scp server enable
+!
+logging host 192.0.2.10
+ntp server 192.0.2.123
+!
+line con 0
+ stopbits 1
+line vty 0 4
+ login local
+ transport input ssh
+!
+end
+";
+
+/// The startup configuration, with the web server StartupConfigChanged adds (a quiet but real change:
+/// one that was not enrolled).
+const CONFIG: Config = Config {
+    path: "nvram:startup-config",
+    template: STARTUP_CONFIG,
+    extra: "ip http server\n",
+    nvram: Some(33_554_432),
+    crlf: true,
+    mtime: MTIME_OTHER,
+};
+
+#[cfg(test)]
 fn startup_config(hostname: &str, changed: bool) -> String {
-    let mut lines: Vec<String> = [
-        "!",
-        "version 17.9",
-        "hostname HOST",
-        "!",
-        "enable secret 9 $9$Xq2mB1oLhJ8d0E$4yZ7bQv0n1CwJH0pGf6kYx3uRr8sT2aLmN5oPqW9eVc",
-        "username netops privilege 15 secret 9 $9$7sKd02LmQp1aZ.$hF3nRj6wYtV0cXb8uE2iOq5gPzL4mKs1dAe9TyWnBo.",
-        "!",
-        "service timestamps debug datetime msec",
-        "service timestamps log datetime msec",
-        "service password-encryption",
-        "platform qfp utilization monitor load 80",
-        "platform punt-keepalive disable-kernel-core",
-        "platform console serial",
-        "!",
-        "boot-start-marker",
-        "boot system bootflash:c8000v-universalk9.17.09.04a.SPA.bin",
-        "boot-end-marker",
-        "!",
-        "vrf definition Mgmt-intf",
-        " address-family ipv4",
-        " exit-address-family",
-        "!",
-        "logging buffered 64000 informational",
-        "no aaa new-model",
-        "ip domain name lab.example.net",
-        "login on-success log",
-        "!",
-        "interface GigabitEthernet1",
-        " vrf forwarding Mgmt-intf",
-        " ip address dhcp",
-        " negotiation auto",
-        "!",
-        "interface GigabitEthernet2",
-        " no ip address",
-        " shutdown",
-        " negotiation auto",
-        "!",
-        "ip ssh version 2",
-        "ip scp server enable",
-        "!",
-        "logging host 192.0.2.10",
-        "ntp server 192.0.2.123",
-        "!",
-        "line con 0",
-        " stopbits 1",
-        "line vty 0 4",
-        " login local",
-        " transport input ssh",
-        "!",
-        "end",
-    ]
-    .iter()
-    .map(|l| l.replace("HOST", hostname))
-    .collect();
-    if changed {
-        // A quiet but real change: a web server that was not enrolled.
-        if let Some(pos) = lines.iter().position(|l| l == "ip ssh version 2") {
-            lines.insert(pos, "ip http server".to_string());
-        }
-    }
-    let body = crlf(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-    format!("Using {} out of 33554432 bytes\r\n{body}", body.len())
+    CONFIG.render(hostname, changed)
 }
 
+/// Bootflash: the images, the directories and logs IOS-XE keeps by itself, and what the file scenarios
+/// add.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME_IMAGE)),
+    next: Some((NEW_IMAGE, MTIME_OTHER)),
+    fixed: &[
+        Node::dir("bootflash:lost+found", MTIME_IMAGE),
+        Node::dir("bootflash:tracelogs", MTIME_OTHER),
+        Node::dir("bootflash:.prst_sync", MTIME_IMAGE),
+        Node::dir("bootflash:core", MTIME_IMAGE),
+        Node::dir("bootflash:license_evlog", MTIME_OTHER),
+        Node::text("bootflash:pnp-tech-time", "1698765999\n", MTIME_IMAGE),
+        Node::text(
+            "bootflash:mode_event_log",
+            "Router mode: autonomous\n",
+            MTIME_IMAGE,
+        ),
+        Node::text(
+            "bootflash:tracelogs/boottime_R0-0.log",
+            "boot complete\n",
+            MTIME_OTHER,
+        ),
+    ],
+    config: Some(CONFIG),
+    scenarios: Some(FileScenarios {
+        at: MTIME_OTHER + 9000,
+        tool: (
+            "bootflash:update.tcl",
+            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(ALT_IMAGE),
+        new_log: (
+            "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
+            "iosrp trace\n",
+        ),
+        maintenance: (
+            "bootflash:CHG1234-acl.cfg",
+            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+        ),
+    }),
+};
+
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    let image = if flags.patched {
-        core.patched_image.clone()
-    } else {
-        core.clean_image.clone()
-    };
-    v.insert(RUNNING_IMAGE, VfsFile::image(image, MTIME_IMAGE));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME_OTHER),
-        );
-    }
-    v.insert("bootflash:lost+found", VfsFile::dir(MTIME_IMAGE));
-    v.insert("bootflash:tracelogs", VfsFile::dir(MTIME_OTHER));
-    v.insert("bootflash:.prst_sync", VfsFile::dir(MTIME_IMAGE));
-    v.insert("bootflash:core", VfsFile::dir(MTIME_IMAGE));
-    v.insert("bootflash:license_evlog", VfsFile::dir(MTIME_OTHER));
-    v.insert(
-        "bootflash:pnp-tech-time",
-        VfsFile::bytes("1698765999\n", MTIME_IMAGE),
-    );
-    v.insert(
-        "bootflash:mode_event_log",
-        VfsFile::bytes("Router mode: autonomous\n", MTIME_IMAGE),
-    );
-    v.insert(
-        "bootflash:tracelogs/boottime_R0-0.log",
-        VfsFile::bytes("boot complete\n", MTIME_OTHER),
-    );
+    let mut v = DISK.build(core, flags);
     if flags.upgraded {
         v.insert(
             UPGRADE_IMAGE,
             VfsFile::image(core.upgrade_image.clone(), MTIME_OTHER + 9000),
         );
     }
-    FILE_SCENARIOS.apply(&mut v, core, flags, MTIME_OTHER + 9000);
-    v.insert(
-        "nvram:startup-config",
-        VfsFile::bytes(
-            startup_config(&core.name, flags.config_changed),
-            MTIME_OTHER,
-        ),
-    );
     v
 }
 
@@ -314,64 +323,16 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
     Reply::text(format!("{dots}Done!\r\n\r\n{}", wrap80(&line)))
 }
 
-fn month(m: u32) -> &'static str {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    M[(m.clamp(1, 12) - 1) as usize]
-}
-
 /// `dir bootflash:` (the top level) or `dir /recursive bootflash:` (a section per directory).
-fn dir_bootflash(snap: &Snapshot, recursive: bool) -> String {
-    let mut s = String::new();
-    let mut used = 0u64;
-    let mut dirs = vec![String::new()];
-    while let Some(dir) = dirs.pop() {
-        if dir.is_empty() {
-            s.push_str("Directory of bootflash:/\r\n\r\n");
-        } else {
-            s.push_str(&format!("\r\nDirectory of bootflash:/{dir}/\r\n\r\n"));
-        }
-        let prefix = if dir.is_empty() {
-            "bootflash:".to_string()
-        } else {
-            format!("bootflash:{dir}/")
-        };
-        let mut subdirs = Vec::new();
-        for (i, (path, f)) in snap.vfs.list(&prefix).enumerate() {
-            let name = &path[prefix.len()..];
-            if name.contains('/') {
-                continue;
-            }
-            if f.is_dir() && recursive {
-                subdirs.push(path["bootflash:".len()..].to_string());
-            }
-            let t = i64::from(f.mtime);
-            let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-            let secs = t.rem_euclid(86_400);
-            let date = format!("{} {d} {y}", month(m));
-            let time = format!(
-                "{:02}:{:02}:{:02}",
-                secs / 3600,
-                (secs / 60) % 60,
-                secs % 60
-            );
-            let perm = if f.is_dir() { "drwx" } else { "-rw-" };
-            let inode = 11 + i * 7919;
-            used += f.len();
-            s.push_str(&format!(
-                "{inode:>5}  {perm:<4}  {:>15}  {date:>11} {time} +00:00  {name}\r\n",
-                f.len()
-            ));
-        }
-        subdirs.reverse();
-        dirs.extend(subdirs);
-    }
-    s.push_str(&format!(
-        "\r\n{BOOTFLASH_TOTAL} bytes total ({} bytes free)\r\n",
-        BOOTFLASH_TOTAL.saturating_sub(used + 1_234_567_890)
-    ));
-    s
+fn dir_bootflash(snap: &Snapshot, walk: Walk) -> String {
+    listing::dir(
+        &snap.vfs,
+        "bootflash:",
+        &listing::IOSXE,
+        walk,
+        BOOTFLASH_TOTAL,
+    )
+    .replace('\n', "\r\n")
 }
 
 fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
@@ -428,28 +389,14 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
         ["show", "app-hosting", "detail"] => Reply::text(app_hosting(snap)),
         ["show", "startup-config"] => {
-            let cfg = snap
-                .vfs
-                .get("nvram:startup-config")
-                .map(|f| {
-                    let mut buf = vec![0u8; usize::try_from(f.len()).unwrap_or(0)];
-                    let n = f.read_at(0, &mut buf);
-                    buf.truncate(n);
-                    buf
-                })
-                .unwrap_or_default();
-            Reply::Output {
-                stdout: cfg,
-                stderr: Vec::new(),
-                status: 0,
-            }
+            Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
         ["verify", flag, _] => verify(snap, flag, words[2]),
         ["dir"] | ["dir", "bootflash:"] | ["dir", "bootflash:/"] => {
-            Reply::text(dir_bootflash(snap, false))
+            Reply::text(dir_bootflash(snap, Walk::Top))
         }
         ["dir", "/recursive", "bootflash:"] | ["dir", "/recursive", "bootflash:/"] => {
-            Reply::text(dir_bootflash(snap, true))
+            Reply::text(dir_bootflash(snap, Walk::Recursive))
         }
         ["scp", "-f", _] => {
             let path = normalise_path(words[2]);
@@ -465,20 +412,6 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
-
-/// What the file scenarios put on this platform's filesystem.
-const FILE_SCENARIOS: FileScenarios = FileScenarios {
-    tool: ("bootflash:update.tcl", "proc run {} { exec \"/bin/sh\" }\n"),
-    alt_image: ALT_IMAGE,
-    new_log: (
-        "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
-        "iosrp trace\n",
-    ),
-    maintenance: (
-        "bootflash:CHG1234-acl.cfg",
-        "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-    ),
-};
 
 #[cfg(test)]
 mod tests {

@@ -3,9 +3,10 @@
 //! `run sha512sum` on the install ISO kept on the hard disk.
 
 use super::Reply;
-use super::common::{keywords, read_all, running, scp_source};
+use super::common::{keywords, read_all, scp_source};
+use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{HashAlgo, Vfs};
 
 /// The install ISO the running release came from (the device config names it with `image_path`).
 pub(crate) const RUNNING_IMAGE: &str = "/misc/disk1/asr9k-x64-7.5.2.iso";
@@ -26,109 +27,53 @@ fn normalise(arg: &str) -> String {
     )
 }
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
-    let extra = if flags.config_changed {
-        "http client vrf mgmt\n!\n"
-    } else {
-        ""
-    };
-    v.insert(
-        "/misc/config/startup",
-        VfsFile::bytes(
-            format!(
-                "!! IOS XR Configuration 7.5.2\n!! Last configuration change at Mon Nov 20 10:00:00 2023 by netops\n!\n\
-                 hostname {name}\nusername netops\n group root-lr\n group cisco-support\n secret 10 $6$Lm3k$Tq8wV2nB5xR1zY7uH4oP0iA9sD6fG3jK.\n!\n\
-                 {extra}ssh server v2\nssh server vrf default\nsnmp-server community n0tpublic RO\nend\n",
-                name = core.name
-            ),
-            MTIME,
-        ),
-    );
-    manifest_files(&mut v, core, flags);
-    v
-}
-
 /// The alternate install ISO SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "/misc/disk1/asr9k-x64-7.3.2.iso";
 /// harddisk: of an ASR-9901, in kbytes.
 const HARDDISK_KB: u64 = 3_365_348;
 
-/// What `dir harddisk:` shows besides the install ISO: what IOS-XR writes by itself (nvgen traces,
-/// dumper and showtech directories, the envoke log), and what the file scenarios add.
-fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
-    v.insert("/misc/disk1", VfsFile::dir(MTIME));
-    v.insert("/misc/disk1/nvgen_traces", VfsFile::dir(MTIME));
-    v.insert("/misc/disk1/dumper", VfsFile::dir(MTIME));
-    v.insert("/misc/disk1/showtech", VfsFile::dir(MTIME));
-    v.insert(
-        "/misc/disk1/envoke_log",
-        VfsFile::bytes("envoke\n", MTIME + 600),
-    );
-    if flags.tool_copied {
-        v.insert(
-            "/misc/disk1/update.sh",
-            VfsFile::bytes("#!/bin/sh\nexec /bin/sh\n", MTIME + 9000).with_mode(0o755),
-        );
-        super::common::flood_beside(v, "/misc/disk1/update.sh", flags, MTIME + 9000);
-    }
-    if flags.snapshot_created {
-        v.insert(
-            ALT_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME + 9000),
-        );
-    }
-    if flags.new_log {
-        v.insert(
-            "/misc/disk1/envoke_log.1",
-            VfsFile::bytes("envoke\n", MTIME + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
-            "/misc/disk1/CHG1234-acl.cfg",
-            VfsFile::bytes(
-                "ipv4 access-list MGMT\n 10 permit tcp any any eq ssh\n",
-                MTIME + 9000,
-            ),
-        );
-    }
-}
+const STARTUP_CONFIG: &str = "!! IOS XR Configuration 7.5.2\n!! Last configuration change at Mon Nov 20 10:00:00 2023 by netops\n!\n\
+                 hostname {name}\nusername netops\n group root-lr\n group cisco-support\n secret 10 $6$Lm3k$Tq8wV2nB5xR1zY7uH4oP0iA9sD6fG3jK.\n!\n\
+                 {extra}ssh server v2\nssh server vrf default\nsnmp-server community n0tpublic RO\nend\n";
 
-/// `dir harddisk:` in the 64-bit shape: `Directory of /misc/disk1`, ls-style lines, a kbytes trailer.
-fn dir_harddisk(snap: &Snapshot) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let mut s = String::from("\nDirectory of /misc/disk1\n");
-    let mut used = 0u64;
-    for (i, (path, f)) in snap.vfs.list("/misc/disk1/").enumerate() {
-        let name = &path["/misc/disk1/".len()..];
-        if name.is_empty() || name.contains('/') {
-            continue;
-        }
-        let t = i64::from(f.mtime);
-        let (y, m, d) = super::civil_from_days(t.div_euclid(86_400));
-        let mon = MONTHS[(m.clamp(1, 12) - 1) as usize];
-        let (perm, size) = if f.is_dir() {
-            ("drwxr-xr-x", 4096)
-        } else if f.mode & 0o111 != 0 {
-            ("-rwxr-xr-x", f.len())
-        } else {
-            ("-rw-r--r--", f.len())
-        };
-        used += size;
-        s.push_str(&format!(
-            "{} {perm}. 1 {size:>9} {mon} {d:>2}  {y} {name}\n",
-            11 + i
-        ));
-    }
-    s.push_str(&format!(
-        "\n{HARDDISK_KB} kbytes total ({} kbytes free)\n",
-        HARDDISK_KB.saturating_sub(used / 1024)
-    ));
-    s
+/// harddisk: as `dir harddisk:` shows it: the install ISO, what IOS-XR writes by itself (nvgen traces,
+/// dumper and showtech directories, the envoke log), and what the file scenarios add.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME)),
+    next: None,
+    fixed: &[
+        Node::dir("/misc/disk1", MTIME),
+        Node::dir("/misc/disk1/nvgen_traces", MTIME),
+        Node::dir("/misc/disk1/dumper", MTIME),
+        Node::dir("/misc/disk1/showtech", MTIME),
+        Node::text("/misc/disk1/envoke_log", "envoke\n", MTIME + 600),
+    ],
+    config: Some(Config {
+        path: "/misc/config/startup",
+        template: STARTUP_CONFIG,
+        extra: "http client vrf mgmt\n!\n",
+        nvram: None,
+        crlf: false,
+        mtime: MTIME,
+    }),
+    scenarios: Some(FileScenarios {
+        at: MTIME + 9000,
+        tool: (
+            "/misc/disk1/update.sh",
+            What::Exec("#!/bin/sh\nexec /bin/sh\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(ALT_IMAGE),
+        new_log: ("/misc/disk1/envoke_log.1", "envoke\n"),
+        maintenance: (
+            "/misc/disk1/CHG1234-acl.cfg",
+            "ipv4 access-list MGMT\n 10 permit tcp any any eq ssh\n",
+        ),
+    }),
+};
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    DISK.build(core, flags)
 }
 
 fn show_version() -> &'static str {
@@ -227,7 +172,13 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             "secure-boot",
             "status",
         ] => "Node location: node0_RSP0_CPU0\nSecure Boot Status: Enabled\n\n".to_string(),
-        ["dir", "harddisk:" | "harddisk:/"] => dir_harddisk(snap),
+        ["dir", "harddisk:" | "harddisk:/"] => super::listing::dir(
+            &snap.vfs,
+            "/misc/disk1/",
+            &super::listing::IOSXR,
+            super::listing::Walk::Top,
+            HARDDISK_KB,
+        ),
         ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()
@@ -235,12 +186,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["run", "docker", ..] => run_docker(snap, command),
         ["run", "sha512sum", _] => {
             let path = normalise(words[2]);
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, HashAlgo::Sha512))
-            {
+            match super::common::digest(snap, &path, HashAlgo::Sha512) {
                 Some(hex) => format!("{hex}  {path}\n"),
                 None => format!("sha512sum: {path}: No such file or directory\n"),
             }

@@ -3,9 +3,10 @@
 //! answering for re0 and re1, `file checksum sha-256`, `show chassis hardware`, `show configuration`.
 
 use super::Reply;
-use super::common::{keywords, read_all, running, scp_source};
+use super::common::{keywords, read_all, scp_source};
+use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{HashAlgo, Vfs};
 
 /// The install package of the running release.
 pub(crate) const RUNNING_IMAGE: &str = "/var/sw/pkg/junos-install-mx-x86-64-21.4R3-S5.4.tgz";
@@ -23,133 +24,58 @@ fn normalise(arg: &str) -> String {
     arg.to_string()
 }
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    v.insert("/var/sw/pkg", VfsFile::dir(MTIME));
-    v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
-    if flags.boot_changed {
-        v.insert(
-            NEW_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
-        );
-    }
-    let extra = if flags.config_changed {
-        "        web-management {\n            http;\n        }\n"
-    } else {
-        ""
-    };
-    v.insert(
-        "/config/juniper.conf",
-        VfsFile::bytes(
-            format!(
-                "## Last commit: 2023-11-20 10:00:00 UTC by netops\nversion 21.4R3-S5.4;\nsystem {{\n    host-name {name};\n\
-                 \x20   root-authentication {{\n        encrypted-password \"$6$Tq1x$Wm8dVQ3fJ0kC2pL7sN4bR6yH9tZ1uX5aE3gK8oP2iM\"; ## SECRET-DATA\n    }}\n\
-                 \x20   login {{\n        user netops {{\n            class super-user;\n            authentication {{\n\
+const CONFIG: &str = "## Last commit: 2023-11-20 10:00:00 UTC by netops\nversion 21.4R3-S5.4;\nsystem {\n    host-name {name};\n\
+                 \x20   root-authentication {\n        encrypted-password \"$6$Tq1x$Wm8dVQ3fJ0kC2pL7sN4bR6yH9tZ1uX5aE3gK8oP2iM\"; ## SECRET-DATA\n    }\n\
+                 \x20   login {\n        user netops {\n            class super-user;\n            authentication {\n\
                  \x20               encrypted-password \"$6$Yp2z$Hn4cR7kL1mQ9wE3tU6iO8aS5dF2gJ0xZ4vB7nM1qW\"; ## SECRET-DATA\n\
-                 \x20           }}\n        }}\n    }}\n    services {{\n        ssh;\n{extra}    }}\n}}\n\
-                 snmp {{\n    community n0tpublic {{\n        authorization read-only;\n    }}\n}}\n",
-                name = core.name
-            ),
-            MTIME,
+                 \x20           }\n        }\n    }\n    services {\n        ssh;\n{extra}    }\n}\n\
+                 snmp {\n    community n0tpublic {\n        authorization read-only;\n    }\n}\n";
+
+/// The install packages, and what `file list` shows under /var/tmp and /var/log: what Junos writes by
+/// itself, and what the file scenarios add (snapshots go to another slice, not to a file).
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME)),
+    next: Some((NEW_IMAGE, MTIME + 86_400)),
+    fixed: &[
+        Node::dir("/var/sw/pkg", MTIME),
+        Node::dir("/var/tmp", MTIME),
+        Node::dir("/var/tmp/rtsdb", MTIME),
+        Node::text("/var/tmp/rtsdb/if-rtsdb", "rtsdb\n", MTIME + 600),
+        Node::text("/var/tmp/krt_gencfg_filter.txt", "filter\n", MTIME),
+        Node::dir("/var/log", MTIME),
+        Node::text(
+            "/var/log/messages",
+            "Nov 20 10:00:00 mgd: UI_COMMIT\n",
+            MTIME + 600,
         ),
-    );
-    manifest_files(&mut v, flags);
-    v
-}
-
-/// What `file list` shows under /var/tmp and /var/log besides the install package: what Junos writes by
-/// itself, and what the file scenarios add.
-fn manifest_files(v: &mut Vfs, flags: &Flags) {
-    v.insert("/var/tmp", VfsFile::dir(MTIME));
-    v.insert("/var/tmp/rtsdb", VfsFile::dir(MTIME));
-    v.insert(
-        "/var/tmp/rtsdb/if-rtsdb",
-        VfsFile::bytes("rtsdb\n", MTIME + 600),
-    );
-    v.insert(
-        "/var/tmp/krt_gencfg_filter.txt",
-        VfsFile::bytes("filter\n", MTIME),
-    );
-    v.insert("/var/log", VfsFile::dir(MTIME));
-    v.insert(
-        "/var/log/messages",
-        VfsFile::bytes("Nov 20 10:00:00 mgd: UI_COMMIT\n", MTIME + 600),
-    );
-    v.insert(
-        "/var/log/chassisd",
-        VfsFile::bytes("chassisd\n", MTIME + 600),
-    );
-    if flags.tool_copied {
-        v.insert(
+        Node::text("/var/log/chassisd", "chassisd\n", MTIME + 600),
+    ],
+    config: Some(Config {
+        path: "/config/juniper.conf",
+        template: CONFIG,
+        extra: "        web-management {\n            http;\n        }\n",
+        nvram: None,
+        crlf: false,
+        mtime: MTIME,
+    }),
+    scenarios: Some(FileScenarios {
+        at: MTIME + 9000,
+        tool: (
             "/var/tmp/update.sh",
-            VfsFile::bytes("#!/bin/sh\nexec /bin/sh\n", MTIME + 9000).with_mode(0o755),
-        );
-        super::common::flood_beside(v, "/var/tmp/update.sh", flags, MTIME + 9000);
-    }
-    if flags.new_log {
-        v.insert(
-            "/var/log/messages.0.gz",
-            VfsFile::bytes("rotated\n", MTIME + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
+            What::Exec("#!/bin/sh\nexec /bin/sh\n"),
+        ),
+        dd_image: None,
+        alt_image: None,
+        new_log: ("/var/log/messages.0.gz", "rotated\n"),
+        maintenance: (
             "/var/tmp/CHG1234-filter.conf",
-            VfsFile::bytes(
-                "firewall { filter MGMT { term ssh { then accept; } } }\n",
-                MTIME + 9000,
-            ),
-        );
-    }
-}
+            "firewall { filter MGMT { term ssh { then accept; } } }\n",
+        ),
+    }),
+};
 
-/// `file list DIR detail [recursive]` in Junos's ls-like shape.
-fn file_list(snap: &Snapshot, dir: &str, recursive: bool) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let root = dir.trim_end_matches('/');
-    if !snap.vfs.get(root).is_some_and(VfsFile::is_dir) {
-        return format!("{root}: No such file or directory\n");
-    }
-    let mut out = String::new();
-    let mut dirs = vec![root.to_string()];
-    while let Some(d) = dirs.pop() {
-        let prefix = format!("{d}/");
-        let mut body = String::new();
-        let mut files = 0;
-        let mut subdirs = Vec::new();
-        for (path, f) in snap.vfs.list(&prefix) {
-            let name = &path[prefix.len()..];
-            if name.is_empty() || name.contains('/') {
-                continue;
-            }
-            let t = i64::from(f.mtime);
-            let (y, m, day) = super::civil_from_days(t.div_euclid(86_400));
-            let mon = MONTHS[(m.clamp(1, 12) - 1) as usize];
-            let (perm, size, slash) = if f.is_dir() {
-                if recursive {
-                    subdirs.push(path.to_string());
-                }
-                ("drwxr-xr-x".to_string(), 512, "/")
-            } else {
-                files += 1;
-                let exec = f.mode & 0o111 != 0;
-                let perm = if exec { "-rwxr-xr-x" } else { "-rw-r--r--" };
-                (perm.to_string(), f.len(), "")
-            };
-            body.push_str(&format!(
-                "{perm}  1 root  wheel  {size:>10} {mon} {day:>2}  {y} {name}{slash}\n"
-            ));
-        }
-        out.push_str(&format!(
-            "{d}/:\ntotal blocks: {}\n{body}total files: {files}\n\n",
-            files * 8 + 8
-        ));
-        subdirs.reverse();
-        dirs.extend(subdirs);
-    }
-    out
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    DISK.build(core, flags)
 }
 
 /// `show system snapshot media internal`: the primary slice, and the backup slice SnapshotCreated makes.
@@ -219,22 +145,14 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             version_block(&format!("{host}-re1"), "re1")
         )),
         ["show", "chassis", "hardware"] => Reply::text(chassis_hardware(snap)),
-        ["show", "configuration"] => Reply::Output {
-            stdout: read_all(snap, "/config/juniper.conf"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "configuration"] => Reply::bytes(read_all(snap, "/config/juniper.conf")),
         ["file", "checksum", algo @ ("sha-256" | "md5" | "sha1"), _] => {
             let path = normalise(words[3]);
             let (tag, a) = match *algo {
                 "sha-256" => ("SHA256", HashAlgo::Sha256),
                 _ => ("MD5", HashAlgo::Md5),
             };
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, a))
+            match super::common::digest(snap, &path, a)
             {
                 Some(hex) => Reply::text(format!("{tag} ({path}) = {hex}\n")),
                 None => Reply::text(format!(
@@ -242,9 +160,9 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["file", "list", _, "detail"] => Reply::text(file_list(snap, words[2], false)),
+        ["file", "list", _, "detail"] => Reply::text(super::listing::junos_file_list(&snap.vfs, words[2], false)),
         ["file", "list", _, "detail", "recursive"] => {
-            Reply::text(file_list(snap, words[2], true))
+            Reply::text(super::listing::junos_file_list(&snap.vfs, words[2], true))
         }
         ["show", "system", "snapshot", "media", "internal"] => {
             Reply::text(system_snapshot(snap))

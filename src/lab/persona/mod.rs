@@ -5,6 +5,7 @@
 
 pub(crate) mod asa;
 mod common;
+mod disk;
 pub(crate) mod eos;
 pub(crate) mod fortios;
 pub(crate) mod ios;
@@ -12,6 +13,7 @@ pub(crate) mod iosxe;
 pub(crate) mod iosxr;
 pub(crate) mod junos;
 pub(crate) mod linux;
+mod listing;
 pub(crate) mod nxos;
 pub(crate) mod panos;
 
@@ -44,8 +46,13 @@ pub(crate) enum Reply {
 impl Reply {
     /// Text on stdout with exit status 0.
     pub fn text(s: impl Into<String>) -> Reply {
+        Reply::bytes(s.into().into_bytes())
+    }
+
+    /// Bytes on stdout with exit status 0.
+    pub fn bytes(stdout: Vec<u8>) -> Reply {
         Reply::Output {
-            stdout: s.into().into_bytes(),
+            stdout,
             stderr: Vec::new(),
             status: 0,
         }

@@ -4,7 +4,8 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{DirStyle, fs_path, keywords, read_all, running, scp_source};
+use super::common::{fs_path, keywords, read_all, scp_source};
+use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
 
@@ -29,49 +30,87 @@ fn normalise(arg: &str) -> String {
     fs_path(arg, "bootflash")
 }
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    if kickstart(core) {
-        v.insert(SYSTEM_IMAGE, VfsFile::image(running(core, flags), MTIME));
-        // The kickstart image is a quarter of the system image, from its own seed.
-        let ks = crate::lab::image::ImageSpec::new(
-            core.clean_image.seed() ^ 0x6b69_636b_7374_6172,
-            (core.clean_image.len() / 4).max(1),
-        );
-        v.insert(KICKSTART_IMAGE, VfsFile::image(ks, MTIME));
-        if flags.boot_changed {
-            v.insert(
-                NEW_SYSTEM_IMAGE,
-                VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
-            );
-        }
-    } else {
-        v.insert(RUNNING_IMAGE, VfsFile::image(running(core, flags), MTIME));
-        if flags.boot_changed {
-            v.insert(
-                NEW_IMAGE,
-                VfsFile::image(core.alt_image.clone(), MTIME + 86_400),
-            );
-        }
-    }
-    manifest_files(&mut v, core, flags);
-    v.insert("bootflash:scripts", VfsFile::dir(MTIME));
-    v.insert("bootflash:virtual-instance", VfsFile::dir(MTIME));
-    let http = if flags.config_changed {
-        "feature nxapi\n"
-    } else {
-        ""
-    };
-    let cfg = format!(
-        "version 9.3(10) Bios:version 05.47\nhostname {name}\nfeature scp-server\n{http}feature lldp\n\n\
+const STARTUP_CONFIG: &str = "version 9.3(10) Bios:version 05.47\nhostname {name}\nfeature scp-server\n{extra}feature lldp\n\n\
          username admin password 5 $5$KFBBEH$ZnCq3bZ0L2yqTXCTT1hVsCLNV0Wyd1yhE4ZnYvHdu3C  role network-admin\n\
          username netops password 5 $5$PLAIN$a6mNPqC9mVDnM2.5CiHwwtB0cX8RAu1QJmSCqKSaqY8  role network-operator\n\
          ip domain-lookup\nsnmp-server community n0tpublic group network-operator\n\
          boot nxos bootflash:/nxos.9.3.10.bin\n\ninterface mgmt0\n  vrf member management\n  ip address 10.0.0.3/24\n\
-         line console\nline vty\n",
-        name = core.name
+         line console\nline vty\n";
+
+/// What both models keep on bootflash: the files NX-OS writes by itself (POAP and CPU logs, the sync
+/// list), and the startup configuration.
+const FIXED: &[Node] = &[
+    Node::dir("bootflash:.rpmstore", MTIME),
+    Node::dir("bootflash:lost+found", MTIME),
+    Node::text("bootflash:CpuUsage.Log", "cpu 3%\n", MTIME + 600),
+    Node::text(
+        "bootflash:20231120_100000_poap_7826_init.log",
+        "POAP disabled\n",
+        MTIME + 300,
+    ),
+    Node::text("bootflash:bootflash_sync_list", "", MTIME),
+    Node::dir("bootflash:scripts", MTIME),
+    Node::dir("bootflash:virtual-instance", MTIME),
+];
+
+const CONFIG: Config = Config {
+    path: "nvram:startup-config",
+    template: STARTUP_CONFIG,
+    extra: "feature nxapi\n",
+    nvram: None,
+    crlf: false,
+    mtime: MTIME,
+};
+
+/// What the file scenarios add; the alternate image is the model's own.
+const fn scenarios(alt_image: &'static str) -> FileScenarios {
+    FileScenarios {
+        at: MTIME + 9000,
+        tool: (
+            "bootflash:update.py",
+            What::Text("import os\nos.system('/bin/sh')\n"),
+        ),
+        dd_image: None,
+        alt_image: Some(alt_image),
+        new_log: (
+            "bootflash:20231201_093000_poap_4242_init.log",
+            "POAP disabled\n",
+        ),
+        maintenance: (
+            "bootflash:CHG1234-acl.cfg",
+            "ip access-list MGMT\n  permit tcp any any eq 22\n",
+        ),
+    }
+}
+
+/// The Nexus 9000's bootflash: one `nxos` image.
+const DISK: Disk = Disk {
+    running: Some((RUNNING_IMAGE, MTIME)),
+    next: Some((NEW_IMAGE, MTIME + 86_400)),
+    fixed: FIXED,
+    config: Some(CONFIG),
+    scenarios: Some(scenarios(ALT_IMAGE)),
+};
+
+/// The Nexus 7000's bootflash: the system image (the kickstart image is added beside it).
+const DISK_KICKSTART: Disk = Disk {
+    running: Some((SYSTEM_IMAGE, MTIME)),
+    next: Some((NEW_SYSTEM_IMAGE, MTIME + 86_400)),
+    scenarios: Some(scenarios(ALT_SYSTEM_IMAGE)),
+    ..DISK
+};
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    if !kickstart(core) {
+        return DISK.build(core, flags);
+    }
+    let mut v = DISK_KICKSTART.build(core, flags);
+    // The kickstart image is a quarter of the system image, from its own seed.
+    let ks = crate::lab::image::ImageSpec::new(
+        core.clean_image.seed() ^ 0x6b69_636b_7374_6172,
+        (core.clean_image.len() / 4).max(1),
     );
-    v.insert("nvram:startup-config", VfsFile::bytes(cfg, MTIME));
+    v.insert(KICKSTART_IMAGE, VfsFile::image(ks, MTIME));
     v
 }
 
@@ -213,52 +252,6 @@ const ALT_SYSTEM_IMAGE: &str = "bootflash:n7000-s2-dk9.6.2.18.bin";
 /// Bootflash size of a Nexus 93180YC-EX.
 const BOOTFLASH_TOTAL: u64 = 53_298_520_064;
 
-/// What `dir bootflash:` shows besides the images: the files NX-OS writes by itself (POAP and CPU logs,
-/// the sync list), and what the file scenarios add.
-fn manifest_files(v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
-    v.insert("bootflash:.rpmstore", VfsFile::dir(MTIME));
-    v.insert("bootflash:lost+found", VfsFile::dir(MTIME));
-    v.insert(
-        "bootflash:CpuUsage.Log",
-        VfsFile::bytes("cpu 3%\n", MTIME + 600),
-    );
-    v.insert(
-        "bootflash:20231120_100000_poap_7826_init.log",
-        VfsFile::bytes("POAP disabled\n", MTIME + 300),
-    );
-    v.insert("bootflash:bootflash_sync_list", VfsFile::bytes("", MTIME));
-    if flags.tool_copied {
-        v.insert(
-            "bootflash:update.py",
-            VfsFile::bytes("import os\nos.system('/bin/sh')\n", MTIME + 9000),
-        );
-        super::common::flood_beside(v, "bootflash:update.py", flags, MTIME + 9000);
-    }
-    if flags.snapshot_created {
-        let alt = if kickstart(core) {
-            ALT_SYSTEM_IMAGE
-        } else {
-            ALT_IMAGE
-        };
-        v.insert(alt, VfsFile::image(core.alt_image.clone(), MTIME + 9000));
-    }
-    if flags.new_log {
-        v.insert(
-            "bootflash:20231201_093000_poap_4242_init.log",
-            VfsFile::bytes("POAP disabled\n", MTIME + 9000),
-        );
-    }
-    if flags.maintenance {
-        v.insert(
-            "bootflash:CHG1234-acl.cfg",
-            VfsFile::bytes(
-                "ip access-list MGMT\n  permit tcp any any eq 22\n",
-                MTIME + 9000,
-            ),
-        );
-    }
-}
-
 fn service_block(name: &str, package: &str, path: &str, version: &str, key: &str) -> String {
     format!(
         "Virtual service {name} detail\n  State                 : Activated\n  Package information\n\
@@ -314,11 +307,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "boot"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
-        ["show", "startup-config"] => Reply::Output {
-            stdout: startup_config(snap),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "startup-config"] => Reply::bytes(startup_config(snap)),
         [
             "show",
             "file",
@@ -331,12 +320,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 "sha256sum" => HashAlgo::Sha256,
                 _ => HashAlgo::Md5,
             };
-            match snap
-                .vfs
-                .get(&path)
-                .filter(|f| !f.is_dir())
-                .and_then(|_| snap.reported_digest(&path, algo))
-            {
+            match super::common::digest(snap, &path, algo) {
                 Some(hex) => Reply::text(format!("{hex}\n")),
                 None => Reply::text(format!(
                     "/{}: No such file or directory\n",
@@ -344,9 +328,15 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 )),
             }
         }
-        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => Reply::text(
-            super::common::dir_listing(snap, "bootflash:", DirStyle::Nxos, false, BOOTFLASH_TOTAL),
-        ),
+        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => {
+            Reply::text(super::listing::dir(
+                &snap.vfs,
+                "bootflash:",
+                &super::listing::NXOS,
+                super::listing::Walk::Top,
+                BOOTFLASH_TOTAL,
+            ))
+        }
         ["show", "virtual-service", "detail"] if !kickstart(&snap.core) => {
             Reply::text(virtual_services(snap))
         }

@@ -3,8 +3,9 @@
 
 use super::Reply;
 use super::common::keywords;
+use super::disk::{Config, Disk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{Vfs, VfsFile};
+use crate::lab::vfs::Vfs;
 
 /// PAN-OS keeps no image file a session can name; this is the running software version.
 pub(crate) const RUNNING_IMAGE: &str = "PanOS_3200-10.2.4-h4";
@@ -12,29 +13,23 @@ pub(crate) const RUNNING_IMAGE: &str = "PanOS_3200-10.2.4-h4";
 /// PAN-OS's answer to an unknown command.
 pub(crate) const INVALID: &str = "Invalid syntax.\n";
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    let mut v = Vfs::new();
-    let extra = if flags.config_changed {
-        "          <http-server>yes</http-server>\n"
-    } else {
-        ""
-    };
-    v.insert(
-        "running.xml",
-        VfsFile::bytes(
-            format!(
-                "<config version=\"10.2.0\" urldb=\"paloaltonetworks\" detail-version=\"10.2.4\">\n  <mgt-config>\n    <users>\n\
+/// The running configuration; StartupConfigChanged turns the web server on.
+const DISK: Disk = Disk::config_only(Config {
+    path: "running.xml",
+    template: "<config version=\"10.2.0\" urldb=\"paloaltonetworks\" detail-version=\"10.2.4\">\n  <mgt-config>\n    <users>\n\
                  \x20     <entry name=\"netops\">\n        <phash>$5$kqbnpfuw$Jf3oVZ8nRk1sL0aQ2mWx7yT4uE9iO6pD5cB8vN3gH1.</phash>\n\
                  \x20       <permissions><role-based><superuser>yes</superuser></role-based></permissions>\n      </entry>\n\
                  \x20   </users>\n  </mgt-config>\n  <devices>\n    <entry name=\"localhost.localdomain\">\n      <deviceconfig>\n\
                  \x20       <system>\n          <hostname>{name}</hostname>\n{extra}        </system>\n      </deviceconfig>\n\
                  \x20   </entry>\n  </devices>\n</config>\n",
-                name = core.name
-            ),
-            0,
-        ),
-    );
-    v
+    extra: "          <http-server>yes</http-server>\n",
+    nvram: None,
+    crlf: false,
+    mtime: 0,
+});
+
+pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
+    DISK.build(core, flags)
 }
 
 fn system_info(snap: &Snapshot) -> String {
@@ -94,11 +89,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         [] => Reply::text(""),
         ["show", "system", "info"] => Reply::text(system_info(snap)),
         ["request", "system", "software", "info"] => Reply::text(software_info(snap)),
-        ["show", "config", "running"] => Reply::Output {
-            stdout: super::common::read_all(snap, "running.xml"),
-            stderr: Vec::new(),
-            status: 0,
-        },
+        ["show", "config", "running"] => Reply::bytes(super::common::read_all(snap, "running.xml")),
         ["set", "cli", "pager", "off"] => Reply::text(""),
         ["exit"] | ["quit"] => Reply::Exit,
         _ => Reply::text(INVALID),

@@ -94,110 +94,17 @@ pub async fn collect(
         transcript: Vec::new(),
         not_collected: profile.not_collected.clone(),
     };
-    let mut facts: BTreeMap<Fact, String> = BTreeMap::new();
-    let mut packages: Vec<String> = Vec::new();
-    let mut boot_config = None;
-    let mut artefacts = Artefacts::default();
-
     // Device-wide probes first; they find the running image. Then the probes about the running image
     // (its hash, the packages a provisioning file names); then those that run for every image.
-    let running_of = |facts: &BTreeMap<Fact, String>| {
-        device
-            .image_path
-            .clone()
-            .or_else(|| facts.get(&Fact::RunningImage).cloned())
-    };
-    let mut running_digests = BTreeMap::new();
-    let mut text_segment = None;
-    for phase in [Phase::Device, Phase::RunningImage] {
-        for probe in profile.probes.iter().filter(|p| Phase::of(p) == phase) {
-            let running = running_of(&facts);
-            if !run.allowed(probe, facts.get(&Fact::Model).map(String::as_str)) {
-                continue;
-            }
-            let Some(found) = run
-                .probe(probe, running.as_deref(), running.as_deref())
-                .await?
-            else {
-                continue;
-            };
-            if let Some(d) = found.text {
-                text_segment = Some(TextSegment {
-                    algorithm: d.algorithm().name().to_owned(),
-                    hex: d.to_hex(),
-                    stable: profile.text_hash_stable,
-                });
-            }
-            if let Some(parsed) = found.parsed {
-                artefacts.add(parsed);
-            }
-            for (fact, value) in found.values {
-                if fact == Fact::Package {
-                    packages.push(value);
-                } else {
-                    facts.entry(fact).or_insert(value);
-                }
-            }
-            for d in found.digests {
-                running_digests.insert(d.algorithm().name().to_owned(), d.to_hex());
-            }
-            if let Some((_, redacted, sha256)) = found.captured {
-                let mut redacted = redacted;
-                redacted.truncate(floor_char_boundary(&redacted, 256 * 1024));
-                boot_config = Some(BootConfig { sha256, redacted });
-            }
-        }
-    }
-
-    let running = running_of(&facts);
-    let mut images: Vec<ImageEvidence> = Vec::new();
-    if let Some(path) = &running {
-        images.push(ImageEvidence {
-            path: path.clone(),
-            role: ImageRole::Running,
-            reported: running_digests,
-            pulled: None,
-        });
-    }
-    for path in packages {
-        if !images
-            .iter()
-            .any(|i| crate::profile::same_image_path(&i.path, &path))
-        {
-            images.push(ImageEvidence {
-                path,
-                role: ImageRole::Package,
-                reported: BTreeMap::new(),
-                pulled: None,
-            });
-        }
-    }
-    if images.is_empty() {
-        // A profile that says why (no image file on the platform) keeps its reason.
-        run.not_collected
-            .entry("image".into())
-            .or_insert_with(|| "the running image path was not found".into());
-    }
-    for probe in profile
-        .probes
-        .iter()
-        .filter(|p| Phase::of(p) == Phase::EachImage)
-    {
-        if !run.allowed(probe, facts.get(&Fact::Model).map(String::as_str)) {
-            continue;
-        }
-        for img in images.iter_mut() {
-            if let Some(found) = run
-                .probe(probe, Some(&img.path), running.as_deref())
-                .await?
-            {
-                for d in found.digests {
-                    img.reported
-                        .insert(d.algorithm().name().to_owned(), d.to_hex());
-                }
-            }
-        }
-    }
+    let mut gathered = run.device_probes().await?;
+    let running = running_image(device, &gathered.facts);
+    let mut images = run.images(
+        running.as_deref(),
+        std::mem::take(&mut gathered.running_digests),
+        std::mem::take(&mut gathered.packages),
+    );
+    run.each_image_probes(&gathered.facts, &mut images, running.as_deref())
+        .await?;
 
     // Every command has run: free the device's VTY line before pulling (classic IOS may even drop the
     // whole connection after an exec channel, which the pull's reconnect handles).
@@ -209,58 +116,30 @@ pub async fn collect(
             img.pulled = Some(run.pull(img).await?);
         }
     }
-
-    let info = run.session.info();
-    let host_key = info.host_key.to_openssh().unwrap_or_default();
-    let host_key = host_key
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let boot_variable = facts.get(&Fact::BootVariable).cloned();
-    let signature = SignatureInfo {
-        image_type: facts.get(&Fact::ImageType).cloned(),
-        signer: facts.get(&Fact::Signer).cloned(),
-        cert_serial: facts.get(&Fact::SignerSerial).cloned(),
-        file_cert_serial: facts.get(&Fact::FileSignerSerial).cloned(),
-    };
-    let evidence = Evidence {
-        device: device.name.clone(),
-        platform: profile.id.clone(),
-        collected_at: crate::evidence::now_rfc3339(),
-        identity: Identity {
-            hostname: facts.get(&Fact::Hostname).cloned(),
-            model: facts.get(&Fact::Model).cloned(),
-            serial: facts.get(&Fact::Serial).cloned(),
-            version: facts.get(&Fact::Version).cloned(),
-            host_key,
-            host_key_fingerprint: info.fingerprint.clone(),
-            ssh_ident: run.session.ident(),
-            ssh_offer: None,
-        },
-        images,
-        boot: Boot {
-            boot_images: boot_variable
-                .as_deref()
-                .map(boot_image_list)
-                .unwrap_or_default(),
-            boot_variable,
-            config_register: facts.get(&Fact::ConfigRegister).cloned(),
-            bootloader: facts.get(&Fact::Bootloader).cloned(),
-        },
-        signature: (signature != SignatureInfo::default()).then_some(signature),
-        boot_config,
-        files: artefacts.files,
-        container_images: artefacts.container_images,
-        containers: artefacts.containers,
-        snapshots: artefacts.snapshots,
-        text_segment,
-        not_collected: run.not_collected,
-    };
+    let evidence = run.evidence(gathered, images);
     Ok(Collected {
         evidence,
         transcript: run.transcript,
     })
+}
+
+/// The running image: the one the device's config names, else the one its probes found.
+fn running_image(device: &Device, facts: &BTreeMap<Fact, String>) -> Option<String> {
+    device
+        .image_path
+        .clone()
+        .or_else(|| facts.get(&Fact::RunningImage).cloned())
+}
+
+/// What the device-wide and running-image probes found.
+#[derive(Default)]
+struct Gathered {
+    facts: BTreeMap<Fact, String>,
+    packages: Vec<String>,
+    boot_config: Option<BootConfig>,
+    artefacts: Artefacts,
+    running_digests: BTreeMap<String, String>,
+    text_segment: Option<TextSegment>,
 }
 
 /// What built-in parsers yielded, merged across probes.
@@ -328,6 +207,172 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// The device-wide probes, then those about the running image, merged into one set of facts.
+    async fn device_probes(&mut self) -> Result<Gathered, CollectError> {
+        let (profile, device) = (self.profile, self.device);
+        let mut g = Gathered::default();
+        for phase in [Phase::Device, Phase::RunningImage] {
+            for probe in profile.probes.iter().filter(|p| Phase::of(p) == phase) {
+                let running = running_image(device, &g.facts);
+                if !self.allowed(probe, g.facts.get(&Fact::Model).map(String::as_str)) {
+                    continue;
+                }
+                let Some(found) = self
+                    .probe(probe, running.as_deref(), running.as_deref())
+                    .await?
+                else {
+                    continue;
+                };
+                if let Some(d) = found.text {
+                    g.text_segment = Some(TextSegment {
+                        algorithm: d.algorithm().name().to_owned(),
+                        hex: d.to_hex(),
+                        stable: profile.text_hash_stable,
+                    });
+                }
+                if let Some(parsed) = found.parsed {
+                    g.artefacts.add(parsed);
+                }
+                for (fact, value) in found.values {
+                    if fact == Fact::Package {
+                        g.packages.push(value);
+                    } else {
+                        g.facts.entry(fact).or_insert(value);
+                    }
+                }
+                for d in found.digests {
+                    g.running_digests
+                        .insert(d.algorithm().name().to_owned(), d.to_hex());
+                }
+                if let Some((_, redacted, sha256)) = found.captured {
+                    let mut redacted = redacted;
+                    redacted.truncate(floor_char_boundary(&redacted, 256 * 1024));
+                    g.boot_config = Some(BootConfig { sha256, redacted });
+                }
+            }
+        }
+        Ok(g)
+    }
+
+    /// The images the device runs from: the running image with the digests it reported, then each package
+    /// once.
+    fn images(
+        &mut self,
+        running: Option<&str>,
+        running_digests: BTreeMap<String, String>,
+        packages: Vec<String>,
+    ) -> Vec<ImageEvidence> {
+        let mut images: Vec<ImageEvidence> = Vec::new();
+        if let Some(path) = running {
+            images.push(ImageEvidence {
+                path: path.to_owned(),
+                role: ImageRole::Running,
+                reported: running_digests,
+                pulled: None,
+            });
+        }
+        for path in packages {
+            if !images
+                .iter()
+                .any(|i| crate::profile::same_image_path(&i.path, &path))
+            {
+                images.push(ImageEvidence {
+                    path,
+                    role: ImageRole::Package,
+                    reported: BTreeMap::new(),
+                    pulled: None,
+                });
+            }
+        }
+        if images.is_empty() {
+            // A profile that says why (no image file on the platform) keeps its reason.
+            self.not_collected
+                .entry("image".into())
+                .or_insert_with(|| "the running image path was not found".into());
+        }
+        images
+    }
+
+    /// The probes that run once for every image, adding the digests each reports.
+    async fn each_image_probes(
+        &mut self,
+        facts: &BTreeMap<Fact, String>,
+        images: &mut [ImageEvidence],
+        running: Option<&str>,
+    ) -> Result<(), CollectError> {
+        let profile = self.profile;
+        for probe in profile
+            .probes
+            .iter()
+            .filter(|p| Phase::of(p) == Phase::EachImage)
+        {
+            if !self.allowed(probe, facts.get(&Fact::Model).map(String::as_str)) {
+                continue;
+            }
+            for img in images.iter_mut() {
+                if let Some(found) = self.probe(probe, Some(&img.path), running).await? {
+                    for d in found.digests {
+                        img.reported
+                            .insert(d.algorithm().name().to_owned(), d.to_hex());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Everything collected, as evidence.
+    fn evidence(&mut self, g: Gathered, images: Vec<ImageEvidence>) -> Evidence {
+        let facts = &g.facts;
+        let info = self.session.info();
+        let host_key = info.host_key.to_openssh().unwrap_or_default();
+        let host_key = host_key
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let boot_variable = facts.get(&Fact::BootVariable).cloned();
+        let signature = SignatureInfo {
+            image_type: facts.get(&Fact::ImageType).cloned(),
+            signer: facts.get(&Fact::Signer).cloned(),
+            cert_serial: facts.get(&Fact::SignerSerial).cloned(),
+            file_cert_serial: facts.get(&Fact::FileSignerSerial).cloned(),
+        };
+        Evidence {
+            device: self.device.name.clone(),
+            platform: self.profile.id.clone(),
+            collected_at: crate::evidence::now_rfc3339(),
+            identity: Identity {
+                hostname: facts.get(&Fact::Hostname).cloned(),
+                model: facts.get(&Fact::Model).cloned(),
+                serial: facts.get(&Fact::Serial).cloned(),
+                version: facts.get(&Fact::Version).cloned(),
+                host_key,
+                host_key_fingerprint: info.fingerprint.clone(),
+                ssh_ident: self.session.ident(),
+                ssh_offer: None,
+            },
+            images,
+            boot: Boot {
+                boot_images: boot_variable
+                    .as_deref()
+                    .map(boot_image_list)
+                    .unwrap_or_default(),
+                boot_variable,
+                config_register: facts.get(&Fact::ConfigRegister).cloned(),
+                bootloader: facts.get(&Fact::Bootloader).cloned(),
+            },
+            signature: (signature != SignatureInfo::default()).then_some(signature),
+            boot_config: g.boot_config,
+            files: g.artefacts.files,
+            container_images: g.artefacts.container_images,
+            containers: g.artefacts.containers,
+            snapshots: g.artefacts.snapshots,
+            text_segment: g.text_segment,
+            not_collected: std::mem::take(&mut self.not_collected),
+        }
+    }
+
     fn phase(&self, phase: &str) {
         emit(
             self.events,

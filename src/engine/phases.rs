@@ -254,7 +254,10 @@ impl Engine {
         report.facts = Some(facts(evidence));
         let findings = &mut report.findings;
         findings.extend(crate::verify::self_consistency(evidence));
-        findings.extend(crate::verify::signature(evidence, &profile.signature));
+        findings.extend(crate::verify::signature::check(
+            evidence,
+            &profile.signature,
+        ));
         findings.extend(crate::verify::artifacts::standing(evidence));
         let ignore: Vec<Glob> = profile
             .files_ignore

@@ -1,7 +1,7 @@
 //! Applying a probe's extracts to a device's output. Pure functions, no I/O.
 
 use crate::digest::{Algorithm, Digest};
-use crate::profile::{Fact, Probe, Profile};
+use crate::profile::{Extract, Fact, Probe, Profile};
 use crate::sanitize::{clean_output, display_line};
 
 /// What one probe yielded.
@@ -65,19 +65,7 @@ pub fn apply_probe_to(
     command: &str,
 ) -> Result<ProbeFacts, ProbeError> {
     let text = without_pager_lines(profile, clean_output(raw));
-    for pattern in &profile.error_patterns {
-        if let Some(m) = pattern.find(&text) {
-            let line = text[..m.end()].lines().last().unwrap_or("");
-            let line = text
-                .lines()
-                .find(|l| l.contains(m.as_str()))
-                .unwrap_or(line);
-            return Err(ProbeError::Refused {
-                probe: probe.name.clone(),
-                line: display_line(line.trim(), 160),
-            });
-        }
-    }
+    refusal(profile, probe, &text)?;
     let mut out = ProbeFacts::default();
     if let Some(parser) = probe.parser {
         // A line the platform prints before every answer (IOS-XR's timestamp) is not the listing's.
@@ -85,10 +73,7 @@ pub fn apply_probe_to(
         let input = if probe.volatile.is_empty() {
             raw
         } else {
-            kept = text
-                .split_inclusive('\n')
-                .filter(|l| !probe.volatile.iter().any(|r| r.is_match(l)))
-                .collect();
+            kept = without_volatile(probe, &text);
             kept.as_bytes()
         };
         out.parsed = Some(
@@ -107,13 +92,7 @@ pub fn apply_probe_to(
         if ex.list {
             for caps in ex.regex.captures_iter(&text) {
                 if let Some(m) = caps.name("value") {
-                    let value = display_line(m.as_str().trim(), 512);
-                    let value = match &ex.template {
-                        Some(t) => t
-                            .replace("{image_dir}", &image_dir)
-                            .replace("{value}", &value),
-                        None => value,
-                    };
+                    let value = templated(ex, &image_dir, m.as_str().trim());
                     if !out.values.iter().any(|(f, v)| *f == ex.fact && *v == value) {
                         out.values.push((ex.fact, value));
                     }
@@ -154,22 +133,13 @@ pub fn apply_probe_to(
             }
             continue;
         }
-        let value = display_line(value, 512);
-        let value = match &ex.template {
-            Some(t) => t
-                .replace("{image_dir}", &image_dir)
-                .replace("{value}", &value),
-            None => value,
-        };
-        out.values.push((ex.fact, value));
+        out.values.push((ex.fact, templated(ex, &image_dir, value)));
     }
     if let Some(fact) = probe.capture {
         let text: String = if probe.volatile.is_empty() {
             text
         } else {
-            text.split_inclusive('\n')
-                .filter(|l| !probe.volatile.iter().any(|r| r.is_match(l)))
-                .collect()
+            without_volatile(probe, &text)
         };
         let mut kept = text.clone();
         for r in &probe.redact {
@@ -178,6 +148,42 @@ pub fn apply_probe_to(
         out.captured = Some((fact, kept, crate::digest::sha256_hex(text.as_bytes())));
     }
     Ok(out)
+}
+
+/// The device refusing the command: the first error pattern the output matches, with its line.
+fn refusal(profile: &Profile, probe: &Probe, text: &str) -> Result<(), ProbeError> {
+    for pattern in &profile.error_patterns {
+        if let Some(m) = pattern.find(text) {
+            let line = text[..m.end()].lines().last().unwrap_or("");
+            let line = text
+                .lines()
+                .find(|l| l.contains(m.as_str()))
+                .unwrap_or(line);
+            return Err(ProbeError::Refused {
+                probe: probe.name.clone(),
+                line: display_line(line.trim(), 160),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The output without the lines that change on every call (the probe's `volatile` patterns).
+fn without_volatile(probe: &Probe, text: &str) -> String {
+    text.split_inclusive('\n')
+        .filter(|l| !probe.volatile.iter().any(|r| r.is_match(l)))
+        .collect()
+}
+
+/// An extracted value made safe to show, through the extract's template if it has one.
+fn templated(ex: &Extract, image_dir: &str, value: &str) -> String {
+    let value = display_line(value, 512);
+    match &ex.template {
+        Some(t) => t
+            .replace("{image_dir}", image_dir)
+            .replace("{value}", &value),
+        None => value,
+    }
 }
 
 /// Output saved from a terminal may still hold the platform's pager prompts (`--More--`): they are

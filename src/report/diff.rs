@@ -174,4 +174,10 @@ mod tests {
         assert_eq!(d[1].old.as_deref(), Some("A"));
         assert_eq!(d[3].new.as_deref(), Some("+ c"));
     }
+
+    #[test]
+    fn line_diff_shows_removed_and_added_lines() {
+        assert_eq!(line_diff("a\nb\nc", "a\nc\nd", 10), vec!["- b", "+ d"]);
+        assert_eq!(line_diff("a", "b\nc\nd", 2).len(), 3);
+    }
 }

@@ -17,8 +17,6 @@ pub mod snapshots;
 use crate::evidence::Evidence;
 use crate::report::finding::{Code, Finding};
 
-pub use signature::signature;
-
 /// Checks that need no baseline: the device contradicting itself.
 pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -62,7 +60,6 @@ mod tests {
     use crate::evidence::{Boot, BootConfig, Identity, Pulled, SignatureInfo};
     use crate::evidence::{ImageEvidence, ImageRole};
     use crate::profile::SignaturePolicy;
-    use crate::report::diff::line_diff;
     use std::collections::BTreeMap;
 
     const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
@@ -139,7 +136,7 @@ mod tests {
         for (name, info, subjects) in cases {
             let mut e = ev(H1);
             e.signature = Some(info);
-            let got: Vec<String> = signature(&e, &policy)
+            let got: Vec<String> = signature::check(&e, &policy)
                 .into_iter()
                 .inspect(|f| assert_eq!(f.code, Code::SignatureNotProduction, "{name}"))
                 .map(|f| f.subject)
@@ -149,7 +146,7 @@ mod tests {
         let mut e = ev(H1);
         e.signature = Some(sig("Development", "Acme", "1", Some("2")));
         assert!(
-            signature(&e, &SignaturePolicy::default()).len() == 1,
+            signature::check(&e, &SignaturePolicy::default()).len() == 1,
             "an empty policy still compares the file's serial"
         );
     }
@@ -449,11 +446,5 @@ mod tests {
             codes(&self_consistency(&now)),
             vec![Code::RunningImageNotBootImage]
         );
-    }
-
-    #[test]
-    fn line_diff_shows_removed_and_added_lines() {
-        assert_eq!(line_diff("a\nb\nc", "a\nc\nd", 10), vec!["- b", "+ d"]);
-        assert_eq!(line_diff("a", "b\nc\nd", 2).len(), 3);
     }
 }

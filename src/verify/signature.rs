@@ -7,7 +7,7 @@ use crate::report::finding::{Code, Finding};
 
 /// The image's signature status against the platform's policy: a development or special key, or a
 /// signer other than the vendor's, is `signature-not-production`.
-pub fn signature(ev: &Evidence, policy: &SignaturePolicy) -> Vec<Finding> {
+pub fn check(ev: &Evidence, policy: &SignaturePolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(sig) = &ev.signature else { return out };
     let dev = ev.device.as_str();

@@ -1,3 +1,6 @@
+//! Tests of the manifest comparison: what a new, changed or removed file is reported as. The listing
+//! parsers are tested in `profile::listing`.
+
 use super::*;
 use crate::evidence::files::base_name;
 

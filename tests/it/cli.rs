@@ -43,22 +43,36 @@ fn a_bad_duration_names_its_key_and_exits_two() {
 }
 
 #[test]
-fn a_max_output_past_one_gib_is_a_config_error_naming_its_key() {
-    // 16 EiB parsed and was accepted: one device could then take gigabytes of memory in seconds.
-    for huge in ["2GiB", "17179869183GiB"] {
-        let r = with_config(
-            &format!("[defaults]\nmax_output = \"{huge}\"\n"),
-            &["audit"],
-        );
-        assert_eq!(r.code, 2, "{huge}: {r:?}");
-        assert!(
-            r.stderr.contains("defaults.max_output") && r.stderr.contains("at most 1GiB"),
-            "{}",
-            r.stderr
-        );
+fn sizes_past_their_bound_are_config_errors_naming_their_key() {
+    // 16 EiB parsed and was accepted for both: one device could then take gigabytes of memory in seconds,
+    // or fill the disk with a pull that never ends.
+    let cases = [
+        (
+            "max_output",
+            "at most 1GiB",
+            ["2GiB", "17179869183GiB"],
+            "1GiB",
+        ),
+        (
+            "max_image_size",
+            "at most 64GiB",
+            ["65GiB", "17179869183GiB"],
+            "64GiB",
+        ),
+    ];
+    for (key, says, too_big, at_bound) in cases {
+        for huge in too_big {
+            let r = with_config(&format!("[defaults]\n{key} = \"{huge}\"\n"), &["audit"]);
+            assert_eq!(r.code, 2, "{key} = {huge}: {r:?}");
+            assert!(
+                r.stderr.contains(&format!("defaults.{key}")) && r.stderr.contains(says),
+                "{}",
+                r.stderr
+            );
+        }
+        let ok = with_config(&format!("[defaults]\n{key} = \"{at_bound}\"\n"), &["audit"]);
+        assert!(!ok.stderr.contains(key), "{ok:?}");
     }
-    let ok = with_config("[defaults]\nmax_output = \"1GiB\"\n", &["audit"]);
-    assert!(!ok.stderr.contains("max_output"), "{ok:?}");
 }
 
 #[test]

@@ -1,0 +1,184 @@
+//! The configuration as written: serde structs that mirror the TOML one to one and refuse unknown keys, and
+//! the reading of the main file with the inventory files it includes. Nothing here judges a value; that is
+//! `validate`'s work.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{ConfigError, ConfigProblem};
+
+/// The main file, parsed, with every device from it and from its includes (each with the file it came from).
+pub(super) struct Read {
+    pub(super) raw: RawConfig,
+    pub(super) devices: Vec<(PathBuf, RawDevice)>,
+}
+
+/// Reads the main file and its includes. A syntax error in the main file ends the reading; an unreadable or
+/// malformed include is one more problem, and the others are still read.
+pub(super) fn read_all(
+    path: &Path,
+    problems: &mut Vec<ConfigProblem>,
+) -> Result<Read, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut raw: RawConfig = match toml::from_str(&text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            problems.push(toml_problem(path, &text, &e));
+            return Err(ConfigError::Invalid(std::mem::take(problems)));
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut devices: Vec<(PathBuf, RawDevice)> = std::mem::take(&mut raw.device)
+        .into_iter()
+        .map(|d| (path.to_path_buf(), d))
+        .collect();
+    for (i, inc) in raw.include.iter().enumerate() {
+        let inc_path = base.join(inc);
+        match std::fs::read_to_string(&inc_path) {
+            Ok(text) => match toml::from_str::<RawInventory>(&text) {
+                Ok(inv) => devices.extend(inv.device.into_iter().map(|d| (inc_path.clone(), d))),
+                Err(e) => problems.push(toml_problem(&inc_path, &text, &e)),
+            },
+            Err(e) => problems.push(ConfigProblem {
+                file: path.to_path_buf(),
+                key: format!("include[{i}]"),
+                reason: format!("cannot read {}: {e}", inc_path.display()),
+            }),
+        }
+    }
+    Ok(Read { raw, devices })
+}
+
+/// A TOML syntax or schema error as a problem keyed by its line.
+fn toml_problem(path: &Path, text: &str, e: &toml::de::Error) -> ConfigProblem {
+    let key = match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}")
+        }
+        None => "toml".into(),
+    };
+    ConfigProblem {
+        file: path.to_path_buf(),
+        key,
+        reason: e.message().to_owned(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    pub(super) state_dir: Option<PathBuf>,
+    pub(super) keep_runs: Option<usize>,
+    #[serde(default)]
+    pub(super) include: Vec<PathBuf>,
+    #[serde(default)]
+    pub(super) profile_dirs: Vec<PathBuf>,
+    pub(super) ssh_config: Option<RawSshConfig>,
+    #[serde(default)]
+    pub(super) defaults: RawDefaults,
+    #[serde(default)]
+    pub(super) severity: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) groups: BTreeMap<String, RawGroup>,
+    #[serde(default)]
+    pub(super) device: Vec<RawDevice>,
+    #[serde(default)]
+    pub(super) catalog: Vec<RawCatalog>,
+    pub(super) files: Option<RawFiles>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFiles {
+    #[serde(default)]
+    pub(super) ignore: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawSshConfig {
+    Enabled(bool),
+    Path(PathBuf),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDefaults {
+    pub(super) user: Option<String>,
+    pub(super) port: Option<u16>,
+    pub(super) connect_timeout: Option<String>,
+    pub(super) command_timeout: Option<String>,
+    pub(super) pull_timeout: Option<String>,
+    pub(super) device_timeout: Option<String>,
+    pub(super) concurrency: Option<usize>,
+    pub(super) max_output: Option<String>,
+    pub(super) max_image_size: Option<String>,
+    pub(super) pull: Option<String>,
+    pub(super) sample_share: Option<f64>,
+    pub(super) fail_on: Option<String>,
+    pub(super) auth: Option<RawAuth>,
+    pub(super) allow_probes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuth {
+    pub(super) key_file: Option<PathBuf>,
+    pub(super) key_passphrase_env: Option<String>,
+    pub(super) agent: Option<bool>,
+    pub(super) password_env: Option<String>,
+    pub(super) password_file: Option<PathBuf>,
+    pub(super) enable_secret_env: Option<String>,
+    pub(super) enable_secret_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDevice {
+    pub(super) name: String,
+    pub(super) host: Option<String>,
+    pub(super) port: Option<u16>,
+    pub(super) user: Option<String>,
+    pub(super) platform: String,
+    #[serde(default)]
+    pub(super) groups: Vec<String>,
+    pub(super) auth: Option<RawAuth>,
+    pub(super) pull: Option<String>,
+    pub(super) image_path: Option<String>,
+    pub(super) allow_probes: Option<Vec<String>>,
+}
+
+/// Settings shared by the devices of a group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawGroup {
+    pub(super) pull: Option<String>,
+}
+
+/// An inventory file: devices only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawInventory {
+    #[serde(default)]
+    pub(super) device: Vec<RawDevice>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCatalog {
+    pub(super) name: String,
+    pub(super) path: PathBuf,
+    pub(super) public_key: Option<PathBuf>,
+    pub(super) signature: Option<String>,
+    #[serde(default)]
+    pub(super) allow_unsigned: bool,
+    pub(super) vendor: Option<String>,
+    pub(super) platform: Option<String>,
+    pub(super) version: Option<String>,
+}

@@ -1,0 +1,426 @@
+//! From the configuration as written to the validated `Config`: every value is checked, and every problem is
+//! kept with its file and key, so one run shows all that is wrong. Each section has its own function.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::raw::{RawAuth, RawCatalog, RawDefaults, RawDevice, RawGroup, RawSshConfig, Read};
+use super::{
+    AuthSpec, CatalogConfig, Config, ConfigProblem, DeviceConfig, MAX_MAX_IMAGE_SIZE,
+    MAX_MAX_OUTPUT, PullPolicy, expand_tilde, home_dir,
+};
+use crate::evidence::files::Glob;
+use crate::report::finding::{Code, Severity};
+
+/// Where the problems of one file go: `add` keys each one under that file.
+struct Sink<'a> {
+    file: &'a Path,
+    problems: &'a mut Vec<ConfigProblem>,
+}
+
+impl Sink<'_> {
+    fn add(&mut self, key: &str, reason: String) {
+        self.problems.push(ConfigProblem {
+            file: self.file.to_path_buf(),
+            key: key.to_owned(),
+            reason,
+        });
+    }
+}
+
+/// What a device takes when it does not say: from `[defaults]` and `[groups]`.
+struct Inherited {
+    pull: PullPolicy,
+    group_pull: BTreeMap<String, PullPolicy>,
+    auth: AuthSpec,
+    allow_probes: Vec<String>,
+}
+
+/// Validates everything read from `path` (and its includes).
+pub(super) fn config(path: &Path, read: Read, problems: &mut Vec<ConfigProblem>) -> Config {
+    let Read { raw, devices } = read;
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut cfg = Config::empty();
+    cfg.path = Some(path.to_path_buf());
+    cfg.state_dir = raw.state_dir.map(|p| base.join(expand_tilde(&p)));
+    cfg.profile_dirs = raw
+        .profile_dirs
+        .iter()
+        .map(|p| base.join(expand_tilde(p)))
+        .collect();
+    cfg.ssh_config = match raw.ssh_config {
+        None | Some(RawSshConfig::Enabled(true)) => home_dir().map(|h| h.join(".ssh/config")),
+        Some(RawSshConfig::Enabled(false)) => None,
+        Some(RawSshConfig::Path(p)) => Some(base.join(expand_tilde(&p))),
+    };
+
+    let mut sink = Sink {
+        file: path,
+        problems,
+    };
+    match raw.keep_runs {
+        Some(n) if (1..=100_000).contains(&n) => cfg.keep_runs = n,
+        Some(n) => sink.add("keep_runs", format!("{n} is out of range (1 to 100000)")),
+        None => {}
+    }
+    defaults(&raw.defaults, &mut cfg, &mut sink);
+    let ignore = raw.files.map(|f| f.ignore).unwrap_or_default();
+    for (i, g) in ignore.iter().enumerate() {
+        match Glob::new(g) {
+            Ok(g) => cfg.files_ignore.push(g),
+            Err(reason) => sink.add(&format!("files.ignore[{i}]"), reason),
+        }
+    }
+    for (code, sev) in &raw.severity {
+        match (code.parse::<Code>(), sev.parse::<Severity>()) {
+            (Ok(c), Ok(s)) => {
+                cfg.severity_overrides.insert(c, s);
+            }
+            (Err(reason), _) | (_, Err(reason)) => sink.add(&format!("severity.{code}"), reason),
+        }
+    }
+    let inherited = inherited(&raw.defaults, &raw.groups, &mut sink);
+    cfg.catalogs = catalogs(raw.catalog, &base, &mut sink);
+
+    let mut seen = BTreeSet::new();
+    for (i, (file, dev)) in devices.into_iter().enumerate() {
+        let key = format!("device[{}] ({})", i, dev.name);
+        let mut sink = Sink {
+            file: &file,
+            problems,
+        };
+        if !seen.insert(dev.name.clone()) {
+            sink.add(
+                &format!("{key}.name"),
+                format!("device `{}` is defined more than once", dev.name),
+            );
+        }
+        let device = device(dev, &key, &inherited, &mut sink);
+        cfg.devices.push(device);
+    }
+    cfg.devices.sort_by(|a, b| a.name.cmp(&b.name));
+    cfg
+}
+
+/// `[defaults]`: timeouts, bounds, sampling and the failure threshold.
+fn defaults(d: &RawDefaults, cfg: &mut Config, sink: &mut Sink) {
+    cfg.default_user = d.user.clone();
+    if let Some(port) = d.port {
+        cfg.default_port = port;
+    }
+    let timeouts = [
+        (
+            "defaults.connect_timeout",
+            &d.connect_timeout,
+            &mut cfg.timeouts.connect,
+        ),
+        (
+            "defaults.command_timeout",
+            &d.command_timeout,
+            &mut cfg.timeouts.command,
+        ),
+        (
+            "defaults.pull_timeout",
+            &d.pull_timeout,
+            &mut cfg.timeouts.pull_idle,
+        ),
+        (
+            "defaults.device_timeout",
+            &d.device_timeout,
+            &mut cfg.timeouts.device,
+        ),
+    ];
+    for (key, text, into) in timeouts {
+        if let Some(text) = text {
+            match parse_duration(text) {
+                Ok(v) => *into = v,
+                Err(reason) => sink.add(key, reason),
+            }
+        }
+    }
+    // Both bounds exist so that a device cannot take the memory or the disk: neither may be set past what
+    // the machine can give one device.
+    if let Some(text) = &d.max_image_size {
+        let bounded = bounded_size(text, 4096, MAX_MAX_IMAGE_SIZE as usize, "64GiB", "a pull");
+        match bounded {
+            Ok(n) => cfg.max_image_size = n as u64,
+            Err(reason) => sink.add("defaults.max_image_size", reason),
+        }
+    }
+    if let Some(text) = &d.max_output {
+        let what = "one device's answer is held in memory";
+        match bounded_size(text, 4096, MAX_MAX_OUTPUT, "1GiB", what) {
+            Ok(n) => cfg.max_output = n,
+            Err(reason) => sink.add("defaults.max_output", reason),
+        }
+    }
+    match d.concurrency {
+        Some(n) if (1..=4096).contains(&n) => cfg.concurrency = n,
+        Some(n) => sink.add(
+            "defaults.concurrency",
+            format!("{n} is out of range (1 to 4096)"),
+        ),
+        None => {}
+    }
+    match d.sample_share {
+        Some(share) if (0.0..=1.0).contains(&share) => cfg.sample_share = share,
+        Some(share) => sink.add(
+            "defaults.sample_share",
+            format!("{share} is not between 0 and 1"),
+        ),
+        None => {}
+    }
+    if let Some(text) = &d.fail_on {
+        match text.parse() {
+            Ok(s) => cfg.fail_on = s,
+            Err(reason) => sink.add("defaults.fail_on", reason),
+        }
+    }
+}
+
+/// A size between `min` and `max` bytes; `max_text` and `why` say the upper bound and its reason.
+fn bounded_size(
+    text: &str,
+    min: usize,
+    max: usize,
+    max_text: &str,
+    why: &str,
+) -> Result<usize, String> {
+    match parse_size(text)? {
+        n if n > max => Err(format!(
+            "{text} is too large: at most {max_text}, since {why}"
+        )),
+        n if n < min => Err(format!("{n} bytes is too small (at least 4KiB)")),
+        n => Ok(n),
+    }
+}
+
+/// The pull policy, credentials and probe allowances devices inherit from `[defaults]` and `[groups]`.
+fn inherited(d: &RawDefaults, groups: &BTreeMap<String, RawGroup>, sink: &mut Sink) -> Inherited {
+    let pull = match d.pull.as_deref().map(PullPolicy::parse) {
+        None => PullPolicy::OnDrift,
+        Some(Ok(p)) => p,
+        Some(Err(reason)) => {
+            sink.add("defaults.pull", reason);
+            PullPolicy::OnDrift
+        }
+    };
+    let mut group_pull = BTreeMap::new();
+    for (name, g) in groups {
+        if let Err(reason) = validate_device_name(name) {
+            sink.add(&format!("groups.{name}"), format!("group {reason}"));
+        }
+        match g.pull.as_deref().map(PullPolicy::parse) {
+            Some(Ok(p)) => {
+                group_pull.insert(name.clone(), p);
+            }
+            Some(Err(reason)) => sink.add(&format!("groups.{name}.pull"), reason),
+            None => {}
+        }
+    }
+    let allow_probes = d.allow_probes.clone().unwrap_or_default();
+    for (i, name) in allow_probes.iter().enumerate() {
+        if let Err(reason) = validate_probe_name(name) {
+            sink.add(&format!("defaults.allow_probes[{i}]"), reason);
+        }
+    }
+    Inherited {
+        pull,
+        group_pull,
+        auth: d.auth.clone().map(auth_spec).unwrap_or_default(),
+        allow_probes,
+    }
+}
+
+/// One `[[device]]`, with what it inherits; `key` names it in problems. Relative credential paths are
+/// relative to the file that defined the device.
+fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> DeviceConfig {
+    let mut problem = |field: &str, reason: String| sink.add(&format!("{key}.{field}"), reason);
+    if let Err(reason) = validate_device_name(&dev.name) {
+        problem("name", reason);
+    }
+    for g in &dev.groups {
+        if let Err(reason) = validate_device_name(g) {
+            problem("groups", format!("group {reason}"));
+        }
+    }
+    // The device's own setting, else the strongest policy among its groups, else the default.
+    let from_groups = dev
+        .groups
+        .iter()
+        .filter_map(|g| inherited.group_pull.get(g))
+        .copied()
+        .max();
+    let pull = match dev.pull.as_deref().map(PullPolicy::parse) {
+        None => from_groups.unwrap_or(inherited.pull),
+        Some(Ok(p)) => p,
+        Some(Err(reason)) => {
+            problem("pull", reason);
+            inherited.pull
+        }
+    };
+    if let Some(image) = &dev.image_path
+        && image.chars().any(|c| c.is_control())
+    {
+        problem("image_path", "contains control characters".into());
+    }
+    let allow_probes = match dev.allow_probes {
+        Some(list) => {
+            for (i, name) in list.iter().enumerate() {
+                if let Err(reason) = validate_probe_name(name) {
+                    problem(&format!("allow_probes[{i}]"), reason);
+                }
+            }
+            list
+        }
+        None => inherited.allow_probes.clone(),
+    };
+    let auth = dev.auth.map(auth_spec).unwrap_or(inherited.auth.clone());
+    let dir = sink.file.parent().unwrap_or(Path::new("."));
+    let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
+    DeviceConfig {
+        host: dev.host.clone().unwrap_or_else(|| dev.name.clone()),
+        name: dev.name,
+        port: dev.port,
+        user: dev.user,
+        platform: dev.platform,
+        groups: dev.groups,
+        auth: AuthSpec {
+            key_file: auth.key_file.map(beside),
+            password_file: auth.password_file.map(beside),
+            enable_secret_file: auth.enable_secret_file.map(beside),
+            ..auth
+        },
+        pull,
+        image_path: dev.image_path,
+        allow_probes,
+        source: sink.file.to_path_buf(),
+    }
+}
+
+fn auth_spec(raw: RawAuth) -> AuthSpec {
+    AuthSpec {
+        key_file: raw.key_file.map(|p| expand_tilde(&p)),
+        key_passphrase_env: raw.key_passphrase_env,
+        agent: raw.agent.unwrap_or(false),
+        password_env: raw.password_env,
+        password_file: raw.password_file.map(|p| expand_tilde(&p)),
+        enable_secret_env: raw.enable_secret_env,
+        enable_secret_file: raw.enable_secret_file.map(|p| expand_tilde(&p)),
+    }
+}
+
+/// `[[catalog]]`: each needs a key and its algorithm, unless it is explicitly allowed unsigned.
+fn catalogs(raw: Vec<RawCatalog>, base: &Path, sink: &mut Sink) -> Vec<CatalogConfig> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, c) in raw.into_iter().enumerate() {
+        let key = format!("catalog[{i}] ({})", c.name);
+        let mut problem = |field: &str, reason: String| sink.add(&format!("{key}.{field}"), reason);
+        // Catalog names become file names in the state directory, like device names.
+        if let Err(reason) = validate_device_name(&c.name) {
+            problem("name", reason);
+        }
+        if !seen.insert(c.name.clone()) {
+            problem(
+                "name",
+                format!("catalog `{}` is defined more than once", c.name),
+            );
+        }
+        let signature = match c.signature.as_deref().map(str::parse) {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            Some(Err(reason)) => {
+                problem("signature", reason);
+                None
+            }
+        };
+        match (&c.public_key, &c.signature) {
+            (Some(_), None) => problem(
+                "signature",
+                "a public_key needs the signature algorithm too".into(),
+            ),
+            (None, Some(_)) => problem("public_key", "a signature needs a public_key".into()),
+            (None, None) if !c.allow_unsigned => problem(
+                "public_key",
+                "no public_key and signature: set them, or allow_unsigned = true to trust the files as they are".into(),
+            ),
+            _ => {}
+        }
+        let resolve = |p: &Path| base.join(expand_tilde(p));
+        out.push(CatalogConfig {
+            name: c.name,
+            path: resolve(&c.path),
+            public_key: c.public_key.as_deref().map(resolve),
+            signature,
+            allow_unsigned: c.allow_unsigned,
+            vendor: c.vendor,
+            platform: c.platform,
+            version: c.version,
+            source: sink.file.to_path_buf(),
+        });
+    }
+    out
+}
+
+/// Device and group names become directory names in the state directory, so they are restricted to a
+/// safe alphabet and can never climb out of it.
+pub fn validate_device_name(name: &str) -> Result<(), String> {
+    let ok_len = !name.is_empty() && name.len() <= 128;
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let ok_start = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok_len && ok_chars && ok_start {
+        Ok(())
+    } else {
+        Err(format!(
+            "name `{}` must be 1-128 characters of letters, digits, `.`, `_` or `-`, starting with a letter or digit",
+            name.escape_debug()
+        ))
+    }
+}
+
+/// A probe name in `allow_probes`: the profile's own spelling (`text-segment`), so a typo cannot pass as
+/// some other probe.
+fn validate_probe_name(name: &str) -> Result<(), String> {
+    validate_device_name(name)
+        .map_err(|_| format!("probe name `{}` must be letters, digits, `.`, `_` or `-` (as a profile names it, e.g. \"text-segment\")", name.escape_debug()))
+}
+
+/// Parses `"30s"`, `"2m"`, `"1h 30m"`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like \"30s\": {e}"))?;
+    if d.is_zero() {
+        return Err(format!("`{text}` is zero"));
+    }
+    Ok(d)
+}
+
+/// Parses `"16MiB"`, `"512KiB"`, `"1GiB"`, `"4096"`.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like \"16MiB\""))?;
+    let mult = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "K" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{text}`: unknown unit `{other}` (B, KiB, MiB, GiB)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}

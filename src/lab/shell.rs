@@ -7,11 +7,18 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use russh::server::Msg;
-use russh::{Channel, ChannelMsg};
+use russh::{Channel, ChannelMsg, ChannelWriteHalf};
 
 use super::device::{Device, Fault};
 use super::persona::{self, Reply};
 use super::server::{answer, finish, stream_file};
+
+/// Whether the session goes on after a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Go,
+    Exit,
+}
 
 /// What the shell is reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +93,96 @@ impl ShellState {
             }
         }
     }
+
+    /// Answers the line the client sent: the enable secret, `enable`, or a command for the persona.
+    async fn on_line(
+        &mut self,
+        taken: Vec<u8>,
+        fault: Option<Fault>,
+        nonce: &mut u64,
+        write: &ChannelWriteHalf<Msg>,
+        out: &mut Vec<u8>,
+    ) -> Flow {
+        if self.input == Input::Secret {
+            // The secret is checked, never recorded.
+            self.input = Input::Line;
+            if self.dev.core.enable_secret.as_deref().map(str::as_bytes) == Some(&taken[..]) {
+                self.privileged = true;
+            } else {
+                out.extend_from_slice(b"% Access denied\r\n\r\n");
+            }
+            out.extend(self.prompt());
+            return Flow::Go;
+        }
+        let text = String::from_utf8_lossy(&taken).into_owned();
+        self.dev.record(text.clone());
+        if fault == Some(Fault::Garbage) {
+            *nonce += 1;
+            out.extend(persona::garbage(*nonce));
+            out.extend_from_slice(b"\r\n");
+            out.extend(self.prompt());
+            return Flow::Go;
+        }
+        let normalised = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let lower = normalised.to_ascii_lowercase();
+        if self.style.has_enable && lower == "enable" {
+            if self.privileged {
+                out.extend(self.prompt());
+            } else if self.dev.core.enable_secret.is_some() {
+                self.input = Input::Secret;
+                out.extend_from_slice(b"Password: ");
+            }
+            return Flow::Go;
+        }
+        if !self.privileged && !persona::allowed_unprivileged(&lower) {
+            self.page_out(self.style.unknown.as_bytes(), out);
+            return Flow::Go;
+        }
+        if !self.style.paging_off.is_empty() && lower == self.style.paging_off {
+            self.paging = false;
+        }
+        match answer(&self.dev, text).await {
+            Reply::Exit => {
+                let _ = write.data_bytes(std::mem::take(out)).await;
+                finish(write, 0).await;
+                return Flow::Exit;
+            }
+            Reply::Output { stdout, stderr, .. } => {
+                let mut text = stdout;
+                text.extend(stderr);
+                self.page_out(&text, out);
+            }
+            Reply::Stream(file) => {
+                let _ = write.data_bytes(std::mem::take(out)).await;
+                let _ = stream_file(write, &file).await;
+                out.extend(self.prompt());
+            }
+            Reply::ScpSource { .. } => {
+                self.page_out(b"scp: source mode needs an exec channel\n", out);
+            }
+        }
+        Flow::Go
+    }
+
+    /// A key at the pager prompt: space for a page, return for a line, `q` to stop.
+    fn pager_key(&mut self, b: u8, out: &mut Vec<u8>) {
+        match b {
+            b' ' => {
+                self.erase_pager(out);
+                self.flush(self.style.page_lines, out);
+            }
+            b'\r' | b'\n' => {
+                self.erase_pager(out);
+                self.flush(1, out);
+            }
+            b'q' | b'Q' => {
+                self.erase_pager(out);
+                self.pending.clear();
+                self.flush(0, out);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Interactive shell: banner, prompt, echo, `enable`, paging; line editing just good enough for a
@@ -134,22 +231,7 @@ pub(crate) async fn run_shell(dev: Arc<Device>, ch: Channel<Msg>) {
         for &b in data.iter() {
             let was_cr = std::mem::replace(&mut last_cr, b == b'\r');
             if st.input == Input::More {
-                match b {
-                    b' ' => {
-                        st.erase_pager(&mut out);
-                        st.flush(st.style.page_lines, &mut out);
-                    }
-                    b'\r' | b'\n' => {
-                        st.erase_pager(&mut out);
-                        st.flush(1, &mut out);
-                    }
-                    b'q' | b'Q' => {
-                        st.erase_pager(&mut out);
-                        st.pending.clear();
-                        st.flush(0, &mut out);
-                    }
-                    _ => {}
-                }
+                st.pager_key(b, &mut out);
                 continue;
             }
             match b {
@@ -157,64 +239,8 @@ pub(crate) async fn run_shell(dev: Arc<Device>, ch: Channel<Msg>) {
                 b'\r' | b'\n' => {
                     out.extend_from_slice(b"\r\n");
                     let taken = std::mem::take(&mut line);
-                    if st.input == Input::Secret {
-                        // The secret is checked, never recorded.
-                        st.input = Input::Line;
-                        if dev.core.enable_secret.as_deref().map(str::as_bytes) == Some(&taken[..])
-                        {
-                            st.privileged = true;
-                        } else {
-                            out.extend_from_slice(b"% Access denied\r\n\r\n");
-                        }
-                        out.extend(st.prompt());
-                        continue;
-                    }
-                    let text = String::from_utf8_lossy(&taken).into_owned();
-                    dev.record(text.clone());
-                    if fault == Some(Fault::Garbage) {
-                        nonce += 1;
-                        out.extend(persona::garbage(nonce));
-                        out.extend_from_slice(b"\r\n");
-                        out.extend(st.prompt());
-                        continue;
-                    }
-                    let normalised = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                    let lower = normalised.to_ascii_lowercase();
-                    if st.style.has_enable && lower == "enable" {
-                        if st.privileged {
-                            out.extend(st.prompt());
-                        } else if dev.core.enable_secret.is_some() {
-                            st.input = Input::Secret;
-                            out.extend_from_slice(b"Password: ");
-                        }
-                        continue;
-                    }
-                    if !st.privileged && !persona::allowed_unprivileged(&lower) {
-                        st.page_out(st.style.unknown.as_bytes(), &mut out);
-                        continue;
-                    }
-                    if !st.style.paging_off.is_empty() && lower == st.style.paging_off {
-                        st.paging = false;
-                    }
-                    match answer(&dev, text).await {
-                        Reply::Exit => {
-                            let _ = write.data_bytes(out).await;
-                            finish(&write, 0).await;
-                            return;
-                        }
-                        Reply::Output { stdout, stderr, .. } => {
-                            let mut text = stdout;
-                            text.extend(stderr);
-                            st.page_out(&text, &mut out);
-                        }
-                        Reply::Stream(file) => {
-                            let _ = write.data_bytes(std::mem::take(&mut out)).await;
-                            let _ = stream_file(&write, &file).await;
-                            out.extend(st.prompt());
-                        }
-                        Reply::ScpSource { .. } => {
-                            st.page_out(b"scp: source mode needs an exec channel\n", &mut out);
-                        }
+                    if st.on_line(taken, fault, &mut nonce, &write, &mut out).await == Flow::Exit {
+                        return;
                     }
                 }
                 0x7f | 0x08 => {

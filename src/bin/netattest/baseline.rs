@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use netattest::engine::Mode;
+use netattest::engine::{Engine, Mode};
 use netattest::report::diff::{FieldChange, evidence_diff};
 use netattest::sanitize::display_line;
 use netattest::trust::baseline::{Baseline, BaselineError, BaselineStore};
 
 use crate::cli::{BaselineCommand, Cli, FormatArg};
-use crate::{engine, run_devices, usage};
+use crate::{OutputArgs, engine, run_devices, usage};
 
 pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
     let engine = engine(cli)?;
@@ -68,84 +68,13 @@ pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
             from,
             to,
             format,
-        } => {
-            let old = load(&store, device, *from)?;
-            let (label, new) = match to {
-                Some(v) => (
-                    format!("version {v}"),
-                    load(&store, device, Some(*v))?.evidence,
-                ),
-                None => {
-                    let target = engine.device(device)?;
-                    let run = engine
-                        .run(&target, &Mode::Check { pull: None }, &None)
-                        .await;
-                    match run.evidence {
-                        Some(e) => ("fresh evidence".to_string(), e),
-                        None => {
-                            eprintln!(
-                                "{device}: {} ({})",
-                                run.report.outcome.name(),
-                                run.report
-                                    .detail
-                                    .as_deref()
-                                    .map(|d| display_line(d, 200))
-                                    .unwrap_or_default()
-                            );
-                            return Ok(3);
-                        }
-                    }
-                }
-            };
-            let changes = evidence_diff(&old.evidence, &new);
-            print_diff(
-                device,
-                &format!("version {}", old.sequence),
-                &label,
-                &changes,
-                *format,
-            )?;
-            Ok(0)
-        }
+        } => diff(&engine, &store, device, *from, *to, *format).await,
         BaselineCommand::Approve {
             device,
             reason,
             new_host_key,
             output,
-        } => {
-            if let Some(fp) = new_host_key
-                && !crate::valid_fingerprint(fp)
-            {
-                return Err(usage(format!(
-                    "--new-host-key {fp}: expected SHA256: and the base64 fingerprint, as `ssh-keygen -lf` prints it"
-                )));
-            }
-            if reason.trim().is_empty() {
-                return Err(usage(
-                    "--reason must say why (a change ticket, for example)",
-                ));
-            }
-            let target = engine.device(device)?;
-            if !store.exists(&target.name) {
-                return Err(usage(format!(
-                    "{device} is not enrolled: use `netattest enroll {device}`"
-                )));
-            }
-            let mode = Mode::Approve {
-                reason: reason.clone(),
-                new_host_key: new_host_key.clone(),
-            };
-            run_devices(
-                cli,
-                Arc::new(engine),
-                vec![target],
-                mode,
-                1,
-                "baseline approve",
-                output,
-            )
-            .await
-        }
+        } => approve(cli, engine, device, reason, new_host_key, output).await,
     }
 }
 
@@ -199,4 +128,95 @@ fn print_diff(
         }
     }
     Ok(())
+}
+
+/// `baseline diff`: a stored version against another, or against fresh evidence from the device.
+async fn diff(
+    engine: &Engine,
+    store: &BaselineStore<'_>,
+    device: &str,
+    from: Option<u64>,
+    to: Option<u64>,
+    format: FormatArg,
+) -> anyhow::Result<u8> {
+    let old = load(store, device, from)?;
+    let (label, new) = match to {
+        Some(v) => (
+            format!("version {v}"),
+            load(store, device, Some(v))?.evidence,
+        ),
+        None => {
+            let target = engine.device(device)?;
+            let run = engine
+                .run(&target, &Mode::Check { pull: None }, &None)
+                .await;
+            match run.evidence {
+                Some(e) => ("fresh evidence".to_string(), e),
+                None => {
+                    eprintln!(
+                        "{device}: {} ({})",
+                        run.report.outcome.name(),
+                        run.report
+                            .detail
+                            .as_deref()
+                            .map(|d| display_line(d, 200))
+                            .unwrap_or_default()
+                    );
+                    return Ok(3);
+                }
+            }
+        }
+    };
+    let changes = evidence_diff(&old.evidence, &new);
+    print_diff(
+        device,
+        &format!("version {}", old.sequence),
+        &label,
+        &changes,
+        format,
+    )?;
+    Ok(0)
+}
+
+/// `baseline approve`: re-baselines an enrolled device from a fresh run, with a reason.
+async fn approve(
+    cli: &Cli,
+    engine: Engine,
+    device: &str,
+    reason: &str,
+    new_host_key: &Option<String>,
+    output: &OutputArgs,
+) -> anyhow::Result<u8> {
+    if let Some(fp) = new_host_key
+        && !crate::valid_fingerprint(fp)
+    {
+        return Err(usage(format!(
+            "--new-host-key {fp}: expected SHA256: and the base64 fingerprint, as `ssh-keygen -lf` prints it"
+        )));
+    }
+    if reason.trim().is_empty() {
+        return Err(usage(
+            "--reason must say why (a change ticket, for example)",
+        ));
+    }
+    let target = engine.device(device)?;
+    if !BaselineStore::new(&engine.state, &engine.signer).exists(&target.name) {
+        return Err(usage(format!(
+            "{device} is not enrolled: use `netattest enroll {device}`"
+        )));
+    }
+    let mode = Mode::Approve {
+        reason: reason.to_owned(),
+        new_host_key: new_host_key.clone(),
+    };
+    run_devices(
+        cli,
+        Arc::new(engine),
+        vec![target],
+        mode,
+        1,
+        "baseline approve",
+        output,
+    )
+    .await
 }

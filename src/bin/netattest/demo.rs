@@ -5,6 +5,7 @@
 //! variable, a swapped box) and the next audit catches each of them.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -51,27 +52,7 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
         ..LabOptions::default()
     })
     .await?;
-    let key = dir.join("lab_client_ed25519");
-    lab.write_client_key(&key)?;
-    lab.write_inventory(&dir.join("inventory.toml"), &key)?;
-    std::fs::write(
-        dir.join("netattest.toml"),
-        "state_dir = \"state\"\ninclude = [\"inventory.toml\"]\nssh_config = false\n[defaults]\npull = \"always\"\nconnect_timeout = \"10s\"\ncommand_timeout = \"30s\"\n",
-    )?;
-    let config = Config::load(&dir.join("netattest.toml"))?;
-    let profiles = Profiles::load(&config.profile_dirs).map_err(|p| anyhow::anyhow!("{p:?}"))?;
-    let state = StateDir::new(config.state_dir.clone().context("state_dir")?);
-    state.init()?;
-    let engine = Arc::new(Engine::new(
-        config,
-        profiles,
-        state.clone(),
-        state.signer()?,
-    ));
-    eprintln!(
-        "state directory {} with a fresh signing key",
-        state.root().display()
-    );
+    let engine = Arc::new(lab_engine(&lab, &dir)?);
 
     say(
         "enrolling every device: pin the SSH host key, collect, pull and hash the image, sign a baseline",
@@ -119,25 +100,7 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
     let after = audit(&engine, Mode::Check { pull: None }, "audit", quiet).await;
     crate::emit(&after, format(args.format), None, color)?;
 
-    let mut caught = 0;
-    for (device, _, code) in &planted {
-        let codes: BTreeSet<Code> = after
-            .devices
-            .iter()
-            .filter(|d| d.device == *device)
-            .flat_map(|d| d.findings.iter().map(|f| f.code))
-            .collect();
-        if codes.contains(code) {
-            caught += 1;
-        } else {
-            eprintln!("MISSED: {device} should show {code}");
-        }
-    }
-    let untouched_quiet = after
-        .devices
-        .iter()
-        .filter(|d| !planted.iter().any(|(p, _, _)| *p == d.device))
-        .all(|d| d.findings.is_empty());
+    let (caught, untouched_quiet) = tally(&after, &planted);
     eprintln!(
         "\ndemo: caught {caught} of {} planted changes; untouched devices {}; {:.1}s",
         planted.len(),
@@ -204,4 +167,50 @@ fn tempdir() -> anyhow::Result<TempDir> {
     ));
     netattest::trust::state::create_private_dir(&path)?;
     Ok(TempDir { path })
+}
+
+/// A configuration, state directory and signing key for the lab's devices, all under `dir`.
+fn lab_engine(lab: &Lab, dir: &Path) -> anyhow::Result<Engine> {
+    let key = dir.join("lab_client_ed25519");
+    lab.write_client_key(&key)?;
+    lab.write_inventory(&dir.join("inventory.toml"), &key)?;
+    std::fs::write(
+        dir.join("netattest.toml"),
+        "state_dir = \"state\"\ninclude = [\"inventory.toml\"]\nssh_config = false\n[defaults]\npull = \"always\"\nconnect_timeout = \"10s\"\ncommand_timeout = \"30s\"\n",
+    )?;
+    let config = Config::load(&dir.join("netattest.toml"))?;
+    let profiles = Profiles::load(&config.profile_dirs).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let state = StateDir::new(config.state_dir.clone().context("state_dir")?);
+    state.init()?;
+    let engine = Engine::new(config, profiles, state.clone(), state.signer()?);
+    eprintln!(
+        "state directory {} with a fresh signing key",
+        state.root().display()
+    );
+    Ok(engine)
+}
+
+/// How many planted changes the run caught (each under its expected code), and whether every other device
+/// stayed clean.
+fn tally(after: &Report, planted: &[(&str, Scenario, Code)]) -> (usize, bool) {
+    let mut caught = 0;
+    for (device, _, code) in planted {
+        let codes: BTreeSet<Code> = after
+            .devices
+            .iter()
+            .filter(|d| d.device == *device)
+            .flat_map(|d| d.findings.iter().map(|f| f.code))
+            .collect();
+        if codes.contains(code) {
+            caught += 1;
+        } else {
+            eprintln!("MISSED: {device} should show {code}");
+        }
+    }
+    let untouched_quiet = after
+        .devices
+        .iter()
+        .filter(|d| !planted.iter().any(|(p, _, _)| *p == d.device))
+        .all(|d| d.findings.is_empty());
+    (caught, untouched_quiet)
 }

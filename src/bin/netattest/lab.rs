@@ -10,20 +10,7 @@ use crate::usage;
 
 pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
     if args.list_scenarios {
-        for s in Scenario::ALL {
-            println!(
-                "{:<24} {}{}",
-                s.name(),
-                s.description(),
-                if s.is_fault() {
-                    " (fault)"
-                } else if s.is_benign() {
-                    " (benign)"
-                } else {
-                    ""
-                }
-            );
-        }
+        list_scenarios();
         return Ok(0);
     }
     if args.devices == 0 || args.devices > 500 {
@@ -44,20 +31,7 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
         .unwrap_or_else(|| PathBuf::from("netattest-lab"));
     netattest::trust::state::create_private_dir(&dir)?;
     let dir = std::path::absolute(&dir)?;
-    let mut personas = Vec::new();
-    for id in &args.persona {
-        if id == "all" {
-            personas.extend_from_slice(Persona::ALL);
-            continue;
-        }
-        personas.push(Persona::from_profile_id(id).ok_or_else(|| {
-            let known: Vec<&str> = Persona::ALL.iter().map(|p| p.profile_id()).collect();
-            usage(format!(
-                "no lab persona `{id}` (expected one of: {}, all)",
-                known.join(", ")
-            ))
-        })?);
-    }
+    let personas = personas(&args.persona)?;
     let enable_secret = match &args.enable_secret_env {
         Some(var) => Some(
             std::env::var(var)
@@ -125,4 +99,41 @@ pub async fn run(args: &LabArgs) -> anyhow::Result<u8> {
         .context("waiting for Ctrl-C")?;
     lab.shutdown().await;
     Ok(0)
+}
+
+/// `--list-scenarios`: every scenario with what it does, faults and benign changes marked.
+fn list_scenarios() {
+    for s in Scenario::ALL {
+        println!(
+            "{:<24} {}{}",
+            s.name(),
+            s.description(),
+            if s.is_fault() {
+                " (fault)"
+            } else if s.is_benign() {
+                " (benign)"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+/// The personas named by `--persona` (profile ids, or `all`).
+fn personas(ids: &[String]) -> anyhow::Result<Vec<Persona>> {
+    let mut personas = Vec::new();
+    for id in ids {
+        if id == "all" {
+            personas.extend_from_slice(Persona::ALL);
+            continue;
+        }
+        personas.push(Persona::from_profile_id(id).ok_or_else(|| {
+            let known: Vec<&str> = Persona::ALL.iter().map(|p| p.profile_id()).collect();
+            usage(format!(
+                "no lab persona `{id}` (expected one of: {}, all)",
+                known.join(", ")
+            ))
+        })?);
+    }
+    Ok(personas)
 }

@@ -23,6 +23,7 @@ pub async fn run_all(
     events: Events,
     cancel: CancellationToken,
 ) -> Vec<DeviceRun> {
+    engine.tidy_if_idle();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut set = JoinSet::new();
     let mut names = std::collections::HashMap::new();

@@ -44,6 +44,8 @@ pub struct Engine {
     /// Serialises this process's writers: the file lock excludes other processes, but two handles on it
     /// within one process would exclude each other.
     writers: tokio::sync::Mutex<()>,
+    /// Whether this process's first writer has cleaned up after killed writers.
+    tidied: std::sync::atomic::AtomicBool,
     /// Every usable vendor catalog, merged.
     pub catalog: crate::trust::catalog::Catalog,
     /// Findings about local trust material (a catalog that failed its signature).
@@ -89,6 +91,7 @@ impl Engine {
             signer,
             ssh_config,
             writers: tokio::sync::Mutex::new(()),
+            tidied: std::sync::atomic::AtomicBool::new(false),
             catalog,
             trust_findings,
             catalog_warnings,

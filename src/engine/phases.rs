@@ -80,7 +80,7 @@ fn tampered_finding(device: &str, reason: &str) -> Finding {
     Finding::new(
         Code::BaselineTampered,
         device,
-        format!("baselines/{device}/current.toml"),
+        format!("baselines/{device}/"),
     )
     .actual(reason)
 }
@@ -360,7 +360,28 @@ impl Engine {
             .state
             .lock()
             .map_err(|e| (Outcome::Error, e.to_string()))?;
+        self.tidy_locked()
+            .map_err(|e| (Outcome::Error, e.to_string()))?;
         Ok((in_process, lock))
+    }
+
+    /// Cleans up after killed writers, once per process; the caller holds the writers' lock.
+    fn tidy_locked(&self) -> Result<(), BaselineError> {
+        if self.tidied.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        crate::trust::runs::remove_partials(&self.state);
+        BaselineStore::new(&self.state, &self.signer).tidy()
+    }
+
+    /// At the start of a run: cleans up after killed writers when no other process is writing (any
+    /// command, so leftovers never wait for the next enrollment). A busy or failing tidy is left for later.
+    pub fn tidy_if_idle(&self) {
+        if let Ok(_lock) = self.state.lock()
+            && let Err(e) = self.tidy_locked()
+        {
+            tracing::warn!("could not clean up the state directory: {e}");
+        }
     }
 
     async fn commit_enrollment(
@@ -407,7 +428,8 @@ impl Engine {
         }
         let b = BaselineStore::new(&self.state, &self.signer)
             .approve(evidence, approval.reason)
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
+            .map_err(|e| (Outcome::Error, e.to_string()))?
+            .baseline;
         report.outcome = Outcome::Approved;
         report.detail = Some(format!(
             "baseline version {} approved by {}: {}; accepted: {}",

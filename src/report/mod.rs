@@ -179,7 +179,64 @@ pub struct Report {
     /// Findings about the audit host's own trust material (catalogs that failed their signature).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trust: Vec<Finding>,
+    /// The baseline ledger's head after the run, so a consumer that kept an earlier report can tell a state
+    /// directory that was restored from a backup (`netattest state verify --expect-head`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_head: Option<LedgerHead>,
     pub devices: Vec<DeviceReport>,
+}
+
+/// A position in the baseline ledger: its sequence number and the SHA-256 of the ledger file, written
+/// `SEQ:DIGEST`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LedgerHead {
+    pub sequence: u64,
+    pub digest: String,
+}
+
+impl std::fmt::Display for LedgerHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.sequence, self.digest)
+    }
+}
+
+impl std::str::FromStr for LedgerHead {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LedgerHead, String> {
+        let bad = || {
+            format!(
+                "`{}` is not a ledger head (SEQUENCE:SHA256)",
+                display_line(s, 90)
+            )
+        };
+        let (seq, digest) = s.split_once(':').ok_or_else(bad)?;
+        let sequence = seq.parse().map_err(|_| bad())?;
+        if digest.len() != 64
+            || !digest
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return Err(bad());
+        }
+        Ok(LedgerHead {
+            sequence,
+            digest: digest.to_owned(),
+        })
+    }
+}
+
+impl TryFrom<String> for LedgerHead {
+    type Error = String;
+    fn try_from(s: String) -> Result<LedgerHead, String> {
+        s.parse()
+    }
+}
+
+impl From<LedgerHead> for String {
+    fn from(h: LedgerHead) -> String {
+        h.to_string()
+    }
 }
 
 impl Report {
@@ -216,11 +273,18 @@ impl Report {
             fail_on,
             summary: s,
             trust: Vec::new(),
+            ledger_head: None,
             devices,
         }
     }
 
     /// Adds findings about local trust material; they count like any other finding.
+    /// Records the ledger's head after the run.
+    pub fn with_ledger_head(mut self, head: Option<LedgerHead>) -> Report {
+        self.ledger_head = head;
+        self
+    }
+
     pub fn with_trust(mut self, findings: Vec<Finding>) -> Report {
         findings.iter().for_each(|f| self.summary.count(f));
         self.trust.extend(findings);
@@ -298,6 +362,7 @@ pub fn render(
                     "schema_version": report.schema_version,
                     "command": report.command,
                     "finished_at": report.finished_at,
+                    "ledger_head": report.ledger_head,
                     "device": d,
                 });
                 serde_json::to_writer(&mut *out, &line)?;
@@ -423,7 +488,11 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
         s.medium,
         s.low,
         s.info
-    )
+    )?;
+    if let Some(h) = &report.ledger_head {
+        writeln!(out, "baseline ledger head: {h}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,21 +1,28 @@
-//! Signed per-device baselines with history.
+//! Signed per-device baselines with history, chained and committed through the ledger.
 //!
-//! `baselines/<device>/current.toml` and its detached signature `current.toml.sig`; every version ever
-//! written also stays in `history/<seq>.toml` (+ `.sig`). The signature covers a domain-separation tag
-//! and the file's exact bytes, and the file names its device, so a baseline cannot be edited, unsigned,
-//! or moved to another device without failing verification. A baseline that fails is never used.
+//! Every version of a device's baseline is one self-signed file, `baselines/<device>/<version>.toml`
+//! (see [`crate::trust::signed`]), written once and never changed. Each version carries the SHA-256 of the
+//! version before it, so the versions form a hash chain, and the device's current version is the one the
+//! signed ledger names (with its digest): writing a version and swapping the ledger are two atomic renames,
+//! and only the second one commits. Loading a baseline checks the ledger, the current version's digest and
+//! signature, and every link back to version 1; a version put back from the past, a deleted version, an
+//! edited or unsigned file, or a ledger that does not verify is tampering, and the baseline is never used.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 
+use crate::digest::sha256_hex;
 use crate::evidence::Evidence;
-use crate::trust::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
+use crate::report::LedgerHead;
+use crate::trust::ledger::{self, Entry};
+use crate::trust::signed;
+use crate::trust::state::{
+    Signer, StateDir, StateError, create_private_dir, io, remove_temporaries, write_atomic,
+};
 
-const DOMAIN: &[u8] = b"netattest-baseline-v1\n";
-const SCHEMA_VERSION: u32 = 1;
+const DOMAIN: &str = "netattest-baseline-v2";
+const SCHEMA_VERSION: u32 = 2;
 
 /// A baseline: evidence accepted as the device's known-good state, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +31,9 @@ pub struct Baseline {
     pub schema_version: u32,
     pub device: String,
     pub sequence: u64,
+    /// SHA-256 of the file of the version before this one; none for version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
     pub created_at: String,
     pub created_by: String,
     pub reason: String,
@@ -45,10 +55,39 @@ pub enum BaselineError {
     State(#[from] StateError),
 }
 
+/// A baseline version as written: the baseline and the ledger head that committed it.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub baseline: Baseline,
+    pub head: LedgerHead,
+}
+
 /// Reads and writes baselines under a state directory.
 pub struct BaselineStore<'a> {
     state: &'a StateDir,
     signer: &'a Signer,
+}
+
+fn version_file(seq: u64) -> String {
+    format!("{seq:06}.toml")
+}
+
+/// Version numbers of the files in a device's directory, sorted (committed or not).
+fn version_numbers(dir: &Path) -> Vec<u64> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut seqs: Vec<u64> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name();
+            let stem = name.to_str()?.strip_suffix(".toml")?;
+            (stem.len() == 6).then_some(())?;
+            stem.parse().ok()
+        })
+        .collect();
+    seqs.sort_unstable();
+    seqs
 }
 
 impl<'a> BaselineStore<'a> {
@@ -61,73 +100,130 @@ impl<'a> BaselineStore<'a> {
         self.state.baselines().join(device)
     }
 
-    /// Loads and verifies the current baseline, and checks it is the newest version in its history (a
-    /// validly signed older version put back in place is a rollback, and is refused like an edit).
+    fn tampered(device: &str, reason: impl Into<String>) -> BaselineError {
+        BaselineError::Tampered {
+            device: device.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The ledger's entry for a device: `Ok(None)` when the ledger does not name it.
+    fn entry(&self, device: &str) -> Result<Option<Entry>, BaselineError> {
+        match ledger::load(self.state, self.signer) {
+            Ok(Some(l)) => Ok(l.ledger.devices.get(device).cloned()),
+            Ok(None) => Err(Self::tampered(
+                device,
+                "the ledger is missing (deleted, or a state directory from before the ledger)",
+            )),
+            Err(e) => Err(Self::tampered(device, e.to_string())),
+        }
+    }
+
+    /// Loads and verifies the current baseline: the version the ledger names, with every link back to
+    /// version 1.
     pub fn load(&self, device: &str) -> Result<Baseline, BaselineError> {
-        let current = self.load_file(device, &self.dir(device).join("current.toml"))?;
-        if let Some(newest) = self.history_sequences(device).last()
-            && *newest > current.sequence
-        {
-            return Err(BaselineError::Tampered {
-                device: device.to_owned(),
-                reason: format!(
-                    "current is version {} but history holds version {newest}: rolled back",
-                    current.sequence
-                ),
-            });
-        }
-        Ok(current)
+        let mut chain = self.chain(device)?;
+        Ok(chain.pop().expect("a chain has at least one version"))
     }
 
-    /// Loads and verifies one version from the history.
+    /// Loads one version of the verified chain.
     pub fn load_version(&self, device: &str, sequence: u64) -> Result<Baseline, BaselineError> {
-        let path = self
-            .dir(device)
-            .join("history")
-            .join(format!("{sequence:06}.toml"));
-        let b = self.load_file(device, &path)?;
-        if b.sequence != sequence {
-            return Err(BaselineError::Tampered {
-                device: device.to_owned(),
-                reason: format!("history file {sequence} holds version {}", b.sequence),
-            });
-        }
-        Ok(b)
-    }
-
-    /// Every version in the history, oldest first, each verified on its own.
-    pub fn history(&self, device: &str) -> Vec<(u64, Result<Baseline, BaselineError>)> {
-        self.history_sequences(device)
+        self.chain(device)?
             .into_iter()
-            .map(|seq| (seq, self.load_version(device, seq)))
-            .collect()
+            .find(|b| b.sequence == sequence)
+            .ok_or_else(|| BaselineError::Missing(device.to_owned()))
     }
 
-    fn history_sequences(&self, device: &str) -> Vec<u64> {
-        let Ok(entries) = std::fs::read_dir(self.dir(device).join("history")) else {
-            return Vec::new();
+    /// Every committed version, oldest first, after verifying the whole chain.
+    pub fn history(&self, device: &str) -> Result<Vec<Baseline>, BaselineError> {
+        self.chain(device)
+    }
+
+    /// The verified chain: version 1 up to the ledger's current version.
+    fn chain(&self, device: &str) -> Result<Vec<Baseline>, BaselineError> {
+        let Some(entry) = self.entry(device)? else {
+            return Err(BaselineError::Missing(device.to_owned()));
         };
-        let mut seqs: Vec<u64> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.strip_suffix(".toml"))
-                    .and_then(|n| n.parse().ok())
-            })
-            .collect();
-        seqs.sort_unstable();
-        seqs
+        let mut expected = entry.digest.clone();
+        let mut chain = Vec::new();
+        for seq in (1..=entry.version).rev() {
+            let b = self.read_version(device, seq, &expected)?;
+            match (&b.previous, seq) {
+                (Some(p), s) if s > 1 => expected = p.clone(),
+                (None, 1) => {}
+                _ => {
+                    return Err(Self::tampered(
+                        device,
+                        format!("version {seq} does not link to the version before it"),
+                    ));
+                }
+            }
+            chain.push(b);
+        }
+        chain.reverse();
+        Ok(chain)
     }
 
-    /// Devices that have a baseline directory, sorted.
+    /// Reads one version whose file must have the SHA-256 `digest`, and verifies it.
+    fn read_version(
+        &self,
+        device: &str,
+        seq: u64,
+        digest: &str,
+    ) -> Result<Baseline, BaselineError> {
+        let path = self.dir(device).join(version_file(seq));
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Self::tampered(
+                    device,
+                    format!("version {seq} is missing: the history was cut"),
+                ));
+            }
+            Err(e) => return Err(io(&path)(e).into()),
+        };
+        if sha256_hex(&bytes) != digest {
+            return Err(Self::tampered(
+                device,
+                format!(
+                    "version {seq} is not the file that was committed: replaced or rolled back"
+                ),
+            ));
+        }
+        let text = signed::open(self.signer, DOMAIN, &bytes)
+            .map_err(|e| Self::tampered(device, format!("version {seq}: {e}")))?;
+        let baseline: Baseline = toml::from_str(text).map_err(|e| {
+            Self::tampered(
+                device,
+                format!("version {seq} is unreadable: {}", e.message()),
+            )
+        })?;
+        if baseline.device != device || baseline.evidence.device != device {
+            return Err(Self::tampered(
+                device,
+                format!("version {seq} names device `{}`", baseline.device),
+            ));
+        }
+        if baseline.sequence != seq {
+            return Err(Self::tampered(
+                device,
+                format!("file of version {seq} holds version {}", baseline.sequence),
+            ));
+        }
+        Ok(baseline)
+    }
+
+    /// Devices the ledger names, sorted; when the ledger cannot be read, the devices with version files.
     pub fn devices(&self) -> Vec<String> {
+        if let Ok(Some(l)) = ledger::load(self.state, self.signer) {
+            return l.ledger.devices.keys().cloned().collect();
+        }
         let Ok(entries) = std::fs::read_dir(self.state.baselines()) else {
             return Vec::new();
         };
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().join("current.toml").exists())
+            .filter(|e| !version_numbers(&e.path()).is_empty())
             .filter_map(|e| e.file_name().to_str().map(str::to_owned))
             .filter(|n| crate::config::validate_device_name(n).is_ok())
             .collect();
@@ -135,88 +231,45 @@ impl<'a> BaselineStore<'a> {
         names
     }
 
-    fn load_file(&self, device: &str, path: &std::path::Path) -> Result<Baseline, BaselineError> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(BaselineError::Missing(device.into()));
-            }
-            Err(e) => return Err(io(path)(e).into()),
-        };
-        let tampered = |reason: String| BaselineError::Tampered {
-            device: device.to_owned(),
-            reason,
-        };
-        let mut sig_path = path.as_os_str().to_owned();
-        sig_path.push(".sig");
-        let sig_text = std::fs::read_to_string(&sig_path)
-            .map_err(|e| tampered(format!("signature file: {e}")))?;
-        let mut parts = sig_text.split_whitespace();
-        let (Some("ed25519"), Some(key_id), Some(sig)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(tampered("signature file is malformed".into()));
-        };
-        if key_id != self.signer.key_id() {
-            return Err(tampered(format!(
-                "signed by key {key_id}, this installation's key is {}",
-                self.signer.key_id()
-            )));
-        }
-        let sig = B64
-            .decode(sig)
-            .map_err(|_| tampered("signature is not base64".into()))?;
-        if !self.signer.verify(&signed_message(&bytes), &sig) {
-            return Err(tampered("signature does not match the file".into()));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| tampered("not UTF-8".into()))?;
-        let baseline: Baseline =
-            toml::from_str(&text).map_err(|e| tampered(format!("unreadable: {}", e.message())))?;
-        if baseline.device != device || baseline.evidence.device != device {
-            return Err(tampered(format!("file names device `{}`", baseline.device)));
-        }
-        Ok(baseline)
-    }
-
-    /// Accepts fresh evidence as the new baseline, keeping every earlier version in the history.
-    pub fn approve(&self, evidence: Evidence, reason: &str) -> Result<Baseline, BaselineError> {
-        if !self.exists(&evidence.device) {
-            return Err(BaselineError::Missing(evidence.device.clone()));
-        }
-        let next = self
-            .history_sequences(&evidence.device)
-            .last()
-            .copied()
-            .unwrap_or(0)
-            + 1;
-        self.write(evidence, reason, next)
-    }
-
-    /// Whether any baseline file exists for the device (verified or not).
+    /// Whether the device has a baseline (verified or not); true whenever the ledger cannot be read.
     pub fn exists(&self, device: &str) -> bool {
-        self.dir(device).join("current.toml").exists()
+        !matches!(self.entry(device), Ok(None))
+    }
+
+    /// Accepts fresh evidence as the new baseline, on top of the verified current version.
+    pub fn approve(&self, evidence: Evidence, reason: &str) -> Result<Committed, BaselineError> {
+        let device = evidence.device.clone();
+        let entry = self
+            .entry(&device)?
+            .ok_or_else(|| BaselineError::Missing(device.clone()))?;
+        let current = self.load(&device)?;
+        self.write(evidence, reason, current.sequence + 1, Some(entry.digest))
     }
 
     /// Writes the first baseline of a device; refuses when one exists.
-    pub fn create(&self, evidence: Evidence, reason: &str) -> Result<Baseline, BaselineError> {
+    pub fn create(&self, evidence: Evidence, reason: &str) -> Result<Committed, BaselineError> {
         if self.exists(&evidence.device) {
             return Err(BaselineError::Exists(evidence.device.clone()));
         }
-        self.write(evidence, reason, 1)
+        self.write(evidence, reason, 1, None)
     }
 
+    /// Writes the version file, then commits it by swapping the ledger. Call with the writers' lock held.
     fn write(
         &self,
         evidence: Evidence,
         reason: &str,
         sequence: u64,
-    ) -> Result<Baseline, BaselineError> {
+        previous: Option<String>,
+    ) -> Result<Committed, BaselineError> {
         let device = evidence.device.clone();
         let dir = self.dir(&device);
-        create_private_dir(&dir.join("history"))?;
+        create_private_dir(&dir)?;
         let baseline = Baseline {
             schema_version: SCHEMA_VERSION,
             device: device.clone(),
             sequence,
+            previous,
             created_at: crate::evidence::now_rfc3339(),
             created_by: os_user(),
             reason: reason.to_owned(),
@@ -226,26 +279,56 @@ impl<'a> BaselineStore<'a> {
             path: dir.clone(),
             reason: format!("cannot serialise: {e}"),
         })?;
-        let sig = format!(
-            "ed25519 {} {}\n",
-            self.signer.key_id(),
-            B64.encode(self.signer.sign(&signed_message(text.as_bytes())))
-        );
-        // History first: if the disk fills between the writes, current still names a complete version.
-        let hist = dir.join("history").join(format!("{sequence:06}.toml"));
-        write_atomic(&hist, text.as_bytes(), 0o600)?;
-        write_atomic(&hist.with_extension("toml.sig"), sig.as_bytes(), 0o600)?;
-        write_atomic(&dir.join("current.toml"), text.as_bytes(), 0o600)?;
-        write_atomic(&dir.join("current.toml.sig"), sig.as_bytes(), 0o600)?;
-        Ok(baseline)
+        let file = signed::seal(self.signer, DOMAIN, &text);
+        write_atomic(&dir.join(version_file(sequence)), file.as_bytes(), 0o600)?;
+        let entry = Entry {
+            version: sequence,
+            digest: sha256_hex(file.as_bytes()),
+        };
+        let head =
+            ledger::commit(self.state, self.signer, &device, entry).map_err(|e| match e {
+                ledger::LedgerError::State(s) => BaselineError::State(s),
+                other => Self::tampered(&device, other.to_string()),
+            })?;
+        Ok(Committed { baseline, head })
     }
-}
 
-fn signed_message(file: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(DOMAIN.len() + file.len());
-    m.extend_from_slice(DOMAIN);
-    m.extend_from_slice(file);
-    m
+    /// Cleans up after writers that were killed: temporary files, and version files no ledger committed
+    /// (moved to `baselines/<device>/uncommitted/`, kept for whoever wants to look). Also rebuilds the
+    /// ledger log's last line when a kill lost it. Call with the writers' lock held.
+    pub fn tidy(&self) -> Result<(), BaselineError> {
+        remove_temporaries(self.state.root());
+        remove_temporaries(&self.state.baselines());
+        let loaded = match ledger::load(self.state, self.signer) {
+            Ok(Some(l)) => l,
+            // Nothing to tidy against; loading any baseline reports the problem.
+            Ok(None) | Err(_) => return Ok(()),
+        };
+        let _ = ledger::sync_log(self.state, self.signer, &loaded);
+        let Ok(entries) = std::fs::read_dir(self.state.baselines()) else {
+            return Ok(());
+        };
+        for e in entries.filter_map(|e| e.ok()) {
+            let dir = e.path();
+            if !dir.is_dir() {
+                continue;
+            }
+            remove_temporaries(&dir);
+            let Some(name) = e.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let committed = loaded.ledger.devices.get(&name).map_or(0, |en| en.version);
+            for seq in version_numbers(&dir).into_iter().filter(|s| *s > committed) {
+                let aside = dir.join("uncommitted");
+                create_private_dir(&aside)?;
+                let from = dir.join(version_file(seq));
+                let stamp = crate::evidence::now_rfc3339().replace(':', "");
+                std::fs::rename(&from, aside.join(format!("{seq:06}-{stamp}.toml")))
+                    .map_err(io(&from))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The OS user running netattest, for the record.
@@ -326,6 +409,14 @@ mod tests {
             Err(BaselineError::Exists(_))
         ));
         assert!(matches!(store.load("r2"), Err(BaselineError::Missing(_))));
+        assert_eq!(store.devices(), vec!["r1".to_string()]);
+    }
+
+    fn tampered_reason(r: Result<Baseline, BaselineError>) -> String {
+        match r {
+            Err(BaselineError::Tampered { reason, .. }) => reason,
+            other => panic!("expected tampering, got {other:?}"),
+        }
     }
 
     #[test]
@@ -334,79 +425,107 @@ mod tests {
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
         store.create(evidence("r1"), "enrollment").unwrap();
-        let cur = state.baselines().join("r1/current.toml");
+        let cur = state.baselines().join("r1/000001.toml");
         let text = std::fs::read_to_string(&cur).unwrap();
         std::fs::write(&cur, text.replace("ABC", "XYZ")).unwrap();
-        assert!(matches!(
-            store.load("r1"),
-            Err(BaselineError::Tampered { .. })
-        ));
+        tampered_reason(store.load("r1"));
 
-        // A validly signed baseline of r1 copied over r2's is caught by the device name inside it.
+        // A validly signed baseline of r1 copied over r2's is caught (digest, and the device inside it).
         std::fs::write(&cur, &text).unwrap();
         store.load("r1").unwrap();
         store.create(evidence("r2"), "enrollment").unwrap();
-        for f in ["current.toml", "current.toml.sig"] {
-            std::fs::copy(
-                state.baselines().join("r1").join(f),
-                state.baselines().join("r2").join(f),
-            )
-            .unwrap();
-        }
-        assert!(matches!(
-            store.load("r2"),
-            Err(BaselineError::Tampered { .. })
-        ));
+        std::fs::copy(&cur, state.baselines().join("r2/000001.toml")).unwrap();
+        tampered_reason(store.load("r2"));
 
-        std::fs::remove_file(state.baselines().join("r1/current.toml.sig")).unwrap();
-        assert!(matches!(
-            store.load("r1"),
-            Err(BaselineError::Tampered { .. })
-        ));
+        // Without its signature line a version does not verify, whatever the ledger says.
+        let unsigned = text.split_once('\n').unwrap().1;
+        std::fs::write(&cur, unsigned).unwrap();
+        tampered_reason(store.load("r1"));
+
+        // A deleted ledger is tampering, not a fresh start.
+        std::fs::write(&cur, &text).unwrap();
+        std::fs::remove_file(state.ledger()).unwrap();
+        tampered_reason(store.load("r1"));
+        assert!(store.exists("r1"), "enroll must not overwrite");
     }
 
     #[test]
-    fn approve_keeps_history_and_a_rollback_is_tampering() {
+    fn approve_chains_versions_and_a_rollback_or_cut_history_is_tampering() {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
         store.create(evidence("r1"), "enrollment").unwrap();
         let mut newer = evidence("r1");
         newer.identity.serial = Some("NEW".into());
-        let b = store
+        let c = store
             .approve(newer.clone(), "CHG-1234 chassis swap")
             .unwrap();
-        assert_eq!(b.sequence, 2);
+        assert_eq!(c.baseline.sequence, 2);
+        let c3 = store.approve(newer.clone(), "CHG-1235").unwrap();
+        assert_eq!(
+            c3.head.sequence, 3,
+            "enroll and two approvals after the empty ledger"
+        );
         assert_eq!(store.load("r1").unwrap().evidence, newer);
-        let history = store.history("r1");
+        let history = store.history("r1").unwrap();
         assert_eq!(
-            history.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-            vec![1, 2]
+            history.iter().map(|b| b.sequence).collect::<Vec<_>>(),
+            vec![1, 2, 3]
         );
-        assert_eq!(history[0].1.as_ref().unwrap().reason, "enrollment");
-        assert_eq!(
-            history[1].1.as_ref().unwrap().reason,
-            "CHG-1234 chassis swap"
-        );
+        assert_eq!(history[0].reason, "enrollment");
+        assert_eq!(history[1].reason, "CHG-1234 chassis swap");
         assert!(matches!(
             store.approve(evidence("r9"), "x"),
             Err(BaselineError::Missing(_))
         ));
 
-        // Putting the validly signed version 1 back as current is a rollback.
+        // Version 1 copied over the current version 3, version 2 deleted: a rollback.
         let dir = state.baselines().join("r1");
-        std::fs::copy(dir.join("history/000001.toml"), dir.join("current.toml")).unwrap();
-        std::fs::copy(
-            dir.join("history/000001.toml.sig"),
-            dir.join("current.toml.sig"),
-        )
-        .unwrap();
-        match store.load("r1") {
-            Err(BaselineError::Tampered { reason, .. }) => {
-                assert!(reason.contains("rolled back"), "{reason}")
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(store.devices(), vec!["r1".to_string()]);
+        let v3 = std::fs::read(dir.join("000003.toml")).unwrap();
+        std::fs::copy(dir.join("000001.toml"), dir.join("000003.toml")).unwrap();
+        std::fs::remove_file(dir.join("000002.toml")).unwrap();
+        let why = tampered_reason(store.load("r1"));
+        assert!(
+            why.contains("version 3 is not the file that was committed"),
+            "{why}"
+        );
+        // With 3 put back, the cut is still seen.
+        std::fs::write(dir.join("000003.toml"), v3).unwrap();
+        let why = tampered_reason(store.load("r1"));
+        assert!(why.contains("version 2 is missing"), "{why}");
+        assert!(store.approve(newer, "on top of a cut history").is_err());
+    }
+
+    #[test]
+    fn a_version_written_but_not_committed_is_ignored_and_tidied() {
+        let (_d, state) = setup();
+        let signer = state.signer().unwrap();
+        let store = BaselineStore::new(&state, &signer);
+        store.create(evidence("r1"), "enrollment").unwrap();
+        let ledger_before = std::fs::read(state.ledger()).unwrap();
+        let log_before = std::fs::read(state.ledger_log()).unwrap();
+        store.approve(evidence("r1"), "second").unwrap();
+        // As if killed after the version's rename and before the ledger's.
+        std::fs::write(state.ledger(), &ledger_before).unwrap();
+        std::fs::write(state.ledger_log(), &log_before).unwrap();
+        std::fs::write(state.baselines().join("r1/.000003.toml.tmp.1"), b"half").unwrap();
+        assert_eq!(store.load("r1").unwrap().sequence, 1);
+        store.tidy().unwrap();
+        let dir = state.baselines().join("r1");
+        assert!(!dir.join("000002.toml").exists());
+        assert!(!dir.join(".000003.toml.tmp.1").exists());
+        assert_eq!(
+            std::fs::read_dir(dir.join("uncommitted")).unwrap().count(),
+            1
+        );
+        assert_eq!(
+            store
+                .approve(evidence("r1"), "again")
+                .unwrap()
+                .baseline
+                .sequence,
+            2
+        );
+        assert_eq!(store.history("r1").unwrap().len(), 2);
     }
 }

@@ -3,5 +3,7 @@
 
 pub mod baseline;
 pub mod catalog;
+pub mod ledger;
 pub mod runs;
+pub mod signed;
 pub mod state;

@@ -1,6 +1,7 @@
 //! The state directory: known_hosts, the signing key, baselines, run reports, and the writers' lock.
 //!
-//! Layout: `known_hosts`, `keys/signing.pk8` (0600), `baselines/<device>/`, `runs/`, `lock`. Every file
+//! Layout: `known_hosts`, `keys/signing.pk8` (0600), `ledger.toml` and `ledger.log`, `baselines/<device>/`,
+//! `runs/`, `lock`. Every file
 //! write is atomic (temp file, fsync, rename, fsync of the directory), so a full disk or a crash leaves the
 //! old file whole.
 
@@ -23,6 +24,13 @@ pub enum StateError {
     NotInitialised(PathBuf),
     #[error("signing key {}: {reason}", path.display())]
     BadKey { path: PathBuf, reason: String },
+    #[error(
+        "state directory {} holds baselines from before the ledger (baselines/*/current.toml): move them aside and enroll the devices again",
+        .0.display()
+    )]
+    OldLayout(PathBuf),
+    #[error("{0}")]
+    BadLedger(String),
     #[error("another netattest process holds the lock on {}; try again when it has finished", .0.display())]
     Locked(PathBuf),
 }
@@ -86,6 +94,14 @@ impl StateDir {
     pub fn runs(&self) -> PathBuf {
         self.root.join("runs")
     }
+    /// The signed ledger of every device's current baseline version: the commit point of baseline writes.
+    pub fn ledger(&self) -> PathBuf {
+        self.root.join("ledger.toml")
+    }
+    /// The signed, append-only log of the ledger's heads.
+    pub fn ledger_log(&self) -> PathBuf {
+        self.root.join("ledger.log")
+    }
 
     /// Creates the directory tree and the signing key. Returns whether a new key was made; an existing
     /// key is never replaced (it would orphan every baseline).
@@ -100,7 +116,7 @@ impl StateDir {
         }
         let key = self.key_path();
         if key.exists() {
-            self.signer()?;
+            self.start_ledger()?;
             return Ok(false);
         }
         let rng = SystemRandom::new();
@@ -109,7 +125,29 @@ impl StateDir {
             reason: "key generation failed".into(),
         })?;
         write_atomic(&key, doc.as_ref(), 0o600)?;
+        self.start_ledger()?;
         Ok(true)
+    }
+
+    /// Writes the empty ledger of a new state directory. A state directory from before the ledger (its
+    /// baselines in `current.toml` files) is refused: its baselines cannot be chained after the fact without
+    /// trusting them blindly, so its devices are enrolled again.
+    fn start_ledger(&self) -> Result<(), StateError> {
+        let signer = self.signer()?;
+        if !self.ledger().exists() {
+            let old = std::fs::read_dir(self.baselines())
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok())
+                .any(|e| e.path().join("current.toml").exists());
+            if old {
+                return Err(StateError::OldLayout(self.root.clone()));
+            }
+        }
+        crate::trust::ledger::start(self, &signer).map_err(|e| match e {
+            crate::trust::ledger::LedgerError::State(s) => s,
+            other => StateError::BadLedger(other.to_string()),
+        })
     }
 
     /// Loads the signing key; refuses one that others can read.
@@ -217,9 +255,59 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StateErr
     result.map_err(io(path))
 }
 
+/// The name `write_atomic` gives its temporary file for `name`, and the pid that wrote it.
+fn temporary_of(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, pid) = rest.rsplit_once(".tmp.")?;
+    pid.parse().ok()
+}
+
+/// Removes temporary files a killed writer left in `dir`. Call with the writers' lock held: every writer of
+/// these directories holds it, so any temporary found is from a process that died mid-write.
+pub fn remove_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name();
+        let stale = name
+            .to_str()
+            .and_then(temporary_of)
+            .is_some_and(|pid| pid != std::process::id());
+        if stale
+            && e.file_type().is_ok_and(|t| t.is_file())
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_temporaries_of_other_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in [
+            ".ledger.toml.tmp.1",
+            "ledger.toml",
+            ".x.tmp.notapid",
+            "a.tmp.2",
+        ] {
+            std::fs::write(dir.path().join(n), b"").unwrap();
+        }
+        let own = format!(".k.tmp.{}", std::process::id());
+        std::fs::write(dir.path().join(&own), b"").unwrap();
+        assert_eq!(remove_temporaries(dir.path()), 1);
+        assert!(!dir.path().join(".ledger.toml.tmp.1").exists());
+        for kept in ["ledger.toml", ".x.tmp.notapid", "a.tmp.2", own.as_str()] {
+            assert!(dir.path().join(kept).exists(), "{kept}");
+        }
+    }
 
     #[test]
     fn init_makes_a_private_key_once_and_signatures_verify() {

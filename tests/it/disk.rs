@@ -48,7 +48,7 @@ fn a_full_disk_fails_enrollment_cleanly_and_loses_nothing() {
     let fs = TinyFs::mount(&env.state());
     assert_eq!(env.run(&["init"]).code, 0);
     assert_eq!(env.run(&["enroll", "lab-01", "--format", "json"]).code, 0);
-    let baseline = std::fs::read(env.state().join("baselines/lab-01/current.toml")).unwrap();
+    let baseline = std::fs::read(env.current_baseline("lab-01").unwrap()).unwrap();
     let known_hosts = std::fs::read(env.state().join("known_hosts")).unwrap();
 
     let filler = fs.fill();
@@ -56,14 +56,14 @@ fn a_full_disk_fails_enrollment_cleanly_and_loses_nothing() {
     assert_eq!(r.code, 3, "{r:?}");
     assert_eq!(r.outcome("lab-02"), "error");
     assert!(r.stdout.contains("No space left on device"), "{r:?}");
-    assert!(!env.state().join("baselines/lab-02/current.toml").exists());
+    assert_eq!(env.current_baseline("lab-02"), None);
     assert_eq!(
         std::fs::read(env.state().join("known_hosts")).unwrap(),
         known_hosts,
         "known_hosts untouched"
     );
     assert_eq!(
-        std::fs::read(env.state().join("baselines/lab-01/current.toml")).unwrap(),
+        std::fs::read(env.current_baseline("lab-01").unwrap()).unwrap(),
         baseline
     );
 

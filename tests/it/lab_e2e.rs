@@ -134,7 +134,7 @@ fn an_unknown_host_key_is_not_learned_by_check() {
 fn a_hand_edited_baseline_is_baseline_tampered_and_not_trusted() {
     let env = LabEnv::start(1);
     env.enroll_all();
-    let path = env.state().join("baselines/lab-01/current.toml");
+    let path = env.current_baseline("lab-01").unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     // The attacker "approves" a patched image by rewriting the recorded hash.
     let edited = text.replacen("sha512 = \"", "sha512 = \"0", 1);
@@ -184,7 +184,7 @@ fn enroll_pins_only_the_expected_fingerprint_when_given_one() {
         "{r:?}"
     );
     assert!(!env.state().join("known_hosts").exists());
-    assert!(!env.state().join("baselines/lab-01/current.toml").exists());
+    assert_eq!(env.current_baseline("lab-01"), None);
     let fp = {
         let key = env.lab().devices()[0].host_key_openssh.clone();
         russh::keys::PublicKey::from_openssh(&key)
@@ -483,7 +483,7 @@ fn on_a_terminal_there_are_progress_bars_and_colour_and_no_colour_with_no_color(
     );
 }
 
-/// known_hosts rewritten to trust an impostor's key, and the baseline's signature deleted so its own pin
+/// known_hosts rewritten to trust an impostor's key, and the baseline's signature stripped so its own pin
 /// cannot be read: nothing may be sent to the impostor, and approval must not adopt its key.
 #[test]
 fn an_edited_known_hosts_and_a_deleted_signature_let_no_impostor_in() {
@@ -500,7 +500,10 @@ fn an_edited_known_hosts_and_a_deleted_signature_let_no_impostor_in() {
         )
     };
     std::fs::write(env.state().join("known_hosts"), &impostor).unwrap();
-    std::fs::remove_file(env.state().join("baselines/lab-01/current.toml.sig")).unwrap();
+    // The current version's signature line removed: its pin can no longer be verified.
+    let current = env.current_baseline("lab-01").unwrap();
+    let text = std::fs::read_to_string(&current).unwrap();
+    std::fs::write(&current, text.split_once('\n').unwrap().1).unwrap();
     let auths = env.lab().auth_attempts("lab-01");
     let commands = env.lab().commands("lab-01").len();
 

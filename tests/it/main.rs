@@ -7,6 +7,7 @@ mod cli;
 mod disk;
 mod interop_files;
 mod lab_e2e;
+mod ledger;
 mod platforms;
 mod scenarios;
 mod sshd;

@@ -160,8 +160,7 @@ fn enroll_and_check(case: &Case) {
             shown.stdout
         );
     }
-    let baseline =
-        std::fs::read_to_string(env.state().join("baselines/lab-01/current.toml")).unwrap();
+    let baseline = std::fs::read_to_string(env.current_baseline("lab-01").unwrap()).unwrap();
     for want in case.baseline_file_holds {
         assert!(baseline.contains(want), "{persona:?} {want}: {baseline}");
     }

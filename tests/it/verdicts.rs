@@ -41,7 +41,7 @@ fn a_device_already_patched_at_enrollment_is_caught_on_day_one_and_not_enrolled(
     assert_eq!(r.code, 1, "{r:?}");
     assert_eq!(r.codes("lab-01"), vec!["image-vendor-mismatch"]);
     assert_eq!(r.outcome("lab-01"), "unverified");
-    assert!(!env.state().join("baselines/lab-01/current.toml").exists());
+    assert_eq!(env.current_baseline("lab-01"), None);
 }
 
 #[test]

@@ -44,22 +44,23 @@ pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
             Ok(0)
         }
         BaselineCommand::History { device } => {
-            let history = store.history(device);
-            if history.is_empty() {
-                return Err(usage(format!(
-                    "{device} has no baseline history: enroll it first"
-                )));
-            }
-            for (seq, b) in history {
-                match b {
-                    Ok(b) => println!(
-                        "{seq:>4}  {}  {}  {}",
-                        b.created_at,
-                        b.created_by,
-                        display_line(&b.reason, 100)
-                    ),
-                    Err(e) => println!("{seq:>4}  UNTRUSTED: {e}"),
+            let history = match store.history(device) {
+                Ok(h) => h,
+                Err(BaselineError::Missing(_)) => {
+                    return Err(usage(format!(
+                        "{device} has no baseline history: enroll it first"
+                    )));
                 }
+                Err(e) => return Err(anyhow::anyhow!(e)),
+            };
+            for b in history {
+                println!(
+                    "{:>4}  {}  {}  {}",
+                    b.sequence,
+                    b.created_at,
+                    b.created_by,
+                    display_line(&b.reason, 100)
+                );
             }
             Ok(0)
         }

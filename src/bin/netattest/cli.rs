@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::catalog::CatalogCommand,
     },
+    /// The state directory: verify the ledger and every baseline chain offline.
+    State {
+        #[command(subcommand)]
+        command: crate::state::StateCommand,
+    },
     /// Explain a finding code: what it means and what to do.
     Explain {
         /// A finding code, e.g. image-drift; omit to list them all.

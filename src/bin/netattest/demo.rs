@@ -144,6 +144,10 @@ async fn audit(engine: &Arc<Engine>, mode: Mode, command: &str, quiet: bool) -> 
         engine.config.fail_on,
         runs.into_iter().map(|r| r.report).collect(),
     )
+    .with_ledger_head(netattest::trust::ledger::head(
+        &engine.state,
+        &engine.signer,
+    ))
 }
 
 /// A temporary directory removed on drop (the binary has no tempfile dependency).

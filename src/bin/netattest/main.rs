@@ -7,6 +7,7 @@ mod demo;
 mod lab;
 mod profiles;
 mod progress;
+mod state;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -166,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Explain { code } => explain(code.as_deref()),
         Command::Profiles { command, id } => profiles::run(&cli, command.as_ref(), id.as_deref()),
         Command::Catalog { command } => catalog::run(&cli, command),
+        Command::State { command } => state::run(&cli, command),
     }
 }
 
@@ -373,7 +375,11 @@ pub(crate) async fn run_devices(
         fail_on,
         runs.into_iter().map(|r| r.report).collect(),
     )
-    .with_trust(engine.trust_findings.clone());
+    .with_trust(engine.trust_findings.clone())
+    .with_ledger_head(netattest::trust::ledger::head(
+        &engine.state,
+        &engine.signer,
+    ));
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }

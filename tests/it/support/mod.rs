@@ -144,6 +144,23 @@ impl LabEnv {
         self.dir.path().join("state")
     }
 
+    /// The file of a device's current baseline version, as the signed ledger names it (read here without
+    /// checking the signature); `None` when the ledger does not name the device.
+    pub fn current_baseline(&self, device: &str) -> Option<PathBuf> {
+        let text = std::fs::read_to_string(self.state().join("ledger.toml")).ok()?;
+        let payload = text.split_once('\n')?.1;
+        let v: toml::Value = toml::from_str(payload).ok()?;
+        let version = v
+            .get("devices")?
+            .get(device)?
+            .get("version")?
+            .as_integer()?;
+        Some(
+            self.state()
+                .join(format!("baselines/{device}/{version:06}.toml")),
+        )
+    }
+
     /// Runs the binary with `--config` set to this lab's config.
     pub fn run(&self, args: &[&str]) -> Run {
         let out = netattest()

@@ -146,11 +146,22 @@ impl Default for Timeouts {
     }
 }
 
+/// The installation's signing key, when it is kept out of the state directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningKey {
+    /// A PKCS#8 Ed25519 key file (created by `netattest init` when missing).
+    File(PathBuf),
+    /// An Ed25519 key held by ssh-agent: its raw 32-byte public key.
+    Agent([u8; 32]),
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub path: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
+    /// Where the signing key lives when not in `state_dir/keys/`.
+    pub signing_key: Option<SigningKey>,
     /// How many runs the archive under `state_dir/runs/` keeps (oldest pruned first).
     pub keep_runs: usize,
     pub profile_dirs: Vec<PathBuf>,
@@ -190,6 +201,7 @@ impl Config {
         Config {
             path: None,
             state_dir: None,
+            signing_key: None,
             keep_runs: DEFAULT_KEEP_RUNS,
             profile_dirs: Vec::new(),
             ssh_config: None,

@@ -74,6 +74,7 @@ fn toml_problem(path: &Path, text: &str, e: &toml::de::Error) -> ConfigProblem {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
     pub(super) state_dir: Option<PathBuf>,
+    pub(super) signing_key: Option<RawSigningKey>,
     pub(super) keep_runs: Option<usize>,
     #[serde(default)]
     pub(super) include: Vec<PathBuf>,
@@ -98,6 +99,20 @@ pub(super) struct RawConfig {
 pub(super) struct RawFiles {
     #[serde(default)]
     pub(super) ignore: Vec<String>,
+}
+
+/// `signing_key = "/path/key.pk8"` or `signing_key = { ssh_agent = "ssh-ed25519 AAAA… comment" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawSigningKey {
+    File(PathBuf),
+    Agent(RawAgentKey),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAgentKey {
+    pub(super) ssh_agent: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,10 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::raw::{RawAuth, RawCatalog, RawDefaults, RawDevice, RawGroup, RawSshConfig, Read};
+use super::raw::{
+    RawAuth, RawCatalog, RawDefaults, RawDevice, RawGroup, RawSigningKey, RawSshConfig, Read,
+};
 use super::{
     AuthSpec, CatalogConfig, Config, ConfigProblem, DeviceConfig, MAX_MAX_IMAGE_SIZE,
-    MAX_MAX_OUTPUT, PullPolicy, expand_tilde, home_dir,
+    MAX_MAX_OUTPUT, PullPolicy, SigningKey, expand_tilde, home_dir,
 };
 use crate::evidence::files::Glob;
 use crate::report::finding::{Code, Severity};
@@ -58,6 +60,17 @@ pub(super) fn config(path: &Path, read: Read, problems: &mut Vec<ConfigProblem>)
     let mut sink = Sink {
         file: path,
         problems,
+    };
+    cfg.signing_key = match raw.signing_key {
+        None => None,
+        Some(RawSigningKey::File(p)) => Some(SigningKey::File(base.join(expand_tilde(&p)))),
+        Some(RawSigningKey::Agent(a)) => match agent_public_key(&a.ssh_agent) {
+            Ok(k) => Some(SigningKey::Agent(k)),
+            Err(why) => {
+                sink.add("signing_key.ssh_agent", why);
+                None
+            }
+        },
     };
     match raw.keep_runs {
         Some(n) if (1..=100_000).contains(&n) => cfg.keep_runs = n,
@@ -423,4 +436,17 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     };
     n.checked_mul(mult)
         .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// The raw public key of an OpenSSH `ssh-ed25519 AAAA… comment` line.
+fn agent_public_key(line: &str) -> Result<[u8; 32], String> {
+    let key = russh::keys::PublicKey::from_openssh(line.trim())
+        .map_err(|e| format!("not an OpenSSH public key line: {e}"))?;
+    match key.key_data() {
+        russh::keys::ssh_key::public::KeyData::Ed25519(k) => Ok(k.0),
+        _ => Err(format!(
+            "the signing key must be Ed25519, not {}",
+            key.algorithm()
+        )),
+    }
 }

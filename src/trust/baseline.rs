@@ -279,7 +279,7 @@ impl<'a> BaselineStore<'a> {
             path: dir.clone(),
             reason: format!("cannot serialise: {e}"),
         })?;
-        let file = signed::seal(self.signer, DOMAIN, &text);
+        let file = signed::seal(self.signer, DOMAIN, &text)?;
         write_atomic(&dir.join(version_file(sequence)), file.as_bytes(), 0o600)?;
         let entry = Entry {
             version: sequence,

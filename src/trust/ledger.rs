@@ -149,7 +149,7 @@ pub fn start(state: &StateDir, signer: &Signer) -> Result<(), LedgerError> {
 fn write(state: &StateDir, signer: &Signer, ledger: Ledger) -> Result<LedgerHead, LedgerError> {
     let payload =
         toml::to_string_pretty(&ledger).map_err(|e| invalid(state.ledger(), e.to_string()))?;
-    let file = signed::seal(signer, DOMAIN, &payload);
+    let file = signed::seal(signer, DOMAIN, &payload)?;
     write_atomic(&state.ledger(), file.as_bytes(), 0o600)?;
     let head = LedgerHead {
         sequence: ledger.sequence,
@@ -169,12 +169,19 @@ fn log_message(head: &LedgerHead, previous: Option<&str>) -> String {
     )
 }
 
-fn log_line(signer: &Signer, head: &LedgerHead, previous: Option<&str>) -> String {
+fn log_line(
+    signer: &Signer,
+    head: &LedgerHead,
+    previous: Option<&str>,
+) -> Result<String, StateError> {
     let msg = log_message(head, previous);
     let mut signed_over = LOG_DOMAIN.as_bytes().to_vec();
     signed_over.push(b'\n');
     signed_over.extend_from_slice(msg.as_bytes());
-    format!("{msg} {}\n", B64.encode(signer.sign(&signed_over)))
+    Ok(format!(
+        "{msg} {}\n",
+        B64.encode(signer.sign(&signed_over)?)
+    ))
 }
 
 fn append_log(
@@ -189,7 +196,8 @@ fn append_log(
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(&path).map_err(io(&path))?;
-    f.write_all(log_line(signer, head, previous).as_bytes())
+    let line = log_line(signer, head, previous)?;
+    f.write_all(line.as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(io(&path))
 }
@@ -264,13 +272,13 @@ pub fn sync_log(state: &StateDir, signer: &Signer, current: &Loaded) -> Result<(
     }
     let mut text = String::new();
     for l in &lines {
-        text.push_str(&log_line(signer, &l.head, l.previous.as_deref()));
+        text.push_str(&log_line(signer, &l.head, l.previous.as_deref())?);
     }
     text.push_str(&log_line(
         signer,
         &current.head,
         current.ledger.previous.as_deref(),
-    ));
+    )?);
     write_atomic(&state.ledger_log(), text.as_bytes(), 0o600)?;
     Ok(())
 }

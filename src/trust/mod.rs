@@ -1,6 +1,7 @@
 //! Trust material: signed baselines, vendor catalogs and their signatures, and the state directory that holds
 //! them. Everything here fails closed: material that does not verify is reported and never used.
 
+pub mod agent;
 pub mod baseline;
 pub mod catalog;
 pub mod ledger;

@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use crate::trust::state::Signer;
+use crate::trust::state::{Signer, StateError};
 
 const MAGIC: &str = "#! netattest-signature ed25519 ";
 
@@ -36,9 +36,9 @@ fn message(domain: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 /// The payload with a signature line in front.
-pub fn seal(signer: &Signer, domain: &str, payload: &str) -> String {
-    let sig = B64.encode(signer.sign(&message(domain, payload.as_bytes())));
-    format!("{MAGIC}{} {sig}\n{payload}", signer.key_id())
+pub fn seal(signer: &Signer, domain: &str, payload: &str) -> Result<String, StateError> {
+    let sig = B64.encode(signer.sign(&message(domain, payload.as_bytes()))?);
+    Ok(format!("{MAGIC}{} {sig}\n{payload}", signer.key_id()))
 }
 
 /// The payload of a sealed file, when its signature verifies under `domain`.
@@ -77,7 +77,7 @@ mod tests {
         let state = StateDir::new(dir.path());
         state.init().unwrap();
         let signer = state.signer().unwrap();
-        let file = seal(&signer, "netattest-test-v1", "a = 1\n");
+        let file = seal(&signer, "netattest-test-v1", "a = 1\n").unwrap();
         assert_eq!(
             open(&signer, "netattest-test-v1", file.as_bytes()),
             Ok("a = 1\n")

@@ -46,6 +46,20 @@ pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ 
 #[derive(Debug, Clone)]
 pub struct StateDir {
     root: PathBuf,
+    key: KeySource,
+}
+
+/// Where the installation's signing key lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `keys/signing.pk8` in the state directory (the default).
+    InState,
+    /// A PKCS#8 file elsewhere (`signing_key = "/path"`), so that write access to the state directory is not
+    /// enough to sign.
+    File(PathBuf),
+    /// An Ed25519 key held by ssh-agent (`$SSH_AUTH_SOCK`), whose public half the configuration names: the
+    /// private key is never a file netattest reads.
+    Agent { public: [u8; 32] },
 }
 
 /// Held while writing baselines; released on drop.
@@ -56,8 +70,15 @@ pub struct WriteLock {
 
 /// The installation's signing key.
 pub struct Signer {
-    pair: Ed25519KeyPair,
+    kind: SignerKind,
+    public: Vec<u8>,
     key_id: String,
+}
+
+enum SignerKind {
+    Pair(Box<Ed25519KeyPair>),
+    /// The agent's socket (`$SSH_AUTH_SOCK`); none means verifying works and signing fails.
+    Agent(Option<PathBuf>),
 }
 
 impl std::fmt::Debug for Signer {
@@ -68,7 +89,16 @@ impl std::fmt::Debug for Signer {
 
 impl StateDir {
     pub fn new(root: impl Into<PathBuf>) -> StateDir {
-        StateDir { root: root.into() }
+        StateDir {
+            root: root.into(),
+            key: KeySource::InState,
+        }
+    }
+
+    /// The same state directory with its signing key elsewhere.
+    pub fn with_key(mut self, key: KeySource) -> StateDir {
+        self.key = key;
+        self
     }
 
     /// `$XDG_STATE_HOME/netattest`, or `~/.local/state/netattest`.
@@ -86,7 +116,10 @@ impl StateDir {
         self.root.join("known_hosts")
     }
     fn key_path(&self) -> PathBuf {
-        self.root.join("keys/signing.pk8")
+        match &self.key {
+            KeySource::File(p) => p.clone(),
+            _ => self.root.join("keys/signing.pk8"),
+        }
     }
     pub fn baselines(&self) -> PathBuf {
         self.root.join("baselines")
@@ -115,9 +148,12 @@ impl StateDir {
             create_private_dir(&dir)?;
         }
         let key = self.key_path();
-        if key.exists() {
+        if matches!(self.key, KeySource::Agent { .. }) || key.exists() {
             self.start_ledger()?;
             return Ok(false);
+        }
+        if let Some(parent) = key.parent() {
+            create_private_dir(parent)?;
         }
         let rng = SystemRandom::new();
         let doc = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| StateError::BadKey {
@@ -150,8 +186,19 @@ impl StateDir {
         })
     }
 
-    /// Loads the signing key; refuses one that others can read.
+    /// Loads the signing key; refuses one that others can read. An agent-held key is only located here; the
+    /// agent is asked when something is signed.
     pub fn signer(&self) -> Result<Signer, StateError> {
+        if let KeySource::Agent { public } = &self.key {
+            let socket = std::env::var_os("SSH_AUTH_SOCK")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from);
+            return Ok(Signer {
+                kind: SignerKind::Agent(socket),
+                public: public.to_vec(),
+                key_id: Signer::id_of(public),
+            });
+        }
         let path = self.key_path();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -178,8 +225,12 @@ impl StateDir {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        let key_id = crate::digest::sha256_hex(pair.public_key().as_ref())[..16].to_owned();
-        Ok(Signer { pair, key_id })
+        let public = pair.public_key().as_ref().to_vec();
+        Ok(Signer {
+            key_id: Signer::id_of(&public),
+            public,
+            kind: SignerKind::Pair(Box::new(pair)),
+        })
     }
 
     /// Takes the writers' lock without waiting.
@@ -205,12 +256,48 @@ impl Signer {
         &self.key_id
     }
 
-    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.pair.sign(message).as_ref().to_vec()
+    /// Whether the private key is held by ssh-agent.
+    pub fn in_agent(&self) -> bool {
+        matches!(self.kind, SignerKind::Agent(_))
+    }
+
+    fn id_of(public: &[u8]) -> String {
+        crate::digest::sha256_hex(public)[..16].to_owned()
+    }
+
+    /// Signs `message`; with an agent-held key the agent is asked (and a signature it returns is checked
+    /// before it is used).
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, StateError> {
+        match &self.kind {
+            SignerKind::Pair(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            SignerKind::Agent(socket) => {
+                let bad = |reason: String| StateError::BadKey {
+                    path: PathBuf::from("ssh-agent"),
+                    reason,
+                };
+                let socket = socket.as_ref().ok_or_else(|| {
+                    bad("signing_key is held by ssh-agent, but SSH_AUTH_SOCK is not set".into())
+                })?;
+                let sig = crate::trust::agent::sign(
+                    socket,
+                    &self.public,
+                    message,
+                    std::time::Duration::from_secs(30),
+                )
+                .map_err(|e| bad(e.to_string()))?;
+                if !self.verify(message, &sig) {
+                    return Err(bad(
+                        "the agent's signature does not verify with the configured public key"
+                            .into(),
+                    ));
+                }
+                Ok(sig)
+            }
+        }
     }
 
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        UnparsedPublicKey::new(&ED25519, self.pair.public_key().as_ref())
+        UnparsedPublicKey::new(&ED25519, &self.public)
             .verify(message, signature)
             .is_ok()
     }
@@ -317,7 +404,7 @@ mod tests {
         assert!(state.init().unwrap());
         assert!(!state.init().unwrap(), "a second init keeps the key");
         let s = state.signer().unwrap();
-        let sig = s.sign(b"baseline");
+        let sig = s.sign(b"baseline").unwrap();
         assert!(s.verify(b"baseline", &sig));
         assert!(!s.verify(b"baselinf", &sig));
     }

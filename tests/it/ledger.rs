@@ -242,3 +242,136 @@ fn a_kill_at_any_rename_or_fsync_of_enroll_or_approve_leaves_the_old_state_or_th
         );
     }
 }
+
+/// A real ssh-agent on a socket in `dir`, holding a new Ed25519 key; killed on drop.
+struct Agent {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+    public: String,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent (openssh-client) is installed by scripts/test.sh");
+        for _ in 0..100 {
+            if socket.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let key = dir.join("signing_ed25519");
+        let made = Command::new("ssh-keygen")
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "netattest-signing",
+                "-f",
+            ])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let added = Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &socket)
+            .output()
+            .unwrap();
+        assert!(added.status.success(), "{added:?}");
+        // The private key stays only in the agent.
+        std::fs::remove_file(&key).unwrap();
+        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        Agent {
+            child,
+            socket,
+            public: public.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn with_the_signing_key_in_ssh_agent_write_access_to_the_state_directory_cannot_sign() {
+    let env = LabEnv::start(1);
+    let agent = Agent::start(env.dir.path());
+    let sock = [("SSH_AUTH_SOCK", agent.socket.as_os_str())];
+    std::fs::remove_dir_all(env.state()).unwrap();
+    let plain = std::fs::read_to_string(env.config()).unwrap();
+    let with_agent = format!(
+        "signing_key = {{ ssh_agent = \"{}\" }}\n{plain}",
+        agent.public
+    );
+    std::fs::write(env.config(), &with_agent).unwrap();
+
+    let init = env.run_with_env(&sock, &["init"]);
+    assert_eq!(init.code, 0, "{init:?}");
+    assert!(init.stdout.contains("held by ssh-agent"), "{init:?}");
+    assert!(!env.state().join("keys/signing.pk8").exists());
+    let enroll = env.run_with_env(&sock, &["enroll", "lab-01"]);
+    assert_eq!(enroll.code, 0, "{enroll:?}");
+    // Checking needs only the public key from the config: no agent.
+    assert_eq!(env.run(&["check", "lab-01"]).code, 0);
+
+    // Someone who can write the state directory but not reach the agent brings their own key and tries to
+    // approve a state of their choosing: nothing they sign verifies.
+    std::fs::write(env.config(), &plain).unwrap();
+    let _ = env.run(&["init"]);
+    assert!(
+        env.state().join("keys/signing.pk8").exists(),
+        "the intruder's key"
+    );
+    let forged = env.run(&["baseline", "approve", "lab-01", "--reason", "mine now"]);
+    assert_ne!(forged.code, 0, "{forged:?}");
+    std::fs::write(env.config(), &with_agent).unwrap();
+    assert_eq!(env.run(&["state", "verify"]).code, 0);
+    assert_eq!(env.run(&["check", "lab-01"]).code, 0);
+
+    // Without the agent, a write fails clearly and changes nothing.
+    drop(agent);
+    let r = env.run(&["baseline", "approve", "lab-01", "--reason", "CHG-9"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        format!("{}{}", r.stdout, r.stderr).contains("ssh-agent"),
+        "{r:?}"
+    );
+    let verify = env.run(&["state", "verify"]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+    assert!(verify.stdout.contains("lab-01: 1 version(s)"), "{verify:?}");
+}
+
+#[test]
+fn a_signing_key_file_outside_the_state_directory_is_made_and_used_there() {
+    let env = LabEnv::start(1);
+    std::fs::remove_dir_all(env.state()).unwrap();
+    let key = env.dir.path().join("secrets/netattest.pk8");
+    let plain = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        format!("signing_key = \"secrets/netattest.pk8\"\n{plain}"),
+    )
+    .unwrap();
+    assert_eq!(env.run(&["init"]).code, 0);
+    assert!(key.exists());
+    assert!(!env.state().join("keys/signing.pk8").exists());
+    env.enroll_all();
+    assert_eq!(env.run(&["check", "lab-01"]).code, 0);
+    std::fs::write(env.config(), &plain).unwrap();
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_ne!(r.code, 0, "without the key, nothing verifies: {r:?}");
+}

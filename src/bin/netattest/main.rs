@@ -225,7 +225,14 @@ fn state_dir(cli: &Cli, cfg: Option<&Config>) -> anyhow::Result<StateDir> {
         .or_else(|| cfg.and_then(|c| c.state_dir.clone()))
         .or_else(StateDir::default_root)
         .ok_or_else(|| usage("no state directory: pass --state-dir or set state_dir in config"))?;
-    Ok(StateDir::new(root))
+    let key = match cfg.and_then(|c| c.signing_key.clone()) {
+        None => netattest::trust::state::KeySource::InState,
+        Some(netattest::config::SigningKey::File(p)) => netattest::trust::state::KeySource::File(p),
+        Some(netattest::config::SigningKey::Agent(public)) => {
+            netattest::trust::state::KeySource::Agent { public }
+        }
+    };
+    Ok(StateDir::new(root).with_key(key))
 }
 
 /// `SHA256:` and 43 unpadded base64 characters: the form OpenSSH prints and netattest pins.
@@ -281,15 +288,21 @@ fn init(cli: &Cli, write_config: Option<&Path>) -> anyhow::Result<u8> {
         .init()
         .with_context(|| format!("initialising {}", state.root().display()))?;
     let signer = state.signer()?;
+    // One signature made and checked now, so a key the agent does not hold fails here, not mid-enrollment.
+    let probe = signer.sign(b"netattest init: can this key sign?")?;
+    anyhow::ensure!(
+        signer.verify(b"netattest init: can this key sign?", &probe),
+        "the signing key's signature does not verify"
+    );
     println!(
         "{} state directory {}\nsigning key {} ({})",
         if created { "created" } else { "kept existing" },
         state.root().display(),
         signer.key_id(),
-        if created {
-            "new"
-        } else {
-            "existing, not replaced"
+        match (signer.in_agent(), created) {
+            (true, _) => "held by ssh-agent",
+            (false, true) => "new",
+            (false, false) => "existing, not replaced",
         }
     );
     if let Some(path) = write_config {

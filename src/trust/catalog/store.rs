@@ -314,7 +314,7 @@ impl<'a> CatalogStore<'a> {
         let path = self.toml(name);
         let mut signed = DOMAIN.to_vec();
         signed.extend_from_slice(text.as_bytes());
-        let sig = B64.encode(self.signer.sign(&signed));
+        let sig = B64.encode(self.signer.sign(&signed)?);
         // The signature first: a crash between the two leaves a catalog that fails its check, never an
         // unsigned one that passes.
         write_atomic(

@@ -172,6 +172,16 @@ impl LabEnv {
         Run::from(out)
     }
 
+    /// Runs the binary with this lab's config and extra environment variables.
+    pub fn run_with_env(&self, vars: &[(&str, &std::ffi::OsStr)], args: &[&str]) -> Run {
+        let mut cmd = netattest();
+        cmd.arg("--config").arg(self.config()).args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().unwrap())
+    }
+
     pub fn apply(&self, device: &str, scenario: Scenario) {
         self.lab().apply(device, scenario).unwrap();
     }

@@ -17,6 +17,7 @@ use crate::report::finding::{Code, Finding, Severity};
 use crate::report::{DeviceReport, Outcome};
 use crate::ssh::{Session, SshError, known_hosts};
 use crate::trust::baseline::{Baseline, BaselineError, BaselineStore};
+use crate::trust::runs::render_transcript;
 
 /// Why a run ended early: the outcome and what to tell the operator.
 pub(super) type Failure = (Outcome, String);
@@ -283,7 +284,7 @@ impl Engine {
         &self,
         device: &Device,
         mode: &Mode,
-        evidence: Evidence,
+        kept: Kept<'_>,
         baseline: Option<Result<Baseline, BaselineError>>,
         ignore: &[Glob],
         report: &mut DeviceReport,
@@ -303,7 +304,7 @@ impl Engine {
                 );
                 Ok(())
             }
-            Mode::Enroll { .. } => self.commit_enrollment(device, evidence, report).await,
+            Mode::Enroll { .. } => self.commit_enrollment(device, kept, report).await,
             Mode::Approve { .. } if matches!(baseline, Some(Err(BaselineError::Missing(_)))) => {
                 Err((
                     Outcome::Error,
@@ -323,9 +324,13 @@ impl Engine {
                 new_host_key,
             } => {
                 let accepted: Vec<String> = match trusted(&baseline) {
-                    Some(base) => crate::verify::against_baseline(&evidence, base)
+                    Some(base) => crate::verify::against_baseline(&kept.evidence, base)
                         .iter()
-                        .chain(&crate::verify::artifacts::drift(&evidence, base, ignore))
+                        .chain(&crate::verify::artifacts::drift(
+                            &kept.evidence,
+                            base,
+                            ignore,
+                        ))
                         .map(|f| format!("{} ({})", f.code, f.subject))
                         .collect(),
                     None => vec!["replaces an untrusted baseline".into()],
@@ -335,8 +340,7 @@ impl Engine {
                     replace_key: new_host_key.is_some(),
                     accepted,
                 };
-                self.commit_approval(device, evidence, approval, report)
-                    .await
+                self.commit_approval(device, kept, approval, report).await
             }
             Mode::Check { .. } => {
                 Self::check_verdict(device, baseline, report);
@@ -387,9 +391,13 @@ impl Engine {
     async fn commit_enrollment(
         &self,
         device: &Device,
-        evidence: Evidence,
+        kept: Kept<'_>,
         report: &mut DeviceReport,
     ) -> Result<(), Failure> {
+        let Kept {
+            evidence,
+            transcript,
+        } = kept;
         let _writer = self.writer().await?;
         let key = host_key_of(&evidence)?;
         let kh = self.state.known_hosts();
@@ -401,7 +409,7 @@ impl Engine {
         }
         let fingerprint = evidence.identity.host_key_fingerprint.clone();
         BaselineStore::new(&self.state, &self.signer)
-            .create(evidence, "enrollment")
+            .create(evidence, "enrollment", &render_transcript(transcript))
             .map_err(|e| (Outcome::Error, e.to_string()))?;
         report.outcome = Outcome::Enrolled;
         report.detail = Some(format!("host key pinned: {fingerprint}"));
@@ -411,10 +419,14 @@ impl Engine {
     async fn commit_approval(
         &self,
         device: &Device,
-        evidence: Evidence,
+        kept: Kept<'_>,
         approval: Approval<'_>,
         report: &mut DeviceReport,
     ) -> Result<(), Failure> {
+        let Kept {
+            evidence,
+            transcript,
+        } = kept;
         let _writer = self.writer().await?;
         if approval.replace_key {
             let key = host_key_of(&evidence)?;
@@ -427,7 +439,7 @@ impl Engine {
             .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
         }
         let b = BaselineStore::new(&self.state, &self.signer)
-            .approve(evidence, approval.reason)
+            .approve(evidence, approval.reason, &render_transcript(transcript))
             .map_err(|e| (Outcome::Error, e.to_string()))?
             .baseline;
         report.outcome = Outcome::Approved;
@@ -487,10 +499,20 @@ impl Engine {
         } = self.gather(device, mode, identified, base, events).await?;
         *kept = Some(evidence.clone());
         let ignore = self.judge(mode, profile, &evidence, &prepared.baseline, report);
-        self.commit(device, mode, evidence, prepared.baseline, &ignore, report)
+        let kept = Kept {
+            evidence,
+            transcript: &transcript,
+        };
+        self.commit(device, mode, kept, prepared.baseline, &ignore, report)
             .await?;
         Ok(transcript)
     }
+}
+
+/// What a run that got to the commit phase keeps: its evidence, and the transcript behind it.
+pub(super) struct Kept<'a> {
+    evidence: Evidence,
+    transcript: &'a [TranscriptEntry],
 }
 
 /// The host key the evidence recorded, to pin.

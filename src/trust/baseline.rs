@@ -37,6 +37,10 @@ pub struct Baseline {
     pub created_at: String,
     pub created_by: String,
     pub reason: String,
+    /// SHA-256 of `<version>.transcript.txt`, the commands and answers of the run that produced this
+    /// version, kept beside it for as long as the version is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_sha256: Option<String>,
     pub evidence: Evidence,
 }
 
@@ -62,6 +66,14 @@ pub struct Committed {
     pub head: LedgerHead,
 }
 
+/// What a new version is, besides its evidence.
+struct Version<'a> {
+    sequence: u64,
+    previous: Option<String>,
+    reason: &'a str,
+    transcript: &'a str,
+}
+
 /// Reads and writes baselines under a state directory.
 pub struct BaselineStore<'a> {
     state: &'a StateDir,
@@ -70,6 +82,10 @@ pub struct BaselineStore<'a> {
 
 fn version_file(seq: u64) -> String {
     format!("{seq:06}.toml")
+}
+
+fn transcript_file(seq: u64) -> String {
+    format!("{seq:06}.transcript.txt")
 }
 
 /// Version numbers of the files in a device's directory, sorted (committed or not).
@@ -88,6 +104,30 @@ fn version_numbers(dir: &Path) -> Vec<u64> {
         .collect();
     seqs.sort_unstable();
     seqs
+}
+
+/// Version numbers of the transcripts in a device's directory.
+fn transcript_numbers(dir: &Path) -> Vec<u64> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name();
+            let stem = name.to_str()?.strip_suffix(".transcript.txt")?;
+            (stem.len() == 6).then_some(())?;
+            stem.parse().ok()
+        })
+        .collect()
+}
+
+/// Moves an uncommitted file of a device to its `uncommitted/` folder.
+fn set_aside(dir: &Path, name: &str, aside_name: &str) -> Result<(), StateError> {
+    let aside = dir.join("uncommitted");
+    create_private_dir(&aside)?;
+    let from = dir.join(name);
+    std::fs::rename(&from, aside.join(aside_name)).map_err(io(&from))
 }
 
 impl<'a> BaselineStore<'a> {
@@ -210,6 +250,16 @@ impl<'a> BaselineStore<'a> {
                 format!("file of version {seq} holds version {}", baseline.sequence),
             ));
         }
+        if let Some(want) = &baseline.transcript_sha256 {
+            let path = self.dir(device).join(transcript_file(seq));
+            let got = std::fs::read(&path).map(|b| sha256_hex(&b));
+            if got.as_ref().ok() != Some(want) {
+                return Err(Self::tampered(
+                    device,
+                    format!("the transcript of version {seq} is missing or was edited"),
+                ));
+            }
+        }
         Ok(baseline)
     }
 
@@ -237,42 +287,70 @@ impl<'a> BaselineStore<'a> {
     }
 
     /// Accepts fresh evidence as the new baseline, on top of the verified current version.
-    pub fn approve(&self, evidence: Evidence, reason: &str) -> Result<Committed, BaselineError> {
+    /// `transcript` is the run's rendered transcript, kept with the version (empty: none).
+    pub fn approve(
+        &self,
+        evidence: Evidence,
+        reason: &str,
+        transcript: &str,
+    ) -> Result<Committed, BaselineError> {
         let device = evidence.device.clone();
         let entry = self
             .entry(&device)?
             .ok_or_else(|| BaselineError::Missing(device.clone()))?;
         let current = self.load(&device)?;
-        self.write(evidence, reason, current.sequence + 1, Some(entry.digest))
+        let next = Version {
+            sequence: current.sequence + 1,
+            previous: Some(entry.digest),
+            reason,
+            transcript,
+        };
+        self.write(evidence, next)
     }
 
     /// Writes the first baseline of a device; refuses when one exists.
-    pub fn create(&self, evidence: Evidence, reason: &str) -> Result<Committed, BaselineError> {
-        if self.exists(&evidence.device) {
-            return Err(BaselineError::Exists(evidence.device.clone()));
-        }
-        self.write(evidence, reason, 1, None)
-    }
-
-    /// Writes the version file, then commits it by swapping the ledger. Call with the writers' lock held.
-    fn write(
+    pub fn create(
         &self,
         evidence: Evidence,
         reason: &str,
-        sequence: u64,
-        previous: Option<String>,
+        transcript: &str,
     ) -> Result<Committed, BaselineError> {
+        if self.exists(&evidence.device) {
+            return Err(BaselineError::Exists(evidence.device.clone()));
+        }
+        let first = Version {
+            sequence: 1,
+            previous: None,
+            reason,
+            transcript,
+        };
+        self.write(evidence, first)
+    }
+
+    /// Writes the version file, then commits it by swapping the ledger. Call with the writers' lock held.
+    fn write(&self, evidence: Evidence, v: Version<'_>) -> Result<Committed, BaselineError> {
         let device = evidence.device.clone();
         let dir = self.dir(&device);
         create_private_dir(&dir)?;
+        let sequence = v.sequence;
+        let transcript_sha256 =
+            (!v.transcript.is_empty()).then(|| sha256_hex(v.transcript.as_bytes()));
+        if transcript_sha256.is_some() {
+            write_atomic(
+                &dir.join(transcript_file(sequence)),
+                v.transcript.as_bytes(),
+                0o600,
+            )?;
+        }
         let baseline = Baseline {
             schema_version: SCHEMA_VERSION,
             device: device.clone(),
             sequence,
-            previous,
+            previous: v.previous,
             created_at: crate::evidence::now_rfc3339(),
             created_by: os_user(),
-            reason: reason.to_owned(),
+            reason: v.reason.to_owned(),
+            transcript_sha256,
             evidence,
         };
         let text = toml::to_string_pretty(&baseline).map_err(|e| StateError::BadKey {
@@ -318,13 +396,19 @@ impl<'a> BaselineStore<'a> {
                 continue;
             };
             let committed = loaded.ledger.devices.get(&name).map_or(0, |en| en.version);
+            let stamp = crate::evidence::now_rfc3339().replace(':', "");
             for seq in version_numbers(&dir).into_iter().filter(|s| *s > committed) {
-                let aside = dir.join("uncommitted");
-                create_private_dir(&aside)?;
-                let from = dir.join(version_file(seq));
-                let stamp = crate::evidence::now_rfc3339().replace(':', "");
-                std::fs::rename(&from, aside.join(format!("{seq:06}-{stamp}.toml")))
-                    .map_err(io(&from))?;
+                set_aside(&dir, &version_file(seq), &format!("{seq:06}-{stamp}.toml"))?;
+            }
+            for seq in transcript_numbers(&dir)
+                .into_iter()
+                .filter(|s| *s > committed)
+            {
+                set_aside(
+                    &dir,
+                    &transcript_file(seq),
+                    &format!("{seq:06}-{stamp}.transcript.txt"),
+                )?;
             }
         }
         Ok(())
@@ -401,11 +485,11 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment").unwrap();
+        store.create(evidence("r1"), "enrollment", "").unwrap();
         let b = store.load("r1").unwrap();
         assert_eq!(b.evidence, evidence("r1"));
         assert!(matches!(
-            store.create(evidence("r1"), "again"),
+            store.create(evidence("r1"), "again", ""),
             Err(BaselineError::Exists(_))
         ));
         assert!(matches!(store.load("r2"), Err(BaselineError::Missing(_))));
@@ -424,7 +508,7 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment").unwrap();
+        store.create(evidence("r1"), "enrollment", "").unwrap();
         let cur = state.baselines().join("r1/000001.toml");
         let text = std::fs::read_to_string(&cur).unwrap();
         std::fs::write(&cur, text.replace("ABC", "XYZ")).unwrap();
@@ -433,7 +517,7 @@ mod tests {
         // A validly signed baseline of r1 copied over r2's is caught (digest, and the device inside it).
         std::fs::write(&cur, &text).unwrap();
         store.load("r1").unwrap();
-        store.create(evidence("r2"), "enrollment").unwrap();
+        store.create(evidence("r2"), "enrollment", "").unwrap();
         std::fs::copy(&cur, state.baselines().join("r2/000001.toml")).unwrap();
         tampered_reason(store.load("r2"));
 
@@ -454,14 +538,14 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment").unwrap();
+        store.create(evidence("r1"), "enrollment", "").unwrap();
         let mut newer = evidence("r1");
         newer.identity.serial = Some("NEW".into());
         let c = store
-            .approve(newer.clone(), "CHG-1234 chassis swap")
+            .approve(newer.clone(), "CHG-1234 chassis swap", "")
             .unwrap();
         assert_eq!(c.baseline.sequence, 2);
-        let c3 = store.approve(newer.clone(), "CHG-1235").unwrap();
+        let c3 = store.approve(newer.clone(), "CHG-1235", "").unwrap();
         assert_eq!(
             c3.head.sequence, 3,
             "enroll and two approvals after the empty ledger"
@@ -475,7 +559,7 @@ mod tests {
         assert_eq!(history[0].reason, "enrollment");
         assert_eq!(history[1].reason, "CHG-1234 chassis swap");
         assert!(matches!(
-            store.approve(evidence("r9"), "x"),
+            store.approve(evidence("r9"), "x", ""),
             Err(BaselineError::Missing(_))
         ));
 
@@ -493,7 +577,7 @@ mod tests {
         std::fs::write(dir.join("000003.toml"), v3).unwrap();
         let why = tampered_reason(store.load("r1"));
         assert!(why.contains("version 2 is missing"), "{why}");
-        assert!(store.approve(newer, "on top of a cut history").is_err());
+        assert!(store.approve(newer, "on top of a cut history", "").is_err());
     }
 
     #[test]
@@ -501,10 +585,10 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment").unwrap();
+        store.create(evidence("r1"), "enrollment", "").unwrap();
         let ledger_before = std::fs::read(state.ledger()).unwrap();
         let log_before = std::fs::read(state.ledger_log()).unwrap();
-        store.approve(evidence("r1"), "second").unwrap();
+        store.approve(evidence("r1"), "second", "").unwrap();
         // As if killed after the version's rename and before the ledger's.
         std::fs::write(state.ledger(), &ledger_before).unwrap();
         std::fs::write(state.ledger_log(), &log_before).unwrap();
@@ -520,7 +604,7 @@ mod tests {
         );
         assert_eq!(
             store
-                .approve(evidence("r1"), "again")
+                .approve(evidence("r1"), "again", "")
                 .unwrap()
                 .baseline
                 .sequence,

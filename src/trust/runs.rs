@@ -37,13 +37,7 @@ pub fn save(
         if entries.is_empty() {
             continue;
         }
-        let mut text = String::new();
-        for e in entries {
-            text.push_str(&format!(
-                "### {} (probe {}, exit {:?})\n{}\n",
-                e.command, e.probe, e.exit_status, e.output
-            ));
-        }
+        let text = render_transcript(entries);
         // Device names are validated to a safe alphabet, so they are safe file names.
         write_atomic(
             &partial.join("transcripts").join(format!("{device}.txt")),
@@ -55,6 +49,19 @@ pub fn save(
     std::fs::rename(&partial, &dir).map_err(io(&dir))?;
     prune(state, keep);
     Ok(Some(dir))
+}
+
+/// A device's transcript as kept on disk: each command, its probe and exit status, then its (redacted)
+/// output.
+pub fn render_transcript(entries: &[TranscriptEntry]) -> String {
+    let mut text = String::new();
+    for e in entries {
+        text.push_str(&format!(
+            "### {} (probe {}, exit {:?})\n{}\n",
+            e.command, e.probe, e.exit_status, e.output
+        ));
+    }
+    text
 }
 
 /// `name`, or `name-2`, `name-3`… when a folder of that name exists.

@@ -375,3 +375,31 @@ fn a_signing_key_file_outside_the_state_directory_is_made_and_used_there() {
     let r = env.run(&["check", "lab-01", "--format", "json"]);
     assert_ne!(r.code, 0, "without the key, nothing verifies: {r:?}");
 }
+
+#[test]
+fn the_transcript_behind_each_baseline_version_is_kept_with_it_and_covered_by_its_signature() {
+    let env = LabEnv::start_with(1, "");
+    let plain = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(env.config(), format!("keep_runs = 1\n{plain}")).unwrap();
+    env.enroll_all();
+    approve(&env, "CHG-3");
+    for _ in 0..2 {
+        assert_eq!(env.run(&["check", "lab-01"]).code, 0);
+    }
+    let dir = env.state().join("baselines/lab-01");
+    for v in ["000001", "000002"] {
+        let t = std::fs::read_to_string(dir.join(format!("{v}.transcript.txt"))).unwrap();
+        assert!(t.starts_with("### ") && t.contains("(probe "), "{t}");
+    }
+    let runs = std::fs::read_dir(env.state().join("runs")).unwrap().count();
+    assert_eq!(
+        runs, 1,
+        "keep_runs prunes the run archive, not the baselines' transcripts"
+    );
+    let first = dir.join("000001.transcript.txt");
+    let text = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, text.replacen("###", "##!", 1)).unwrap();
+    let r = env.run(&["check", "lab-01", "--format", "json"]);
+    assert_eq!(r.codes("lab-01"), vec!["baseline-tampered"], "{r:?}");
+    assert!(r.stdout.contains("transcript of version 1"), "{r:?}");
+}

@@ -351,6 +351,7 @@ impl Run<'_> {
                 host_key_fingerprint: info.fingerprint.clone(),
                 ssh_ident: self.session.ident(),
                 ssh_offer: None,
+                ssh_negotiated: self.session.negotiated(),
             },
             images,
             boot: Boot {

@@ -25,6 +25,7 @@ pub struct Device {
     pub image_path: Option<String>,
     /// Probes this device may run although they are not audit-safe or are unsafe on its model.
     pub allow_probes: Vec<String>,
+    pub ssh: crate::config::ssh_algorithms::SshAlgorithms,
 }
 
 /// The user's ssh_config, parsed once.
@@ -92,6 +93,7 @@ pub fn resolve(cfg: &Config, ssh: &SshConfigFile, d: &DeviceConfig) -> Device {
         pull: d.pull,
         image_path: d.image_path.clone(),
         allow_probes: d.allow_probes.clone(),
+        ssh: d.ssh.clone(),
     }
 }
 

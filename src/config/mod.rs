@@ -7,6 +7,7 @@
 mod algorithm;
 pub mod inventory;
 mod raw;
+pub mod ssh_algorithms;
 mod validate;
 
 pub use algorithm::SignatureAlgorithm;
@@ -116,6 +117,8 @@ pub struct DeviceConfig {
     /// Probe names this device may run although the profile marks them unsafe (`audit_safe = false`, or
     /// `unsafe_models` matching its model): the device's own list, else `[defaults].allow_probes`.
     pub allow_probes: Vec<String>,
+    /// The SSH algorithms this device is reached with (device, then its groups, then `[defaults]`).
+    pub ssh: ssh_algorithms::SshAlgorithms,
     /// The file that defined this device, for messages.
     pub source: PathBuf,
 }

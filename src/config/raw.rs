@@ -139,6 +139,18 @@ pub(super) struct RawDefaults {
     pub(super) fail_on: Option<String>,
     pub(super) auth: Option<RawAuth>,
     pub(super) allow_probes: Option<Vec<String>>,
+    pub(super) ssh: Option<RawSsh>,
+}
+
+/// `ssh = { legacy = true, kex = "+diffie-hellman-group14-sha1", … }`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSsh {
+    pub(super) legacy: Option<bool>,
+    pub(super) kex: Option<String>,
+    pub(super) ciphers: Option<String>,
+    pub(super) macs: Option<String>,
+    pub(super) host_key_algorithms: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -167,6 +179,7 @@ pub(super) struct RawDevice {
     pub(super) pull: Option<String>,
     pub(super) image_path: Option<String>,
     pub(super) allow_probes: Option<Vec<String>>,
+    pub(super) ssh: Option<RawSsh>,
 }
 
 /// Settings shared by the devices of a group.
@@ -174,6 +187,7 @@ pub(super) struct RawDevice {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGroup {
     pub(super) pull: Option<String>,
+    pub(super) ssh: Option<RawSsh>,
 }
 
 /// An inventory file: devices only.

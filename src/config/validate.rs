@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::raw::{
-    RawAuth, RawCatalog, RawDefaults, RawDevice, RawGroup, RawSigningKey, RawSshConfig, Read,
+    RawAuth, RawCatalog, RawDefaults, RawDevice, RawGroup, RawSigningKey, RawSsh, RawSshConfig,
+    Read,
 };
+use super::ssh_algorithms::{ListEdit, ListKind, SshAlgorithms};
 use super::{
     AuthSpec, CatalogConfig, Config, ConfigProblem, DeviceConfig, MAX_MAX_IMAGE_SIZE,
     MAX_MAX_OUTPUT, PullPolicy, SigningKey, expand_tilde, home_dir,
@@ -35,6 +37,9 @@ impl Sink<'_> {
 struct Inherited {
     pull: PullPolicy,
     group_pull: BTreeMap<String, PullPolicy>,
+    /// `[defaults] ssh` and each group's `ssh`, merged field by field under the device's own.
+    ssh: RawSsh,
+    group_ssh: BTreeMap<String, RawSsh>,
     auth: AuthSpec,
     allow_probes: Vec<String>,
 }
@@ -220,6 +225,7 @@ fn inherited(d: &RawDefaults, groups: &BTreeMap<String, RawGroup>, sink: &mut Si
         }
     };
     let mut group_pull = BTreeMap::new();
+    let mut group_ssh = BTreeMap::new();
     for (name, g) in groups {
         if let Err(reason) = validate_device_name(name) {
             sink.add(&format!("groups.{name}"), format!("group {reason}"));
@@ -231,6 +237,13 @@ fn inherited(d: &RawDefaults, groups: &BTreeMap<String, RawGroup>, sink: &mut Si
             Some(Err(reason)) => sink.add(&format!("groups.{name}.pull"), reason),
             None => {}
         }
+        if let Some(ssh) = &g.ssh {
+            check_ssh(ssh, &format!("groups.{name}.ssh"), sink);
+            group_ssh.insert(name.clone(), ssh.clone());
+        }
+    }
+    if let Some(ssh) = &d.ssh {
+        check_ssh(ssh, "defaults.ssh", sink);
     }
     let allow_probes = d.allow_probes.clone().unwrap_or_default();
     for (i, name) in allow_probes.iter().enumerate() {
@@ -241,6 +254,8 @@ fn inherited(d: &RawDefaults, groups: &BTreeMap<String, RawGroup>, sink: &mut Si
     Inherited {
         pull,
         group_pull,
+        ssh: d.ssh.clone().unwrap_or_default(),
+        group_ssh,
         auth: d.auth.clone().map(auth_spec).unwrap_or_default(),
         allow_probes,
     }
@@ -289,6 +304,10 @@ fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> 
         }
         None => inherited.allow_probes.clone(),
     };
+    if let Some(ssh) = &dev.ssh {
+        check_ssh(ssh, &format!("{key}.ssh"), sink);
+    }
+    let ssh = merged_ssh(dev.ssh.as_ref(), &dev.groups, inherited);
     let auth = dev.auth.map(auth_spec).unwrap_or(inherited.auth.clone());
     let dir = sink.file.parent().unwrap_or(Path::new("."));
     let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
@@ -308,7 +327,47 @@ fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> 
         pull,
         image_path: dev.image_path,
         allow_probes,
+        ssh,
         source: sink.file.to_path_buf(),
+    }
+}
+
+/// Checks each algorithm list of an `ssh` table.
+fn check_ssh(ssh: &RawSsh, key: &str, sink: &mut Sink) {
+    for (kind, spec) in [
+        (ListKind::Kex, &ssh.kex),
+        (ListKind::Ciphers, &ssh.ciphers),
+        (ListKind::Macs, &ssh.macs),
+        (ListKind::HostKeys, &ssh.host_key_algorithms),
+    ] {
+        if let Some(spec) = spec
+            && let Err(reason) = ListEdit::parse(kind, spec)
+        {
+            sink.add(&format!("{key}.{}", kind.key()), reason);
+        }
+    }
+}
+
+/// The device's `ssh` settings, each field from the device, else the first of its groups that sets it,
+/// else `[defaults]`. Lists that did not validate were reported and are left out.
+fn merged_ssh(own: Option<&RawSsh>, groups: &[String], inherited: &Inherited) -> SshAlgorithms {
+    let layers: Vec<&RawSsh> = own
+        .into_iter()
+        .chain(groups.iter().filter_map(|g| inherited.group_ssh.get(g)))
+        .chain(std::iter::once(&inherited.ssh))
+        .collect();
+    let list = |kind: ListKind, field: fn(&RawSsh) -> &Option<String>| {
+        layers
+            .iter()
+            .find_map(|l| field(l).clone())
+            .filter(|spec| ListEdit::parse(kind, spec).is_ok())
+    };
+    SshAlgorithms {
+        legacy: layers.iter().find_map(|l| l.legacy).unwrap_or(false),
+        kex: list(ListKind::Kex, |l| &l.kex),
+        ciphers: list(ListKind::Ciphers, |l| &l.ciphers),
+        macs: list(ListKind::Macs, |l| &l.macs),
+        host_key_algorithms: list(ListKind::HostKeys, |l| &l.host_key_algorithms),
     }
 }
 

@@ -126,7 +126,7 @@ impl Engine {
             timeouts: self.config.timeouts,
             max_output: self.config.max_output,
             max_image: self.config.max_image_size,
-            dangerous_legacy_algorithms: false,
+            algorithms: device.ssh.clone(),
         })
     }
 

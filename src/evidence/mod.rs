@@ -95,6 +95,19 @@ pub struct Identity {
     /// The algorithms the SSH server offers, in its order: a different SSH stack answering shows here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_offer: Option<ServerOffer>,
+    /// The algorithms this session's key exchange settled on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_negotiated: Option<Negotiated>,
+}
+
+/// What key exchange settled on: the first of the client's algorithms the server also offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Negotiated {
+    pub kex: String,
+    pub host_key: String,
+    pub cipher: String,
+    pub mac: String,
 }
 
 impl Evidence {
@@ -217,6 +230,39 @@ pub struct ServerOffer {
     pub ciphers: Vec<String>,
     pub macs: Vec<String>,
     pub compression: Vec<String>,
+}
+
+impl Negotiated {
+    /// The negotiated algorithms that are weak: (what, name, why).
+    pub fn weak(&self) -> Vec<(&'static str, &str, &'static str)> {
+        [
+            ("key exchange", &self.kex),
+            ("host key", &self.host_key),
+            ("cipher", &self.cipher),
+            ("MAC", &self.mac),
+        ]
+        .into_iter()
+        .filter_map(|(what, name)| algorithm_weakness(name).map(|why| (what, name.as_str(), why)))
+        .collect()
+    }
+}
+
+/// Why a negotiated algorithm is weak, if it is: SHA-1 key exchange, SHA-1 host-key signatures, CBC or
+/// 3DES ciphers, SHA-1 MACs.
+pub fn algorithm_weakness(name: &str) -> Option<&'static str> {
+    if name.starts_with("diffie-hellman") && name.ends_with("-sha1") {
+        return Some("SHA-1 key exchange");
+    }
+    if name == "ssh-rsa" || name == "ssh-dss" {
+        return Some("SHA-1 host-key signatures");
+    }
+    if name.ends_with("-cbc") {
+        return Some("a CBC-mode cipher");
+    }
+    if name.starts_with("hmac-sha1") {
+        return Some("a SHA-1 MAC");
+    }
+    None
 }
 
 /// Now, as RFC 3339 UTC with seconds: the one clock evidence, baselines and reports are stamped with.

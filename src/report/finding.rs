@@ -151,6 +151,9 @@ codes! {
     SshIdentChanged = "ssh-ident-changed", Some("T1001.003"), Medium,
         "The SSH server's identification string changed since the baseline.",
         "Expected after an upgrade; otherwise a different SSH stack answers for the device.";
+    WeakSshAlgorithm = "weak-ssh-algorithm", None, Low,
+        "The SSH session to the device negotiated a weak algorithm (SHA-1 key exchange or host-key signatures, a CBC cipher, a SHA-1 MAC), because its SSH policy allows legacy algorithms.",
+        "Expected for an old device reached with `ssh = { legacy = true }` or explicit lists: the finding keeps the opt-in visible. Upgrade the device's SSH stack (or its image) and remove the opt-in; until then prefer a management network an attacker cannot sit on.";
     SerialChanged = "serial-changed", Some("T1001.003"), Critical,
         "The device's serial number differs from the baseline.",
         "A replaced chassis (RMA) changes the serial, and its host key too; a serial change with the old host key means a box holding the device's key, or a re-imaged device lying about its identity. Confirm the serial on the chassis label or with the vendor's RMA record, then approve it with `netattest baseline approve`.";

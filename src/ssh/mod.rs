@@ -5,6 +5,7 @@
 //! key exchange, before any credential or command is sent. Every network step has a timeout, every
 //! channel is read until it closes or is dropped, and command output is bounded.
 
+pub mod algorithms;
 pub mod auth;
 pub mod known_hosts;
 pub mod offer;
@@ -19,9 +20,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use russh::ChannelMsg;
 use russh::client::{self, Handle};
 use russh::keys::{PublicKey, PublicKeyOrCertificate};
-use russh::{ChannelMsg, Preferred, cipher, kex, mac};
 
 use crate::config::Timeouts;
 use crate::ssh::known_hosts::HostKeyStatus;
@@ -126,8 +127,8 @@ pub struct Target {
     pub max_output: usize,
     /// The most bytes one image pull may take (`max_image_size`).
     pub max_image: u64,
-    /// Offer SHA-1 key exchange, CBC ciphers and hmac-sha1 after the modern ones, for old devices.
-    pub dangerous_legacy_algorithms: bool,
+    /// The algorithms offered: modern by default, legacy ones only when the device's policy opts in.
+    pub algorithms: crate::config::ssh_algorithms::SshAlgorithms,
 }
 
 /// What we learned about the server while connecting.
@@ -149,6 +150,7 @@ struct Observed {
     status: Option<HostKeyStatus>,
     check_error: Option<String>,
     ident: Option<String>,
+    negotiated: Option<crate::evidence::Negotiated>,
 }
 
 struct ClientHandler {
@@ -251,8 +253,27 @@ impl client::Handler for ClientHandler {
         Ok(accept)
     }
 
-    // The identification string is read at the first channel confirmation: `kex_done` would be earlier,
-    // but its argument types are not public in russh 0.65.
+    /// Records the algorithms key exchange settled on (after the host key was accepted).
+    async fn kex_done(
+        &mut self,
+        _shared_secret: Option<&[u8]>,
+        names: &russh::Names,
+        _session: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        if let Ok(mut o) = self.observed.lock()
+            && o.negotiated.is_none()
+        {
+            o.negotiated = Some(crate::evidence::Negotiated {
+                kex: names.kex.as_ref().to_owned(),
+                host_key: names.key.as_str().to_owned(),
+                cipher: names.cipher.as_ref().to_owned(),
+                mac: names.client_mac.as_ref().to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    // The identification string is read at the first channel confirmation, once the session is up.
     async fn channel_open_confirmation(
         &mut self,
         _id: russh::ChannelId,
@@ -267,53 +288,6 @@ impl client::Handler for ClientHandler {
         }
         Ok(())
     }
-}
-
-fn preferred(legacy: bool) -> Preferred {
-    // AES-GCM first: 20-30 % faster pulls than chacha20 on machines with AES-NI (CRATES.md §9).
-    let mut cipher = vec![
-        cipher::AES_256_GCM,
-        cipher::AES_128_GCM,
-        cipher::CHACHA20_POLY1305,
-        cipher::AES_256_CTR,
-        cipher::AES_192_CTR,
-        cipher::AES_128_CTR,
-    ];
-    let mut out = Preferred::default();
-    if legacy {
-        let mut k: Vec<kex::Name> = out.kex.iter().copied().collect();
-        // Insert before the ext-info/strict-kex markers, which must stay (Terrapin, server-sig-algs).
-        let at = k
-            .iter()
-            .position(|n| {
-                n.as_ref().starts_with("ext-info") || n.as_ref().starts_with("kex-strict")
-            })
-            .unwrap_or(k.len());
-        for (i, n) in [
-            kex::ECDH_SHA2_NISTP256,
-            kex::ECDH_SHA2_NISTP384,
-            kex::DH_G14_SHA1,
-            kex::DH_GEX_SHA1,
-            kex::DH_G1_SHA1,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            k.insert(at + i, n);
-        }
-        out.kex = k.into();
-        cipher.extend([
-            cipher::AES_256_CBC,
-            cipher::AES_192_CBC,
-            cipher::AES_128_CBC,
-            cipher::TRIPLE_DES_CBC,
-        ]);
-        let mut m: Vec<mac::Name> = out.mac.iter().copied().collect();
-        m.extend([mac::HMAC_SHA1_ETM, mac::HMAC_SHA1]);
-        out.mac = m.into();
-    }
-    out.cipher = cipher.into();
-    out
 }
 
 /// An authenticated SSH connection to one device.
@@ -345,7 +319,7 @@ impl Session {
             observed: observed.clone(),
         };
         let config = Arc::new(client::Config {
-            preferred: preferred(target.dangerous_legacy_algorithms),
+            preferred: algorithms::preferred(&target.algorithms),
             nodelay: true,
             maximum_packet_size: 65535,
             keepalive_interval: Some(Duration::from_secs(15)),
@@ -432,6 +406,11 @@ impl Session {
 
     pub fn info(&self) -> &ConnectionInfo {
         &self.info
+    }
+
+    /// The algorithms key exchange settled on.
+    pub fn negotiated(&self) -> Option<crate::evidence::Negotiated> {
+        self.observed.lock().ok().and_then(|o| o.negotiated.clone())
     }
 
     /// The server's identification string, control characters removed; known once a channel has opened.

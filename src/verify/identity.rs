@@ -4,6 +4,21 @@
 use crate::evidence::Evidence;
 use crate::report::finding::{Code, Finding};
 
+/// A weak algorithm the session negotiated: the legacy opt-in made visible, one finding per algorithm.
+pub fn weak_algorithms(ev: &Evidence) -> Vec<Finding> {
+    let Some(n) = &ev.identity.ssh_negotiated else {
+        return Vec::new();
+    };
+    n.weak()
+        .into_iter()
+        .map(|(what, name, why)| {
+            Finding::new(Code::WeakSshAlgorithm, &ev.device, format!("SSH {what}"))
+                .expected("no SHA-1 or CBC algorithms")
+                .actual(format!("{name} ({why})"))
+        })
+        .collect()
+}
+
 /// Identity evidence now against the baseline's.
 pub fn changes(dev: &str, base: &Evidence, ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -25,6 +25,7 @@ pub fn self_consistency(ev: &Evidence) -> Vec<Finding> {
         out.extend(image::device_lies(dev, img));
     }
     out.extend(boot::running_not_boot(ev));
+    out.extend(identity::weak_algorithms(ev));
     out
 }
 

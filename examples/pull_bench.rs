@@ -65,7 +65,7 @@ fn run() -> Result<(), String> {
         },
         max_output: 1 << 20,
         max_image: u64::MAX,
-        dangerous_legacy_algorithms: false,
+        algorithms: Default::default(),
     };
     // Nothing is pinned: a known_hosts path that does not exist makes every key "unknown", which
     // LearnUnknown accepts (only the one named by --expect, when given). Nothing is written.

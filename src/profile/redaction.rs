@@ -1,0 +1,215 @@
+//! Redaction: the one function that takes secrets out of a probe's output before it is kept (baselines) or
+//! written (run transcripts), and the load-time check that a pattern cannot rewrite its own marker.
+//!
+//! A redact pattern matches a secret-bearing statement. Only the part between the optional `keep` group
+//! and the optional `tail` group is replaced by [`MARKER`]: `keep` is the statement keyword before the
+//! secret (kept), `tail` what follows it on the same statement (kept). Without `keep` the secret starts at
+//! the match start; without `tail` it ends at the match end. Patterns are applied in order, again and again
+//! until the text no longer changes (at most [`MAX_PASSES`] passes), so a statement with several secrets,
+//! or secrets that follow one another, are all replaced.
+
+use regex::{Captures, Regex};
+
+use super::Probe;
+
+/// What a secret becomes.
+pub const MARKER: &str = "<redacted>";
+
+/// Passes over the whole text before redaction stops even if a pattern still changes it.
+pub const MAX_PASSES: usize = 64;
+
+impl Probe {
+    /// `text` with every secret this probe's redact patterns find replaced by [`MARKER`].
+    pub fn redacted(&self, text: &str) -> String {
+        redact(&self.redact, text)
+    }
+}
+
+/// `text` with every match of `patterns` redacted, repeated until stable (bounded by [`MAX_PASSES`]).
+pub fn redact(patterns: &[Regex], text: &str) -> String {
+    let mut current = text.to_owned();
+    if patterns.is_empty() {
+        return current;
+    }
+    for _ in 0..MAX_PASSES {
+        let mut next = current.clone();
+        for pattern in patterns {
+            next = apply(pattern, &next);
+        }
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+/// One pattern, every non-overlapping match: the secret span of each replaced by the marker.
+fn apply(pattern: &Regex, text: &str) -> String {
+    pattern
+        .replace_all(text, |c: &Captures<'_>| {
+            let (start, end) = secret_span(c);
+            let whole = c.get(0).expect("group 0");
+            if start >= end {
+                // Nothing between keep and tail: leave the match as it is.
+                return whole.as_str().to_owned();
+            }
+            format!(
+                "{}{MARKER}{}",
+                &text[whole.start()..start],
+                &text[end..whole.end()]
+            )
+        })
+        .into_owned()
+}
+
+/// Byte offsets (in the matched text) of the secret: after `keep`, before `tail`.
+fn secret_span(c: &Captures<'_>) -> (usize, usize) {
+    let whole = c.get(0).expect("group 0");
+    let start = c.name("keep").map_or(whole.start(), |m| m.end());
+    let end = c.name("tail").map_or(whole.end(), |m| m.start());
+    (start.max(whole.start()), end.min(whole.end()))
+}
+
+/// Keywords that stand before secrets in the configuration languages the profiles cover; with the words of
+/// the pattern itself they make the already-redacted statements a pattern is tried on at load.
+const KEYWORDS: &[&str] = &[
+    "password",
+    "secret",
+    "key",
+    "community",
+    "passkey",
+    "key-string",
+    "pre-shared-key",
+    "authentication-key",
+    "encrypted-password",
+    "phash",
+];
+
+/// Why a redact pattern would rewrite [`MARKER`] itself, or `None` when it leaves already-redacted text
+/// as it is. The pattern is tried on statements that are already redacted (`password <redacted>`,
+/// `key 7 "<redacted>";`, `<phash><redacted></phash>`, `"passkey": "<redacted>"`, ...) built from common
+/// secret keywords and from the words of the pattern. One pass may normalise such a line (drop the quotes
+/// around the marker); a second pass must then leave it as it is, with the marker whole. A pattern that
+/// keeps changing it would eat or grow the marker on every pass.
+pub fn rewrites_marker(pattern: &Regex) -> Option<String> {
+    let mut words: Vec<String> = KEYWORDS.iter().map(|s| s.to_string()).collect();
+    let source = pattern.as_str();
+    let mut word = String::new();
+    for ch in source.chars().chain(std::iter::once(' ')) {
+        if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
+            word.push(ch);
+        } else {
+            if !word.is_empty() && !word.starts_with('-') && !words.contains(&word) {
+                words.push(word.clone());
+            }
+            word.clear();
+        }
+    }
+    let mut lines = vec![
+        MARKER.to_owned(),
+        format!(" {MARKER}"),
+        format!("\"{MARKER}\""),
+        format!("{MARKER};"),
+    ];
+    for w in &words {
+        for form in [
+            format!("{w} {MARKER}"),
+            format!("{w} {MARKER} x"),
+            format!("{w} \"{MARKER}\""),
+            format!("{w} \"{MARKER}\"; ## SECRET-DATA"),
+            format!("{w} {MARKER};"),
+            format!("{w} 7 {MARKER}"),
+            format!("{w} 0 {MARKER}"),
+            format!("{w} md5 {MARKER}"),
+            format!("{w} ENC {MARKER}"),
+            format!("set {w} {MARKER}"),
+            format!("set {w} ENC {MARKER}"),
+            format!("{w}={MARKER}"),
+            format!("{w}: {MARKER}"),
+            format!("\"{w}\": \"{MARKER}\""),
+            format!("\"{w}\": \"{MARKER}\","),
+            format!("<{w}>{MARKER}</{w}>"),
+        ] {
+            lines.push(form.clone());
+            lines.push(format!(" {form}\n"));
+        }
+    }
+    for line in lines {
+        let once = apply(pattern, &line);
+        let twice = apply(pattern, &once);
+        if once != twice || !once.contains(MARKER) {
+            return Some(format!(
+                "would rewrite `{MARKER}` itself: `{}` becomes `{}`, then `{}` (the secret part, between \
+                 `keep` and `tail`, must not match inside `{MARKER}` or leave a match empty)",
+                line.trim_end().escape_debug(),
+                once.trim_end().escape_debug(),
+                twice.trim_end().escape_debug()
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn re(s: &str) -> Regex {
+        Regex::new(s).unwrap()
+    }
+
+    #[test]
+    fn keep_and_tail_stay_only_the_secret_goes() {
+        let p = [re(
+            r#"(?P<keep>authentication-key )"[^"]*"(?P<tail>; ## SECRET-DATA)"#,
+        )];
+        assert_eq!(
+            redact(&p, "authentication-key \"$9$abc\"; ## SECRET-DATA\n"),
+            "authentication-key <redacted>; ## SECRET-DATA\n"
+        );
+        let p = [re(r"(?P<keep>\bpassword )\S+")];
+        assert_eq!(redact(&p, "password x y"), "password <redacted> y");
+        assert_eq!(redact(&p, "password <redacted>"), "password <redacted>");
+    }
+
+    #[test]
+    fn patterns_are_applied_until_the_text_is_stable() {
+        // Each pass takes the next secret of the statement, as a pattern anchored on the redacted ones does.
+        let p = [re(r"(?P<keep>list(?: <redacted>)* )[a-z]\w*")];
+        assert_eq!(
+            redact(&p, "list aa bb cc dd\n"),
+            "list <redacted> <redacted> <redacted> <redacted>\n"
+        );
+    }
+
+    #[test]
+    fn a_runaway_pattern_stops_after_the_pass_limit() {
+        // Grows the text on every pass: refused at load, and bounded here all the same.
+        let p = [re(r"(?P<keep>k )\S{1,3}")];
+        let out = redact(&p, "k abcdef");
+        assert!(out.len() < 8 + MAX_PASSES * MARKER.len() + 1, "{out}");
+        assert!(rewrites_marker(&p[0]).is_some());
+    }
+
+    #[test]
+    fn patterns_that_would_rewrite_the_marker_are_named() {
+        for bad in [
+            r"(?P<keep>password )\S{1,4}",
+            r"redacted",
+            r"dacted>",
+            r"(?P<keep>key )[^ ]{2}",
+        ] {
+            assert!(rewrites_marker(&re(bad)).is_some(), "{bad}");
+        }
+        for good in [
+            r"(?P<keep>\bpassword )\S+",
+            r#"(?P<keep>\bsecret )"[^"]*""#,
+            r"(?P<keep><phash>)[^<]*",
+            r#"(?i)(?P<keep>"[^"]*pass[^"]*"\s*:\s*")[^"]*(?P<tail>")"#,
+            r"(?P<keep>\bsnmp-server community )[^<\s]\S*",
+        ] {
+            assert_eq!(rewrites_marker(&re(good)), None, "{good}");
+        }
+    }
+}

@@ -4,7 +4,9 @@
 //! A redact pattern matches a secret-bearing statement. Only the part between the optional `keep` group
 //! and the optional `tail` group is replaced by [`MARKER`]: `keep` is the statement keyword before the
 //! secret (kept), `tail` what follows it on the same statement (kept). Without `keep` the secret starts at
-//! the match start; without `tail` it ends at the match end. Patterns are applied in order, again and again
+//! the match start; without `tail` it ends at the match end. In a pattern that has a `keep` group, a match
+//! in which `keep` took no part is left as it is: an alternative without `keep` names a statement that
+//! looks like a secret but is not (`password encryption aes`). Patterns are applied in order, again and again
 //! until the text no longer changes (at most [`MAX_PASSES`] passes), so a statement with several secrets,
 //! or secrets that follow one another, are all replaced.
 
@@ -46,11 +48,12 @@ pub fn redact(patterns: &[Regex], text: &str) -> String {
 
 /// One pattern, every non-overlapping match: the secret span of each replaced by the marker.
 fn apply(pattern: &Regex, text: &str) -> String {
+    let has_keep = pattern.capture_names().any(|n| n == Some("keep"));
     pattern
         .replace_all(text, |c: &Captures<'_>| {
             let (start, end) = secret_span(c);
             let whole = c.get(0).expect("group 0");
-            if start >= end {
+            if start >= end || (has_keep && c.name("keep").is_none()) {
                 // Nothing between keep and tail: leave the match as it is.
                 return whole.as_str().to_owned();
             }
@@ -89,8 +92,8 @@ const KEYWORDS: &[&str] = &[
 /// Why a redact pattern would rewrite [`MARKER`] itself, or `None` when it leaves already-redacted text
 /// as it is. The pattern is tried on statements that are already redacted (`password <redacted>`,
 /// `key 7 "<redacted>";`, `<phash><redacted></phash>`, `"passkey": "<redacted>"`, ...) built from common
-/// secret keywords and from the words of the pattern. One pass may normalise such a line (drop the quotes
-/// around the marker); a second pass must then leave it as it is, with the marker whole. A pattern that
+/// secret keywords and from the words of the pattern. The first passes may normalise such a line (drop
+/// the quotes around the marker); after three the line must stay as it is, with the marker whole. A pattern that
 /// keeps changing it would eat or grow the marker on every pass.
 pub fn rewrites_marker(pattern: &Regex) -> Option<String> {
     let mut words: Vec<String> = KEYWORDS.iter().map(|s| s.to_string()).collect();
@@ -136,15 +139,21 @@ pub fn rewrites_marker(pattern: &Regex) -> Option<String> {
         }
     }
     for line in lines {
-        let once = apply(pattern, &line);
-        let twice = apply(pattern, &once);
-        if once != twice || !once.contains(MARKER) {
+        // A few passes may normalise the line (drop the quotes or the `;` around the marker); then it
+        // must stay as it is, with the marker whole.
+        let mut passes = vec![line.clone()];
+        for _ in 0..4 {
+            let next = apply(pattern, passes.last().expect("one"));
+            passes.push(next);
+        }
+        let last = &passes[passes.len() - 1];
+        if *last != passes[passes.len() - 2] || !last.contains(MARKER) {
             return Some(format!(
                 "would rewrite `{MARKER}` itself: `{}` becomes `{}`, then `{}` (the secret part, between \
                  `keep` and `tail`, must not match inside `{MARKER}` or leave a match empty)",
                 line.trim_end().escape_debug(),
-                once.trim_end().escape_debug(),
-                twice.trim_end().escape_debug()
+                passes[1].trim_end().escape_debug(),
+                last.trim_end().escape_debug()
             ));
         }
     }
@@ -171,6 +180,20 @@ mod tests {
         let p = [re(r"(?P<keep>\bpassword )\S+")];
         assert_eq!(redact(&p, "password x y"), "password <redacted> y");
         assert_eq!(redact(&p, "password <redacted>"), "password <redacted>");
+    }
+
+    #[test]
+    fn an_alternative_without_keep_names_a_statement_that_is_not_a_secret() {
+        let p = [re(
+            r"(?m)(?:(?:^|\s)password encryption aes\b|(?P<keep>(?:^|\s)password )\S+)",
+        )];
+        assert_eq!(
+            redact(
+                &p,
+                "password encryption aes\nline vty 0 4\n password s3cr3t\n"
+            ),
+            "password encryption aes\nline vty 0 4\n password <redacted>\n"
+        );
     }
 
     #[test]

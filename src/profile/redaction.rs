@@ -236,3 +236,173 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "redaction_fixtures.rs"]
+mod fixtures;
+
+/// Every platform's table against its hand-written configuration, line by line, through both paths that
+/// keep output: the captured baseline config (`apply_probe`) and the run transcript (`Probe::redacted` of
+/// the cleaned output).
+#[cfg(test)]
+mod fixture_tests {
+    use regex::Regex;
+
+    use super::fixtures::{CASES, Line};
+    use crate::profile::{Probe, Profiles, apply_probe};
+    use crate::sanitize::clean_output;
+
+    fn read(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/profiles")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// One fixture redacted: its probe, the cleaned original, and [captured config, transcript].
+    struct Redacted {
+        file: &'static str,
+        probe: Probe,
+        original: String,
+        outs: [String; 2],
+        lines: &'static [Line],
+    }
+
+    fn outputs() -> Vec<Redacted> {
+        let profiles = Profiles::builtin().unwrap();
+        CASES
+            .iter()
+            .map(|(id, probe, file, lines)| {
+                let profile = profiles.get(id).unwrap();
+                let probe = profile.probes.iter().find(|p| p.name == *probe).unwrap();
+                let raw = read(file);
+                let facts = apply_probe(profile, probe, &raw, None)
+                    .unwrap_or_else(|e| panic!("{file}: {e}"));
+                let (_, kept, _) = facts.captured.expect("a configuration probe captures");
+                let original = clean_output(&raw);
+                let transcript = probe.redacted(&original);
+                Redacted {
+                    file,
+                    probe: probe.clone(),
+                    original,
+                    outs: [kept, transcript],
+                    lines,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_secret_of_every_platform_is_redacted_and_its_keyword_kept() {
+        for Redacted {
+            file,
+            probe,
+            original,
+            outs,
+            lines,
+        } in outputs()
+        {
+            for out in &outs {
+                let out_lines: Vec<&str> = out.lines().map(str::trim_end).collect();
+                for l in lines {
+                    assert!(
+                        original.lines().any(|o| o == l.original),
+                        "{file}: the fixture has no line `{}`",
+                        l.original
+                    );
+                    for s in l.secrets {
+                        assert!(l.original.contains(s), "{file}: `{s}` not in its line");
+                        assert!(!out.contains(s), "{file}: `{s}` survives:\n{out}");
+                    }
+                    if let Some(want) = l.redacted {
+                        assert!(
+                            out_lines.iter().any(|o| o.trim() == want),
+                            "{file}: no line `{want}` in:\n{out}"
+                        );
+                    }
+                }
+                // Every other line stays as it is, in order (lines the probe drops as volatile aside).
+                let mut at = 0;
+                for line in original.lines() {
+                    if lines.iter().any(|l| l.original == line)
+                        || probe.volatile.iter().any(|v| v.is_match(line))
+                    {
+                        continue;
+                    }
+                    match out_lines[at..].iter().position(|o| *o == line.trim_end()) {
+                        Some(i) => at += i + 1,
+                        None => panic!("{file}: `{line}` was changed or dropped:\n{out}"),
+                    }
+                }
+                assert_eq!(&probe.redacted(out), out, "{file}: not stable");
+            }
+        }
+    }
+
+    /// Secret shapes no redacted output may hold, on any platform: crypt and Junos strings, type-7 and
+    /// type-6 strings, long hex or base64 runs after a password/secret/key keyword, PAN-OS and FortiOS
+    /// encrypted values, private key bodies.
+    fn generic() -> Vec<(&'static str, Regex)> {
+        [
+            ("crypt string", r"\$(?:1|5|6|8|9)\$[./A-Za-z0-9]"),
+            ("Junos $9$", r"\$9\$"),
+            ("ASA pbkdf2 hash", r"\$sha512\$"),
+            ("type-7 string", r"\b7 [01][0-9][0-9A-Fa-f]{6,}\b"),
+            ("type-6 string", r"\b6 [A-Za-z_]{20,}AAB\b"),
+            (
+                "long hex after a secret keyword",
+                r"(?i)(?:password|passwd|secret|key|community|passkey|psk|auth|priv)\S*(?:[ \t]+\S+){0,3}?[ \t]+(?:0x)?[0-9a-f]{16,}\b",
+            ),
+            (
+                "base64 after a secret keyword",
+                r#"(?i)(?:password|passwd|secret|key|passkey|psk|pwd|\bENC)\S*(?:[ \t]+\S+){0,3}?[ \t]+"?[A-Za-z0-9+/]{20,}={0,2}"?"#,
+            ),
+            ("PAN-OS encrypted value", r"-AQ=="),
+            ("FortiOS encrypted value", r"\bENC [A-Za-z0-9+/]{8,}"),
+            ("private key body", r"(?m)^[A-Za-z0-9+/]{48,}={0,2}$"),
+            ("private key not redacted", r"PRIVATE KEY-----[^<]"),
+        ]
+        .into_iter()
+        .map(|(n, r)| (n, Regex::new(r).unwrap()))
+        .collect()
+    }
+
+    /// Certificates are public: their bodies are not secrets.
+    fn without_certificates(text: &str) -> String {
+        Regex::new(r"(?s)-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----")
+            .unwrap()
+            .replace_all(text, "CERTIFICATE")
+            .into_owned()
+    }
+
+    #[test]
+    fn no_redacted_output_holds_a_generic_secret_shape() {
+        let patterns = generic();
+        let mut caught = vec![false; patterns.len()];
+        for Redacted {
+            file,
+            original,
+            outs,
+            ..
+        } in outputs()
+        {
+            let original = without_certificates(&original);
+            for (i, (_, p)) in patterns.iter().enumerate() {
+                caught[i] |= p.is_match(&original);
+            }
+            for out in &outs {
+                let out = without_certificates(out);
+                for (name, p) in &patterns {
+                    if let Some(m) = p.find(&out) {
+                        let line = out[..m.end()].lines().last().unwrap_or("");
+                        panic!("{file}: {name} survives redaction: `{line}`");
+                    }
+                }
+            }
+        }
+        // Each shape is present in the fixtures before redaction, so the check has teeth.
+        for (i, (name, _)) in patterns.iter().enumerate() {
+            assert!(caught[i], "no fixture holds a {name} to begin with");
+        }
+    }
+}

@@ -128,6 +128,26 @@ pub(super) const CASES: &[Case] = &[
                 redacted: Some(r##"path scp://backup:<redacted>@10.20.0.9/configs/$h"##),
             },
             Line {
+                original: r##" key 6 XhKdQ_VVNVbTeUfXMZcBTAgZJVSIWdAAB"##,
+                secrets: &[r##"XhKdQ_VVNVbTeUfXMZcBTAgZJVSIWdAAB"##],
+                redacted: Some(r##"key 6 <redacted>"##),
+            },
+            Line {
+                original: r##"   authentication mode hmac-sha-256 7 0835495D1D0A1E1B0F1A"##,
+                secrets: &[r##"0835495D1D0A1E1B0F1A"##],
+                redacted: Some(r##"authentication mode hmac-sha-256 7 <redacted>"##),
+            },
+            Line {
+                original: r##" ip nhrp authentication NhrpK3y"##,
+                secrets: &[r##"NhrpK3y"##],
+                redacted: Some(r##"ip nhrp authentication <redacted>"##),
+            },
+            Line {
+                original: r##" glbp 30 authentication text Glbp4Pass"##,
+                secrets: &[r##"Glbp4Pass"##],
+                redacted: Some(r##"glbp 30 authentication text <redacted>"##),
+            },
+            Line {
                 original: r##" password 7 060506324F41584B56"##,
                 secrets: &[r##"060506324F41584B56"##],
                 redacted: Some(r##"password 7 <redacted>"##),
@@ -738,6 +758,11 @@ pub(super) const CASES: &[Case] = &[
                 secrets: &[r##"$9$GyDi.f5F3/AuO1EhrlKMWX7V"##],
                 redacted: Some(r##"authentication-key <redacted>; ## SECRET-DATA"##),
             },
+            Line {
+                original: r##"            chap-secret "$9$Ap0BRSyKvLxdVYgoGDjHqf5"; ## SECRET-DATA"##,
+                secrets: &[r##"$9$Ap0BRSyKvLxdVYgoGDjHqf5"##],
+                redacted: Some(r##"chap-secret <redacted>; ## SECRET-DATA"##),
+            },
         ],
     ),
     (
@@ -768,6 +793,13 @@ pub(super) const CASES: &[Case] = &[
                 original: r##"set snmp community JunSetCmty authorization read-only"##,
                 secrets: &[r##"JunSetCmty"##],
                 redacted: Some(r##"set snmp community <redacted> authorization read-only"##),
+            },
+            Line {
+                original: r##"set access profile PPP-CLIENTS client branch8 chap-secret "$9$LxdVYgoGDjHqf5Ap0BRSyKv""##,
+                secrets: &[r##"$9$LxdVYgoGDjHqf5Ap0BRSyKv"##],
+                redacted: Some(
+                    r##"set access profile PPP-CLIENTS client branch8 chap-secret <redacted>"##,
+                ),
             },
         ],
     ),

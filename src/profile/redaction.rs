@@ -139,6 +139,9 @@ pub fn rewrites_marker(pattern: &Regex) -> Option<String> {
         }
     }
     for line in lines {
+        if !pattern.is_match(&line) {
+            continue;
+        }
         // A few passes may normalise the line (drop the quotes or the `;` around the marker); then it
         // must stay as it is, with the marker whole.
         let mut passes = vec![line.clone()];

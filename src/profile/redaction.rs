@@ -54,7 +54,7 @@ fn apply(pattern: &Regex, text: &str) -> String {
             let (start, end) = secret_span(c);
             let whole = c.get(0).expect("group 0");
             if start >= end || (has_keep && c.name("keep").is_none()) {
-                // Nothing between keep and tail: leave the match as it is.
+                // Nothing between keep and tail, or an alternative without keep: leave the match as it is.
                 return whole.as_str().to_owned();
             }
             format!(
@@ -93,8 +93,8 @@ const KEYWORDS: &[&str] = &[
 /// as it is. The pattern is tried on statements that are already redacted (`password <redacted>`,
 /// `key 7 "<redacted>";`, `<phash><redacted></phash>`, `"passkey": "<redacted>"`, ...) built from common
 /// secret keywords and from the words of the pattern. The first passes may normalise such a line (drop
-/// the quotes around the marker); after three the line must stay as it is, with the marker whole. A pattern that
-/// keeps changing it would eat or grow the marker on every pass.
+/// the quotes around the marker); after three the line must stay as it is, with the marker whole. A
+/// pattern that keeps changing it would eat or grow the marker on every pass.
 pub fn rewrites_marker(pattern: &Regex) -> Option<String> {
     let mut words: Vec<String> = KEYWORDS.iter().map(|s| s.to_string()).collect();
     let source = pattern.as_str();

@@ -444,10 +444,7 @@ impl Run<'_> {
             None => self.session.exec(&command).await?,
         };
         let required = probe.extracts.iter().any(|e| e.required);
-        let mut shown = clean_output(&out.stdout);
-        for r in &probe.redact {
-            shown = r.replace_all(&shown, "${keep}<redacted>").into_owned();
-        }
+        let mut shown = probe.redacted(&clean_output(&out.stdout));
         shown.truncate(floor_char_boundary(&shown, TRANSCRIPT_LIMIT));
         self.transcript.push(TranscriptEntry {
             probe: probe.name.clone(),

@@ -274,7 +274,7 @@ fn probe(pi: usize, p: &RawProbe, problems: &mut Problems<'_>) -> Probe {
         .enumerate()
         .filter_map(|(ei, e)| extract(&format!("{pkey}.extract[{ei}]"), e, problems))
         .collect();
-    let redact = problems.regexes(&format!("{pkey}.redact"), &p.redact);
+    let redact = redact_patterns(&pkey, &p.redact, problems);
     let volatile = problems.regexes(&format!("{pkey}.volatile"), &p.volatile);
     let unsafe_models = problems.regexes(&format!("{pkey}.unsafe_models"), &p.unsafe_models);
     if p.command.contains("{image}") != p.needs_image {
@@ -309,6 +309,22 @@ fn probe(pi: usize, p: &RawProbe, problems: &mut Problems<'_>) -> Probe {
         volatile,
         parser: p.parser,
     }
+}
+
+/// A probe's `redact` patterns, each compiled and refused when it would rewrite the marker itself.
+fn redact_patterns(pkey: &str, patterns: &[String], problems: &mut Problems<'_>) -> Vec<Regex> {
+    let mut out = Vec::new();
+    for (i, pattern) in patterns.iter().enumerate() {
+        let key = format!("{pkey}.redact[{i}]");
+        let Some(r) = problems.regex(key.clone(), pattern) else {
+            continue;
+        };
+        match super::redaction::rewrites_marker(&r) {
+            Some(why) => problems.push(key, why),
+            None => out.push(r),
+        }
+    }
+    out
 }
 
 /// One `[[probe.extract]]` table, or `None` when its regex does not compile.
@@ -473,6 +489,23 @@ regex = '(?P<value>[a-z'
             e[0].reason.contains("bogus") || e[0].reason.contains("missing"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_redact_pattern_that_would_rewrite_the_marker_is_refused_with_its_key() {
+        let head = "id = \"p\"\nname = \"P\"\nvendor = \"x\"\ntransport = \"exec\"\npath_style = \"posix\"\npull = [\"cat\"]\n";
+        let with = |pattern: &str| {
+            format!(
+                "{head}[[probe]]\nname = \"cfg\"\ncommand = \"cat cfg\"\ncapture = \"boot_config\"\nredact = ['(?P<keep>password )\\S+', '{pattern}']\n"
+            )
+        };
+        let e = Profile::from_toml("p.toml", &with(r"(?P<keep>key )\S{1,4}")).unwrap_err();
+        assert_eq!(e[0].key, "probe[0] (cfg).redact[1]");
+        assert!(e[0].reason.contains("<redacted>"), "{e:?}");
+        let e = Profile::from_toml("p.toml", &with("redacted")).unwrap_err();
+        assert_eq!(e[0].key, "probe[0] (cfg).redact[1]");
+        let p = Profile::from_toml("p.toml", &with(r"(?P<keep>\bkey )\S+")).unwrap();
+        assert_eq!(p.probes[0].redact.len(), 2);
     }
 
     #[test]

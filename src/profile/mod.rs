@@ -9,6 +9,7 @@
 //! - `load`: the built-ins and profile directories, TOML in, every problem reported at once.
 //! - `dialog`: the interactive shell and detection specs.
 //! - `parse`, `builtin`: a probe's output into facts, and the built-in parsers by name.
+//! - [`redaction`]: the one function that takes secrets out of kept and shown output.
 //! - [`listing`], [`containers`], [`snapshots`]: the strict, bounded parsers of what devices list.
 
 mod builtin;
@@ -20,6 +21,7 @@ pub mod listing;
 mod load;
 mod model;
 mod parse;
+pub mod redaction;
 pub mod snapshots;
 
 pub use builtin::{Parsed, Parser};

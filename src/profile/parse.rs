@@ -141,10 +141,7 @@ pub fn apply_probe_to(
         } else {
             without_volatile(probe, &text)
         };
-        let mut kept = text.clone();
-        for r in &probe.redact {
-            kept = r.replace_all(&kept, "${keep}<redacted>").into_owned();
-        }
+        let kept = probe.redacted(&text);
         out.captured = Some((fact, kept, crate::digest::sha256_hex(text.as_bytes())));
     }
     Ok(out)

@@ -502,6 +502,65 @@ fn platform_profiles_list_show_and_the_old_form_agree() {
 }
 
 #[test]
+fn platform_profiles_parse_shows_a_configuration_as_it_is_kept_redacted() {
+    use crate::support::{Run, netattest};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles");
+    let config = fixtures.join("cisco-ios_startup-config_secrets.txt");
+    let r = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-ios", "startup-config"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let kept = v["captured"]["redacted"].as_str().unwrap();
+    assert!(
+        kept.contains(" ip ospf message-digest-key 1 md5 7 <redacted>\n")
+            && kept.contains("ntp authentication-key 1 md5 <redacted> 7\n"),
+        "{kept}"
+    );
+    assert!(!kept.contains("045802150C2E1D1C5A") && !kept.contains("104D000A0618"));
+    assert_eq!(v["captured"]["sha256"].as_str().unwrap().len(), 64);
+    // `--redacted`: the text alone, as a user checks their own configuration.
+    let only = Run::from(
+        netattest()
+            .args([
+                "profiles",
+                "parse",
+                "cisco-ios",
+                "startup-config",
+                "--redacted",
+            ])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(only.code, 0, "{only:?}");
+    assert_eq!(only.stdout, kept);
+    // A probe that captures nothing has no redacted text: a usage error naming the probes that do.
+    let none = Run::from(
+        netattest()
+            .args([
+                "profiles",
+                "parse",
+                "cisco-ios",
+                "show-version",
+                "--redacted",
+            ])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(none.code, 2, "{none:?}");
+    assert!(
+        none.stdout.is_empty() && none.stderr.contains("startup-config"),
+        "{none:?}"
+    );
+}
+
+#[test]
 fn platform_profiles_parse_prints_the_facts_of_a_saved_output_as_json() {
     use crate::support::{Run, netattest};
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles");

@@ -88,7 +88,9 @@ pub enum ProfilesCommand {
         /// A profile id, e.g. cisco-nxos.
         id: String,
     },
-    /// Parse output saved from a device with one probe, offline, and print the facts as JSON.
+    /// Parse output saved from a device with one probe, offline, and print the facts as JSON. For a
+    /// configuration probe the JSON carries the text as netattest keeps it (`captured.redacted`), so you can
+    /// check the redaction on your own configuration before anything is stored.
     Parse {
         /// A profile id, e.g. cisco-ios.
         id: String,
@@ -99,6 +101,9 @@ pub enum ProfilesCommand {
         /// The running image path, for probes whose templates use the image directory.
         #[arg(long, value_name = "PATH")]
         image: Option<String>,
+        /// Print only the redacted text the probe keeps (exit 2 when the probe captures nothing).
+        #[arg(long)]
+        redacted: bool,
     },
 }
 

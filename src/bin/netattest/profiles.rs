@@ -39,6 +39,7 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                 probe,
                 file,
                 image,
+                redacted,
             }),
             _,
         ) => {
@@ -54,6 +55,13 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                         names.join(", ")
                     ))
                 })?;
+            if *redacted && probe.capture.is_none() {
+                return Err(usage(format!(
+                    "probe `{}` of `{id}` captures no text (--redacted is for configuration probes{})",
+                    probe.name,
+                    capturing(profile)
+                )));
+            }
             let mut raw = Vec::new();
             std::fs::File::open(file)
                 .map_err(|e| usage(format!("{}: {e}", file.display())))?
@@ -67,6 +75,14 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                 )));
             }
             match apply_probe(profile, probe, &raw, image.as_deref()) {
+                Ok(found) if *redacted => {
+                    let (_, text, _) = found.captured.expect("a capturing probe captures");
+                    print!("{text}");
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        println!();
+                    }
+                    Ok(0)
+                }
                 Ok(found) => {
                     let mut facts: BTreeMap<&str, serde_json::Value> = BTreeMap::new();
                     for (fact, value) in &found.values {
@@ -98,9 +114,12 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                             "hex": text.to_hex(),
                         });
                     }
-                    if let Some((fact, _, sha256)) = &found.captured {
-                        out["captured"] =
-                            serde_json::json!({ "fact": fact.name(), "sha256": sha256 });
+                    if let Some((fact, redacted, sha256)) = &found.captured {
+                        out["captured"] = serde_json::json!({
+                            "fact": fact.name(),
+                            "sha256": sha256,
+                            "redacted": redacted,
+                        });
                     }
                     println!("{}", serde_json::to_string_pretty(&out)?);
                     Ok(0)
@@ -111,6 +130,21 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                 }
             }
         }
+    }
+}
+
+/// `: here, startup-config` — the probes of a profile that capture text, for a usage hint.
+fn capturing(profile: &Profile) -> String {
+    let names: Vec<&str> = profile
+        .probes
+        .iter()
+        .filter(|p| p.capture.is_some())
+        .map(|p| p.name.as_str())
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("; here: {}", names.join(", "))
     }
 }
 

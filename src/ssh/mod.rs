@@ -69,6 +69,16 @@ pub enum SshError {
     #[error("SSH protocol error: {0}")]
     Protocol(String),
     #[error(
+        "no {what} algorithm in common: the device offers only {}; if it cannot be upgraded, allow legacy algorithms for it with `ssh = {{ legacy = true }}` (or exactly, e.g. `ssh = {{ {key} = \"+{}\" }}`) in its device, group or [defaults] entry",
+        offered.join(", "),
+        offered.first().map(String::as_str).unwrap_or("NAME")
+    )]
+    NoCommonAlgorithm {
+        what: &'static str,
+        key: &'static str,
+        offered: Vec<String>,
+    },
+    #[error(
         "pull of {path} stopped after {limit} bytes: more than {} (an endless or oversized image)",
         match announced { Some(n) => format!("the {n} bytes the device announced or max_image_size"), None => "max_image_size".to_string() }
     )]
@@ -88,7 +98,33 @@ pub enum SshError {
 
 impl From<russh::Error> for SshError {
     fn from(e: russh::Error) -> Self {
-        SshError::Protocol(e.to_string())
+        match e {
+            russh::Error::NoCommonAlgo { kind, theirs, .. } => {
+                let kind = format!("{kind:?}");
+                // The setting that would widen this list, as the config spells it.
+                let (what, key) = match kind
+                    .split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or("")
+                {
+                    "Kex" => ("key exchange", "kex"),
+                    "Key" => ("host key", "host_key_algorithms"),
+                    "Cipher" => ("cipher", "ciphers"),
+                    "Mac" => ("MAC", "macs"),
+                    _ => ("compression", "kex"),
+                };
+                SshError::NoCommonAlgorithm {
+                    what,
+                    key,
+                    offered: theirs
+                        .iter()
+                        .map(|n| crate::sanitize::display_line(n, 80))
+                        .take(40)
+                        .collect(),
+                }
+            }
+            other => SshError::Protocol(other.to_string()),
+        }
     }
 }
 

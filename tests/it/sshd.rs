@@ -502,3 +502,121 @@ fn an_ssh_agent_holding_the_key_logs_in_without_any_key_file() {
     let _ = agent.wait();
     assert_enrolled_with_true_hash(&enroll, &sshd, &image);
 }
+
+/// An old device's SSH: only SHA-1 key exchange, CBC and an `ssh-rsa` host key. Refused by default with a
+/// message naming what it offers and the setting; reached with the opt-in, which stays visible as a finding.
+#[test]
+fn a_legacy_only_sshd_is_refused_by_default_and_reached_with_the_opt_in_as_a_low_finding() {
+    let sshd = Sshd::start_with_host_key(
+        "rsa",
+        &[
+            "Subsystem sftp internal-sftp",
+            "KexAlgorithms diffie-hellman-group14-sha1",
+            "Ciphers aes128-cbc",
+            "HostKeyAlgorithms ssh-rsa",
+            "MACs hmac-sha1",
+        ],
+    );
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("image.bin");
+    write_image(&image, 64 * 1024);
+    let device = |ssh: &str| {
+        format!(
+            "host = \"127.0.0.1\"\nport = {}\nuser = {:?}\nimage_path = {:?}\nauth = {{ key_file = {:?} }}\n{ssh}",
+            sshd.port,
+            sshd.user,
+            image.display().to_string(),
+            sshd.client_key.display().to_string()
+        )
+    };
+
+    let env = Env::with_device(&device(""), None);
+    let refused = env.enroll();
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert_eq!(refused.outcome(DEVICE), "protocol-error", "{refused:?}");
+    let detail = crate::support::device_entry(&refused.json(), DEVICE)["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains("diffie-hellman-group14-sha1") && detail.contains("legacy = true"),
+        "the error names what the device offers and the setting: {detail}"
+    );
+
+    for policy in [
+        "ssh = { legacy = true }\n",
+        "ssh = { kex = \"+diffie-hellman-group14-sha1\", ciphers = \"+aes128-cbc\", macs = \"+hmac-sha1\", host_key_algorithms = \"+ssh-rsa\" }\n",
+    ] {
+        let env = Env::with_device(&device(policy), None);
+        // The finding is low, and the default `fail_on` is low: the opt-in is seen on every run (until
+        // `[severity] weak-ssh-algorithm = "info"` says it is accepted).
+        let enroll = env.enroll();
+        assert_eq!(enroll.outcome(DEVICE), "enrolled", "{policy}: {enroll:?}");
+        let check = env.check();
+        assert_eq!(check.outcome(DEVICE), "verified", "{policy}: {check:?}");
+        assert_eq!(check.code, 1, "{policy}: {check:?}");
+        assert!(
+            check.codes(DEVICE).iter().all(|c| c == "weak-ssh-algorithm"),
+            "{policy}: {check:?}"
+        );
+        let report = check.json();
+        let weak: Vec<String> = crate::support::device_entry(&report, DEVICE)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "weak-ssh-algorithm")
+            .map(|f| format!("{} {}", f["severity"], f["actual"]))
+            .collect();
+        for name in [
+            "diffie-hellman-group14-sha1",
+            "ssh-rsa",
+            "aes128-cbc",
+            "hmac-sha1",
+        ] {
+            assert!(
+                weak.iter()
+                    .any(|w| w.starts_with("\"low\"") && w.contains(name)),
+                "{policy}: {name} named: {weak:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unknown_algorithm_in_the_ssh_policy_is_a_config_error_naming_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("netattest.toml");
+    std::fs::write(
+        &cfg,
+        "state_dir = \"state\"\nssh_config = false\n[defaults]\nssh = { ciphers = \"+arcfour\", bogus = 1 }\n",
+    )
+    .unwrap();
+    let r = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["audit"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("bogus"), "{r:?}");
+    std::fs::write(
+        &cfg,
+        "state_dir = \"state\"\nssh_config = false\n[defaults]\nssh = { ciphers = \"+arcfour\" }\n",
+    )
+    .unwrap();
+    let r = Run::from(
+        netattest()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("audit")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("defaults.ssh.ciphers") && r.stderr.contains("arcfour"),
+        "{r:?}"
+    );
+}

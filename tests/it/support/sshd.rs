@@ -50,8 +50,13 @@ fn which(tool: &str) -> bool {
 
 /// Generates an ed25519 key pair without a passphrase at `path` (and `path.pub`).
 pub fn keygen(path: &Path, comment: &str) {
+    keygen_type(path, comment, "ed25519")
+}
+
+/// Generates a key pair of type `kind` (`ed25519`, `rsa`) without a passphrase.
+pub fn keygen_type(path: &Path, comment: &str, kind: &str) {
     let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+        .args(["-q", "-t", kind, "-N", "", "-C", comment, "-f"])
         .arg(path)
         .stdin(Stdio::null())
         .output()
@@ -105,15 +110,20 @@ impl Sshd {
     /// sshd with only the base settings plus `extra` config lines (no SFTP unless a line asks for it). The
     /// extra lines come first, so `LogLevel INFO` overrides the base `LogLevel ERROR`.
     pub fn start_with(extra: &[&str]) -> Sshd {
+        Sshd::start_with_host_key("ed25519", extra)
+    }
+
+    /// sshd whose host key is of type `kind` (`rsa` for servers that only speak `ssh-rsa`).
+    pub fn start_with_host_key(kind: &str, extra: &[&str]) -> Sshd {
         require_sshd();
         // sshd refuses to start as root without its privilege-separation directory.
         if !Path::new("/run/sshd").exists() {
             let _ = std::fs::create_dir_all("/run/sshd");
         }
         let dir = tempfile::tempdir().unwrap();
-        let host_key = dir.path().join("ssh_host_ed25519_key");
+        let host_key = dir.path().join(format!("ssh_host_{kind}_key"));
         let client_key = dir.path().join("client_ed25519");
-        keygen(&host_key, "netattest-test-host");
+        keygen_type(&host_key, "netattest-test-host", kind);
         keygen(&client_key, "netattest-test-client");
         std::fs::copy(
             client_key.with_extension("pub"),

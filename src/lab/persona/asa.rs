@@ -2,7 +2,7 @@
 //! `terminal pager 0`, `show bootvar`, `verify /sha-512 disk0:/...` with its `!` progress ticker.
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, scp_source};
+use super::common::{Line, fs_path, read_all, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs};
@@ -172,10 +172,9 @@ Mod  Status             Data Plane Status     Compatibility
     )
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "bootvar"] => Reply::text(show_bootvar(snap)),

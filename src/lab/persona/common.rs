@@ -7,11 +7,25 @@ use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::image::ImageSpec;
 use crate::lab::vfs::HashAlgo;
 
-/// Lower-cased words of a command line, for keyword matching (arguments keep their case in `words`).
-pub(crate) fn keywords(command: &str) -> (Vec<&str>, Vec<String>) {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let lower = words.iter().map(|w| w.to_ascii_lowercase()).collect();
-    (words, lower)
+/// One command line, split once: the text as sent, its words (arguments keep their case) and the
+/// lower-cased words keywords match on.
+pub(crate) struct Line<'a> {
+    pub text: &'a str,
+    pub words: Vec<&'a str>,
+    pub lower: Vec<String>,
+}
+
+impl<'a> Line<'a> {
+    pub(crate) fn new(text: &'a str) -> Line<'a> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let lower = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+        Line { text, words, lower }
+    }
+
+    /// The lower-cased words as a slice pattern can match them.
+    pub(crate) fn keys(&self) -> Vec<&str> {
+        self.lower.iter().map(String::as_str).collect()
+    }
 }
 
 /// The running image's bytes in the current state.

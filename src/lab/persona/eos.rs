@@ -3,7 +3,7 @@
 //! line through `bash timeout 10 cat /proc/cmdline`, ` --More--` paging.
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, scp_source, wrap};
+use super::common::{Line, fs_path, read_all, scp_source, wrap};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
@@ -117,10 +117,9 @@ fn cmdline(snap: &Snapshot) -> String {
     )
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "hostname"] => Reply::text(format!(
@@ -135,7 +134,9 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             ))
         }
         ["bash", "timeout", "10", "cat", "/proc/cmdline"] => Reply::text(cmdline(snap)),
-        ["bash", "timeout", "10", "sudo", "docker", ..] => Reply::text(bash_docker(snap, command)),
+        ["bash", "timeout", "10", "sudo", "docker", ..] => {
+            Reply::text(bash_docker(snap, line.text))
+        }
         ["show", "startup-config"] => Reply::bytes(read_all(snap, "flash:startup-config")),
         ["verify", flag @ ("/sha512" | "/md5"), _] => {
             let algo = if *flag == "/sha512" {

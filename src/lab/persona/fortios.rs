@@ -3,7 +3,7 @@
 //! `diagnose sys flash list`, `show` for the configuration.
 
 use super::Reply;
-use super::common::keywords;
+use super::common::Line;
 use super::disk::{Config, Disk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::Vfs;
@@ -79,10 +79,8 @@ Image build at Jun 6 2023 22:07:00 for b1517
     )
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (_, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["get", "system", "status"] => Reply::text(system_status(snap)),
         ["diagnose", "sys", "flash", "list"] => Reply::text(flash_list(snap)),

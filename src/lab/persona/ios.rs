@@ -4,6 +4,7 @@
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
 use super::Reply;
+use super::common::Line;
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
@@ -252,11 +253,9 @@ fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
     ))
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "bootvar"] | ["show", "boot"] => Reply::text(show_bootvar(snap)),

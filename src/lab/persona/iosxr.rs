@@ -3,7 +3,7 @@
 //! `run sha512sum` on the install ISO kept on the hard disk.
 
 use super::Reply;
-use super::common::{keywords, read_all, scp_source};
+use super::common::{Line, read_all, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs};
@@ -147,10 +147,9 @@ fn run_docker(snap: &Snapshot, command: &str) -> String {
     })
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    let body = match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    let body = match line.keys().as_slice() {
         [] => return Reply::text(""),
         ["terminal", "length", _] | ["terminal", "width", _] => return Reply::text(""),
         ["exit"] => return Reply::Exit,
@@ -183,7 +182,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()
         }
-        ["run", "docker", ..] => run_docker(snap, command),
+        ["run", "docker", ..] => run_docker(snap, line.text),
         ["run", "sha512sum", _] => {
             let path = normalise(words[2]);
             match super::common::digest(snap, &path, HashAlgo::Sha512) {

@@ -3,7 +3,7 @@
 //! answering for re0 and re1, `file checksum sha-256`, `show chassis hardware`, `show configuration`.
 
 use super::Reply;
-use super::common::{keywords, read_all, scp_source};
+use super::common::{Line, read_all, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs};
@@ -132,11 +132,10 @@ Routing Engine 1 REV 11   750-072923   9009E2207         RE-S-2X00x6
     )
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
     let host = snap.hostname();
-    match kw.as_slice() {
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(version_block(host, "re0").split_once("\n--------------------------------------------------------------------------\n").map(|(_, rest)| rest.to_string()).unwrap_or_default()),
         ["show", "version", "invoke-on", "all-routing-engines"] => Reply::text(format!(

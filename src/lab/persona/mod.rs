@@ -107,17 +107,18 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     if snap.flags.listing_hidden && is_listing(command) {
         return listing_refused(snap.core.persona, command);
     }
+    let line = common::Line::new(command);
     match snap.core.persona {
         Persona::Linux => linux::exec(snap, command),
-        Persona::CiscoIosXe => iosxe::exec(snap, command),
-        Persona::CiscoIos => ios::exec(snap, command),
-        Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::exec(snap, command),
-        Persona::AristaEos => eos::exec(snap, command),
-        Persona::JuniperJunos => junos::exec(snap, command),
-        Persona::CiscoAsa => asa::exec(snap, command),
-        Persona::CiscoIosXr => iosxr::exec(snap, command),
-        Persona::FortinetFortios => fortios::exec(snap, command),
-        Persona::PaloaltoPanos => panos::exec(snap, command),
+        Persona::CiscoIosXe => iosxe::exec(snap, &line),
+        Persona::CiscoIos => ios::exec(snap, &line),
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::exec(snap, &line),
+        Persona::AristaEos => eos::exec(snap, &line),
+        Persona::JuniperJunos => junos::exec(snap, &line),
+        Persona::CiscoAsa => asa::exec(snap, &line),
+        Persona::CiscoIosXr => iosxr::exec(snap, &line),
+        Persona::FortinetFortios => fortios::exec(snap, &line),
+        Persona::PaloaltoPanos => panos::exec(snap, &line),
     }
 }
 

@@ -4,7 +4,7 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, scp_source};
+use super::common::{Line, fs_path, read_all, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
@@ -299,10 +299,9 @@ fn virtual_services(snap: &Snapshot) -> String {
     s
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "boot"] => Reply::text(show_boot(snap)),

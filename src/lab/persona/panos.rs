@@ -2,7 +2,7 @@
 //! until `set cli pager off`, `show system info`, `request system software info`, `show config running`.
 
 use super::Reply;
-use super::common::keywords;
+use super::common::Line;
 use super::disk::{Config, Disk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::Vfs;
@@ -82,10 +82,8 @@ fn software_info(snap: &Snapshot) -> String {
     )
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (_, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "system", "info"] => Reply::text(system_info(snap)),
         ["request", "system", "software", "info"] => Reply::text(software_info(snap)),

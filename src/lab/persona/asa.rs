@@ -4,8 +4,8 @@
 use super::Reply;
 use super::common::{Line, fs_path, read_all, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use crate::lab::device::Snapshot;
+use crate::lab::vfs::HashAlgo;
 
 /// The running image, VFS spelling (the device says `disk0:/asa9-16-4-57-lfbff-k8.SPA`).
 pub(crate) const RUNNING_IMAGE: &str = "disk0:asa9-16-4-57-lfbff-k8.SPA";
@@ -40,7 +40,7 @@ const STARTUP_CONFIG: &str = ": Saved\n:\n: Serial Number: XXXX\n: Hardware:   A
 /// disk0: as `dir /recursive disk0:` shows it: the images, the config, what the ASA writes by itself
 /// (logs, crypto archive, FSCK recovery files), and what the file scenarios add. The tool is
 /// ArcaneDoor's Line Runner bundle.
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME)),
     next: Some((NEW_IMAGE, MTIME + 86_400)),
     fixed: &[
@@ -55,33 +55,28 @@ const DISK: Disk = Disk {
         ),
         Node::text("disk0:FSCK0000.REC", "rec\n", MTIME),
     ],
-    config: Some(Config {
-        path: "disk0:startup-config",
-        template: STARTUP_CONFIG,
-        extra: "http server enable\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
-            "disk0:client_bundle_install.zip",
-            What::Text("PK\x03\x04csco_config.lua\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: ("disk0:log/asa-appagent.log.1", "appagent\n"),
-        maintenance: (
-            "disk0:CHG1234-acl.cfg",
-            "access-list MGMT extended permit tcp any any eq ssh\n",
-        ),
-    }),
+    config: Some(Config::plain(
+        "disk0:startup-config",
+        STARTUP_CONFIG,
+        "http server enable\n",
+        MTIME,
+    )),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME + 9000,
+            (
+                "disk0:client_bundle_install.zip",
+                What::Text("PK\x03\x04csco_config.lua\n"),
+            ),
+            ("disk0:log/asa-appagent.log.1", "appagent\n"),
+            (
+                "disk0:CHG1234-acl.cfg",
+                "access-list MGMT extended permit tcp any any eq ssh\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
 
 fn show_version(snap: &Snapshot) -> String {
     format!(

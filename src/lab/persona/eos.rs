@@ -47,28 +47,27 @@ const DISK: Disk = Disk {
         Node::text("flash:zerotouch-config", "DISABLE=True\n", MTIME),
         Node::text("flash:AsuFastPktTransmit.log", "asu\n", MTIME + 600),
     ],
-    config: Some(Config {
-        path: "flash:startup-config",
-        template: STARTUP_CONFIG,
-        extra: "management api http-commands\n   no shutdown\n!\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
-            "flash:update.py",
-            What::Text("import os\nos.system('/bin/sh')\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: ("flash:SsuRestore.log", "ssu restore\n"),
-        maintenance: (
-            "flash:CHG1234-acl.cfg",
-            "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
-        ),
-    }),
+    config: Some(Config::plain(
+        "flash:startup-config",
+        STARTUP_CONFIG,
+        "management api http-commands\n   no shutdown\n!\n",
+        MTIME,
+    )),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME + 9000,
+            (
+                "flash:update.py",
+                What::Text("import os\nos.system('/bin/sh')\n"),
+            ),
+            ("flash:SsuRestore.log", "ssu restore\n"),
+            (
+                "flash:CHG1234-acl.cfg",
+                "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
 
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {

@@ -5,8 +5,7 @@
 use super::Reply;
 use super::common::Line;
 use super::disk::{Config, Disk};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::Vfs;
+use crate::lab::device::Snapshot;
 
 /// FortiOS keeps no image file a session can name; this is the active flash partition's image.
 pub(crate) const RUNNING_IMAGE: &str = "FGT100F-7.02-FW-build1517-230606";
@@ -15,21 +14,15 @@ pub(crate) const RUNNING_IMAGE: &str = "FGT100F-7.02-FW-build1517-230606";
 pub(crate) const INVALID: &str = "Unknown action 0\nCommand fail. Return code -1\n";
 
 /// The configuration `show` prints; StartupConfigChanged opens HTTP on the WAN port.
-const DISK: Disk = Disk::config_only(Config {
-    path: "config",
-    template: "#config-version=FG100F-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=netops\n#conf_file_ver=2895318810263\n\
+pub(crate) const DISK: Disk = Disk::config_only(Config::plain(
+    "config",
+    "#config-version=FG100F-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=netops\n#conf_file_ver=2895318810263\n\
                  #buildno=1517\n#global_vdom=1\nconfig system global\n    set hostname \"{name}\"\n    set admin-scp enable\nend\n\
                  config system admin\n    edit \"netops\"\n        set accprofile \"super_admin\"\n\
                  \x20       set password ENC SH2nBv0x1aQ9Rk3mWq7Lp2oXe5ZyT4uI8sD6fG1hJ0kL=\n    next\nend\n{extra}",
-    extra: "config system interface\n    edit \"wan1\"\n        set allowaccess ping https ssh http\n    next\nend\n",
-    nvram: None,
-    crlf: false,
-    mtime: 0,
-});
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
+    "config system interface\n    edit \"wan1\"\n        set allowaccess ping https ssh http\n    next\nend\n",
+    0,
+));
 
 fn system_status(snap: &Snapshot) -> String {
     format!(

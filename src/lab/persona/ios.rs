@@ -7,8 +7,8 @@ use super::Reply;
 use super::common::Line;
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Walk};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use crate::lab::device::Snapshot;
+use crate::lab::vfs::HashAlgo;
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8.bin";
@@ -66,7 +66,7 @@ end
 
 /// Flash as `dir /recursive flash:` shows it: the images, the persistent syslog and IPS signatures the
 /// platform writes by itself, and what the file scenarios add.
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME_IMAGE)),
     next: Some((NEW_IMAGE, MTIME_OTHER)),
     fixed: &[
@@ -84,36 +84,34 @@ const DISK: Disk = Disk {
             MTIME_OTHER,
         ),
     ],
-    config: Some(Config {
-        path: "nvram:startup-config",
-        template: STARTUP_CONFIG,
-        extra: "ip http server\n",
-        nvram: Some(262_136),
-        crlf: false,
-        mtime: MTIME_OTHER,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME_OTHER + 9000,
-        tool: (
-            "flash0:update.tcl",
-            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: (
-            "flash0:syslog/log_20231201-093000",
-            "%SYS-5-CONFIG_I: Configured\n",
-        ),
-        maintenance: (
-            "flash0:CHG1234-acl.cfg",
-            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-        ),
-    }),
+    config: Some(
+        Config::plain(
+            "nvram:startup-config",
+            STARTUP_CONFIG,
+            "ip http server\n",
+            MTIME_OTHER,
+        )
+        .in_nvram(262_136),
+    ),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME_OTHER + 9000,
+            (
+                "flash0:update.tcl",
+                What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+            ),
+            (
+                "flash0:syslog/log_20231201-093000",
+                "%SYS-5-CONFIG_I: Configured\n",
+            ),
+            (
+                "flash0:CHG1234-acl.cfg",
+                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
 
 /// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
 fn normalise_path(arg: &str) -> String {

@@ -87,14 +87,14 @@ end
 
 /// The startup configuration, with the web server StartupConfigChanged adds (a quiet but real change:
 /// one that was not enrolled).
-const CONFIG: Config = Config {
-    path: "nvram:startup-config",
-    template: STARTUP_CONFIG,
-    extra: "ip http server\n",
-    nvram: Some(33_554_432),
-    crlf: true,
-    mtime: MTIME_OTHER,
-};
+const CONFIG: Config = Config::plain(
+    "nvram:startup-config",
+    STARTUP_CONFIG,
+    "ip http server\n",
+    MTIME_OTHER,
+)
+.in_nvram(33_554_432)
+.with_crlf();
 
 #[cfg(test)]
 fn startup_config(hostname: &str, changed: bool) -> String {
@@ -125,23 +125,24 @@ const DISK: Disk = Disk {
         ),
     ],
     config: Some(CONFIG),
-    scenarios: Some(FileScenarios {
-        at: MTIME_OTHER + 9000,
-        tool: (
-            "bootflash:update.tcl",
-            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: (
-            "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
-            "iosrp trace\n",
-        ),
-        maintenance: (
-            "bootflash:CHG1234-acl.cfg",
-            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-        ),
-    }),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME_OTHER + 9000,
+            (
+                "bootflash:update.tcl",
+                What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+            ),
+            (
+                "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
+                "iosrp trace\n",
+            ),
+            (
+                "bootflash:CHG1234-acl.cfg",
+                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
 
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {

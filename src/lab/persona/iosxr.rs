@@ -5,8 +5,8 @@
 use super::Reply;
 use super::common::{Line, read_all, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use crate::lab::device::Snapshot;
+use crate::lab::vfs::HashAlgo;
 
 /// The install ISO the running release came from (the device config names it with `image_path`).
 pub(crate) const RUNNING_IMAGE: &str = "/misc/disk1/asr9k-x64-7.5.2.iso";
@@ -38,7 +38,7 @@ const STARTUP_CONFIG: &str = "!! IOS XR Configuration 7.5.2\n!! Last configurati
 
 /// harddisk: as `dir harddisk:` shows it: the install ISO, what IOS-XR writes by itself (nvgen traces,
 /// dumper and showtech directories, the envoke log), and what the file scenarios add.
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME)),
     next: None,
     fixed: &[
@@ -48,33 +48,28 @@ const DISK: Disk = Disk {
         Node::dir("/misc/disk1/showtech", MTIME),
         Node::text("/misc/disk1/envoke_log", "envoke\n", MTIME + 600),
     ],
-    config: Some(Config {
-        path: "/misc/config/startup",
-        template: STARTUP_CONFIG,
-        extra: "http client vrf mgmt\n!\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
-            "/misc/disk1/update.sh",
-            What::Exec("#!/bin/sh\nexec /bin/sh\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: ("/misc/disk1/envoke_log.1", "envoke\n"),
-        maintenance: (
-            "/misc/disk1/CHG1234-acl.cfg",
-            "ipv4 access-list MGMT\n 10 permit tcp any any eq ssh\n",
-        ),
-    }),
+    config: Some(Config::plain(
+        "/misc/config/startup",
+        STARTUP_CONFIG,
+        "http client vrf mgmt\n!\n",
+        MTIME,
+    )),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME + 9000,
+            (
+                "/misc/disk1/update.sh",
+                What::Exec("#!/bin/sh\nexec /bin/sh\n"),
+            ),
+            ("/misc/disk1/envoke_log.1", "envoke\n"),
+            (
+                "/misc/disk1/CHG1234-acl.cfg",
+                "ipv4 access-list MGMT\n 10 permit tcp any any eq ssh\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
 
 fn show_version() -> &'static str {
     "Cisco IOS XR Software, Version 7.5.2

@@ -5,8 +5,8 @@
 use super::Reply;
 use super::common::{Line, read_all, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use crate::lab::device::Snapshot;
+use crate::lab::vfs::HashAlgo;
 
 /// The install package of the running release.
 pub(crate) const RUNNING_IMAGE: &str = "/var/sw/pkg/junos-install-mx-x86-64-21.4R3-S5.4.tgz";
@@ -33,7 +33,7 @@ const CONFIG: &str = "## Last commit: 2023-11-20 10:00:00 UTC by netops\nversion
 
 /// The install packages, and what `file list` shows under /var/tmp and /var/log: what Junos writes by
 /// itself, and what the file scenarios add (snapshots go to another slice, not to a file).
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME)),
     next: Some((NEW_IMAGE, MTIME + 86_400)),
     fixed: &[
@@ -50,33 +50,25 @@ const DISK: Disk = Disk {
         ),
         Node::text("/var/log/chassisd", "chassisd\n", MTIME + 600),
     ],
-    config: Some(Config {
-        path: "/config/juniper.conf",
-        template: CONFIG,
-        extra: "        web-management {\n            http;\n        }\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
+    config: Some(Config::plain(
+        "/config/juniper.conf",
+        CONFIG,
+        "        web-management {\n            http;\n        }\n",
+        MTIME,
+    )),
+    scenarios: Some(FileScenarios::at(
+        MTIME + 9000,
+        (
             "/var/tmp/update.sh",
             What::Exec("#!/bin/sh\nexec /bin/sh\n"),
         ),
-        dd_image: None,
-        alt_image: None,
-        new_log: ("/var/log/messages.0.gz", "rotated\n"),
-        maintenance: (
+        ("/var/log/messages.0.gz", "rotated\n"),
+        (
             "/var/tmp/CHG1234-filter.conf",
             "firewall { filter MGMT { term ssh { then accept; } } }\n",
         ),
-    }),
+    )),
 };
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
 
 /// `show system snapshot media internal`: the primary slice, and the backup slice SnapshotCreated makes.
 fn system_snapshot(snap: &Snapshot) -> String {

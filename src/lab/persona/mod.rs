@@ -91,14 +91,14 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     match core.persona {
         Persona::Linux => linux::build_vfs(core, flags),
         Persona::CiscoIosXe => iosxe::build_vfs(core, flags),
-        Persona::CiscoIos => ios::build_vfs(core, flags),
+        Persona::CiscoIos => ios::DISK.build(core, flags),
         Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::build_vfs(core, flags),
         Persona::AristaEos => eos::build_vfs(core, flags),
-        Persona::JuniperJunos => junos::build_vfs(core, flags),
-        Persona::CiscoAsa => asa::build_vfs(core, flags),
-        Persona::CiscoIosXr => iosxr::build_vfs(core, flags),
-        Persona::FortinetFortios => fortios::build_vfs(core, flags),
-        Persona::PaloaltoPanos => panos::build_vfs(core, flags),
+        Persona::JuniperJunos => junos::DISK.build(core, flags),
+        Persona::CiscoAsa => asa::DISK.build(core, flags),
+        Persona::CiscoIosXr => iosxr::DISK.build(core, flags),
+        Persona::FortinetFortios => fortios::DISK.build(core, flags),
+        Persona::PaloaltoPanos => panos::DISK.build(core, flags),
     }
 }
 

@@ -53,34 +53,31 @@ const FIXED: &[Node] = &[
     Node::dir("bootflash:virtual-instance", MTIME),
 ];
 
-const CONFIG: Config = Config {
-    path: "nvram:startup-config",
-    template: STARTUP_CONFIG,
-    extra: "feature nxapi\n",
-    nvram: None,
-    crlf: false,
-    mtime: MTIME,
-};
+const CONFIG: Config = Config::plain(
+    "nvram:startup-config",
+    STARTUP_CONFIG,
+    "feature nxapi\n",
+    MTIME,
+);
 
 /// What the file scenarios add; the alternate image is the model's own.
 const fn scenarios(alt_image: &'static str) -> FileScenarios {
-    FileScenarios {
-        at: MTIME + 9000,
-        tool: (
+    FileScenarios::at(
+        MTIME + 9000,
+        (
             "bootflash:update.py",
             What::Text("import os\nos.system('/bin/sh')\n"),
         ),
-        dd_image: None,
-        alt_image: Some(alt_image),
-        new_log: (
+        (
             "bootflash:20231201_093000_poap_4242_init.log",
             "POAP disabled\n",
         ),
-        maintenance: (
+        (
             "bootflash:CHG1234-acl.cfg",
             "ip access-list MGMT\n  permit tcp any any eq 22\n",
         ),
-    }
+    )
+    .with_alt_image(alt_image)
 }
 
 /// The Nexus 9000's bootflash: one `nxos` image.

@@ -4,8 +4,7 @@
 use super::Reply;
 use super::common::Line;
 use super::disk::{Config, Disk};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::Vfs;
+use crate::lab::device::Snapshot;
 
 /// PAN-OS keeps no image file a session can name; this is the running software version.
 pub(crate) const RUNNING_IMAGE: &str = "PanOS_3200-10.2.4-h4";
@@ -14,23 +13,17 @@ pub(crate) const RUNNING_IMAGE: &str = "PanOS_3200-10.2.4-h4";
 pub(crate) const INVALID: &str = "Invalid syntax.\n";
 
 /// The running configuration; StartupConfigChanged turns the web server on.
-const DISK: Disk = Disk::config_only(Config {
-    path: "running.xml",
-    template: "<config version=\"10.2.0\" urldb=\"paloaltonetworks\" detail-version=\"10.2.4\">\n  <mgt-config>\n    <users>\n\
+pub(crate) const DISK: Disk = Disk::config_only(Config::plain(
+    "running.xml",
+    "<config version=\"10.2.0\" urldb=\"paloaltonetworks\" detail-version=\"10.2.4\">\n  <mgt-config>\n    <users>\n\
                  \x20     <entry name=\"netops\">\n        <phash>$5$kqbnpfuw$Jf3oVZ8nRk1sL0aQ2mWx7yT4uE9iO6pD5cB8vN3gH1.</phash>\n\
                  \x20       <permissions><role-based><superuser>yes</superuser></role-based></permissions>\n      </entry>\n\
                  \x20   </users>\n  </mgt-config>\n  <devices>\n    <entry name=\"localhost.localdomain\">\n      <deviceconfig>\n\
                  \x20       <system>\n          <hostname>{name}</hostname>\n{extra}        </system>\n      </deviceconfig>\n\
                  \x20   </entry>\n  </devices>\n</config>\n",
-    extra: "          <http-server>yes</http-server>\n",
-    nvram: None,
-    crlf: false,
-    mtime: 0,
-});
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
+    "          <http-server>yes</http-server>\n",
+    0,
+));
 
 fn system_info(snap: &Snapshot) -> String {
     format!(

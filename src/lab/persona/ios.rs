@@ -4,11 +4,11 @@
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
 use super::Reply;
+use super::cisco::Verify;
 use super::common::Line;
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Walk};
 use crate::lab::device::Snapshot;
-use crate::lab::vfs::HashAlgo;
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8.bin";
@@ -115,13 +115,21 @@ pub(crate) const DISK: Disk = Disk {
 
 /// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
 fn normalise_path(arg: &str) -> String {
-    let (fs, rest) = match arg.split_once(':') {
-        Some((fs, rest)) => (fs.to_ascii_lowercase(), rest),
-        None => ("flash0".to_string(), arg),
-    };
-    let fs = if fs == "flash" { "flash0".into() } else { fs };
-    format!("{fs}:{}", rest.trim_start_matches('/'))
+    super::cisco::flash_path(arg, "flash0")
 }
+
+/// `verify`: a fixed ticker, the normalised path in the answer.
+const VERIFY: Verify = Verify {
+    normalise: normalise_path,
+    invalid: INVALID,
+    text_dots: 10,
+    file_dots: |_| 42,
+    gap: "\n",
+    tail: "\n",
+    missing: "File not found",
+    echo_arg: false,
+    crlf: false,
+};
 
 fn show_version(snap: &Snapshot) -> String {
     let host = snap.hostname();
@@ -223,34 +231,6 @@ Image type                    : Production
 "
 }
 
-fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
-    let algo = match flag.to_ascii_lowercase().as_str() {
-        "/sha512" => HashAlgo::Sha512,
-        "/md5" => HashAlgo::Md5,
-        _ => return Reply::text(INVALID),
-    };
-    if arg.eq_ignore_ascii_case("system:memory/text") {
-        let line = format!(
-            "verify {} ({arg}) = {}",
-            flag.to_ascii_lowercase(),
-            snap.text_digest(algo)
-        );
-        return Reply::text(format!(
-            "..........Done!\n{}\n",
-            super::common::wrap(&line, 80)
-        ));
-    }
-    let path = normalise_path(arg);
-    let Some(hex) = super::common::digest(snap, &path, algo) else {
-        return Reply::text(format!("%Error opening {path} (File not found)\n"));
-    };
-    let line = format!("verify {} ({path}) = {hex}", flag.to_ascii_lowercase());
-    Reply::text(format!(
-        "..........................................Done!\n{}\n",
-        super::common::wrap(&line, 80)
-    ))
-}
-
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
     match line.keys().as_slice() {
@@ -261,7 +241,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
-        ["verify", flag, _] => verify(snap, flag, words[2]),
+        ["verify", flag, _] => VERIFY.answer(snap, flag, words[2]),
         ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {
             Reply::text(listing::dir(
                 &snap.vfs,
@@ -282,15 +262,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
             Walk::Recursive,
             FLASH_TOTAL,
         )),
-        ["scp", "-f", _] => {
-            let path = normalise_path(words[2]);
-            let name = path.trim_start_matches("flash0:").to_string();
-            Reply::ScpSource {
-                name,
-                file: snap.vfs.get(&path).filter(|f| !f.is_dir()).cloned(),
-                error: format!("scp: {path}: No such file or directory\n"),
-            }
-        }
+        ["scp", "-f", _] => super::cisco::scp_source(snap, &normalise_path(words[2]), "flash0:"),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
         ["exit"] | ["logout"] | ["quit"] => Reply::Exit,
         _ => Reply::text(INVALID),

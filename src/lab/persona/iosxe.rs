@@ -4,11 +4,12 @@
 //! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
 
 use super::Reply;
+use super::cisco::Verify;
 use super::common::Line;
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{Vfs, VfsFile};
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.SPA.bin";
@@ -158,17 +159,22 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
 
 /// `bootflash:/NAME`, `flash:NAME` → `bootflash:NAME` (the spelling the VFS stores).
 fn normalise_path(arg: &str) -> String {
-    let (fs, rest) = match arg.split_once(':') {
-        Some((fs, rest)) => (fs.to_ascii_lowercase(), rest),
-        None => ("bootflash".to_string(), arg),
-    };
-    let fs = if fs == "flash" {
-        "bootflash".into()
-    } else {
-        fs
-    };
-    format!("{fs}:{}", rest.trim_start_matches('/'))
+    super::cisco::flash_path(arg, "bootflash")
 }
+
+/// `verify`: one dot per 4 MiB read, like the device's progress ticker (at least a few for small
+/// files), the path as typed in the answer, CRLF.
+const VERIFY: Verify = Verify {
+    normalise: normalise_path,
+    invalid: INVALID,
+    text_dots: 20,
+    file_dots: |len| usize::try_from(len / (4 << 20)).unwrap_or(0).clamp(4, 300),
+    gap: "\n\n",
+    tail: "",
+    missing: "No such file or directory",
+    echo_arg: true,
+    crlf: true,
+};
 
 fn show_version(snap: &Snapshot) -> String {
     let host = snap.hostname();
@@ -282,49 +288,6 @@ fn authenticity_of(head: &[&str]) -> String {
     crlf(&lines)
 }
 
-/// The answer line hard-wrapped at 80 columns, as a terminal of width 80 shows it, CRLF line endings.
-fn wrap80(line: &str) -> String {
-    super::common::wrap(line, 80).replace('\n', "\r\n")
-}
-
-fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
-    let algo = match flag.to_ascii_lowercase().as_str() {
-        "/sha512" => HashAlgo::Sha512,
-        "/md5" => HashAlgo::Md5,
-        _ => return Reply::text(INVALID),
-    };
-    if arg.eq_ignore_ascii_case("system:memory/text") {
-        let line = format!(
-            "verify {} ({arg}) = {}",
-            flag.to_ascii_lowercase(),
-            snap.text_digest(algo)
-        );
-        return Reply::text(format!(
-            "....................Done!\r\n\r\n{}",
-            wrap80(&line)
-        ));
-    }
-    let path = normalise_path(arg);
-    let Some(file) = snap.vfs.get(&path).filter(|f| !f.is_dir()) else {
-        return Reply::text(format!(
-            "%Error opening {path} (No such file or directory)\r\n"
-        ));
-    };
-    let Some(hex) = snap.reported_digest(&path, algo) else {
-        return Reply::text(format!(
-            "%Error opening {path} (No such file or directory)\r\n"
-        ));
-    };
-    // One dot per 4 MiB read, like the device's progress ticker (at least a few for small files).
-    let dots = ".".repeat(
-        usize::try_from(file.len() / (4 << 20))
-            .unwrap_or(0)
-            .clamp(4, 300),
-    );
-    let line = format!("verify {} ({arg}) = {hex}", flag.to_ascii_lowercase());
-    Reply::text(format!("{dots}Done!\r\n\r\n{}", wrap80(&line)))
-}
-
 /// `dir bootflash:` (the top level) or `dir /recursive bootflash:` (a section per directory).
 fn dir_bootflash(snap: &Snapshot, walk: Walk) -> String {
     listing::dir(
@@ -391,22 +354,14 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
-        ["verify", flag, _] => verify(snap, flag, words[2]),
+        ["verify", flag, _] => VERIFY.answer(snap, flag, words[2]),
         ["dir"] | ["dir", "bootflash:"] | ["dir", "bootflash:/"] => {
             Reply::text(dir_bootflash(snap, Walk::Top))
         }
         ["dir", "/recursive", "bootflash:"] | ["dir", "/recursive", "bootflash:/"] => {
             Reply::text(dir_bootflash(snap, Walk::Recursive))
         }
-        ["scp", "-f", _] => {
-            let path = normalise_path(words[2]);
-            let name = path.trim_start_matches("bootflash:").to_string();
-            Reply::ScpSource {
-                name,
-                file: snap.vfs.get(&path).filter(|f| !f.is_dir()).cloned(),
-                error: format!("scp: {path}: No such file or directory\n"),
-            }
-        }
+        ["scp", "-f", _] => super::cisco::scp_source(snap, &normalise_path(words[2]), "bootflash:"),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
         ["exit"] | ["logout"] | ["quit"] => Reply::Exit,
         _ => Reply::text(INVALID),
@@ -416,22 +371,35 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::vfs::HashAlgo;
 
     #[test]
-    fn paths_normalise_to_the_vfs_spelling() {
-        assert_eq!(normalise_path("bootflash:/a.bin"), "bootflash:a.bin");
-        assert_eq!(normalise_path("flash:a.bin"), "bootflash:a.bin");
-        assert_eq!(normalise_path("BOOTFLASH:A.bin"), "bootflash:A.bin");
-    }
-
-    #[test]
-    fn wrap80_breaks_long_lines_with_crlf() {
-        let line = "x".repeat(170);
-        let w = wrap80(&line);
-        let parts: Vec<_> = w.split("\r\n").collect();
+    fn verify_wraps_the_answer_at_80_columns_with_crlf() {
+        let opts = crate::lab::LabOptions {
+            personas: vec![crate::lab::Persona::CiscoIosXe],
+            image_size: 4096,
+            ..crate::lab::LabOptions::default()
+        };
+        let pk = crate::lab::device::derive_key(1, 99, "client")
+            .public_key()
+            .clone();
+        let core = std::sync::Arc::new(DeviceCore::new(&opts, 0, pk));
+        let snap = Snapshot::new(core, Flags::default());
+        let Reply::Output { stdout, .. } = VERIFY.answer(&snap, "/SHA512", RUNNING_IMAGE) else {
+            panic!("verify answers with text");
+        };
+        let text = String::from_utf8(stdout).unwrap();
+        let (head, answer) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head, "....Done!");
+        let parts: Vec<_> = answer.split("\r\n").collect();
+        assert_eq!(parts.last(), Some(&""));
+        assert!(parts.iter().all(|p| p.len() <= 80 && !p.contains('\n')));
+        let hex = snap
+            .reported_digest(RUNNING_IMAGE, HashAlgo::Sha512)
+            .unwrap();
         assert_eq!(
-            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
-            [80, 80, 10, 0]
+            parts.concat(),
+            format!("verify /sha512 ({RUNNING_IMAGE}) = {hex}")
         );
     }
 

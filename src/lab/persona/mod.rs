@@ -4,6 +4,7 @@
 //! a [`Reply`] into channel traffic. Hashing may take seconds, so callers run this off the runtime.
 
 pub(crate) mod asa;
+mod cisco;
 mod common;
 mod disk;
 pub(crate) mod eos;

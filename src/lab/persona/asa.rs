@@ -2,10 +2,9 @@
 //! `terminal pager 0`, `show bootvar`, `verify /sha-512 disk0:/...` with its `!` progress ticker.
 
 use super::Reply;
-use super::common::{Line, fs_path, read_all, scp_source};
+use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::Snapshot;
-use crate::lab::vfs::HashAlgo;
 
 /// The running image, VFS spelling (the device says `disk0:/asa9-16-4-57-lfbff-k8.SPA`).
 pub(crate) const RUNNING_IMAGE: &str = "disk0:asa9-16-4-57-lfbff-k8.SPA";
@@ -78,9 +77,7 @@ pub(crate) const DISK: Disk = Disk {
     ),
 };
 
-fn show_version(snap: &Snapshot) -> String {
-    format!(
-        "
+const VERSION: &str = "
 Cisco Adaptive Security Appliance Software Version 9.16(4)57
 SSP Operating System Version 2.10(1.198)
 Device Manager Version 7.19(1)95
@@ -108,18 +105,13 @@ Configuration register is 0x1
 Image type          : Release
 Key Version         : A
 Configuration last modified by netops at 10:02:33.319 UTC Mon Nov 20 2023
-",
-        host = snap.hostname(),
-        serial = snap.serial()
-    )
-}
+";
 
 fn show_bootvar(snap: &Snapshot) -> String {
-    let boot = if snap.flags.boot_changed {
-        "disk0:/asa9-18-4-lfbff-k8.SPA"
-    } else {
-        "disk0:/asa9-16-4-57-lfbff-k8.SPA"
-    };
+    let boot = [
+        "disk0:/asa9-16-4-57-lfbff-k8.SPA",
+        "disk0:/asa9-18-4-lfbff-k8.SPA",
+    ][usize::from(snap.flags.boot_changed)];
     format!(
         "\nBOOT variable = {boot}\nCurrent BOOT variable = disk0:/asa9-16-4-57-lfbff-k8.SPA\nCONFIG_FILE variable = \nCurrent CONFIG_FILE variable = \n"
     )
@@ -141,9 +133,7 @@ const AUTHENTICITY: &str = "Image type                    : Release
 
 /// `show module` on an ASA 5516-X: module 0 is the ASA itself, and its `Fw Version` is the ROMMON
 /// (the same 1.1.18 the authenticity verifier names); `sfr` is the FirePOWER module.
-fn show_module(snap: &Snapshot) -> String {
-    format!(
-        "
+const MODULE: &str = "
 Mod  Card Type                                    Model              Serial No.
 ---- -------------------------------------------- ------------------ -----------
    0 ASA 5516-X with FirePOWER services, 8GE, AC, ASA5516            {serial}
@@ -162,46 +152,36 @@ Mod  Status             Data Plane Status     Compatibility
 ---- ------------------ --------------------- -------------
    0 Up Sys             Not Applicable
  sfr Up                 Up
-",
-        serial = snap.serial()
-    )
-}
+";
 
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
     match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "version"] => Reply::text(render(snap, VERSION)),
         ["show", "bootvar"] => Reply::text(show_bootvar(snap)),
-        ["show", "module"] => Reply::text(show_module(snap)),
+        ["show", "module"] => Reply::text(render(snap, MODULE)),
         ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
         ["show", "startup-config"] => Reply::bytes(read_all(snap, "disk0:startup-config")),
         ["verify", flag @ ("/sha-512" | "/md5"), _] => {
-            let algo = if *flag == "/sha-512" {
-                HashAlgo::Sha512
-            } else {
-                HashAlgo::Md5
-            };
-            let path = normalise(words[2]);
-            let text = words[2].eq_ignore_ascii_case("system:/text");
-            let hex = if text {
+            let algo = algo(flag);
+            let hex = if words[2].eq_ignore_ascii_case("system:/text") {
                 Some(snap.text_digest(algo))
             } else {
-                super::common::digest(snap, &path, algo)
+                digest(snap, &normalise(words[2]), algo)
             };
-            match hex {
-                Some(hex) => Reply::text(format!(
-                    "{}\n{}Done!\nverify {} ({}) = {hex}\n",
-                    "!".repeat(77),
-                    "!".repeat(40),
-                    flag.to_ascii_uppercase(),
-                    words[2]
-                )),
-                None => Reply::text(format!(
-                    "%Error opening {} (No such file or directory)\n",
-                    words[2]
-                )),
-            }
+            Reply::text(hex.map_or_else(
+                || format!("%Error opening {} (No such file or directory)\n", words[2]),
+                |hex| {
+                    format!(
+                        "{}\n{}Done!\nverify {} ({}) = {hex}\n",
+                        "!".repeat(77),
+                        "!".repeat(40),
+                        flag.to_ascii_uppercase(),
+                        words[2]
+                    )
+                },
+            ))
         }
         ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::listing::dir(
             &snap.vfs,

@@ -76,12 +76,35 @@ pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// `template` for this device: `{host}`, `{serial}` and `{image}` (the running image's path) filled in.
+pub(crate) fn render(snap: &Snapshot, template: &str) -> String {
+    fill(
+        template,
+        &[
+            ("host", snap.hostname()),
+            ("serial", snap.serial()),
+            ("image", snap.running_image_path()),
+        ],
+    )
+}
+
 /// The digest a device reports for the regular file at `path` (`None` when missing or a directory).
 pub(crate) fn digest(snap: &Snapshot, path: &str, algo: HashAlgo) -> Option<String> {
     snap.vfs
         .get(path)
         .filter(|f| !f.is_dir())
         .and_then(|_| snap.reported_digest(path, algo))
+}
+
+/// The hash a command's algorithm word names (`/sha-512`, `sha256sum`, `md5`, ...); MD5 for any other.
+pub(crate) fn algo(name: &str) -> HashAlgo {
+    if name.contains("512") {
+        HashAlgo::Sha512
+    } else if name.contains("256") {
+        HashAlgo::Sha256
+    } else {
+        HashAlgo::Md5
+    }
 }
 
 /// A line hard-wrapped at `width` columns, LF line endings.
@@ -135,6 +158,28 @@ pub(crate) struct DockerHost {
     /// `(container name, repository:tag)`.
     pub running: &'static [(&'static str, &'static str)],
     pub replaceable: &'static str,
+}
+
+impl DockerHost {
+    /// `docker ...` reached through the platform's Linux shell: `shell_line` split as that shell would,
+    /// the docker arguments after its first `skip` words; `absent` when the device runs no docker.
+    pub(crate) fn via_shell(
+        &self,
+        snap: &Snapshot,
+        shell_line: &str,
+        skip: usize,
+        absent: &str,
+    ) -> String {
+        let Ok(words) = super::linux::lex(shell_line) else {
+            return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
+        };
+        if !snap.core.containers {
+            return absent.to_string();
+        }
+        docker(snap, self, words.get(skip..).unwrap_or_default()).unwrap_or_else(|| {
+            "docker: lab supports only the profile's images and ps forms\n".to_string()
+        })
+    }
 }
 
 /// A `sha256:` digest derived from the lab seed and a label.

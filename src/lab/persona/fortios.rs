@@ -3,7 +3,7 @@
 //! `diagnose sys flash list`, `show` for the configuration.
 
 use super::Reply;
-use super::common::Line;
+use super::common::{Line, render};
 use super::disk::{Config, Disk};
 use crate::lab::device::Snapshot;
 
@@ -24,9 +24,7 @@ pub(crate) const DISK: Disk = Disk::config_only(Config::plain(
     0,
 ));
 
-fn system_status(snap: &Snapshot) -> String {
-    format!(
-        "Version: FortiGate-100F v7.2.5,build1517,230606 (GA.F)
+const SYSTEM_STATUS: &str = "Version: FortiGate-100F v7.2.5,build1517,230606 (GA.F)
 Firmware Signature: certified
 Virus-DB: 91.04571(2023-06-28 16:22)
 Extended DB: 91.04571(2023-06-28 16:21)
@@ -48,20 +46,15 @@ Branch point: 1517
 Release Version Information: GA
 System time: Mon Nov 20 10:00:00 2023
 Last reboot reason: warm reboot
-",
-        serial = snap.serial(),
-        host = snap.hostname()
-    )
-}
+";
 
 /// `diagnose sys flash list`: the active partition runs [`RUNNING_IMAGE`], the alternate keeps the
 /// release before it. SnapshotCreated writes another image onto the alternate partition.
 fn flash_list(snap: &Snapshot) -> String {
-    let alternate = if snap.flags.snapshot_created {
-        "FGT100F-7.02-FW-build1639-240215"
-    } else {
-        "FGT100F-7.02-FW-build1396-220928"
-    };
+    let alternate = [
+        "FGT100F-7.02-FW-build1396-220928",
+        "FGT100F-7.02-FW-build1639-240215",
+    ][usize::from(snap.flags.snapshot_created)];
     format!(
         "Partition  Image                                     TotalSize(KB)  Used(KB)  Use%  Active
 1          {RUNNING_IMAGE}                253871     92236   36%  Yes
@@ -75,7 +68,7 @@ Image build at Jun 6 2023 22:07:00 for b1517
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["get", "system", "status"] => Reply::text(system_status(snap)),
+        ["get", "system", "status"] => Reply::text(render(snap, SYSTEM_STATUS)),
         ["diagnose", "sys", "flash", "list"] => Reply::text(flash_list(snap)),
         ["show"] => Reply::bytes(super::common::read_all(snap, "config")),
         ["exit"] => Reply::Exit,

@@ -5,7 +5,7 @@
 
 use super::Reply;
 use super::cisco::Verify;
-use super::common::Line;
+use super::common::{Line, render};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Walk};
 use crate::lab::device::Snapshot;
@@ -131,11 +131,7 @@ const VERIFY: Verify = Verify {
     crlf: false,
 };
 
-fn show_version(snap: &Snapshot) -> String {
-    let host = snap.hostname();
-    let serial = snap.serial();
-    format!(
-        "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.7(3)M8, RELEASE SOFTWARE (fc2)
+const VERSION: &str = "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.7(3)M8, RELEASE SOFTWARE (fc2)
 Technical Support: http://www.cisco.com/techsupport
 Copyright (c) 1986-2021 by Cisco Systems, Inc.
 Compiled Thu 25-Mar-21 02:46 by prod_rel_team
@@ -145,7 +141,7 @@ ROM: System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE (fc1)
 {host} uptime is 12 weeks, 3 days, 5 hours, 41 minutes
 System returned to ROM by power-on
 System restarted at 08:14:02 UTC Mon Jan 2 2023
-System image file is \"{RUNNING_IMAGE}\"
+System image file is \"{image}\"
 Last reload type: Normal Reload
 Last reload reason: power-on
 
@@ -196,16 +192,10 @@ data          None          None           None
 
 Configuration register is 0x2102
 
-"
-    )
-}
+";
 
 fn show_bootvar(snap: &Snapshot) -> String {
-    let boot = if snap.flags.boot_changed {
-        NEW_IMAGE
-    } else {
-        RUNNING_IMAGE
-    };
+    let boot = [RUNNING_IMAGE, NEW_IMAGE][usize::from(snap.flags.boot_changed)];
     format!(
         "BOOT variable = {boot},1;\nCONFIG_FILE variable = \nBOOTLDR variable = \nConfiguration register is 0x2102\n\n"
     )
@@ -235,7 +225,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
     match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "version"] => Reply::text(render(snap, VERSION)),
         ["show", "bootvar"] | ["show", "boot"] => Reply::text(show_bootvar(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
         ["show", "startup-config"] => {

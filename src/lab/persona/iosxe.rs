@@ -236,11 +236,7 @@ fn show_version(snap: &Snapshot) -> String {
 }
 
 fn show_boot(snap: &Snapshot) -> String {
-    let boot = if snap.flags.boot_changed {
-        NEW_IMAGE
-    } else {
-        snap.running_image_path()
-    };
+    let boot = [snap.running_image_path(), NEW_IMAGE][usize::from(snap.flags.boot_changed)];
     crlf(&[
         &format!("BOOT variable = {boot},1;"),
         "CONFIG_FILE variable = ",
@@ -324,11 +320,8 @@ fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
 
 /// `show app-hosting detail`: the guest shell, and what the container scenarios add or replace.
 fn app_hosting(snap: &Snapshot) -> String {
-    let path = if snap.flags.container_replaced {
-        "bootflash:gs_script.tar"
-    } else {
-        "/guestshell/:guestshell.tar"
-    };
+    let path = ["/guestshell/:guestshell.tar", "bootflash:gs_script.tar"]
+        [usize::from(snap.flags.container_replaced)];
     let mut s = app_block("guestshell", "GuestShell", "3.3.0", path);
     if snap.flags.container_implanted {
         s.push_str("\r\n");

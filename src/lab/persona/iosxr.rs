@@ -3,7 +3,7 @@
 //! `run sha512sum` on the install ISO kept on the hard disk.
 
 use super::Reply;
-use super::common::{Line, read_all, scp_source};
+use super::common::{Line, digest, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::Snapshot;
 use crate::lab::vfs::HashAlgo;
@@ -128,20 +128,6 @@ const DOCKER: super::common::DockerHost = super::common::DockerHost {
     replaceable: "telegraf",
 };
 
-/// `run docker ...`: the words after `run`, split as the Linux shell under it would.
-fn run_docker(snap: &Snapshot, command: &str) -> String {
-    let rest = command.trim_start().get(3..).unwrap_or_default();
-    let Ok(words) = super::linux::lex(rest) else {
-        return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
-    };
-    if !snap.core.containers {
-        return "bash: docker: command not found\n".to_string();
-    }
-    super::common::docker(snap, &DOCKER, words.get(1..).unwrap_or_default()).unwrap_or_else(|| {
-        "docker: lab supports only the profile's images and ps forms\n".to_string()
-    })
-}
-
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
     let body = match line.keys().as_slice() {
@@ -151,9 +137,9 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ["scp", "-f", _] => return scp_source(snap, words[2], normalise),
         ["show", "version"] => show_version().to_string(),
         ["show", "running-config", "hostname"] => format!("hostname {}\n", snap.hostname()),
-        ["show", "inventory", "chassis"] => format!(
-            "NAME: \"Rack 0\", DESCR: \"ASR 9901 Chassis\"\nPID: ASR-9901, VID: V01, SN: {}\n\n",
-            snap.serial()
+        ["show", "inventory", "chassis"] => render(
+            snap,
+            "NAME: \"Rack 0\", DESCR: \"ASR 9901 Chassis\"\nPID: ASR-9901, VID: V01, SN: {serial}\n\n",
         ),
         ["show", "install", "active", "summary"] => INSTALL.to_string(),
         ["show", "hw-module", "fpd"] => FPD.to_string(),
@@ -177,13 +163,19 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()
         }
-        ["run", "docker", ..] => run_docker(snap, line.text),
+        // `run docker ...`: the words after `run`, split as the Linux shell under it would.
+        ["run", "docker", ..] => DOCKER.via_shell(
+            snap,
+            line.text.trim_start().get(3..).unwrap_or_default(),
+            1,
+            "bash: docker: command not found\n",
+        ),
         ["run", "sha512sum", _] => {
             let path = normalise(words[2]);
-            match super::common::digest(snap, &path, HashAlgo::Sha512) {
-                Some(hex) => format!("{hex}  {path}\n"),
-                None => format!("sha512sum: {path}: No such file or directory\n"),
-            }
+            digest(snap, &path, HashAlgo::Sha512).map_or_else(
+                || format!("sha512sum: {path}: No such file or directory\n"),
+                |hex| format!("{hex}  {path}\n"),
+            )
         }
         _ => INVALID.to_string(),
     };

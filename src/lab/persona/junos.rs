@@ -3,7 +3,7 @@
 //! answering for re0 and re1, `file checksum sha-256`, `show chassis hardware`, `show configuration`.
 
 use super::Reply;
-use super::common::{Line, read_all, scp_source};
+use super::common::{Line, algo, digest, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::Snapshot;
 use crate::lab::vfs::HashAlgo;
@@ -111,18 +111,13 @@ JUNOS Crypto Software Suite [20230705.161021_builder_junos_214_r3_s5]
     )
 }
 
-fn chassis_hardware(snap: &Snapshot) -> String {
-    format!(
-        "Hardware inventory:
+const CHASSIS_HARDWARE: &str = "Hardware inventory:
 Item             Version  Part number  Serial number     Description
 Chassis                                {serial}      MX480
 Midplane         REV 07   750-047862   ACRB9012          Enhanced MX480 Midplane
 Routing Engine 0 REV 11   750-072923   9009E2201         RE-S-2X00x6
 Routing Engine 1 REV 11   750-072923   9009E2207         RE-S-2X00x6
-",
-        serial = snap.serial()
-    )
-}
+";
 
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
@@ -135,21 +130,16 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
             version_block(host, "re0"),
             version_block(&format!("{host}-re1"), "re1")
         )),
-        ["show", "chassis", "hardware"] => Reply::text(chassis_hardware(snap)),
+        ["show", "chassis", "hardware"] => Reply::text(render(snap, CHASSIS_HARDWARE)),
         ["show", "configuration"] => Reply::bytes(read_all(snap, "/config/juniper.conf")),
-        ["file", "checksum", algo @ ("sha-256" | "md5" | "sha1"), _] => {
+        ["file", "checksum", name @ ("sha-256" | "md5" | "sha1"), _] => {
             let path = normalise(words[3]);
-            let (tag, a) = match *algo {
-                "sha-256" => ("SHA256", HashAlgo::Sha256),
-                _ => ("MD5", HashAlgo::Md5),
-            };
-            match super::common::digest(snap, &path, a)
-            {
-                Some(hex) => Reply::text(format!("{tag} ({path}) = {hex}\n")),
-                None => Reply::text(format!(
-                    "error: could not resolve file: {path}\n"
-                )),
-            }
+            let a = algo(name);
+            let tag = if a == HashAlgo::Sha256 { "SHA256" } else { "MD5" };
+            Reply::text(digest(snap, &path, a).map_or_else(
+                || format!("error: could not resolve file: {path}\n"),
+                |hex| format!("{tag} ({path}) = {hex}\n"),
+            ))
         }
         ["file", "list", _, "detail"] => Reply::text(super::listing::junos_file_list(&snap.vfs, words[2], false)),
         ["file", "list", _, "detail", "recursive"] => {

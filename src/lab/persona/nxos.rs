@@ -4,10 +4,10 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{Line, fs_path, read_all, scp_source};
+use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{Vfs, VfsFile};
 
 /// The running image, in the VFS spelling (`show version` prints `bootflash:///nxos.9.3.10.bin`).
 pub(crate) const RUNNING_IMAGE: &str = "bootflash:nxos.9.3.10.bin";
@@ -111,12 +111,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     v
 }
 
-fn show_version(snap: &Snapshot) -> String {
-    if kickstart(&snap.core) {
-        return show_version_kickstart(snap);
-    }
-    format!(
-        "Cisco Nexus Operating System (NX-OS) Software
+const VERSION: &str = "Cisco Nexus Operating System (NX-OS) Software
 TAC support: http://www.cisco.com/tac
 Copyright (C) 2002-2022, Cisco and/or its affiliates.
 All rights reserved.
@@ -153,15 +148,9 @@ plugin
 
 Active Package(s):
 
-",
-        serial = snap.serial(),
-        host = snap.hostname()
-    )
-}
+";
 
-fn show_version_kickstart(snap: &Snapshot) -> String {
-    format!(
-        "Cisco Nexus Operating System (NX-OS) Software
+const VERSION_KICKSTART: &str = "Cisco Nexus Operating System (NX-OS) Software
 TAC support: http://www.cisco.com/tac
 Documents: http://www.cisco.com/en/US/products/ps9372/tsd_products_support_series_home.html
 Copyright (c) 2002-2017, Cisco Systems, Inc. All rights reserved.
@@ -188,19 +177,14 @@ Hardware
 
 Kernel uptime is 402 day(s), 7 hour(s), 3 minute(s), 51 second(s)
 
-",
-        serial = snap.serial(),
-        host = snap.hostname()
-    )
-}
+";
 
 fn show_boot(snap: &Snapshot) -> String {
     if kickstart(&snap.core) {
-        let system = if snap.flags.boot_changed {
-            "bootflash:/n7000-s2-dk9.6.2.22.bin"
-        } else {
-            "bootflash:/n7000-s2-dk9.6.2.20.bin"
-        };
+        let system = [
+            "bootflash:/n7000-s2-dk9.6.2.20.bin",
+            "bootflash:/n7000-s2-dk9.6.2.22.bin",
+        ][usize::from(snap.flags.boot_changed)];
         return format!(
             "\nCurrent Boot Variables:\n\nsup-1\nkickstart variable = bootflash:/n7000-s2-kickstart.6.2.20.bin\n\
              system variable = bootflash:/n7000-s2-dk9.6.2.20.bin\nBoot POAP Disabled\nNo module boot variable set\n\n\
@@ -208,11 +192,8 @@ fn show_boot(snap: &Snapshot) -> String {
              system variable = {system}\nBoot POAP Disabled\nNo module boot variable set\n"
         );
     }
-    let boot = if snap.flags.boot_changed {
-        "bootflash:/nxos.9.3.11.bin"
-    } else {
-        "bootflash:/nxos.9.3.10.bin"
-    };
+    let boot = ["bootflash:/nxos.9.3.10.bin", "bootflash:/nxos.9.3.11.bin"]
+        [usize::from(snap.flags.boot_changed)];
     format!(
         "\nCurrent Boot Variables:\n\n\nsup-1\nNXOS variable = bootflash:/nxos.9.3.10.bin\nBoot POAP Disabled\n\n\
          Boot Variables on next reload:\n\n\nsup-1\nNXOS variable = {boot}\nBoot POAP Disabled\n"
@@ -300,7 +281,14 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
     match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "version"] => Reply::text(render(
+            snap,
+            if kickstart(&snap.core) {
+                VERSION_KICKSTART
+            } else {
+                VERSION
+            },
+        )),
         ["show", "boot"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
         ["show", "startup-config"] => Reply::bytes(startup_config(snap)),
@@ -308,21 +296,13 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
             "show",
             "file",
             _,
-            algo @ ("sha512sum" | "md5sum" | "sha256sum"),
+            name @ ("sha512sum" | "md5sum" | "sha256sum"),
         ] => {
             let path = normalise(words[2]);
-            let algo = match *algo {
-                "sha512sum" => HashAlgo::Sha512,
-                "sha256sum" => HashAlgo::Sha256,
-                _ => HashAlgo::Md5,
-            };
-            match super::common::digest(snap, &path, algo) {
-                Some(hex) => Reply::text(format!("{hex}\n")),
-                None => Reply::text(format!(
-                    "/{}: No such file or directory\n",
-                    path.replace(':', "/")
-                )),
-            }
+            Reply::text(digest(snap, &path, algo(name)).map_or_else(
+                || format!("/{}: No such file or directory\n", path.replace(':', "/")),
+                |hex| format!("{hex}\n"),
+            ))
         }
         ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => {
             Reply::text(super::listing::dir(

@@ -2,7 +2,7 @@
 //! until `set cli pager off`, `show system info`, `request system software info`, `show config running`.
 
 use super::Reply;
-use super::common::Line;
+use super::common::{Line, render};
 use super::disk::{Config, Disk};
 use crate::lab::device::Snapshot;
 
@@ -25,9 +25,7 @@ pub(crate) const DISK: Disk = Disk::config_only(Config::plain(
     0,
 ));
 
-fn system_info(snap: &Snapshot) -> String {
-    format!(
-        "
+const SYSTEM_INFO: &str = "
 hostname: {host}
 ip-address: 10.0.0.8
 netmask: 255.255.255.0
@@ -51,20 +49,12 @@ vpn-disable-mode: off
 multi-vsys: off
 operational-mode: normal
 device-certificate-status: Valid
-",
-        host = snap.hostname(),
-        serial = snap.serial()
-    )
-}
+";
 
 /// `request system software info`: the running version and the one before it are downloaded, a newer one
 /// is offered. SnapshotCreated downloads the newer one.
 fn software_info(snap: &Snapshot) -> String {
-    let newer = if snap.flags.snapshot_created {
-        "yes"
-    } else {
-        "no"
-    };
+    let newer = ["no", "yes"][usize::from(snap.flags.snapshot_created)];
     format!(
         "Version                   Size          Released Downloaded  Currently Installed
 ---------------------------------------------------------------------------------
@@ -78,7 +68,7 @@ fn software_info(snap: &Snapshot) -> String {
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "system", "info"] => Reply::text(system_info(snap)),
+        ["show", "system", "info"] => Reply::text(render(snap, SYSTEM_INFO)),
         ["request", "system", "software", "info"] => Reply::text(software_info(snap)),
         ["show", "config", "running"] => Reply::bytes(super::common::read_all(snap, "running.xml")),
         ["set", "cli", "pager", "off"] => Reply::text(""),

@@ -4,6 +4,7 @@
 use super::Reply;
 use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::Snapshot;
 
 /// The running image, VFS spelling (the device says `disk0:/asa9-16-4-57-lfbff-k8.SPA`).
@@ -26,7 +27,11 @@ fn normalise(arg: &str) -> String {
 /// The alternate image SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "disk0:asa9-14-4-lfbff-k8.SPA";
 /// disk0: of an ASA 5516-X.
-const DISK0_TOTAL: u64 = 7_859_437_568;
+const DISK0: Fs = Fs {
+    name: "disk0:",
+    style: &listing::ASA,
+    total: 7_859_437_568,
+};
 
 const STARTUP_CONFIG: &str = ": Saved\n:\n: Serial Number: XXXX\n: Hardware:   ASA5516\n:\nASA Version 9.16(4)57\n!\nhostname {name}\n\
                  enable password $sha512$5000$gW1nX8vB3aQ4$Qm2tA9sL0kD== pbkdf2\n\
@@ -183,13 +188,9 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
                 },
             ))
         }
-        ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::listing::dir(
-            &snap.vfs,
-            "disk0:",
-            &super::listing::ASA,
-            super::listing::Walk::Recursive,
-            DISK0_TOTAL,
-        )),
+        ["dir", "/recursive", "disk0:" | "disk0:/"] => {
+            Reply::text(DISK0.dir(&snap.vfs, Walk::Recursive))
+        }
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "pager", _] => Reply::text(""),
         ["exit"] | ["quit"] => Reply::Exit,

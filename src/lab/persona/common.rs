@@ -149,6 +149,33 @@ pub(crate) fn fs_path(arg: &str, default_fs: &str) -> String {
     }
 }
 
+/// A platform's own container listing (app hosting, virtual services) as data: the shipped entry, the
+/// same entry as ContainerReplaced leaves it, and the one ContainerImplanted adds after `sep`.
+pub(crate) struct Hosted<T: 'static> {
+    pub shipped: T,
+    pub replaced: T,
+    pub implant: T,
+    pub sep: &'static str,
+    pub block: fn(&T) -> String,
+}
+
+impl<T> Hosted<T> {
+    /// The listing in the state `flags` describe.
+    pub(crate) fn show(&self, flags: &Flags) -> String {
+        let base = if flags.container_replaced {
+            &self.replaced
+        } else {
+            &self.shipped
+        };
+        let mut s = (self.block)(base);
+        if flags.container_implanted {
+            s.push_str(self.sep);
+            s.push_str(&(self.block)(&self.implant));
+        }
+        s
+    }
+}
+
 /// The containers a docker-hosting persona runs when clean. ContainerReplaced changes the content (the
 /// digest) of `replaceable` under the same name; ContainerImplanted adds and starts an updater image
 /// from a third-party registry.

@@ -5,6 +5,7 @@
 use super::Reply;
 use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source, wrap};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{Vfs, VfsFile};
 
@@ -27,8 +28,12 @@ fn normalise(arg: &str) -> String {
 
 /// The alternate image SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "flash:EOS-4.29.4M.swi";
-/// Flash size of a DCS-7050SX3.
-const FLASH_TOTAL: u64 = 3_519_041_536;
+/// Flash of a DCS-7050SX3.
+const FLASH: Fs = Fs {
+    name: "flash:",
+    style: &listing::EOS,
+    total: 3_519_041_536,
+};
 
 const STARTUP_CONFIG: &str = "! Command: show startup-config\n! Startup-config last modified at Mon Nov 20 10:00:00 2023 by netops\n\
                  ! device: {name} (DCS-7050SX3-48YC8, EOS-4.30.5M)\n!\nhostname {name}\n!\n\
@@ -134,13 +139,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
                 |hex| wrap(&format!("verify {flag} ({}) = {hex}", words[2]), 80),
             ),
         ),
-        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(super::listing::dir(
-            &snap.vfs,
-            "flash:",
-            &super::listing::EOS,
-            super::listing::Walk::Top,
-            FLASH_TOTAL,
-        )),
+        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(FLASH.dir(&snap.vfs, Walk::Top)),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => {
             Reply::text("Pagination disabled.\n")

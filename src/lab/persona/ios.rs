@@ -7,7 +7,7 @@ use super::Reply;
 use super::cisco::Verify;
 use super::common::{Line, render};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use super::listing::{self, Walk};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::Snapshot;
 
 /// The running image path.
@@ -25,7 +25,16 @@ pub(crate) const INVALID: &str = "                 ^\n% Invalid input detected a
 
 const MTIME_IMAGE: u32 = 1_672_531_200;
 const MTIME_OTHER: u32 = 1_690_000_000;
-const FLASH_TOTAL: u64 = 255_744_000;
+/// Flash as `dir /recursive` lists it, and as plain `dir` does (every path at once).
+const FLASH: Fs = Fs {
+    name: "flash0:",
+    style: &listing::IOS,
+    total: 255_744_000,
+};
+const FLASH_FLAT: Fs = Fs {
+    style: &listing::IOS_FLAT,
+    ..FLASH
+};
 
 /// The alternate image SnapshotCreated leaves beside the running one.
 pub(crate) const ALT_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.156-3.M9.bin";
@@ -233,25 +242,13 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         }
         ["verify", flag, _] => VERIFY.answer(snap, flag, words[2]),
         ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {
-            Reply::text(listing::dir(
-                &snap.vfs,
-                "flash0:",
-                &listing::IOS_FLAT,
-                Walk::Flat,
-                FLASH_TOTAL,
-            ))
+            Reply::text(FLASH_FLAT.dir(&snap.vfs, Walk::Flat))
         }
         [
             "dir",
             "/recursive",
             "flash:" | "flash0:" | "flash:/" | "flash0:/",
-        ] => Reply::text(listing::dir(
-            &snap.vfs,
-            "flash0:",
-            &listing::IOS,
-            Walk::Recursive,
-            FLASH_TOTAL,
-        )),
+        ] => Reply::text(FLASH.dir(&snap.vfs, Walk::Recursive)),
         ["scp", "-f", _] => super::cisco::scp_source(snap, &normalise_path(words[2]), "flash0:"),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
         ["exit"] | ["logout"] | ["quit"] => Reply::Exit,

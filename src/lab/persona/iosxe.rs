@@ -5,9 +5,9 @@
 
 use super::Reply;
 use super::cisco::Verify;
-use super::common::Line;
+use super::common::{Hosted, Line};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use super::listing::{self, Walk};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{Vfs, VfsFile};
 
@@ -23,7 +23,11 @@ pub(crate) const ALT_IMAGE: &str = "bootflash:c8000v-universalk9.17.06.05.SPA.bi
 
 const MTIME_IMAGE: u32 = 1_698_765_432;
 const MTIME_OTHER: u32 = 1_700_100_000;
-const BOOTFLASH_TOTAL: u64 = 11_802_771_456;
+const BOOTFLASH: Fs = Fs {
+    name: "bootflash:",
+    style: &listing::IOSXE,
+    total: 11_802_771_456,
+};
 
 const INVALID: &str = "\r\n                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n";
 
@@ -286,17 +290,10 @@ fn authenticity_of(head: &[&str]) -> String {
 
 /// `dir bootflash:` (the top level) or `dir /recursive bootflash:` (a section per directory).
 fn dir_bootflash(snap: &Snapshot, walk: Walk) -> String {
-    listing::dir(
-        &snap.vfs,
-        "bootflash:",
-        &listing::IOSXE,
-        walk,
-        BOOTFLASH_TOTAL,
-    )
-    .replace('\n', "\r\n")
+    BOOTFLASH.dir(&snap.vfs, walk).replace('\n', "\r\n")
 }
 
-fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
+fn app_block(&[id, name, version, path]: &[&str; 4]) -> String {
     crlf(&[
         &format!("App id                 : {id}"),
         "Owner                  : iox",
@@ -319,21 +316,23 @@ fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
 }
 
 /// `show app-hosting detail`: the guest shell, and what the container scenarios add or replace.
-fn app_hosting(snap: &Snapshot) -> String {
-    let path = ["/guestshell/:guestshell.tar", "bootflash:gs_script.tar"]
-        [usize::from(snap.flags.container_replaced)];
-    let mut s = app_block("guestshell", "GuestShell", "3.3.0", path);
-    if snap.flags.container_implanted {
-        s.push_str("\r\n");
-        s.push_str(&app_block(
-            "netperf",
-            "netperf",
-            "1.0",
-            "bootflash:netperf.tar",
-        ));
-    }
-    s
-}
+const APPS: Hosted<[&str; 4]> = Hosted {
+    shipped: [
+        "guestshell",
+        "GuestShell",
+        "3.3.0",
+        "/guestshell/:guestshell.tar",
+    ],
+    replaced: [
+        "guestshell",
+        "GuestShell",
+        "3.3.0",
+        "bootflash:gs_script.tar",
+    ],
+    implant: ["netperf", "netperf", "1.0", "bootflash:netperf.tar"],
+    sep: "\r\n",
+    block: app_block,
+};
 
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
@@ -343,7 +342,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ["show", "boot"] | ["show", "bootvar"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
         ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
-        ["show", "app-hosting", "detail"] => Reply::text(app_hosting(snap)),
+        ["show", "app-hosting", "detail"] => Reply::text(APPS.show(&snap.flags)),
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }

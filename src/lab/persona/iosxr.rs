@@ -5,6 +5,7 @@
 use super::Reply;
 use super::common::{Line, digest, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::Snapshot;
 use crate::lab::vfs::HashAlgo;
 
@@ -29,8 +30,12 @@ fn normalise(arg: &str) -> String {
 
 /// The alternate install ISO SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "/misc/disk1/asr9k-x64-7.3.2.iso";
-/// harddisk: of an ASR-9901, in kbytes.
-const HARDDISK_KB: u64 = 3_365_348;
+/// harddisk: of an ASR-9901 (its size in kbytes).
+const HARDDISK: Fs = Fs {
+    name: "/misc/disk1/",
+    style: &listing::IOSXR,
+    total: 3_365_348,
+};
 
 const STARTUP_CONFIG: &str = "!! IOS XR Configuration 7.5.2\n!! Last configuration change at Mon Nov 20 10:00:00 2023 by netops\n!\n\
                  hostname {name}\nusername netops\n group root-lr\n group cisco-support\n secret 10 $6$Lm3k$Tq8wV2nB5xR1zY7uH4oP0iA9sD6fG3jK.\n!\n\
@@ -152,13 +157,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
             "secure-boot",
             "status",
         ] => "Node location: node0_RSP0_CPU0\nSecure Boot Status: Enabled\n\n".to_string(),
-        ["dir", "harddisk:" | "harddisk:/"] => super::listing::dir(
-            &snap.vfs,
-            "/misc/disk1/",
-            &super::listing::IOSXR,
-            super::listing::Walk::Top,
-            HARDDISK_KB,
-        ),
+        ["dir", "harddisk:" | "harddisk:/"] => HARDDISK.dir(&snap.vfs, Walk::Top),
         ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()

@@ -4,8 +4,9 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source};
+use super::common::{Hosted, Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::vfs::{Vfs, VfsFile};
 
@@ -227,10 +228,14 @@ fn startup_config(snap: &Snapshot) -> Vec<u8> {
 /// The alternate image SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "bootflash:nxos.9.3.8.bin";
 const ALT_SYSTEM_IMAGE: &str = "bootflash:n7000-s2-dk9.6.2.18.bin";
-/// Bootflash size of a Nexus 93180YC-EX.
-const BOOTFLASH_TOTAL: u64 = 53_298_520_064;
+/// Bootflash of a Nexus 93180YC-EX.
+const BOOTFLASH: Fs = Fs {
+    name: "bootflash:",
+    style: &listing::NXOS,
+    total: 53_298_520_064,
+};
 
-fn service_block(name: &str, package: &str, path: &str, version: &str, key: &str) -> String {
+fn service_block(&[name, package, path, version, key]: &[&str; 5]) -> String {
     format!(
         "Virtual service {name} detail\n  State                 : Activated\n  Package information\n\
          \x20   Name                : {package}\n    Path                : {path}\n    Application\n\
@@ -247,35 +252,31 @@ fn service_block(name: &str, package: &str, path: &str, version: &str, key: &str
 
 /// `show virtual-service detail`: the guest shell (a 9.3 Nexus has one), and what the container
 /// scenarios add (an unsigned service) or replace (the guest shell's package, from bootflash).
-fn virtual_services(snap: &Snapshot) -> String {
-    let mut s = if snap.flags.container_replaced {
-        service_block(
-            "guestshell+",
-            "guestshell.ova",
-            "/bootflash/gs_custom.ova",
-            "2.11(0.0)",
-            "Unknown key",
-        )
-    } else {
-        service_block(
-            "guestshell+",
-            "guestshell.ova",
-            "/isanboot/bin/guestshell.ova",
-            "2.11(0.0)",
-            "Cisco release key",
-        )
-    };
-    if snap.flags.container_implanted {
-        s.push_str(&service_block(
-            "netperf",
-            "netperf.ova",
-            "/bootflash/netperf.ova",
-            "1.0",
-            "Unknown key",
-        ));
-    }
-    s
-}
+const SERVICES: Hosted<[&str; 5]> = Hosted {
+    shipped: [
+        "guestshell+",
+        "guestshell.ova",
+        "/isanboot/bin/guestshell.ova",
+        "2.11(0.0)",
+        "Cisco release key",
+    ],
+    replaced: [
+        "guestshell+",
+        "guestshell.ova",
+        "/bootflash/gs_custom.ova",
+        "2.11(0.0)",
+        "Unknown key",
+    ],
+    implant: [
+        "netperf",
+        "netperf.ova",
+        "/bootflash/netperf.ova",
+        "1.0",
+        "Unknown key",
+    ],
+    sep: "",
+    block: service_block,
+};
 
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
@@ -305,16 +306,10 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
             ))
         }
         ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => {
-            Reply::text(super::listing::dir(
-                &snap.vfs,
-                "bootflash:",
-                &super::listing::NXOS,
-                super::listing::Walk::Top,
-                BOOTFLASH_TOTAL,
-            ))
+            Reply::text(BOOTFLASH.dir(&snap.vfs, Walk::Top))
         }
         ["show", "virtual-service", "detail"] if !kickstart(&snap.core) => {
-            Reply::text(virtual_services(snap))
+            Reply::text(SERVICES.show(&snap.flags))
         }
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),

@@ -2,6 +2,7 @@
 //! `terminal pager 0`, `show bootvar`, `verify /sha-512 disk0:/...` with its `!` progress ticker.
 
 use super::Reply;
+use super::cisco::Signer;
 use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Fs, Walk};
@@ -122,19 +123,16 @@ fn show_bootvar(snap: &Snapshot) -> String {
     )
 }
 
-const AUTHENTICITY: &str = "Image type                    : Release
-    Signer Information
-        Common Name           : abraxas
-        Organization Unit     : NCS_Kenton_ASA
-        Organization Name     : CiscoSystems
-    Certificate Serial Number : 55831CF6
-    Hash Algorithm            : SHA2 512
-    Signature Algorithm       : 2048-bit RSA
-    Key Version               : A
-    Verifier Information
-        Verifier Name         : ROMMON
-        Verifier Version      : Cisco ROMMON,1.1.18
-";
+const SIGNER: Signer = Signer {
+    image_type: "Release",
+    common_name: "abraxas",
+    unit: "NCS_Kenton_ASA",
+    serial: "55831CF6",
+    hash: "SHA2 512",
+    verifier: "ROMMON",
+    verifier_version: "Cisco ROMMON,1.1.18",
+    spaced: false,
+};
 
 /// `show module` on an ASA 5516-X: module 0 is the ASA itself, and its `Fw Version` is the ROMMON
 /// (the same 1.1.18 the authenticity verifier names); `sfr` is the FirePOWER module.
@@ -166,7 +164,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ["show", "version"] => Reply::text(render(snap, VERSION)),
         ["show", "bootvar"] => Reply::text(show_bootvar(snap)),
         ["show", "module"] => Reply::text(render(snap, MODULE)),
-        ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
+        ["show", "software", "authenticity", "running"] => Reply::text(SIGNER.text("")),
         ["show", "startup-config"] => Reply::bytes(read_all(snap, "disk0:startup-config")),
         ["verify", flag @ ("/sha-512" | "/md5"), _] => {
             let algo = algo(flag);

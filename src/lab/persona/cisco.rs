@@ -1,5 +1,6 @@
-//! What the IOS-family personas (classic IOS, IOS-XE) share: their path spelling, `verify`, and the
-//! `scp -f` reply that names the file by its path on the filesystem.
+//! What the Cisco personas share: the IOS family's (classic IOS, IOS-XE) path spelling, `verify` and
+//! `scp -f` reply that names the file by its path on the filesystem, and every Cisco platform's
+//! `show software authenticity` signer block.
 //!
 //! Rule: each persona describes its differences as a [`Verify`] value; the answer is built here once.
 
@@ -82,6 +83,41 @@ impl Verify {
         } else {
             s
         })
+    }
+}
+
+/// Who signed the running image and what verified it, as `show software authenticity running` shows it.
+pub(crate) struct Signer {
+    pub image_type: &'static str,
+    pub common_name: &'static str,
+    pub unit: &'static str,
+    pub serial: &'static str,
+    pub hash: &'static str,
+    pub verifier: &'static str,
+    pub verifier_version: &'static str,
+    /// A blank line before the verifier and after it (IOS, IOS-XE).
+    pub spaced: bool,
+}
+
+impl Signer {
+    /// `head`, then the signer block, LF line endings.
+    pub(crate) fn text(&self, head: &str) -> String {
+        let gap = if self.spaced { "\n" } else { "" };
+        format!(
+            "{head}Image type                    : {}\n    Signer Information\n\
+             \x20       Common Name           : {}\n        Organization Unit     : {}\n\
+             \x20       Organization Name     : CiscoSystems\n    Certificate Serial Number : {}\n\
+             \x20   Hash Algorithm            : {}\n    Signature Algorithm       : 2048-bit RSA\n\
+             \x20   Key Version               : A\n{gap}    Verifier Information\n\
+             \x20       Verifier Name         : {}\n        Verifier Version      : {}\n{gap}",
+            self.image_type,
+            self.common_name,
+            self.unit,
+            self.serial,
+            self.hash,
+            self.verifier,
+            self.verifier_version
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
 use super::Reply;
-use super::cisco::Verify;
+use super::cisco::{Signer, Verify};
 use super::common::{Line, render};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Fs, Walk};
@@ -210,25 +210,16 @@ fn show_bootvar(snap: &Snapshot) -> String {
     )
 }
 
-fn authenticity() -> &'static str {
-    "SYSTEM IMAGE
--------------------
-Image type                    : Production
-    Signer Information
-        Common Name           : CiscoSystems
-        Organization Unit     : C2900
-        Organization Name     : CiscoSystems
-    Certificate Serial Number : 509AC949
-    Hash Algorithm            : SHA512
-    Signature Algorithm       : 2048-bit RSA
-    Key Version               : A
-
-    Verifier Information
-        Verifier Name         : ROMMON 1
-        Verifier Version      : System Bootstrap, Version 15.0(1r)M16
-
-"
-}
+const SIGNER: Signer = Signer {
+    image_type: "Production",
+    common_name: "CiscoSystems",
+    unit: "C2900",
+    serial: "509AC949",
+    hash: "SHA512",
+    verifier: "ROMMON 1",
+    verifier_version: "System Bootstrap, Version 15.0(1r)M16",
+    spaced: true,
+};
 
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
@@ -236,7 +227,9 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(render(snap, VERSION)),
         ["show", "bootvar"] | ["show", "boot"] => Reply::text(show_bootvar(snap)),
-        ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "software", "authenticity", "running"] => {
+            Reply::text(SIGNER.text("SYSTEM IMAGE\n-------------------\n"))
+        }
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }

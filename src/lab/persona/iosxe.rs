@@ -4,7 +4,7 @@
 //! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
 
 use super::Reply;
-use super::cisco::Verify;
+use super::cisco::{Signer, Verify};
 use super::common::{Hosted, Line};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Fs, Walk};
@@ -251,9 +251,16 @@ fn show_boot(snap: &Snapshot) -> String {
     ])
 }
 
-fn authenticity() -> String {
-    authenticity_of(&["SYSTEM IMAGE", "------------"])
-}
+const SIGNER: Signer = Signer {
+    image_type: "Production",
+    common_name: "CiscoSystems",
+    unit: "C8000V",
+    serial: "6512A8C4",
+    hash: "SHA512",
+    verifier: "ROMMON 0",
+    verifier_version: "17.3(1r)",
+    spaced: true,
+};
 
 /// `show software authenticity file PATH`: the same signer, for a file that exists.
 fn authenticity_file(snap: &Snapshot, path: &str) -> Reply {
@@ -262,30 +269,11 @@ fn authenticity_file(snap: &Snapshot, path: &str) -> Reply {
             "%Error opening {path} (No such file or directory)"
         )]));
     }
-    Reply::text(authenticity_of(&[&format!(
-        "File Name                     : {path}"
-    )]))
-}
-
-fn authenticity_of(head: &[&str]) -> String {
-    let mut lines: Vec<&str> = head.to_vec();
-    lines.extend_from_slice(&[
-        "Image type                    : Production",
-        "    Signer Information",
-        "        Common Name           : CiscoSystems",
-        "        Organization Unit     : C8000V",
-        "        Organization Name     : CiscoSystems",
-        "    Certificate Serial Number : 6512A8C4",
-        "    Hash Algorithm            : SHA512",
-        "    Signature Algorithm       : 2048-bit RSA",
-        "    Key Version               : A",
-        "",
-        "    Verifier Information",
-        "        Verifier Name         : ROMMON 0",
-        "        Verifier Version      : 17.3(1r)",
-        "",
-    ]);
-    crlf(&lines)
+    Reply::text(
+        SIGNER
+            .text(&format!("File Name                     : {path}\n"))
+            .replace('\n', "\r\n"),
+    )
 }
 
 /// `dir bootflash:` (the top level) or `dir /recursive bootflash:` (a section per directory).
@@ -340,7 +328,11 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "boot"] | ["show", "bootvar"] => Reply::text(show_boot(snap)),
-        ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "software", "authenticity", "running"] => Reply::text(
+            SIGNER
+                .text("SYSTEM IMAGE\n------------\n")
+                .replace('\n', "\r\n"),
+        ),
         ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
         ["show", "app-hosting", "detail"] => Reply::text(APPS.show(&snap.flags)),
         ["show", "startup-config"] => {

@@ -4,6 +4,7 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
+use super::cisco::Signer;
 use super::common::{Hosted, Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
 use super::listing::{self, Fs, Walk};
@@ -201,19 +202,16 @@ fn show_boot(snap: &Snapshot) -> String {
     )
 }
 
-const AUTHENTICITY: &str = "Image type                    : Release
-    Signer Information
-        Common Name           : CiscoSystems
-        Organization Unit     : Nexus9k
-        Organization Name     : CiscoSystems
-    Certificate Serial Number : 3A8C7F21
-    Hash Algorithm            : SHA512
-    Signature Algorithm       : 2048-bit RSA
-    Key Version               : A
-    Verifier Information
-        Verifier Name         : BIOS
-        Verifier Version      : 05.47
-";
+const SIGNER: Signer = Signer {
+    image_type: "Release",
+    common_name: "CiscoSystems",
+    unit: "Nexus9k",
+    serial: "3A8C7F21",
+    hash: "SHA512",
+    verifier: "BIOS",
+    verifier_version: "05.47",
+    spaced: false,
+};
 
 fn startup_config(snap: &Snapshot) -> Vec<u8> {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
@@ -291,7 +289,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
             },
         )),
         ["show", "boot"] => Reply::text(show_boot(snap)),
-        ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
+        ["show", "software", "authenticity", "running"] => Reply::text(SIGNER.text("")),
         ["show", "startup-config"] => Reply::bytes(startup_config(snap)),
         [
             "show",

@@ -2,10 +2,11 @@
 //! `terminal pager 0`, `show bootvar`, `verify /sha-512 disk0:/...` with its `!` progress ticker.
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, scp_source};
+use super::cisco::Signer;
+use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use super::listing::{self, Fs, Walk};
+use crate::lab::device::Snapshot;
 
 /// The running image, VFS spelling (the device says `disk0:/asa9-16-4-57-lfbff-k8.SPA`).
 pub(crate) const RUNNING_IMAGE: &str = "disk0:asa9-16-4-57-lfbff-k8.SPA";
@@ -27,7 +28,11 @@ fn normalise(arg: &str) -> String {
 /// The alternate image SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "disk0:asa9-14-4-lfbff-k8.SPA";
 /// disk0: of an ASA 5516-X.
-const DISK0_TOTAL: u64 = 7_859_437_568;
+const DISK0: Fs = Fs {
+    name: "disk0:",
+    style: &listing::ASA,
+    total: 7_859_437_568,
+};
 
 const STARTUP_CONFIG: &str = ": Saved\n:\n: Serial Number: XXXX\n: Hardware:   ASA5516\n:\nASA Version 9.16(4)57\n!\nhostname {name}\n\
                  enable password $sha512$5000$gW1nX8vB3aQ4$Qm2tA9sL0kD== pbkdf2\n\
@@ -40,7 +45,7 @@ const STARTUP_CONFIG: &str = ": Saved\n:\n: Serial Number: XXXX\n: Hardware:   A
 /// disk0: as `dir /recursive disk0:` shows it: the images, the config, what the ASA writes by itself
 /// (logs, crypto archive, FSCK recovery files), and what the file scenarios add. The tool is
 /// ArcaneDoor's Line Runner bundle.
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME)),
     next: Some((NEW_IMAGE, MTIME + 86_400)),
     fixed: &[
@@ -55,37 +60,30 @@ const DISK: Disk = Disk {
         ),
         Node::text("disk0:FSCK0000.REC", "rec\n", MTIME),
     ],
-    config: Some(Config {
-        path: "disk0:startup-config",
-        template: STARTUP_CONFIG,
-        extra: "http server enable\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
-            "disk0:client_bundle_install.zip",
-            What::Text("PK\x03\x04csco_config.lua\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: ("disk0:log/asa-appagent.log.1", "appagent\n"),
-        maintenance: (
-            "disk0:CHG1234-acl.cfg",
-            "access-list MGMT extended permit tcp any any eq ssh\n",
-        ),
-    }),
+    config: Some(Config::plain(
+        "disk0:startup-config",
+        STARTUP_CONFIG,
+        "http server enable\n",
+        MTIME,
+    )),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME + 9000,
+            (
+                "disk0:client_bundle_install.zip",
+                What::Text("PK\x03\x04csco_config.lua\n"),
+            ),
+            ("disk0:log/asa-appagent.log.1", "appagent\n"),
+            (
+                "disk0:CHG1234-acl.cfg",
+                "access-list MGMT extended permit tcp any any eq ssh\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
-
-fn show_version(snap: &Snapshot) -> String {
-    format!(
-        "
+const VERSION: &str = "
 Cisco Adaptive Security Appliance Software Version 9.16(4)57
 SSP Operating System Version 2.10(1.198)
 Device Manager Version 7.19(1)95
@@ -113,42 +111,32 @@ Configuration register is 0x1
 Image type          : Release
 Key Version         : A
 Configuration last modified by netops at 10:02:33.319 UTC Mon Nov 20 2023
-",
-        host = snap.hostname(),
-        serial = snap.serial()
-    )
-}
+";
 
 fn show_bootvar(snap: &Snapshot) -> String {
-    let boot = if snap.flags.boot_changed {
-        "disk0:/asa9-18-4-lfbff-k8.SPA"
-    } else {
-        "disk0:/asa9-16-4-57-lfbff-k8.SPA"
-    };
+    let boot = [
+        "disk0:/asa9-16-4-57-lfbff-k8.SPA",
+        "disk0:/asa9-18-4-lfbff-k8.SPA",
+    ][usize::from(snap.flags.boot_changed)];
     format!(
         "\nBOOT variable = {boot}\nCurrent BOOT variable = disk0:/asa9-16-4-57-lfbff-k8.SPA\nCONFIG_FILE variable = \nCurrent CONFIG_FILE variable = \n"
     )
 }
 
-const AUTHENTICITY: &str = "Image type                    : Release
-    Signer Information
-        Common Name           : abraxas
-        Organization Unit     : NCS_Kenton_ASA
-        Organization Name     : CiscoSystems
-    Certificate Serial Number : 55831CF6
-    Hash Algorithm            : SHA2 512
-    Signature Algorithm       : 2048-bit RSA
-    Key Version               : A
-    Verifier Information
-        Verifier Name         : ROMMON
-        Verifier Version      : Cisco ROMMON,1.1.18
-";
+const SIGNER: Signer = Signer {
+    image_type: "Release",
+    common_name: "abraxas",
+    unit: "NCS_Kenton_ASA",
+    serial: "55831CF6",
+    hash: "SHA2 512",
+    verifier: "ROMMON",
+    verifier_version: "Cisco ROMMON,1.1.18",
+    spaced: false,
+};
 
 /// `show module` on an ASA 5516-X: module 0 is the ASA itself, and its `Fw Version` is the ROMMON
 /// (the same 1.1.18 the authenticity verifier names); `sfr` is the FirePOWER module.
-fn show_module(snap: &Snapshot) -> String {
-    format!(
-        "
+const MODULE: &str = "
 Mod  Card Type                                    Model              Serial No.
 ---- -------------------------------------------- ------------------ -----------
    0 ASA 5516-X with FirePOWER services, 8GE, AC, ASA5516            {serial}
@@ -167,55 +155,40 @@ Mod  Status             Data Plane Status     Compatibility
 ---- ------------------ --------------------- -------------
    0 Up Sys             Not Applicable
  sfr Up                 Up
-",
-        serial = snap.serial()
-    )
-}
+";
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "version"] => Reply::text(render(snap, VERSION)),
         ["show", "bootvar"] => Reply::text(show_bootvar(snap)),
-        ["show", "module"] => Reply::text(show_module(snap)),
-        ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
+        ["show", "module"] => Reply::text(render(snap, MODULE)),
+        ["show", "software", "authenticity", "running"] => Reply::text(SIGNER.text("")),
         ["show", "startup-config"] => Reply::bytes(read_all(snap, "disk0:startup-config")),
         ["verify", flag @ ("/sha-512" | "/md5"), _] => {
-            let algo = if *flag == "/sha-512" {
-                HashAlgo::Sha512
-            } else {
-                HashAlgo::Md5
-            };
-            let path = normalise(words[2]);
-            let text = words[2].eq_ignore_ascii_case("system:/text");
-            let hex = if text {
+            let algo = algo(flag);
+            let hex = if words[2].eq_ignore_ascii_case("system:/text") {
                 Some(snap.text_digest(algo))
             } else {
-                super::common::digest(snap, &path, algo)
+                digest(snap, &normalise(words[2]), algo)
             };
-            match hex {
-                Some(hex) => Reply::text(format!(
-                    "{}\n{}Done!\nverify {} ({}) = {hex}\n",
-                    "!".repeat(77),
-                    "!".repeat(40),
-                    flag.to_ascii_uppercase(),
-                    words[2]
-                )),
-                None => Reply::text(format!(
-                    "%Error opening {} (No such file or directory)\n",
-                    words[2]
-                )),
-            }
+            Reply::text(hex.map_or_else(
+                || format!("%Error opening {} (No such file or directory)\n", words[2]),
+                |hex| {
+                    format!(
+                        "{}\n{}Done!\nverify {} ({}) = {hex}\n",
+                        "!".repeat(77),
+                        "!".repeat(40),
+                        flag.to_ascii_uppercase(),
+                        words[2]
+                    )
+                },
+            ))
         }
-        ["dir", "/recursive", "disk0:" | "disk0:/"] => Reply::text(super::listing::dir(
-            &snap.vfs,
-            "disk0:",
-            &super::listing::ASA,
-            super::listing::Walk::Recursive,
-            DISK0_TOTAL,
-        )),
+        ["dir", "/recursive", "disk0:" | "disk0:/"] => {
+            Reply::text(DISK0.dir(&snap.vfs, Walk::Recursive))
+        }
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "pager", _] => Reply::text(""),
         ["exit"] | ["quit"] => Reply::Exit,

@@ -7,11 +7,25 @@ use crate::lab::device::{DeviceCore, Flags, Snapshot};
 use crate::lab::image::ImageSpec;
 use crate::lab::vfs::HashAlgo;
 
-/// Lower-cased words of a command line, for keyword matching (arguments keep their case in `words`).
-pub(crate) fn keywords(command: &str) -> (Vec<&str>, Vec<String>) {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let lower = words.iter().map(|w| w.to_ascii_lowercase()).collect();
-    (words, lower)
+/// One command line, split once: the text as sent, its words (arguments keep their case) and the
+/// lower-cased words keywords match on.
+pub(crate) struct Line<'a> {
+    pub text: &'a str,
+    pub words: Vec<&'a str>,
+    pub lower: Vec<String>,
+}
+
+impl<'a> Line<'a> {
+    pub(crate) fn new(text: &'a str) -> Line<'a> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let lower = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+        Line { text, words, lower }
+    }
+
+    /// The lower-cased words as a slice pattern can match them.
+    pub(crate) fn keys(&self) -> Vec<&str> {
+        self.lower.iter().map(String::as_str).collect()
+    }
 }
 
 /// The running image's bytes in the current state.
@@ -62,12 +76,35 @@ pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// `template` for this device: `{host}`, `{serial}` and `{image}` (the running image's path) filled in.
+pub(crate) fn render(snap: &Snapshot, template: &str) -> String {
+    fill(
+        template,
+        &[
+            ("host", snap.hostname()),
+            ("serial", snap.serial()),
+            ("image", snap.running_image_path()),
+        ],
+    )
+}
+
 /// The digest a device reports for the regular file at `path` (`None` when missing or a directory).
 pub(crate) fn digest(snap: &Snapshot, path: &str, algo: HashAlgo) -> Option<String> {
     snap.vfs
         .get(path)
         .filter(|f| !f.is_dir())
         .and_then(|_| snap.reported_digest(path, algo))
+}
+
+/// The hash a command's algorithm word names (`/sha-512`, `sha256sum`, `md5`, ...); MD5 for any other.
+pub(crate) fn algo(name: &str) -> HashAlgo {
+    if name.contains("512") {
+        HashAlgo::Sha512
+    } else if name.contains("256") {
+        HashAlgo::Sha256
+    } else {
+        HashAlgo::Md5
+    }
 }
 
 /// A line hard-wrapped at `width` columns, LF line endings.
@@ -112,6 +149,33 @@ pub(crate) fn fs_path(arg: &str, default_fs: &str) -> String {
     }
 }
 
+/// A platform's own container listing (app hosting, virtual services) as data: the shipped entry, the
+/// same entry as ContainerReplaced leaves it, and the one ContainerImplanted adds after `sep`.
+pub(crate) struct Hosted<T: 'static> {
+    pub shipped: T,
+    pub replaced: T,
+    pub implant: T,
+    pub sep: &'static str,
+    pub block: fn(&T) -> String,
+}
+
+impl<T> Hosted<T> {
+    /// The listing in the state `flags` describe.
+    pub(crate) fn show(&self, flags: &Flags) -> String {
+        let base = if flags.container_replaced {
+            &self.replaced
+        } else {
+            &self.shipped
+        };
+        let mut s = (self.block)(base);
+        if flags.container_implanted {
+            s.push_str(self.sep);
+            s.push_str(&(self.block)(&self.implant));
+        }
+        s
+    }
+}
+
 /// The containers a docker-hosting persona runs when clean. ContainerReplaced changes the content (the
 /// digest) of `replaceable` under the same name; ContainerImplanted adds and starts an updater image
 /// from a third-party registry.
@@ -121,6 +185,28 @@ pub(crate) struct DockerHost {
     /// `(container name, repository:tag)`.
     pub running: &'static [(&'static str, &'static str)],
     pub replaceable: &'static str,
+}
+
+impl DockerHost {
+    /// `docker ...` reached through the platform's Linux shell: `shell_line` split as that shell would,
+    /// the docker arguments after its first `skip` words; `absent` when the device runs no docker.
+    pub(crate) fn via_shell(
+        &self,
+        snap: &Snapshot,
+        shell_line: &str,
+        skip: usize,
+        absent: &str,
+    ) -> String {
+        let Ok(words) = super::linux::lex(shell_line) else {
+            return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
+        };
+        if !snap.core.containers {
+            return absent.to_string();
+        }
+        docker(snap, self, words.get(skip..).unwrap_or_default()).unwrap_or_else(|| {
+            "docker: lab supports only the profile's images and ps forms\n".to_string()
+        })
+    }
 }
 
 /// A `sha256:` digest derived from the lab seed and a label.

@@ -97,6 +97,36 @@ pub(crate) struct Config {
 }
 
 impl Config {
+    /// A plain-text configuration at `path` (LF line endings, no NVRAM header).
+    pub(crate) const fn plain(
+        path: &'static str,
+        template: &'static str,
+        extra: &'static str,
+        mtime: u32,
+    ) -> Config {
+        Config {
+            path,
+            template,
+            extra,
+            nvram: None,
+            crlf: false,
+            mtime,
+        }
+    }
+
+    /// Kept in Cisco NVRAM of `size` bytes (the `Using N out of SIZE bytes` header).
+    pub(crate) const fn in_nvram(self, size: u64) -> Config {
+        Config {
+            nvram: Some(size),
+            ..self
+        }
+    }
+
+    /// Stored with CRLF line endings.
+    pub(crate) const fn with_crlf(self) -> Config {
+        Config { crlf: true, ..self }
+    }
+
     /// The text for a device named `name`, changed or not.
     pub(crate) fn render(&self, name: &str, changed: bool) -> String {
         let extra = if changed { self.extra } else { "" };
@@ -128,6 +158,40 @@ pub(crate) struct FileScenarios {
 }
 
 impl FileScenarios {
+    /// The tool, the new log and the maintenance file, all dated `at`; no raw disk image, no alternate
+    /// image.
+    pub(crate) const fn at(
+        at: u32,
+        tool: (&'static str, What),
+        new_log: (&'static str, &'static str),
+        maintenance: (&'static str, &'static str),
+    ) -> FileScenarios {
+        FileScenarios {
+            at,
+            tool,
+            dd_image: None,
+            alt_image: None,
+            new_log,
+            maintenance,
+        }
+    }
+
+    /// SnapshotCreated leaves the alternate image at `path`.
+    pub(crate) const fn with_alt_image(self, path: &'static str) -> FileScenarios {
+        FileScenarios {
+            alt_image: Some(path),
+            ..self
+        }
+    }
+
+    /// DdImage writes a raw disk image at `path`.
+    pub(crate) const fn with_dd_image(self, path: &'static str) -> FileScenarios {
+        FileScenarios {
+            dd_image: Some(path),
+            ..self
+        }
+    }
+
     /// Adds what the active scenarios brought.
     pub(crate) fn apply(&self, v: &mut Vfs, core: &DeviceCore, flags: &Flags) {
         let at = self.at;

@@ -3,10 +3,11 @@
 //! line through `bash timeout 10 cat /proc/cmdline`, ` --More--` paging.
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, scp_source, wrap};
+use super::common::{Line, algo, digest, fs_path, read_all, render, scp_source, wrap};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{Vfs, VfsFile};
 
 /// The running image, VFS spelling (the device names it `flash:/EOS-4.30.5M.swi`).
 pub(crate) const RUNNING_IMAGE: &str = "flash:EOS-4.30.5M.swi";
@@ -27,8 +28,12 @@ fn normalise(arg: &str) -> String {
 
 /// The alternate image SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "flash:EOS-4.29.4M.swi";
-/// Flash size of a DCS-7050SX3.
-const FLASH_TOTAL: u64 = 3_519_041_536;
+/// Flash of a DCS-7050SX3.
+const FLASH: Fs = Fs {
+    name: "flash:",
+    style: &listing::EOS,
+    total: 3_519_041_536,
+};
 
 const STARTUP_CONFIG: &str = "! Command: show startup-config\n! Startup-config last modified at Mon Nov 20 10:00:00 2023 by netops\n\
                  ! device: {name} (DCS-7050SX3-48YC8, EOS-4.30.5M)\n!\nhostname {name}\n!\n\
@@ -47,37 +52,33 @@ const DISK: Disk = Disk {
         Node::text("flash:zerotouch-config", "DISABLE=True\n", MTIME),
         Node::text("flash:AsuFastPktTransmit.log", "asu\n", MTIME + 600),
     ],
-    config: Some(Config {
-        path: "flash:startup-config",
-        template: STARTUP_CONFIG,
-        extra: "management api http-commands\n   no shutdown\n!\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
-            "flash:update.py",
-            What::Text("import os\nos.system('/bin/sh')\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: ("flash:SsuRestore.log", "ssu restore\n"),
-        maintenance: (
-            "flash:CHG1234-acl.cfg",
-            "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
-        ),
-    }),
+    config: Some(Config::plain(
+        "flash:startup-config",
+        STARTUP_CONFIG,
+        "management api http-commands\n   no shutdown\n!\n",
+        MTIME,
+    )),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME + 9000,
+            (
+                "flash:update.py",
+                What::Text("import os\nos.system('/bin/sh')\n"),
+            ),
+            ("flash:SsuRestore.log", "ssu restore\n"),
+            (
+                "flash:CHG1234-acl.cfg",
+                "ip access-list MGMT\n   10 permit tcp any any eq ssh\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
 
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     let mut v = DISK.build(core, flags);
-    let boot = if flags.boot_changed {
-        "flash:/EOS-4.31.2F.swi"
-    } else {
-        "flash:/EOS-4.30.5M.swi"
-    };
+    let boot =
+        ["flash:/EOS-4.30.5M.swi", "flash:/EOS-4.31.2F.swi"][usize::from(flags.boot_changed)];
     v.insert(
         "flash:boot-config",
         VfsFile::bytes(format!("SWI={boot}\n"), MTIME),
@@ -85,9 +86,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     v
 }
 
-fn show_version(snap: &Snapshot) -> String {
-    format!(
-        "Arista DCS-7050SX3-48YC8
+const VERSION: &str = "Arista DCS-7050SX3-48YC8
 Hardware version: 11.02
 Serial number: {serial}
 Hardware MAC address: 2899.3a8e.1f00
@@ -104,28 +103,19 @@ Uptime: 3 weeks, 2 days, 4 hours and 11 minutes
 Total memory: 8099732 kB
 Free memory: 5632980 kB
 
-",
-        serial = snap.serial()
-    )
-}
+";
 
-fn cmdline(snap: &Snapshot) -> String {
-    format!(
-        "console=ttyS0,9600 crashkernel=256M@32M block_flash=/dev/sda1 Aboot=Aboot-norcal10-10.2.1-28396318 \
-         SWI=flash:/EOS-4.30.5M.swi platform=wolverine sid=Wolverine serialnumber={} \n",
-        snap.serial()
-    )
-}
+const CMDLINE: &str = "console=ttyS0,9600 crashkernel=256M@32M block_flash=/dev/sda1 Aboot=Aboot-norcal10-10.2.1-28396318 \
+         SWI=flash:/EOS-4.30.5M.swi platform=wolverine sid=Wolverine serialnumber={serial} \n";
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "version"] => Reply::text(show_version(snap)),
-        ["show", "hostname"] => Reply::text(format!(
-            "Hostname: {0}\nFQDN:     {0}.lab.example.net\n",
-            snap.hostname()
+        ["show", "version"] => Reply::text(render(snap, VERSION)),
+        ["show", "hostname"] => Reply::text(render(
+            snap,
+            "Hostname: {host}\nFQDN:     {host}.lab.example.net\n",
         )),
         ["show", "boot-config"] => {
             let raw = String::from_utf8_lossy(&read_all(snap, "flash:boot-config")).into_owned();
@@ -134,33 +124,22 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
                 "Software image: {swi}\nConsole speed: (not set)\nAboot password (encrypted): (not set)\nMemory test iterations: (not set)\n"
             ))
         }
-        ["bash", "timeout", "10", "cat", "/proc/cmdline"] => Reply::text(cmdline(snap)),
-        ["bash", "timeout", "10", "sudo", "docker", ..] => Reply::text(bash_docker(snap, command)),
-        ["show", "startup-config"] => Reply::bytes(read_all(snap, "flash:startup-config")),
-        ["verify", flag @ ("/sha512" | "/md5"), _] => {
-            let algo = if *flag == "/sha512" {
-                HashAlgo::Sha512
-            } else {
-                HashAlgo::Md5
-            };
-            let path = normalise(words[2]);
-            match super::common::digest(snap, &path, algo) {
-                Some(hex) => {
-                    Reply::text(wrap(&format!("verify {flag} ({}) = {hex}", words[2]), 80))
-                }
-                None => Reply::text(format!(
-                    "% Error verifying {} (No such file or directory)\n",
-                    words[2]
-                )),
-            }
-        }
-        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(super::listing::dir(
-            &snap.vfs,
-            "flash:",
-            &super::listing::EOS,
-            super::listing::Walk::Top,
-            FLASH_TOTAL,
+        ["bash", "timeout", "10", "cat", "/proc/cmdline"] => Reply::text(render(snap, CMDLINE)),
+        // The words after `docker`, split as EOS's Linux shell would.
+        ["bash", "timeout", "10", "sudo", "docker", ..] => Reply::text(DOCKER.via_shell(
+            snap,
+            line.text,
+            5,
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
         )),
+        ["show", "startup-config"] => Reply::bytes(read_all(snap, "flash:startup-config")),
+        ["verify", flag @ ("/sha512" | "/md5"), _] => Reply::text(
+            digest(snap, &normalise(words[2]), algo(flag)).map_or_else(
+                || format!("% Error verifying {} (No such file or directory)\n", words[2]),
+                |hex| wrap(&format!("verify {flag} ({}) = {hex}", words[2]), 80),
+            ),
+        ),
+        ["dir"] | ["dir", "flash:" | "flash:/"] => Reply::text(FLASH.dir(&snap.vfs, Walk::Top)),
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => {
             Reply::text("Pagination disabled.\n")
@@ -176,16 +155,3 @@ const DOCKER: super::common::DockerHost = super::common::DockerHost {
     running: &[("sflow", "sflow-collector:2.1")],
     replaceable: "sflow-collector",
 };
-
-/// `bash timeout 10 sudo docker ...`: the words after `docker`, split as EOS's Linux shell would.
-fn bash_docker(snap: &Snapshot, command: &str) -> String {
-    let Ok(words) = super::linux::lex(command) else {
-        return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
-    };
-    if !snap.core.containers {
-        return "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n".to_string();
-    }
-    super::common::docker(snap, &DOCKER, words.get(5..).unwrap_or_default()).unwrap_or_else(|| {
-        "docker: lab supports only the profile's images and ps forms\n".to_string()
-    })
-}

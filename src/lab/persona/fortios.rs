@@ -3,10 +3,9 @@
 //! `diagnose sys flash list`, `show` for the configuration.
 
 use super::Reply;
-use super::common::keywords;
+use super::common::{Line, render};
 use super::disk::{Config, Disk};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::Vfs;
+use crate::lab::device::Snapshot;
 
 /// FortiOS keeps no image file a session can name; this is the active flash partition's image.
 pub(crate) const RUNNING_IMAGE: &str = "FGT100F-7.02-FW-build1517-230606";
@@ -15,25 +14,17 @@ pub(crate) const RUNNING_IMAGE: &str = "FGT100F-7.02-FW-build1517-230606";
 pub(crate) const INVALID: &str = "Unknown action 0\nCommand fail. Return code -1\n";
 
 /// The configuration `show` prints; StartupConfigChanged opens HTTP on the WAN port.
-const DISK: Disk = Disk::config_only(Config {
-    path: "config",
-    template: "#config-version=FG100F-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=netops\n#conf_file_ver=2895318810263\n\
+pub(crate) const DISK: Disk = Disk::config_only(Config::plain(
+    "config",
+    "#config-version=FG100F-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=netops\n#conf_file_ver=2895318810263\n\
                  #buildno=1517\n#global_vdom=1\nconfig system global\n    set hostname \"{name}\"\n    set admin-scp enable\nend\n\
                  config system admin\n    edit \"netops\"\n        set accprofile \"super_admin\"\n\
                  \x20       set password ENC SH2nBv0x1aQ9Rk3mWq7Lp2oXe5ZyT4uI8sD6fG1hJ0kL=\n    next\nend\n{extra}",
-    extra: "config system interface\n    edit \"wan1\"\n        set allowaccess ping https ssh http\n    next\nend\n",
-    nvram: None,
-    crlf: false,
-    mtime: 0,
-});
+    "config system interface\n    edit \"wan1\"\n        set allowaccess ping https ssh http\n    next\nend\n",
+    0,
+));
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
-
-fn system_status(snap: &Snapshot) -> String {
-    format!(
-        "Version: FortiGate-100F v7.2.5,build1517,230606 (GA.F)
+const SYSTEM_STATUS: &str = "Version: FortiGate-100F v7.2.5,build1517,230606 (GA.F)
 Firmware Signature: certified
 Virus-DB: 91.04571(2023-06-28 16:22)
 Extended DB: 91.04571(2023-06-28 16:21)
@@ -55,20 +46,15 @@ Branch point: 1517
 Release Version Information: GA
 System time: Mon Nov 20 10:00:00 2023
 Last reboot reason: warm reboot
-",
-        serial = snap.serial(),
-        host = snap.hostname()
-    )
-}
+";
 
 /// `diagnose sys flash list`: the active partition runs [`RUNNING_IMAGE`], the alternate keeps the
 /// release before it. SnapshotCreated writes another image onto the alternate partition.
 fn flash_list(snap: &Snapshot) -> String {
-    let alternate = if snap.flags.snapshot_created {
-        "FGT100F-7.02-FW-build1639-240215"
-    } else {
-        "FGT100F-7.02-FW-build1396-220928"
-    };
+    let alternate = [
+        "FGT100F-7.02-FW-build1396-220928",
+        "FGT100F-7.02-FW-build1639-240215",
+    ][usize::from(snap.flags.snapshot_created)];
     format!(
         "Partition  Image                                     TotalSize(KB)  Used(KB)  Use%  Active
 1          {RUNNING_IMAGE}                253871     92236   36%  Yes
@@ -79,12 +65,10 @@ Image build at Jun 6 2023 22:07:00 for b1517
     )
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (_, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["get", "system", "status"] => Reply::text(system_status(snap)),
+        ["get", "system", "status"] => Reply::text(render(snap, SYSTEM_STATUS)),
         ["diagnose", "sys", "flash", "list"] => Reply::text(flash_list(snap)),
         ["show"] => Reply::bytes(super::common::read_all(snap, "config")),
         ["exit"] => Reply::Exit,

@@ -4,10 +4,11 @@
 //! Rule: answers use LF; the shell turns them into CRLF like the device's terminal driver.
 
 use super::Reply;
+use super::cisco::{Signer, Verify};
+use super::common::{Line, render};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use super::listing::{self, Walk};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use super::listing::{self, Fs, Walk};
+use crate::lab::device::Snapshot;
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.157-3.M8.bin";
@@ -24,7 +25,16 @@ pub(crate) const INVALID: &str = "                 ^\n% Invalid input detected a
 
 const MTIME_IMAGE: u32 = 1_672_531_200;
 const MTIME_OTHER: u32 = 1_690_000_000;
-const FLASH_TOTAL: u64 = 255_744_000;
+/// Flash as `dir /recursive` lists it, and as plain `dir` does (every path at once).
+const FLASH: Fs = Fs {
+    name: "flash0:",
+    style: &listing::IOS,
+    total: 255_744_000,
+};
+const FLASH_FLAT: Fs = Fs {
+    style: &listing::IOS_FLAT,
+    ..FLASH
+};
 
 /// The alternate image SnapshotCreated leaves beside the running one.
 pub(crate) const ALT_IMAGE: &str = "flash0:c2900-universalk9-mz.SPA.156-3.M9.bin";
@@ -65,7 +75,7 @@ end
 
 /// Flash as `dir /recursive flash:` shows it: the images, the persistent syslog and IPS signatures the
 /// platform writes by itself, and what the file scenarios add.
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME_IMAGE)),
     next: Some((NEW_IMAGE, MTIME_OTHER)),
     fixed: &[
@@ -83,52 +93,54 @@ const DISK: Disk = Disk {
             MTIME_OTHER,
         ),
     ],
-    config: Some(Config {
-        path: "nvram:startup-config",
-        template: STARTUP_CONFIG,
-        extra: "ip http server\n",
-        nvram: Some(262_136),
-        crlf: false,
-        mtime: MTIME_OTHER,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME_OTHER + 9000,
-        tool: (
-            "flash0:update.tcl",
-            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: (
-            "flash0:syslog/log_20231201-093000",
-            "%SYS-5-CONFIG_I: Configured\n",
-        ),
-        maintenance: (
-            "flash0:CHG1234-acl.cfg",
-            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-        ),
-    }),
+    config: Some(
+        Config::plain(
+            "nvram:startup-config",
+            STARTUP_CONFIG,
+            "ip http server\n",
+            MTIME_OTHER,
+        )
+        .in_nvram(262_136),
+    ),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME_OTHER + 9000,
+            (
+                "flash0:update.tcl",
+                What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+            ),
+            (
+                "flash0:syslog/log_20231201-093000",
+                "%SYS-5-CONFIG_I: Configured\n",
+            ),
+            (
+                "flash0:CHG1234-acl.cfg",
+                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
 
 /// `flash:/NAME`, `flash0:NAME`, `NAME` → `flash0:NAME`.
 fn normalise_path(arg: &str) -> String {
-    let (fs, rest) = match arg.split_once(':') {
-        Some((fs, rest)) => (fs.to_ascii_lowercase(), rest),
-        None => ("flash0".to_string(), arg),
-    };
-    let fs = if fs == "flash" { "flash0".into() } else { fs };
-    format!("{fs}:{}", rest.trim_start_matches('/'))
+    super::cisco::flash_path(arg, "flash0")
 }
 
-fn show_version(snap: &Snapshot) -> String {
-    let host = snap.hostname();
-    let serial = snap.serial();
-    format!(
-        "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.7(3)M8, RELEASE SOFTWARE (fc2)
+/// `verify`: a fixed ticker, the normalised path in the answer.
+const VERIFY: Verify = Verify {
+    normalise: normalise_path,
+    invalid: INVALID,
+    text_dots: 10,
+    file_dots: |_| 42,
+    gap: "\n",
+    tail: "\n",
+    missing: "File not found",
+    echo_arg: false,
+    crlf: false,
+};
+
+const VERSION: &str = "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.7(3)M8, RELEASE SOFTWARE (fc2)
 Technical Support: http://www.cisco.com/techsupport
 Copyright (c) 1986-2021 by Cisco Systems, Inc.
 Compiled Thu 25-Mar-21 02:46 by prod_rel_team
@@ -138,7 +150,7 @@ ROM: System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE (fc1)
 {host} uptime is 12 weeks, 3 days, 5 hours, 41 minutes
 System returned to ROM by power-on
 System restarted at 08:14:02 UTC Mon Jan 2 2023
-System image file is \"{RUNNING_IMAGE}\"
+System image file is \"{image}\"
 Last reload type: Normal Reload
 Last reload reason: power-on
 
@@ -189,111 +201,48 @@ data          None          None           None
 
 Configuration register is 0x2102
 
-"
-    )
-}
+";
 
 fn show_bootvar(snap: &Snapshot) -> String {
-    let boot = if snap.flags.boot_changed {
-        NEW_IMAGE
-    } else {
-        RUNNING_IMAGE
-    };
+    let boot = [RUNNING_IMAGE, NEW_IMAGE][usize::from(snap.flags.boot_changed)];
     format!(
         "BOOT variable = {boot},1;\nCONFIG_FILE variable = \nBOOTLDR variable = \nConfiguration register is 0x2102\n\n"
     )
 }
 
-fn authenticity() -> &'static str {
-    "SYSTEM IMAGE
--------------------
-Image type                    : Production
-    Signer Information
-        Common Name           : CiscoSystems
-        Organization Unit     : C2900
-        Organization Name     : CiscoSystems
-    Certificate Serial Number : 509AC949
-    Hash Algorithm            : SHA512
-    Signature Algorithm       : 2048-bit RSA
-    Key Version               : A
+const SIGNER: Signer = Signer {
+    image_type: "Production",
+    common_name: "CiscoSystems",
+    unit: "C2900",
+    serial: "509AC949",
+    hash: "SHA512",
+    verifier: "ROMMON 1",
+    verifier_version: "System Bootstrap, Version 15.0(1r)M16",
+    spaced: true,
+};
 
-    Verifier Information
-        Verifier Name         : ROMMON 1
-        Verifier Version      : System Bootstrap, Version 15.0(1r)M16
-
-"
-}
-
-fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
-    let algo = match flag.to_ascii_lowercase().as_str() {
-        "/sha512" => HashAlgo::Sha512,
-        "/md5" => HashAlgo::Md5,
-        _ => return Reply::text(INVALID),
-    };
-    if arg.eq_ignore_ascii_case("system:memory/text") {
-        let line = format!(
-            "verify {} ({arg}) = {}",
-            flag.to_ascii_lowercase(),
-            snap.text_digest(algo)
-        );
-        return Reply::text(format!(
-            "..........Done!\n{}\n",
-            super::common::wrap(&line, 80)
-        ));
-    }
-    let path = normalise_path(arg);
-    let Some(hex) = super::common::digest(snap, &path, algo) else {
-        return Reply::text(format!("%Error opening {path} (File not found)\n"));
-    };
-    let line = format!("verify {} ({path}) = {hex}", flag.to_ascii_lowercase());
-    Reply::text(format!(
-        "..........................................Done!\n{}\n",
-        super::common::wrap(&line, 80)
-    ))
-}
-
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "version"] => Reply::text(render(snap, VERSION)),
         ["show", "bootvar"] | ["show", "boot"] => Reply::text(show_bootvar(snap)),
-        ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "software", "authenticity", "running"] => {
+            Reply::text(SIGNER.text("SYSTEM IMAGE\n-------------------\n"))
+        }
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
-        ["verify", flag, _] => verify(snap, flag, words[2]),
+        ["verify", flag, _] => VERIFY.answer(snap, flag, words[2]),
         ["dir"] | ["dir", "flash:"] | ["dir", "flash0:"] | ["dir", "flash0:/"] => {
-            Reply::text(listing::dir(
-                &snap.vfs,
-                "flash0:",
-                &listing::IOS_FLAT,
-                Walk::Flat,
-                FLASH_TOTAL,
-            ))
+            Reply::text(FLASH_FLAT.dir(&snap.vfs, Walk::Flat))
         }
         [
             "dir",
             "/recursive",
             "flash:" | "flash0:" | "flash:/" | "flash0:/",
-        ] => Reply::text(listing::dir(
-            &snap.vfs,
-            "flash0:",
-            &listing::IOS,
-            Walk::Recursive,
-            FLASH_TOTAL,
-        )),
-        ["scp", "-f", _] => {
-            let path = normalise_path(words[2]);
-            let name = path.trim_start_matches("flash0:").to_string();
-            Reply::ScpSource {
-                name,
-                file: snap.vfs.get(&path).filter(|f| !f.is_dir()).cloned(),
-                error: format!("scp: {path}: No such file or directory\n"),
-            }
-        }
+        ] => Reply::text(FLASH.dir(&snap.vfs, Walk::Recursive)),
+        ["scp", "-f", _] => super::cisco::scp_source(snap, &normalise_path(words[2]), "flash0:"),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
         ["exit"] | ["logout"] | ["quit"] => Reply::Exit,
         _ => Reply::text(INVALID),

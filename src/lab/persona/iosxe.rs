@@ -4,10 +4,12 @@
 //! keep their case, and every answer uses CRLF the way the device's terminal driver emits it.
 
 use super::Reply;
+use super::cisco::{Signer, Verify};
+use super::common::{Hosted, Line};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use super::listing::{self, Walk};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{Vfs, VfsFile};
 
 /// The running image path.
 pub(crate) const RUNNING_IMAGE: &str = "bootflash:c8000v-universalk9.17.09.04a.SPA.bin";
@@ -21,7 +23,11 @@ pub(crate) const ALT_IMAGE: &str = "bootflash:c8000v-universalk9.17.06.05.SPA.bi
 
 const MTIME_IMAGE: u32 = 1_698_765_432;
 const MTIME_OTHER: u32 = 1_700_100_000;
-const BOOTFLASH_TOTAL: u64 = 11_802_771_456;
+const BOOTFLASH: Fs = Fs {
+    name: "bootflash:",
+    style: &listing::IOSXE,
+    total: 11_802_771_456,
+};
 
 const INVALID: &str = "\r\n                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n";
 
@@ -86,14 +92,14 @@ end
 
 /// The startup configuration, with the web server StartupConfigChanged adds (a quiet but real change:
 /// one that was not enrolled).
-const CONFIG: Config = Config {
-    path: "nvram:startup-config",
-    template: STARTUP_CONFIG,
-    extra: "ip http server\n",
-    nvram: Some(33_554_432),
-    crlf: true,
-    mtime: MTIME_OTHER,
-};
+const CONFIG: Config = Config::plain(
+    "nvram:startup-config",
+    STARTUP_CONFIG,
+    "ip http server\n",
+    MTIME_OTHER,
+)
+.in_nvram(33_554_432)
+.with_crlf();
 
 #[cfg(test)]
 fn startup_config(hostname: &str, changed: bool) -> String {
@@ -124,23 +130,24 @@ const DISK: Disk = Disk {
         ),
     ],
     config: Some(CONFIG),
-    scenarios: Some(FileScenarios {
-        at: MTIME_OTHER + 9000,
-        tool: (
-            "bootflash:update.tcl",
-            What::Text("proc run {} { exec \"/bin/sh\" }\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: (
-            "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
-            "iosrp trace\n",
-        ),
-        maintenance: (
-            "bootflash:CHG1234-acl.cfg",
-            "ip access-list extended MGMT\n permit tcp any any eq 22\n",
-        ),
-    }),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME_OTHER + 9000,
+            (
+                "bootflash:update.tcl",
+                What::Text("proc run {} { exec \"/bin/sh\" }\n"),
+            ),
+            (
+                "bootflash:tracelogs/IOSRP_R0-0.31245_0.20231201.log",
+                "iosrp trace\n",
+            ),
+            (
+                "bootflash:CHG1234-acl.cfg",
+                "ip access-list extended MGMT\n permit tcp any any eq 22\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
 
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
@@ -156,17 +163,22 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
 
 /// `bootflash:/NAME`, `flash:NAME` → `bootflash:NAME` (the spelling the VFS stores).
 fn normalise_path(arg: &str) -> String {
-    let (fs, rest) = match arg.split_once(':') {
-        Some((fs, rest)) => (fs.to_ascii_lowercase(), rest),
-        None => ("bootflash".to_string(), arg),
-    };
-    let fs = if fs == "flash" {
-        "bootflash".into()
-    } else {
-        fs
-    };
-    format!("{fs}:{}", rest.trim_start_matches('/'))
+    super::cisco::flash_path(arg, "bootflash")
 }
+
+/// `verify`: one dot per 4 MiB read, like the device's progress ticker (at least a few for small
+/// files), the path as typed in the answer, CRLF.
+const VERIFY: Verify = Verify {
+    normalise: normalise_path,
+    invalid: INVALID,
+    text_dots: 20,
+    file_dots: |len| usize::try_from(len / (4 << 20)).unwrap_or(0).clamp(4, 300),
+    gap: "\n\n",
+    tail: "",
+    missing: "No such file or directory",
+    echo_arg: true,
+    crlf: true,
+};
 
 fn show_version(snap: &Snapshot) -> String {
     let host = snap.hostname();
@@ -228,11 +240,7 @@ fn show_version(snap: &Snapshot) -> String {
 }
 
 fn show_boot(snap: &Snapshot) -> String {
-    let boot = if snap.flags.boot_changed {
-        NEW_IMAGE
-    } else {
-        snap.running_image_path()
-    };
+    let boot = [snap.running_image_path(), NEW_IMAGE][usize::from(snap.flags.boot_changed)];
     crlf(&[
         &format!("BOOT variable = {boot},1;"),
         "CONFIG_FILE variable = ",
@@ -243,9 +251,16 @@ fn show_boot(snap: &Snapshot) -> String {
     ])
 }
 
-fn authenticity() -> String {
-    authenticity_of(&["SYSTEM IMAGE", "------------"])
-}
+const SIGNER: Signer = Signer {
+    image_type: "Production",
+    common_name: "CiscoSystems",
+    unit: "C8000V",
+    serial: "6512A8C4",
+    hash: "SHA512",
+    verifier: "ROMMON 0",
+    verifier_version: "17.3(1r)",
+    spaced: true,
+};
 
 /// `show software authenticity file PATH`: the same signer, for a file that exists.
 fn authenticity_file(snap: &Snapshot, path: &str) -> Reply {
@@ -254,88 +269,19 @@ fn authenticity_file(snap: &Snapshot, path: &str) -> Reply {
             "%Error opening {path} (No such file or directory)"
         )]));
     }
-    Reply::text(authenticity_of(&[&format!(
-        "File Name                     : {path}"
-    )]))
-}
-
-fn authenticity_of(head: &[&str]) -> String {
-    let mut lines: Vec<&str> = head.to_vec();
-    lines.extend_from_slice(&[
-        "Image type                    : Production",
-        "    Signer Information",
-        "        Common Name           : CiscoSystems",
-        "        Organization Unit     : C8000V",
-        "        Organization Name     : CiscoSystems",
-        "    Certificate Serial Number : 6512A8C4",
-        "    Hash Algorithm            : SHA512",
-        "    Signature Algorithm       : 2048-bit RSA",
-        "    Key Version               : A",
-        "",
-        "    Verifier Information",
-        "        Verifier Name         : ROMMON 0",
-        "        Verifier Version      : 17.3(1r)",
-        "",
-    ]);
-    crlf(&lines)
-}
-
-/// The answer line hard-wrapped at 80 columns, as a terminal of width 80 shows it, CRLF line endings.
-fn wrap80(line: &str) -> String {
-    super::common::wrap(line, 80).replace('\n', "\r\n")
-}
-
-fn verify(snap: &Snapshot, flag: &str, arg: &str) -> Reply {
-    let algo = match flag.to_ascii_lowercase().as_str() {
-        "/sha512" => HashAlgo::Sha512,
-        "/md5" => HashAlgo::Md5,
-        _ => return Reply::text(INVALID),
-    };
-    if arg.eq_ignore_ascii_case("system:memory/text") {
-        let line = format!(
-            "verify {} ({arg}) = {}",
-            flag.to_ascii_lowercase(),
-            snap.text_digest(algo)
-        );
-        return Reply::text(format!(
-            "....................Done!\r\n\r\n{}",
-            wrap80(&line)
-        ));
-    }
-    let path = normalise_path(arg);
-    let Some(file) = snap.vfs.get(&path).filter(|f| !f.is_dir()) else {
-        return Reply::text(format!(
-            "%Error opening {path} (No such file or directory)\r\n"
-        ));
-    };
-    let Some(hex) = snap.reported_digest(&path, algo) else {
-        return Reply::text(format!(
-            "%Error opening {path} (No such file or directory)\r\n"
-        ));
-    };
-    // One dot per 4 MiB read, like the device's progress ticker (at least a few for small files).
-    let dots = ".".repeat(
-        usize::try_from(file.len() / (4 << 20))
-            .unwrap_or(0)
-            .clamp(4, 300),
-    );
-    let line = format!("verify {} ({arg}) = {hex}", flag.to_ascii_lowercase());
-    Reply::text(format!("{dots}Done!\r\n\r\n{}", wrap80(&line)))
+    Reply::text(
+        SIGNER
+            .text(&format!("File Name                     : {path}\n"))
+            .replace('\n', "\r\n"),
+    )
 }
 
 /// `dir bootflash:` (the top level) or `dir /recursive bootflash:` (a section per directory).
 fn dir_bootflash(snap: &Snapshot, walk: Walk) -> String {
-    listing::dir(
-        &snap.vfs,
-        "bootflash:",
-        &listing::IOSXE,
-        walk,
-        BOOTFLASH_TOTAL,
-    )
-    .replace('\n', "\r\n")
+    BOOTFLASH.dir(&snap.vfs, walk).replace('\n', "\r\n")
 }
 
-fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
+fn app_block(&[id, name, version, path]: &[&str; 4]) -> String {
     crlf(&[
         &format!("App id                 : {id}"),
         "Owner                  : iox",
@@ -358,55 +304,48 @@ fn app_block(id: &str, name: &str, version: &str, path: &str) -> String {
 }
 
 /// `show app-hosting detail`: the guest shell, and what the container scenarios add or replace.
-fn app_hosting(snap: &Snapshot) -> String {
-    let path = if snap.flags.container_replaced {
-        "bootflash:gs_script.tar"
-    } else {
-        "/guestshell/:guestshell.tar"
-    };
-    let mut s = app_block("guestshell", "GuestShell", "3.3.0", path);
-    if snap.flags.container_implanted {
-        s.push_str("\r\n");
-        s.push_str(&app_block(
-            "netperf",
-            "netperf",
-            "1.0",
-            "bootflash:netperf.tar",
-        ));
-    }
-    s
-}
+const APPS: Hosted<[&str; 4]> = Hosted {
+    shipped: [
+        "guestshell",
+        "GuestShell",
+        "3.3.0",
+        "/guestshell/:guestshell.tar",
+    ],
+    replaced: [
+        "guestshell",
+        "GuestShell",
+        "3.3.0",
+        "bootflash:gs_script.tar",
+    ],
+    implant: ["netperf", "netperf", "1.0", "bootflash:netperf.tar"],
+    sep: "\r\n",
+    block: app_block,
+};
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(show_version(snap)),
         ["show", "boot"] | ["show", "bootvar"] => Reply::text(show_boot(snap)),
-        ["show", "software", "authenticity", "running"] => Reply::text(authenticity()),
+        ["show", "software", "authenticity", "running"] => Reply::text(
+            SIGNER
+                .text("SYSTEM IMAGE\n------------\n")
+                .replace('\n', "\r\n"),
+        ),
         ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
-        ["show", "app-hosting", "detail"] => Reply::text(app_hosting(snap)),
+        ["show", "app-hosting", "detail"] => Reply::text(APPS.show(&snap.flags)),
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
-        ["verify", flag, _] => verify(snap, flag, words[2]),
+        ["verify", flag, _] => VERIFY.answer(snap, flag, words[2]),
         ["dir"] | ["dir", "bootflash:"] | ["dir", "bootflash:/"] => {
             Reply::text(dir_bootflash(snap, Walk::Top))
         }
         ["dir", "/recursive", "bootflash:"] | ["dir", "/recursive", "bootflash:/"] => {
             Reply::text(dir_bootflash(snap, Walk::Recursive))
         }
-        ["scp", "-f", _] => {
-            let path = normalise_path(words[2]);
-            let name = path.trim_start_matches("bootflash:").to_string();
-            Reply::ScpSource {
-                name,
-                file: snap.vfs.get(&path).filter(|f| !f.is_dir()).cloned(),
-                error: format!("scp: {path}: No such file or directory\n"),
-            }
-        }
+        ["scp", "-f", _] => super::cisco::scp_source(snap, &normalise_path(words[2]), "bootflash:"),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),
         ["exit"] | ["logout"] | ["quit"] => Reply::Exit,
         _ => Reply::text(INVALID),
@@ -416,22 +355,35 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::vfs::HashAlgo;
 
     #[test]
-    fn paths_normalise_to_the_vfs_spelling() {
-        assert_eq!(normalise_path("bootflash:/a.bin"), "bootflash:a.bin");
-        assert_eq!(normalise_path("flash:a.bin"), "bootflash:a.bin");
-        assert_eq!(normalise_path("BOOTFLASH:A.bin"), "bootflash:A.bin");
-    }
-
-    #[test]
-    fn wrap80_breaks_long_lines_with_crlf() {
-        let line = "x".repeat(170);
-        let w = wrap80(&line);
-        let parts: Vec<_> = w.split("\r\n").collect();
+    fn verify_wraps_the_answer_at_80_columns_with_crlf() {
+        let opts = crate::lab::LabOptions {
+            personas: vec![crate::lab::Persona::CiscoIosXe],
+            image_size: 4096,
+            ..crate::lab::LabOptions::default()
+        };
+        let pk = crate::lab::device::derive_key(1, 99, "client")
+            .public_key()
+            .clone();
+        let core = std::sync::Arc::new(DeviceCore::new(&opts, 0, pk));
+        let snap = Snapshot::new(core, Flags::default());
+        let Reply::Output { stdout, .. } = VERIFY.answer(&snap, "/SHA512", RUNNING_IMAGE) else {
+            panic!("verify answers with text");
+        };
+        let text = String::from_utf8(stdout).unwrap();
+        let (head, answer) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head, "....Done!");
+        let parts: Vec<_> = answer.split("\r\n").collect();
+        assert_eq!(parts.last(), Some(&""));
+        assert!(parts.iter().all(|p| p.len() <= 80 && !p.contains('\n')));
+        let hex = snap
+            .reported_digest(RUNNING_IMAGE, HashAlgo::Sha512)
+            .unwrap();
         assert_eq!(
-            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
-            [80, 80, 10, 0]
+            parts.concat(),
+            format!("verify /sha512 ({RUNNING_IMAGE}) = {hex}")
         );
     }
 

@@ -3,10 +3,11 @@
 //! `run sha512sum` on the install ISO kept on the hard disk.
 
 use super::Reply;
-use super::common::{keywords, read_all, scp_source};
+use super::common::{Line, digest, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use super::listing::{self, Fs, Walk};
+use crate::lab::device::Snapshot;
+use crate::lab::vfs::HashAlgo;
 
 /// The install ISO the running release came from (the device config names it with `image_path`).
 pub(crate) const RUNNING_IMAGE: &str = "/misc/disk1/asr9k-x64-7.5.2.iso";
@@ -29,8 +30,12 @@ fn normalise(arg: &str) -> String {
 
 /// The alternate install ISO SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "/misc/disk1/asr9k-x64-7.3.2.iso";
-/// harddisk: of an ASR-9901, in kbytes.
-const HARDDISK_KB: u64 = 3_365_348;
+/// harddisk: of an ASR-9901 (its size in kbytes).
+const HARDDISK: Fs = Fs {
+    name: "/misc/disk1/",
+    style: &listing::IOSXR,
+    total: 3_365_348,
+};
 
 const STARTUP_CONFIG: &str = "!! IOS XR Configuration 7.5.2\n!! Last configuration change at Mon Nov 20 10:00:00 2023 by netops\n!\n\
                  hostname {name}\nusername netops\n group root-lr\n group cisco-support\n secret 10 $6$Lm3k$Tq8wV2nB5xR1zY7uH4oP0iA9sD6fG3jK.\n!\n\
@@ -38,7 +43,7 @@ const STARTUP_CONFIG: &str = "!! IOS XR Configuration 7.5.2\n!! Last configurati
 
 /// harddisk: as `dir harddisk:` shows it: the install ISO, what IOS-XR writes by itself (nvgen traces,
 /// dumper and showtech directories, the envoke log), and what the file scenarios add.
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME)),
     next: None,
     fixed: &[
@@ -48,33 +53,28 @@ const DISK: Disk = Disk {
         Node::dir("/misc/disk1/showtech", MTIME),
         Node::text("/misc/disk1/envoke_log", "envoke\n", MTIME + 600),
     ],
-    config: Some(Config {
-        path: "/misc/config/startup",
-        template: STARTUP_CONFIG,
-        extra: "http client vrf mgmt\n!\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
-            "/misc/disk1/update.sh",
-            What::Exec("#!/bin/sh\nexec /bin/sh\n"),
-        ),
-        dd_image: None,
-        alt_image: Some(ALT_IMAGE),
-        new_log: ("/misc/disk1/envoke_log.1", "envoke\n"),
-        maintenance: (
-            "/misc/disk1/CHG1234-acl.cfg",
-            "ipv4 access-list MGMT\n 10 permit tcp any any eq ssh\n",
-        ),
-    }),
+    config: Some(Config::plain(
+        "/misc/config/startup",
+        STARTUP_CONFIG,
+        "http client vrf mgmt\n!\n",
+        MTIME,
+    )),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME + 9000,
+            (
+                "/misc/disk1/update.sh",
+                What::Exec("#!/bin/sh\nexec /bin/sh\n"),
+            ),
+            ("/misc/disk1/envoke_log.1", "envoke\n"),
+            (
+                "/misc/disk1/CHG1234-acl.cfg",
+                "ipv4 access-list MGMT\n 10 permit tcp any any eq ssh\n",
+            ),
+        )
+        .with_alt_image(ALT_IMAGE),
+    ),
 };
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
 
 fn show_version() -> &'static str {
     "Cisco IOS XR Software, Version 7.5.2
@@ -133,33 +133,18 @@ const DOCKER: super::common::DockerHost = super::common::DockerHost {
     replaceable: "telegraf",
 };
 
-/// `run docker ...`: the words after `run`, split as the Linux shell under it would.
-fn run_docker(snap: &Snapshot, command: &str) -> String {
-    let rest = command.trim_start().get(3..).unwrap_or_default();
-    let Ok(words) = super::linux::lex(rest) else {
-        return "bash: -c: line 1: syntax error (lab shell)\n".to_string();
-    };
-    if !snap.core.containers {
-        return "bash: docker: command not found\n".to_string();
-    }
-    super::common::docker(snap, &DOCKER, words.get(1..).unwrap_or_default()).unwrap_or_else(|| {
-        "docker: lab supports only the profile's images and ps forms\n".to_string()
-    })
-}
-
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    let body = match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    let body = match line.keys().as_slice() {
         [] => return Reply::text(""),
         ["terminal", "length", _] | ["terminal", "width", _] => return Reply::text(""),
         ["exit"] => return Reply::Exit,
         ["scp", "-f", _] => return scp_source(snap, words[2], normalise),
         ["show", "version"] => show_version().to_string(),
         ["show", "running-config", "hostname"] => format!("hostname {}\n", snap.hostname()),
-        ["show", "inventory", "chassis"] => format!(
-            "NAME: \"Rack 0\", DESCR: \"ASR 9901 Chassis\"\nPID: ASR-9901, VID: V01, SN: {}\n\n",
-            snap.serial()
+        ["show", "inventory", "chassis"] => render(
+            snap,
+            "NAME: \"Rack 0\", DESCR: \"ASR 9901 Chassis\"\nPID: ASR-9901, VID: V01, SN: {serial}\n\n",
         ),
         ["show", "install", "active", "summary"] => INSTALL.to_string(),
         ["show", "hw-module", "fpd"] => FPD.to_string(),
@@ -172,24 +157,24 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             "secure-boot",
             "status",
         ] => "Node location: node0_RSP0_CPU0\nSecure Boot Status: Enabled\n\n".to_string(),
-        ["dir", "harddisk:" | "harddisk:/"] => super::listing::dir(
-            &snap.vfs,
-            "/misc/disk1/",
-            &super::listing::IOSXR,
-            super::listing::Walk::Top,
-            HARDDISK_KB,
-        ),
+        ["dir", "harddisk:" | "harddisk:/"] => HARDDISK.dir(&snap.vfs, Walk::Top),
         ["show", "configuration", "commit", "changes", "last", "1"] => String::new(),
         ["show", "startup-config"] | ["show", "running-config"] => {
             String::from_utf8_lossy(&read_all(snap, "/misc/config/startup")).into_owned()
         }
-        ["run", "docker", ..] => run_docker(snap, command),
+        // `run docker ...`: the words after `run`, split as the Linux shell under it would.
+        ["run", "docker", ..] => DOCKER.via_shell(
+            snap,
+            line.text.trim_start().get(3..).unwrap_or_default(),
+            1,
+            "bash: docker: command not found\n",
+        ),
         ["run", "sha512sum", _] => {
             let path = normalise(words[2]);
-            match super::common::digest(snap, &path, HashAlgo::Sha512) {
-                Some(hex) => format!("{hex}  {path}\n"),
-                None => format!("sha512sum: {path}: No such file or directory\n"),
-            }
+            digest(snap, &path, HashAlgo::Sha512).map_or_else(
+                || format!("sha512sum: {path}: No such file or directory\n"),
+                |hex| format!("{hex}  {path}\n"),
+            )
         }
         _ => INVALID.to_string(),
     };

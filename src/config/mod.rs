@@ -91,6 +91,10 @@ pub struct AuthSpec {
     /// Where the `enable` secret lives, for platforms that log in unprivileged (shell transport only).
     pub enable_secret_env: Option<String>,
     pub enable_secret_file: Option<PathBuf>,
+    /// Commands (argv, no shell) whose standard output is the secret: a secrets manager's CLI.
+    pub password_command: Option<Vec<String>>,
+    pub key_passphrase_command: Option<Vec<String>>,
+    pub enable_secret_command: Option<Vec<String>>,
 }
 
 impl AuthSpec {
@@ -99,6 +103,7 @@ impl AuthSpec {
             && !self.agent
             && self.password_env.is_none()
             && self.password_file.is_none()
+            && self.password_command.is_none()
     }
 }
 
@@ -134,6 +139,8 @@ pub struct Timeouts {
     pub pull_idle: Duration,
     /// One device's whole run, connect to verdict: a device that streams forever still ends.
     pub device: Duration,
+    /// One `*_command` that fetches a secret.
+    pub secret_command: Duration,
 }
 
 impl Default for Timeouts {
@@ -145,6 +152,7 @@ impl Default for Timeouts {
             // 8 GiB (the default max_image_size) at 4 MiB/s is 34 minutes; an hour leaves room for the
             // probes and a slow link.
             device: Duration::from_secs(3600),
+            secret_command: Duration::from_secs(30),
         }
     }
 }

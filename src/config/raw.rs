@@ -131,6 +131,7 @@ pub(super) struct RawDefaults {
     pub(super) command_timeout: Option<String>,
     pub(super) pull_timeout: Option<String>,
     pub(super) device_timeout: Option<String>,
+    pub(super) secret_command_timeout: Option<String>,
     pub(super) concurrency: Option<usize>,
     pub(super) max_output: Option<String>,
     pub(super) max_image_size: Option<String>,
@@ -163,6 +164,9 @@ pub(super) struct RawAuth {
     pub(super) password_file: Option<PathBuf>,
     pub(super) enable_secret_env: Option<String>,
     pub(super) enable_secret_file: Option<PathBuf>,
+    pub(super) password_command: Option<Vec<String>>,
+    pub(super) key_passphrase_command: Option<Vec<String>>,
+    pub(super) enable_secret_command: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -148,6 +148,11 @@ fn defaults(d: &RawDefaults, cfg: &mut Config, sink: &mut Sink) {
             &d.device_timeout,
             &mut cfg.timeouts.device,
         ),
+        (
+            "defaults.secret_command_timeout",
+            &d.secret_command_timeout,
+            &mut cfg.timeouts.secret_command,
+        ),
     ];
     for (key, text, into) in timeouts {
         if let Some(text) = text {
@@ -251,6 +256,9 @@ fn inherited(d: &RawDefaults, groups: &BTreeMap<String, RawGroup>, sink: &mut Si
             sink.add(&format!("defaults.allow_probes[{i}]"), reason);
         }
     }
+    if let Some(a) = &d.auth {
+        check_commands(a, "defaults.auth", sink);
+    }
     Inherited {
         pull,
         group_pull,
@@ -308,6 +316,9 @@ fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> 
         check_ssh(ssh, &format!("{key}.ssh"), sink);
     }
     let ssh = merged_ssh(dev.ssh.as_ref(), &dev.groups, inherited);
+    if let Some(a) = &dev.auth {
+        check_commands(a, &format!("{key}.auth"), sink);
+    }
     let auth = dev.auth.map(auth_spec).unwrap_or(inherited.auth.clone());
     let dir = sink.file.parent().unwrap_or(Path::new("."));
     let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
@@ -380,6 +391,27 @@ fn auth_spec(raw: RawAuth) -> AuthSpec {
         password_file: raw.password_file.map(|p| expand_tilde(&p)),
         enable_secret_env: raw.enable_secret_env,
         enable_secret_file: raw.enable_secret_file.map(|p| expand_tilde(&p)),
+        password_command: raw.password_command,
+        key_passphrase_command: raw.key_passphrase_command,
+        enable_secret_command: raw.enable_secret_command,
+    }
+}
+
+/// Each `*_command` of an `auth` table: a non-empty argv whose program is named.
+fn check_commands(raw: &RawAuth, key: &str, sink: &mut Sink) {
+    for (field, argv) in [
+        ("password_command", &raw.password_command),
+        ("key_passphrase_command", &raw.key_passphrase_command),
+        ("enable_secret_command", &raw.enable_secret_command),
+    ] {
+        if let Some(argv) = argv
+            && argv.first().is_none_or(|p| p.trim().is_empty())
+        {
+            sink.add(
+                &format!("{key}.{field}"),
+                "needs a program and its arguments, as a list: [\"pass\", \"show\", \"netops/core\"]".into(),
+            );
+        }
     }
 }
 

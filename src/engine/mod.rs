@@ -122,7 +122,7 @@ impl Engine {
             host: device.address.clone(),
             port: device.port,
             user: device.user.clone(),
-            credentials: Credentials::resolve(&device.auth)?,
+            credentials: Credentials::resolve(&device.auth, self.config.timeouts.secret_command)?,
             timeouts: self.config.timeouts,
             max_output: self.config.max_output,
             max_image: self.config.max_image_size,

@@ -1,11 +1,12 @@
 //! Credentials and the authentication sequence.
 //!
-//! Secrets come from environment variables, files or ssh-agent, never from argv or config values, and
-//! live in [`Secret`], whose `Debug` never shows them. The sequence: key file, agent, then password,
+//! Secrets come from environment variables, files, ssh-agent or a command (a secrets manager's CLI), never
+//! from argv or config values, and live in [`Secret`], whose `Debug` never shows them. The sequence: key file, agent, then password,
 //! then keyboard-interactive answered with the password (many devices offer only that).
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::{PrivateKeyWithHashAlg, load_secret_key};
@@ -41,24 +42,42 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Reads the secrets an [`AuthSpec`] points at. A named source that is missing is an error, not a skip.
-    pub fn resolve(spec: &AuthSpec) -> Result<Credentials, SshError> {
+    /// Reads the secrets an [`AuthSpec`] points at: an environment variable, else a file, else a command
+    /// (each `*_command` runs at most once per process, and for at most `timeout`). A named source that is
+    /// missing or fails is an error, not a skip.
+    pub fn resolve(spec: &AuthSpec, timeout: Duration) -> Result<Credentials, SshError> {
         let env = |name: &str| {
             std::env::var(name).map(Secret).map_err(|_| {
                 SshError::Credential(format!("environment variable {name} is not set"))
             })
         };
-        let password = match (&spec.password_env, &spec.password_file) {
-            (Some(name), _) => Some(env(name)?),
-            (None, Some(path)) => Some(read_secret_file(path)?),
-            (None, None) => None,
+        let pick = |var: &Option<String>,
+                    file: &Option<PathBuf>,
+                    cmd: &Option<Vec<String>>,
+                    what| match (var, file, cmd) {
+            (Some(name), _, _) => env(name).map(Some),
+            (None, Some(path), _) => read_secret_file(path).map(Some),
+            (None, None, Some(argv)) => command_secret(argv, what, timeout).map(Some),
+            (None, None, None) => Ok(None),
         };
-        let enable_secret = match (&spec.enable_secret_env, &spec.enable_secret_file) {
-            (Some(name), _) => Some(env(name)?),
-            (None, Some(path)) => Some(read_secret_file(path)?),
-            (None, None) => None,
-        };
-        let key_passphrase = spec.key_passphrase_env.as_deref().map(env).transpose()?;
+        let password = pick(
+            &spec.password_env,
+            &spec.password_file,
+            &spec.password_command,
+            "password_command",
+        )?;
+        let enable_secret = pick(
+            &spec.enable_secret_env,
+            &spec.enable_secret_file,
+            &spec.enable_secret_command,
+            "enable_secret_command",
+        )?;
+        let key_passphrase = pick(
+            &spec.key_passphrase_env,
+            &None,
+            &spec.key_passphrase_command,
+            "key_passphrase_command",
+        )?;
         Ok(Credentials {
             key_file: spec.key_file.clone(),
             key_passphrase,
@@ -67,6 +86,112 @@ impl Credentials {
             enable_secret,
         })
     }
+}
+
+/// What a secret command printed, by argv, so that a fleet sharing one `password_command` asks the
+/// secrets manager once per run, not once per device.
+/// A command that failed is remembered too: a hanging secrets manager costs one timeout per run, not one per
+/// device.
+type Fetched = (Vec<String>, Result<Secret, String>);
+static COMMAND_SECRETS: std::sync::Mutex<Vec<Fetched>> = std::sync::Mutex::new(Vec::new());
+
+/// The most a secret command may print; a secret is short.
+const MAX_SECRET_OUTPUT: usize = 64 * 1024;
+
+/// Runs `argv` (no shell; stdin closed) and takes its standard output, without its final line break, as the
+/// secret. A non-zero exit, an empty answer, too much output or a run past `timeout` is an error that names
+/// the command, its exit status and the start of its standard error, never its standard output.
+fn command_secret(argv: &[String], what: &str, timeout: Duration) -> Result<Secret, SshError> {
+    let mut cache = COMMAND_SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, fetched)) = cache.iter().find(|(a, _)| a == argv) {
+        return fetched.clone().map_err(SshError::Credential);
+    }
+    let fetched = run_secret_command(argv, what, timeout);
+    cache.push((
+        argv.to_vec(),
+        fetched.as_ref().map(Secret::clone).map_err(|e| match e {
+            SshError::Credential(m) => m.clone(),
+            other => other.to_string(),
+        }),
+    ));
+    fetched
+}
+
+fn run_secret_command(argv: &[String], what: &str, timeout: Duration) -> Result<Secret, SshError> {
+    let shown = crate::sanitize::display_line(argv.first().map_or("", String::as_str), 120);
+    let err = |reason: String| SshError::Credential(format!("{what} `{shown}`: {reason}"));
+    let (program, args) = argv.split_first().ok_or_else(|| err("is empty".into()))?;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| err(format!("cannot start it: {e}")))?;
+    let (Some(out), Some(errs)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(err("no pipes".into()));
+    };
+    let read_bounded = |mut r: Box<dyn std::io::Read + Send>, limit: usize| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            let mut over = false;
+            loop {
+                match r.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) if buf.len() + n > limit => over = true,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            (buf, over)
+        })
+    };
+    let stdout = read_bounded(Box::new(out), MAX_SECRET_OUTPUT);
+    let stderr = read_bounded(Box::new(errs), 4096);
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(err(format!(
+                    "did not finish within {timeout:?}; it was stopped"
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(err(e.to_string())),
+        }
+    };
+    let (secret, too_much) = stdout.join().unwrap_or_default();
+    let (stderr, _) = stderr.join().unwrap_or_default();
+    let stderr = crate::sanitize::display_line(String::from_utf8_lossy(&stderr).trim(), 300);
+    if !status.success() {
+        let code = status
+            .code()
+            .map_or("a signal".to_string(), |c| format!("status {c}"));
+        return Err(err(format!(
+            "exited with {code}{}",
+            if stderr.is_empty() {
+                String::new()
+            } else {
+                format!(": {stderr}")
+            }
+        )));
+    }
+    if too_much {
+        return Err(err(format!(
+            "printed more than {MAX_SECRET_OUTPUT} bytes; is this the right command?"
+        )));
+    }
+    let text =
+        String::from_utf8(secret).map_err(|_| err("printed something that is not UTF-8".into()))?;
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    if text.is_empty() {
+        return Err(err("printed nothing".into()));
+    }
+    Ok(Secret(text.to_owned()))
 }
 
 /// Reads a password file, refusing one that others can read (as OpenSSH refuses loose key files).

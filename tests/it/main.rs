@@ -10,6 +10,7 @@ mod lab_e2e;
 mod ledger;
 mod platforms;
 mod scenarios;
+mod secrets;
 mod sshd;
 mod support;
 mod verdicts;

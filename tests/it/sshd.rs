@@ -556,7 +556,10 @@ fn a_legacy_only_sshd_is_refused_by_default_and_reached_with_the_opt_in_as_a_low
         assert_eq!(check.outcome(DEVICE), "verified", "{policy}: {check:?}");
         assert_eq!(check.code, 1, "{policy}: {check:?}");
         assert!(
-            check.codes(DEVICE).iter().all(|c| c == "weak-ssh-algorithm"),
+            check
+                .codes(DEVICE)
+                .iter()
+                .all(|c| c == "weak-ssh-algorithm"),
             "{policy}: {check:?}"
         );
         let report = check.json();

@@ -96,20 +96,26 @@ impl LabEnv {
         enable_secret: Option<&str>,
         extra_defaults: &str,
     ) -> LabEnv {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let lab = runtime
-            .block_on(Lab::start(LabOptions {
+        LabEnv::start_options(
+            LabOptions {
                 devices,
                 personas: personas.to_vec(),
                 enable_secret: enable_secret.map(str::to_owned),
                 image_size: 256 * 1024,
                 ..LabOptions::default()
-            }))
-            .expect("the lab starts");
+            },
+            extra_defaults,
+        )
+    }
+
+    /// A lab started with `opts` (a password the devices accept, say).
+    pub fn start_options(opts: LabOptions, extra_defaults: &str) -> LabEnv {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let lab = runtime.block_on(Lab::start(opts)).expect("the lab starts");
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("lab_client_ed25519");
         lab.write_client_key(&key).unwrap();

@@ -128,4 +128,26 @@ mod tests {
             ("10.0.0.9", 22, "ops")
         );
     }
+
+    #[test]
+    fn an_included_ssh_config_file_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = dir.path().join("site-a.conf");
+        std::fs::write(&other, "Host r1\n  HostName 10.9.9.9\n  Port 2200\n").unwrap();
+        let ssh = dir.path().join("ssh_config");
+        std::fs::write(&ssh, format!("Include {}\n", other.display())).unwrap();
+        let conf = dir.path().join("netattest.toml");
+        std::fs::write(
+            &conf,
+            format!(
+                "ssh_config = {:?}\n[[device]]\nname = \"r1\"\nplatform = \"linux\"\n",
+                ssh.display().to_string()
+            ),
+        )
+        .unwrap();
+        let cfg = Config::load(&conf).unwrap();
+        let file = SshConfigFile::load(cfg.ssh_config.as_deref());
+        let r1 = resolve(&cfg, &file, cfg.device("r1").unwrap());
+        assert_eq!((r1.address.as_str(), r1.port), ("10.9.9.9", 2200));
+    }
 }

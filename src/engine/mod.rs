@@ -225,7 +225,9 @@ fn ssh_outcome(e: SshError) -> (Outcome, String) {
         SshError::HostKeyChanged { .. }
         | SshError::HostKeyRevoked { .. }
         | SshError::HostKeyNotExpected { .. } => Outcome::HostKeyMismatch,
-        SshError::AuthFailed { .. } | SshError::EnableRefused { .. } => Outcome::AuthFailed,
+        SshError::AuthFailed { .. }
+        | SshError::AuthPrompt { .. }
+        | SshError::EnableRefused { .. } => Outcome::AuthFailed,
         SshError::Credential(_) | SshError::KnownHosts { .. } => Outcome::Error,
         _ => Outcome::ProtocolError,
     };

@@ -122,6 +122,8 @@ pub(crate) struct DeviceCore {
     pub persona: Persona,
     pub user: String,
     pub password: Option<String>,
+    /// Keyboard-interactive only, asking for the password and this token.
+    pub token: Option<String>,
     pub enable_secret: Option<String>,
     pub client_key: russh::keys::PublicKey,
     /// `[enrolled, swapped]`.
@@ -172,6 +174,7 @@ impl DeviceCore {
             persona,
             user: opts.user.clone(),
             password: opts.password.clone(),
+            token: opts.token.clone(),
             enable_secret: opts.enable_secret.clone(),
             client_key,
             host_keys: [

@@ -175,6 +175,9 @@ pub struct LabOptions {
     pub port_base: Option<u16>,
     /// Also accept this password (and keyboard-interactive) for `user`.
     pub password: Option<String>,
+    /// Like a TACACS+ server with tokens: only keyboard-interactive, asking for the password and then for
+    /// this token.
+    pub token: Option<String>,
     /// The login name the devices accept.
     pub user: String,
 }
@@ -189,6 +192,7 @@ impl Default for LabOptions {
             seed: 1,
             port_base: None,
             password: None,
+            token: None,
             user: "netops".into(),
         }
     }

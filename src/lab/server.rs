@@ -159,7 +159,9 @@ impl server::Handler for DeviceHandler {
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         self.dev.count_auth();
-        let ok = self.user_ok(user) && self.dev.core.password.as_deref() == Some(password);
+        let ok = self.user_ok(user)
+            && self.dev.core.token.is_none()
+            && self.dev.core.password.as_deref() == Some(password);
         Ok(if ok { Auth::Accept } else { Auth::reject() })
     }
 
@@ -191,17 +193,28 @@ impl server::Handler for DeviceHandler {
         let Some(password) = self.dev.core.password.clone() else {
             return Ok(Auth::reject());
         };
+        let token = self.dev.core.token.clone();
         match response {
-            None => Ok(Auth::Partial {
-                name: "".into(),
-                instructions: "".into(),
-                prompts: vec![("Password: ".into(), false)].into(),
-            }),
+            None => {
+                let mut prompts = vec![("Password: ".into(), false)];
+                if token.is_some() {
+                    prompts.push(("Token: ".into(), true));
+                }
+                Ok(Auth::Partial {
+                    name: "".into(),
+                    instructions: "".into(),
+                    prompts: prompts.into(),
+                })
+            }
             Some(mut answers) => {
-                let ok = self.user_ok(user)
-                    && answers
-                        .next()
-                        .is_some_and(|a| a.as_ref() == password.as_bytes());
+                let password_ok = answers
+                    .next()
+                    .is_some_and(|a| a.as_ref() == password.as_bytes());
+                let token_ok = match &token {
+                    None => true,
+                    Some(t) => answers.next().is_some_and(|a| a.as_ref() == t.as_bytes()),
+                };
+                let ok = self.user_ok(user) && password_ok && token_ok;
                 Ok(if ok { Auth::Accept } else { Auth::reject() })
             }
         }

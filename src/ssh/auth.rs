@@ -218,6 +218,27 @@ fn read_secret_file(path: &std::path::Path) -> Result<Secret, SshError> {
     Ok(Secret(text.trim_end_matches(['\r', '\n']).to_owned()))
 }
 
+/// The answer to one keyboard-interactive prompt: the password for a prompt that asks for it, and nothing
+/// for any other (a TACACS+ token, a one-time code, a request to set a new password): the password is never
+/// typed into a prompt that did not ask for it, and nothing changes a device's credentials.
+fn answer_for(prompt: &str, password: &Secret) -> Result<String, SshError> {
+    let p = prompt.to_ascii_lowercase();
+    let shown = crate::sanitize::display_line(prompt.trim(), 80);
+    if p.contains("new") || p.contains("retype") || p.contains("again") || p.contains("expired") {
+        return Err(SshError::AuthPrompt {
+            prompt: shown,
+            why: "the device asks to change the password, which netattest never does",
+        });
+    }
+    if p.contains("password") {
+        return Ok(password.expose().to_owned());
+    }
+    Err(SshError::AuthPrompt {
+        prompt: shown,
+        why: "no configured secret answers it (a token or one-time code prompt)",
+    })
+}
+
 /// Runs the authentication sequence. Returns the methods tried when none succeeded.
 ///
 /// `tried` collects the methods whose answer came back as a rejection, so that a caller whose time ran out
@@ -319,7 +340,10 @@ where
                     break;
                 }
                 KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
-                    let answers = prompts.iter().map(|_| pw.expose().to_owned()).collect();
+                    let mut answers = Vec::with_capacity(prompts.len());
+                    for p in &prompts {
+                        answers.push(answer_for(&p.prompt, pw)?);
+                    }
                     r = handle
                         .authenticate_keyboard_interactive_respond(answers)
                         .await
@@ -333,4 +357,29 @@ where
         user: user.to_owned(),
         tried,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_answers_only_a_prompt_that_asks_for_it_and_never_a_change() {
+        let pw = Secret("pw".into());
+        assert_eq!(answer_for("Password: ", &pw).unwrap(), "pw");
+        assert_eq!(answer_for("netops@core's password:", &pw).unwrap(), "pw");
+        for other in [
+            "Token: ",
+            "Enter PASSCODE:",
+            "Verification code: ",
+            "New password: ",
+            "Retype password:",
+            "Your password has expired. Password: ",
+        ] {
+            assert!(
+                matches!(answer_for(other, &pw), Err(SshError::AuthPrompt { .. })),
+                "{other}"
+            );
+        }
+    }
 }

@@ -60,6 +60,8 @@ pub enum SshError {
         user: String,
         tried: Vec<&'static str>,
     },
+    #[error("keyboard-interactive asked `{prompt}`: {why}; nothing was answered")]
+    AuthPrompt { prompt: String, why: &'static str },
     #[error("{host} refused `enable`: wrong or missing enable secret")]
     EnableRefused { host: String },
     #[error("credentials: {0}")]

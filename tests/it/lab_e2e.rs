@@ -629,3 +629,31 @@ fn device_timeout_ends_a_run_that_would_go_on() {
     assert_eq!(r.outcome("lab-01"), "timeout", "{r:?}");
     assert!(r.stdout.contains("device_timeout"), "{r:?}");
 }
+
+/// A known_hosts whose entries `ssh-keygen -H` hashed (as `HashKnownHosts yes` writes them) still pins.
+#[test]
+fn known_hosts_hashed_by_ssh_keygen_still_pins_and_still_refuses_another_key() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    let kh = env.state().join("known_hosts");
+    let plain = std::fs::read_to_string(&kh).unwrap();
+    let hashed = std::process::Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&kh)
+        .output()
+        .unwrap();
+    assert!(hashed.status.success(), "{hashed:?}");
+    let text = std::fs::read_to_string(&kh).unwrap();
+    assert!(
+        text.starts_with("|1|") && !text.contains("127.0.0.1"),
+        "{text}"
+    );
+    assert_ne!(text, plain);
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    env.apply("lab-02", Scenario::HostKeySwapped);
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.outcome("lab-01"), "verified", "{r:?}");
+    assert_eq!(r.outcome("lab-02"), "host-key-mismatch", "{r:?}");
+}

@@ -143,3 +143,42 @@ fn a_failing_or_hanging_secret_command_is_a_clear_error_without_the_secret() {
         "the command was stopped"
     );
 }
+
+/// A TACACS+-style login that asks for a password and then a token: the password answers only the prompt
+/// that asks for it, and the token prompt, which no configured secret answers, fails clearly.
+#[test]
+fn keyboard_interactive_answers_only_the_prompts_it_has_a_secret_for() {
+    let env = LabEnv::start_options(
+        LabOptions {
+            devices: 1,
+            password: Some(SECRET.into()),
+            token: Some("123456".into()),
+            image_size: 256 * 1024,
+            ..LabOptions::default()
+        },
+        "",
+    );
+    let inventory = env.dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&inventory).unwrap();
+    let start = text.find("auth = {").unwrap();
+    let end = start + text[start..].find('}').unwrap() + 1;
+    std::fs::write(
+        &inventory,
+        format!(
+            "{}auth = {{ password_env = \"NETATTEST_TEST_PASSWORD\" }}{}",
+            &text[..start],
+            &text[end..]
+        ),
+    )
+    .unwrap();
+    let r = env.run_with_env(
+        &[("NETATTEST_TEST_PASSWORD", std::ffi::OsStr::new(SECRET))],
+        &["enroll", "lab-01", "--format", "json"],
+    );
+    assert_eq!(r.outcome("lab-01"), "auth-failed", "{r:?}");
+    assert!(
+        r.stdout.contains("`Token:`") && r.stdout.contains("no configured secret answers it"),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains(SECRET));
+}

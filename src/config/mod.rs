@@ -186,6 +186,8 @@ pub struct Config {
     /// The most bytes one image pull may take, whatever the device announces.
     pub max_image_size: u64,
     pub sample_share: f64,
+    /// Read the server's algorithm offer over a second, unauthenticated connection per device.
+    pub read_ssh_offer: bool,
     pub fail_on: Severity,
     pub severity_overrides: BTreeMap<Code, Severity>,
     pub devices: Vec<DeviceConfig>,
@@ -223,6 +225,7 @@ impl Config {
             max_output: DEFAULT_MAX_OUTPUT,
             max_image_size: DEFAULT_MAX_IMAGE_SIZE,
             sample_share: 0.1,
+            read_ssh_offer: true,
             fail_on: Severity::Low,
             severity_overrides: BTreeMap::new(),
             devices: Vec::new(),

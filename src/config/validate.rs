@@ -186,6 +186,9 @@ fn defaults(d: &RawDefaults, cfg: &mut Config, sink: &mut Sink) {
         ),
         None => {}
     }
+    if let Some(read) = d.read_ssh_offer {
+        cfg.read_ssh_offer = read;
+    }
     match d.sample_share {
         Some(share) if (0.0..=1.0).contains(&share) => cfg.sample_share = share,
         Some(share) => sink.add(

@@ -221,18 +221,23 @@ impl Engine {
             crate::collect::CollectError::Ssh(s) => ssh_outcome(s),
             other => (Outcome::ProtocolError, other.to_string()),
         })?;
-        match crate::ssh::offer::server_offer(
-            &device.address,
-            device.port,
-            self.config.timeouts.connect,
-        )
-        .await
-        {
-            Ok(offer) => evidence.identity.ssh_offer = Some(offer),
-            Err(e) => {
-                evidence
-                    .not_collected
-                    .insert("ssh_offer".into(), e.to_string());
+        // russh keeps the server's KEXINIT to itself, so the offer is read over a second connection that
+        // stops after the server's KEXINIT (no key exchange, no authentication); `read_ssh_offer = false`
+        // skips it.
+        if self.config.read_ssh_offer {
+            match crate::ssh::offer::server_offer(
+                &device.address,
+                device.port,
+                self.config.timeouts.connect,
+            )
+            .await
+            {
+                Ok(offer) => evidence.identity.ssh_offer = Some(offer),
+                Err(e) => {
+                    evidence
+                        .not_collected
+                        .insert("ssh_offer".into(), e.to_string());
+                }
             }
         }
         Ok(Gathered {

@@ -203,6 +203,7 @@ pub(crate) struct Device {
     pub core: Arc<DeviceCore>,
     flags: Mutex<Flags>,
     auth_attempts: AtomicUsize,
+    connections: AtomicUsize,
     commands: Mutex<Vec<String>>,
 }
 
@@ -218,6 +219,7 @@ impl Device {
             core: Arc::new(core),
             flags: Mutex::new(Flags::default()),
             auth_attempts: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
             commands: Mutex::new(Vec::new()),
         }
     }
@@ -236,6 +238,14 @@ impl Device {
 
     pub fn auth_attempts(&self) -> usize {
         self.auth_attempts.load(Ordering::SeqCst)
+    }
+
+    pub fn count_connection(&self) {
+        self.connections.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     pub fn record(&self, command: String) {

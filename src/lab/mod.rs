@@ -347,6 +347,11 @@ impl Lab {
         self.find(device).map_or(0, |d| d.dev.auth_attempts())
     }
 
+    /// How many TCP connections the device has accepted. 0 for an unknown device.
+    pub fn connections(&self, device: &str) -> usize {
+        self.find(device).map_or(0, |d| d.dev.connections())
+    }
+
     /// Every exec command, shell line, and subsystem request (as `subsystem NAME`) received.
     pub fn commands(&self, device: &str) -> Vec<String> {
         self.find(device)

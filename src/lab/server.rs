@@ -73,6 +73,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, dev: Arc<Device>, stop: C
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
+        dev.count_connection();
         let config = config_for(&dev);
         let handler = DeviceHandler::new(dev.clone());
         let stop = stop.clone();

@@ -657,3 +657,51 @@ fn known_hosts_hashed_by_ssh_keygen_still_pins_and_still_refuses_another_key() {
     assert_eq!(r.outcome("lab-01"), "verified", "{r:?}");
     assert_eq!(r.outcome("lab-02"), "host-key-mismatch", "{r:?}");
 }
+
+/// The algorithm offer costs a second, unauthenticated connection per device; `read_ssh_offer = false`
+/// makes a run one connection per device.
+#[test]
+fn read_ssh_offer_false_makes_a_check_one_connection_per_device() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    let before: Vec<usize> = ["lab-01", "lab-02"]
+        .iter()
+        .map(|d| env.lab().connections(d))
+        .collect();
+    assert_eq!(env.run(&["audit"]).code, 0);
+    let with_offer: Vec<usize> = ["lab-01", "lab-02"]
+        .iter()
+        .map(|d| env.lab().connections(d))
+        .collect();
+    assert_eq!(
+        with_offer
+            .iter()
+            .zip(&before)
+            .map(|(a, b)| a - b)
+            .collect::<Vec<_>>(),
+        vec![2, 2]
+    );
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        text.replace("[defaults]\n", "[defaults]\nread_ssh_offer = false\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        env.run(&["audit"]).code,
+        0,
+        "a baseline with an offer and a run without one is no finding"
+    );
+    let without: Vec<usize> = ["lab-01", "lab-02"]
+        .iter()
+        .map(|d| env.lab().connections(d))
+        .collect();
+    assert_eq!(
+        without
+            .iter()
+            .zip(&with_offer)
+            .map(|(a, b)| a - b)
+            .collect::<Vec<_>>(),
+        vec![1, 1]
+    );
+}

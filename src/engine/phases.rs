@@ -18,6 +18,7 @@ use crate::report::{DeviceReport, Outcome};
 use crate::ssh::{Session, SshError, known_hosts};
 use crate::trust::baseline::{Baseline, BaselineError, BaselineStore};
 use crate::trust::runs::render_transcript;
+use crate::trust::state::StateError;
 
 /// Why a run ended early: the outcome and what to tell the operator.
 pub(super) type Failure = (Outcome, String);
@@ -365,10 +366,27 @@ impl Engine {
         Failure,
     > {
         let in_process = self.writers.lock().await;
-        let lock = self
-            .state
-            .lock()
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
+        // Another netattest (a second enrollment, a catalog import) holds the lock only while it commits:
+        // wait for it, bounded, instead of failing after all this device's work was done.
+        let waited = std::time::Instant::now();
+        let lock = loop {
+            match self.state.lock() {
+                Ok(lock) => break lock,
+                Err(StateError::Locked(_)) if waited.elapsed() < LOCK_WAIT => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(StateError::Locked(path)) => {
+                    return Err((
+                        Outcome::Error,
+                        format!(
+                            "another netattest process held the writers' lock {} for {LOCK_WAIT:?}; nothing was written for this device, run it again",
+                            path.display()
+                        ),
+                    ));
+                }
+                Err(e) => return Err((Outcome::Error, e.to_string())),
+            }
+        };
         self.tidy_locked()
             .map_err(|e| (Outcome::Error, e.to_string()))?;
         Ok((in_process, lock))
@@ -513,6 +531,9 @@ impl Engine {
         Ok(transcript)
     }
 }
+
+/// How long a writer waits for another process to release the state lock.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What a run that got to the commit phase keeps: its evidence, and the transcript behind it.
 pub(super) struct Kept<'a> {

@@ -298,3 +298,48 @@ fn the_run_archive_keeps_as_many_runs_as_keep_runs_says() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("keep_runs"), "{r:?}");
 }
+
+#[test]
+fn enroll_all_enrolls_every_new_device_at_once_and_leaves_enrolled_ones_alone() {
+    let env = LabEnv::start(3);
+    let one = env.run(&["enroll", "lab-02"]);
+    assert_eq!(one.code, 0, "{one:?}");
+    let all = env.run(&["enroll", "--all", "--concurrency", "3", "--format", "json"]);
+    assert_eq!(all.code, 0, "{all:?}");
+    assert_eq!(all.outcome("lab-01"), "enrolled");
+    assert_eq!(all.outcome("lab-03"), "enrolled");
+    assert!(
+        all.stderr.contains("lab-02"),
+        "the enrolled one is named: {all:?}"
+    );
+    assert_eq!(all.json()["devices"].as_array().unwrap().len(), 2);
+    let again = env.run(&["enroll", "--all"]);
+    assert_eq!(again.code, 2, "{again:?}");
+    assert!(
+        again.stderr.contains("no device is left to enroll"),
+        "{again:?}"
+    );
+    let both = env.run(&["enroll", "lab-01", "--all"]);
+    assert_eq!(
+        both.code, 2,
+        "a device and --all together is a usage error: {both:?}"
+    );
+}
+
+/// A second netattest holding the writers' lock (another enrollment committing, a catalog import): the
+/// enrollment waits for it instead of failing after its work is done.
+#[test]
+fn an_enrollment_waits_for_the_state_lock_instead_of_losing_its_work() {
+    let env = LabEnv::start(1);
+    let state = netattest::trust::state::StateDir::new(env.state());
+    let held = state.lock().unwrap();
+    let release = std::thread::spawn(move || {
+        // Longer than the enrollment takes, so it reaches its commit while the lock is held.
+        std::thread::sleep(std::time::Duration::from_millis(4000));
+        drop(held);
+    });
+    let r = env.run(&["enroll", "lab-01", "--format", "json"]);
+    release.join().unwrap();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "enrolled", "{r:?}");
+}

@@ -117,9 +117,19 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct EnrollArgs {
     /// Device name from the inventory.
-    pub device: String,
-    /// Only pin the host key if its fingerprint is this (SHA256:...), as verified out of band.
-    #[arg(long, value_name = "FINGERPRINT")]
+    #[arg(required_unless_present_any = ["all", "group"], conflicts_with_all = ["all", "group"])]
+    pub device: Option<String>,
+    /// Every device in the inventory that has no baseline yet.
+    #[arg(long, conflicts_with = "group")]
+    pub all: bool,
+    /// Every device of this group that has no baseline yet.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Devices enrolled at once with --all or --group [default: defaults.concurrency, 16].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Only pin the host key if its fingerprint is this (SHA256:...), as verified out of band (one device).
+    #[arg(long, value_name = "FINGERPRINT", requires = "device")]
     pub expect_host_key: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,

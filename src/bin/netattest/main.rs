@@ -87,9 +87,12 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init(args) => init(&cli, args.write_config.as_deref()),
         Command::Enroll(args) => {
             let engine = engine(&cli)?;
-            let device = engine.device(&args.device)?;
+            let Some(name) = &args.device else {
+                return enroll_many(&cli, engine, args).await;
+            };
             let store =
                 netattest::trust::baseline::BaselineStore::new(&engine.state, &engine.signer);
+            let device = engine.device(name)?;
             if store.exists(&device.name) {
                 return Err(usage(format!(
                     "{} is enrolled already; to accept its current state use `netattest baseline approve {} --reason ...`",
@@ -169,6 +172,52 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Catalog { command } => catalog::run(&cli, command),
         Command::State { command } => state::run(&cli, command),
     }
+}
+
+/// `enroll --all` / `enroll --group G`: every such device without a baseline, with bounded concurrency; the
+/// enrolled ones are named and left alone.
+async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyhow::Result<u8> {
+    let store = netattest::trust::baseline::BaselineStore::new(&engine.state, &engine.signer);
+    let (fresh, enrolled): (Vec<_>, Vec<_>) = engine
+        .devices(args.group.as_deref())
+        .into_iter()
+        .partition(|d| !store.exists(&d.name));
+    if !enrolled.is_empty() {
+        eprintln!(
+            "{} device(s) enrolled already, left alone (use `baseline approve` to accept a new state): {}",
+            enrolled.len(),
+            enrolled
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if fresh.is_empty() {
+        return Err(usage(match &args.group {
+            Some(g) => format!("no device of group `{g}` is left to enroll"),
+            None => "no device is left to enroll".into(),
+        }));
+    }
+    let concurrency = args.concurrency.unwrap_or(engine.config.concurrency);
+    if concurrency == 0 {
+        return Err(usage("--concurrency must be at least 1"));
+    }
+    drop(store);
+    let engine = Arc::new(engine);
+    let mode = Mode::Enroll {
+        expect_fingerprint: None,
+    };
+    run_devices(
+        cli,
+        engine,
+        fresh,
+        mode,
+        concurrency,
+        "enroll",
+        &args.output,
+    )
+    .await
 }
 
 fn pull_policy(p: PullArg) -> PullPolicy {

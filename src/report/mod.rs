@@ -475,9 +475,15 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
         writeln!(out)?;
     }
     let s = &report.summary;
+    // What a complete run of this command did to a device.
+    let done = match report.command.as_str() {
+        "enroll" => "enrolled",
+        "approve" | "baseline approve" => "approved",
+        _ => "verified",
+    };
     writeln!(
         out,
-        "{}: {} device(s), {} verified, {} not verified; {} finding(s): {} critical, {} high, {} medium, {} low, {} info",
+        "{}: {} device(s), {} {done}, {} not {done}; {} finding(s): {} critical, {} high, {} medium, {} low, {} info",
         report.command,
         s.devices,
         s.complete,

@@ -264,6 +264,11 @@ where
                     "key file {} is encrypted: set key_passphrase_env to the variable holding its passphrase",
                     path.display()
                 ),
+                // A passphrase was given and did not decrypt the key: say which, not "cryptographic error".
+                _ if creds.key_passphrase.is_some() => format!(
+                    "key file {}: the passphrase from key_passphrase_env or key_passphrase_command does not decrypt it",
+                    path.display()
+                ),
                 other => format!("cannot load key file {}: {other}", path.display()),
             })
         })?;

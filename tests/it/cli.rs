@@ -306,3 +306,75 @@ fn the_demo_catches_every_planted_change_and_exits_zero() {
         r.stdout
     );
 }
+
+#[test]
+fn demo_format_json_prints_only_the_json_report_on_stdout() {
+    let r = Run::from(
+        netattest()
+            .args([
+                "demo",
+                "--devices",
+                "7",
+                "--image-size",
+                "256KiB",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let report = r.json();
+    assert_eq!(report["command"], "audit", "{report}");
+}
+
+/// What a first user tripped over: the enroll summary, a report path whose directory is missing, log colour
+/// into a pipe, and a starter config that names a file the binary's user does not have.
+#[test]
+fn first_user_trips_enroll_summary_output_directory_log_colour_and_the_starter_config() {
+    let env = crate::support::LabEnv::start(1);
+    let missing = env.dir.path().join("no-such-dir/report.json");
+    let r = env.run(&["enroll", "lab-01", "--output", missing.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("does not exist"), "{r:?}");
+    assert_eq!(
+        env.lab().auth_attempts("lab-01"),
+        0,
+        "no device was contacted"
+    );
+
+    let r = env.run_with_env(
+        &[("NETATTEST_LOG", std::ffi::OsStr::new("debug"))],
+        &["enroll", "lab-01"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("DEBUG"), "log lines were written: {r:?}");
+    assert!(r.stdout.contains("1 enrolled, 0 not enrolled"), "{r:?}");
+    assert!(!r.stdout.contains("verified"), "{r:?}");
+    assert!(
+        !r.stderr.contains('\x1b'),
+        "no colour into a pipe: {:?}",
+        r.stderr
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::support::netattest()
+        .args(["--state-dir"])
+        .arg(dir.path().join("state"))
+        .args(["init", "--write-config"])
+        .arg(dir.path().join("netattest.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let example = std::fs::read_to_string(dir.path().join("config.example.toml")).unwrap();
+    assert_eq!(
+        example,
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
+            .unwrap()
+    );
+    let starter = std::fs::read_to_string(dir.path().join("netattest.toml")).unwrap();
+    assert!(
+        starter.contains("config.example.toml, beside this file"),
+        "{starter}"
+    );
+}

@@ -446,6 +446,17 @@ fn ssh_config_supplies_address_port_user_and_an_encrypted_identity_whose_passphr
         "names the variable: {detail}"
     );
 
+    // A wrong passphrase is named as such, not as a "cryptographic error".
+    let wrong = env.enroll_env(&[(
+        "NETATTEST_TEST_PASSPHRASE",
+        std::ffi::OsStr::new("incorrect horse"),
+    )]);
+    assert_eq!(wrong.outcome(DEVICE), "error", "{wrong:?}");
+    assert!(
+        wrong.stdout.contains("passphrase") && wrong.stdout.contains("does not decrypt it"),
+        "{wrong:?}"
+    );
+
     let enroll = env.enroll_env(&[(
         "NETATTEST_TEST_PASSPHRASE",
         std::ffi::OsStr::new("correct horse battery"),

@@ -66,7 +66,15 @@ pub async fn run(args: &DemoArgs, quiet: bool, color: bool) -> anyhow::Result<u8
         quiet,
     )
     .await;
-    crate::emit(&enrolled, Format::Text, None, color)?;
+    // stdout carries one thing: the final report in the asked format. The story so far goes to stderr.
+    if matches!(args.format, crate::cli::FormatArg::Text) {
+        crate::emit(&enrolled, Format::Text, None, color)?;
+    } else {
+        eprintln!(
+            "{} devices enrolled, {} findings",
+            enrolled.summary.complete, enrolled.summary.findings
+        );
+    }
 
     say("auditing the untouched fleet");
     let clean = audit(&engine, Mode::Check { pull: None }, "audit", quiet).await;

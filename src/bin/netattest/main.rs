@@ -45,7 +45,12 @@ pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    init_tracing(
+        cli.verbose,
+        !cli.no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stderr().is_terminal(),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -67,7 +72,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8) {
+/// Log lines on stderr; coloured only when stderr is a terminal and neither `--no-color` nor `NO_COLOR` says
+/// otherwise.
+fn init_tracing(verbose: u8, ansi: bool) {
     let level = match verbose {
         0 => "warn",
         1 => "info,russh=warn",
@@ -78,6 +85,7 @@ fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false)
         .try_init();
 }
@@ -364,11 +372,21 @@ fn init(cli: &Cli, write_config: Option<&Path>) -> anyhow::Result<u8> {
         let text = STARTER_CONFIG.replace("{state_dir}", &state.root().display().to_string());
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
         println!("wrote starter config {}", path.display());
+        // The starter names the documented example; a user of the binary alone gets it written beside.
+        let example = path.with_file_name("config.example.toml");
+        if !example.exists() {
+            std::fs::write(&example, EXAMPLE_CONFIG)
+                .with_context(|| format!("writing {}", example.display()))?;
+            println!("wrote every key, documented, to {}", example.display());
+        }
     }
     Ok(0)
 }
 
-const STARTER_CONFIG: &str = r#"# netattest configuration. Every key is documented in config.example.toml.
+/// The documented example, every key with what it does, as the repository ships it.
+const EXAMPLE_CONFIG: &str = include_str!("../../../config.example.toml");
+
+const STARTER_CONFIG: &str = r#"# netattest configuration. Every key is documented in config.example.toml, beside this file.
 state_dir = "{state_dir}"
 
 [defaults]
@@ -404,6 +422,20 @@ pub(crate) async fn run_devices(
     command: &str,
     output: &OutputArgs,
 ) -> anyhow::Result<u8> {
+    if let Some(path) = &output.output {
+        // Before any device is contacted: a report that cannot be written is a usage error, not lost work.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(usage(format!(
+                "--output {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
     let started = netattest::evidence::now_rfc3339();
     let progress = progress::Progress::start(devices.len(), cli.quiet);
     let cancel = CancellationToken::new();

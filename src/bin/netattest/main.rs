@@ -211,7 +211,6 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
     if concurrency == 0 {
         return Err(usage("--concurrency must be at least 1"));
     }
-    drop(store);
     let engine = Arc::new(engine);
     let mode = Mode::Enroll {
         expect_fingerprint: None,

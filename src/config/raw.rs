@@ -1,5 +1,6 @@
-//! The configuration as written: serde structs that mirror the TOML one to one and refuse unknown keys, and
-//! the reading of the main file with the inventory files it includes. Nothing here judges a value; that is
+//! The configuration as written: serde structs that mirror the TOML one to one, and the reading of the main
+//! file with the inventory files it includes. Unknown keys are collected while reading (every one of them,
+//! each with its line, not only the first) and make the configuration invalid. Nothing here judges a value; that is
 //! `validate`'s work.
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ pub(super) fn read_all(
         path: path.to_path_buf(),
         source,
     })?;
-    let mut raw: RawConfig = match toml::from_str(&text) {
+    let mut raw: RawConfig = match parse(path, &text, problems) {
         Ok(raw) => raw,
         Err(e) => {
             problems.push(toml_problem(path, &text, &e));
@@ -40,7 +41,7 @@ pub(super) fn read_all(
     for (i, inc) in raw.include.iter().enumerate() {
         let inc_path = base.join(inc);
         match std::fs::read_to_string(&inc_path) {
-            Ok(text) => match toml::from_str::<RawInventory>(&text) {
+            Ok(text) => match parse::<RawInventory>(&inc_path, &text, problems) {
                 Ok(inv) => devices.extend(inv.device.into_iter().map(|d| (inc_path.clone(), d))),
                 Err(e) => problems.push(toml_problem(&inc_path, &text, &e)),
             },
@@ -52,6 +53,67 @@ pub(super) fn read_all(
         }
     }
     Ok(Read { raw, devices })
+}
+
+/// Parses one file, adding a problem for every key the schema does not know.
+fn parse<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Result<T, toml::de::Error> {
+    let mut unknown = Vec::new();
+    let value = serde_ignored::deserialize(toml::Deserializer::parse(text)?, |p| {
+        unknown.push(key_path(&p.to_string()))
+    })?;
+    unknown.sort_by_key(|k| line_of(text, k));
+    for key in unknown {
+        problems.push(ConfigProblem {
+            file: path.to_path_buf(),
+            key: match line_of(text, &key) {
+                Some(line) => format!("line {line}"),
+                None => "toml".into(),
+            },
+            reason: format!("unknown key `{key}`"),
+        });
+    }
+    Ok(value)
+}
+
+/// A path as serde_ignored spells it (`device.0.auth.?.nope`) as the config is written (`device[0].auth.nope`).
+fn key_path(raw: &str) -> String {
+    let mut out = String::new();
+    for part in raw.split('.').filter(|p| *p != "?") {
+        if part.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{part}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The line where the last part of a dotted key path is set, as a best effort for messages.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let last = key.rsplit('.').next()?;
+    let last = last.split('[').next()?.trim_matches('"');
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(last)
+                .or_else(|| {
+                    l.find(&format!(" {last}"))
+                        .map(|i| &l[i + 1 + last.len()..])
+                })
+                .or_else(|| {
+                    l.find(&format!("{{{last}"))
+                        .map(|i| &l[i + 1 + last.len()..])
+                })
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 /// A TOML syntax or schema error as a problem keyed by its line.
@@ -71,7 +133,6 @@ fn toml_problem(path: &Path, text: &str, e: &toml::de::Error) -> ConfigProblem {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
     pub(super) state_dir: Option<PathBuf>,
     pub(super) signing_key: Option<RawSigningKey>,
@@ -95,7 +156,6 @@ pub(super) struct RawConfig {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawFiles {
     #[serde(default)]
     pub(super) ignore: Vec<String>,
@@ -123,7 +183,6 @@ pub(super) enum RawSshConfig {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawDefaults {
     pub(super) user: Option<String>,
     pub(super) port: Option<u16>,
@@ -146,7 +205,6 @@ pub(super) struct RawDefaults {
 
 /// `ssh = { legacy = true, kex = "+diffie-hellman-group14-sha1", … }`.
 #[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawSsh {
     pub(super) legacy: Option<bool>,
     pub(super) kex: Option<String>,
@@ -156,7 +214,6 @@ pub(super) struct RawSsh {
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawAuth {
     pub(super) key_file: Option<PathBuf>,
     pub(super) key_passphrase_env: Option<String>,
@@ -171,7 +228,6 @@ pub(super) struct RawAuth {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawDevice {
     pub(super) name: String,
     pub(super) host: Option<String>,
@@ -189,7 +245,6 @@ pub(super) struct RawDevice {
 
 /// Settings shared by the devices of a group.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawGroup {
     pub(super) pull: Option<String>,
     pub(super) ssh: Option<RawSsh>,
@@ -197,14 +252,12 @@ pub(super) struct RawGroup {
 
 /// An inventory file: devices only.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawInventory {
     #[serde(default)]
     pub(super) device: Vec<RawDevice>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawCatalog {
     pub(super) name: String,
     pub(super) path: PathBuf,

@@ -20,11 +20,26 @@ fn problems(text: &str) -> Vec<String> {
 }
 
 #[test]
+fn every_unknown_key_is_reported_at_once_with_its_line() {
+    let p = problems(
+        "bogus = 1\n[defaults]\nconcurency = 4\nssh = { legacy = true, lgacy = 1 }\n[[device]]\nname = \"r1\"\nplatform = \"linux\"\nauth = { key_fle = \"k\" }\n",
+    );
+    for want in [
+        "line 1: unknown key `bogus`",
+        "line 3: unknown key `defaults.concurency`",
+        "line 4: unknown key `defaults.ssh.lgacy`",
+        "line 8: unknown key `device[0].auth.key_fle`",
+    ] {
+        assert!(p.iter().any(|x| x.starts_with(want)), "{want}: {p:?}");
+    }
+}
+
+#[test]
 fn unknown_keys_are_rejected_with_their_line() {
     let p = problems("[defaults]\nconcurency = 4\n");
     assert_eq!(p.len(), 1);
     assert!(
-        p[0].starts_with("line 2: unknown field `concurency`"),
+        p[0].starts_with("line 2: unknown key `defaults.concurency`"),
         "{p:?}"
     );
 }
@@ -69,7 +84,7 @@ allow_probes = ["text-segment", "core-dump"]
         "{p:?}"
     );
     let p = problems("[defaults]\nallow_probe = [\"text-segment\"]\n");
-    assert!(p[0].contains("unknown field `allow_probe`"), "{p:?}");
+    assert!(p[0].contains("unknown key `defaults.allow_probe`"), "{p:?}");
 }
 
 #[test]
@@ -80,7 +95,7 @@ fn file_allowlists_are_globs_and_unknown_keys_under_files_are_refused() {
     let p = problems("[files]\nignore = [\"\"]\n");
     assert!(p[0].starts_with("files.ignore[0]"), "{p:?}");
     let p = problems("[files]\nignored = []\n");
-    assert!(p[0].contains("unknown field `ignored`"), "{p:?}");
+    assert!(p[0].contains("unknown key `files.ignored`"), "{p:?}");
 }
 
 #[test]
@@ -172,7 +187,7 @@ allow_unsigned = true
         assert!(joined.contains(needle), "missing {needle} in {joined}");
     }
     let p = problems("[[catalog]]\nname = \"x\"\npath = \"x\"\nsigs = 1\n");
-    assert!(p[0].contains("unknown field `sigs`"), "{p:?}");
+    assert!(p[0].contains("unknown key `catalog[0].sigs`"), "{p:?}");
     let cfg = load(
         "[[catalog]]\nname = \"eos\"\npath = \"eos\"\npublic_key = \"k.pub\"\nsignature = \"minisign\"\n",
     )

@@ -24,7 +24,7 @@ fn an_unknown_config_key_names_the_file_line_and_key_and_exits_two() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
         r.stderr
-            .contains("netattest.toml: line 2: unknown field `conect_timeout`"),
+            .contains("netattest.toml: line 2: unknown key `defaults.conect_timeout`"),
         "{}",
         r.stderr
     );

@@ -183,6 +183,19 @@ impl Scenario {
     pub fn supported_on(&self, persona: super::Persona) -> bool {
         match self {
             Scenario::DdImage => persona == super::Persona::Linux,
+            // FortiOS and PAN-OS give no way to hash or pull the running image (the profiles say so), so a
+            // patched or lying image there would go unseen: refused rather than read as clean.
+            Scenario::PatchedImage | Scenario::LyingDevice => !matches!(
+                persona,
+                super::Persona::FortinetFortios | super::Persona::PaloaltoPanos
+            ),
+            // No boot variable is read on IOS-XR (the install ISO is named by `image_path`), FortiOS or PAN-OS.
+            Scenario::BootVariableChanged => !matches!(
+                persona,
+                super::Persona::CiscoIosXr
+                    | super::Persona::FortinetFortios
+                    | super::Persona::PaloaltoPanos
+            ),
             Scenario::Upgrade => persona == super::Persona::CiscoIosXe,
             // Platforms whose profile hashes a text segment that is the same on every boot. Classic IOS
             // answers the verify too, but may randomise its text (ASLR), so nothing compares it.

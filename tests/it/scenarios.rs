@@ -436,3 +436,37 @@ fn a_flood_of_benign_files_never_hides_the_implant_among_them() {
     }
     assert_eq!(ran, 9, "every persona that lists files ran");
 }
+
+/// The integrity scenarios outside the matrix above: on every persona the lab accepts them for, the check
+/// reports something (exit 1); on the others the lab refuses them, so no audit reads clean over a scenario
+/// that had no effect.
+#[test]
+fn every_accepted_integrity_scenario_is_seen_and_the_rest_are_refused() {
+    let env = start();
+    let scenarios = [
+        Scenario::PatchedImage,
+        Scenario::LyingDevice,
+        Scenario::BootVariableChanged,
+        Scenario::StartupConfigChanged,
+    ];
+    let mut silent = Vec::new();
+    for scenario in scenarios {
+        for (dev, persona) in devices() {
+            let dev = dev.as_str();
+            if !scenario.supported_on(persona) {
+                assert!(
+                    env.lab().apply(dev, scenario).is_err(),
+                    "{scenario} on {dev}"
+                );
+                continue;
+            }
+            env.apply(dev, scenario);
+            let r = env.run(&["check", dev, "--pull", "always", "--format", "json"]);
+            if r.code != 1 {
+                silent.push(format!("{scenario} on {persona:?}: exit {}", r.code));
+            }
+            env.apply(dev, Scenario::Clean);
+        }
+    }
+    assert!(silent.is_empty(), "accepted but not seen: {silent:#?}");
+}

@@ -81,6 +81,13 @@ pub async fn collect(
     // their own channels.
     let shell = match &profile.shell {
         Some(spec) if profile.transport == crate::profile::Transport::Shell => {
+            emit(
+                events,
+                Event::Phase {
+                    device: device.name.clone(),
+                    phase: "waiting for the CLI prompt".into(),
+                },
+            );
             Some(session.open_shell(spec).await?)
         }
         _ => None,

@@ -513,6 +513,13 @@ impl Engine {
     ) -> Result<Vec<TranscriptEntry>, Failure> {
         let prepared = self.prepare(device, mode)?;
         let session = self.connect(device, &prepared, report).await?;
+        crate::collect::emit(
+            events,
+            crate::collect::Event::Phase {
+                device: device.name.clone(),
+                phase: "logged in; identifying the platform".into(),
+            },
+        );
         let identified = self.identify(session, prepared.fixed, report).await?;
         let base = trusted(&prepared.baseline);
         let Gathered {

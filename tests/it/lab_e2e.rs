@@ -705,3 +705,54 @@ fn read_ssh_offer_false_makes_a_check_one_connection_per_device() {
         vec![1, 1]
     );
 }
+
+/// The progress a device reports, in order: connecting covers TCP, key exchange and login; then the platform
+/// is identified; a shell-transport device then waits for its CLI prompt before the probes run.
+#[test]
+fn progress_phases_name_what_the_device_is_waiting_for() {
+    let env = LabEnv::start_personas(
+        1,
+        &[netattest::lab::Persona::CiscoIos],
+        Some("en-secret"),
+        "",
+    );
+    env.enroll_all();
+    let cfg = netattest::config::Config::load(&env.config()).unwrap();
+    let profiles = netattest::profile::Profiles::load(&cfg.profile_dirs).unwrap();
+    let state = netattest::trust::state::StateDir::new(env.state());
+    let signer = state.signer().unwrap();
+    let engine = std::sync::Arc::new(netattest::engine::Engine::new(cfg, profiles, state, signer));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let devices = engine.devices(None);
+    let runs = env.runtime.block_on(netattest::engine::fleet::run_all(
+        engine,
+        devices,
+        netattest::engine::Mode::Check { pull: None },
+        1,
+        Some(tx),
+        tokio_util::sync::CancellationToken::new(),
+    ));
+    assert_eq!(
+        runs[0].report.outcome.name(),
+        "verified",
+        "{:?}",
+        runs[0].report
+    );
+    let mut phases = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        if let netattest::collect::Event::Phase { phase, .. } = e {
+            phases.push(phase);
+        }
+    }
+    let at = |p: &str| {
+        phases
+            .iter()
+            .position(|x| x == p)
+            .unwrap_or_else(|| panic!("{p}: {phases:?}"))
+    };
+    assert!(
+        at("logged in; identifying the platform") < at("waiting for the CLI prompt"),
+        "{phases:?}"
+    );
+    assert_eq!(at("logged in; identifying the platform"), 0, "{phases:?}");
+}

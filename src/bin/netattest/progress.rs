@@ -71,7 +71,7 @@ async fn draw(mut rx: mpsc::UnboundedReceiver<Event>, total: usize) {
                     bar.set_style(s.clone());
                 }
                 bar.set_prefix(device.clone());
-                bar.set_message("connecting");
+                bar.set_message("connecting and logging in");
                 bar.enable_steady_tick(Duration::from_millis(120));
                 bars.insert(device, bar);
             }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::evidence::Evidence;
 
-/// One changed field: its path (`images[0].reported.sha512`) and the values on each side.
+/// One changed field: its path (`images[bootflash:x.bin].reported.sha512`) and the values on each side.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldChange {
     pub field: String,
@@ -15,21 +15,44 @@ pub struct FieldChange {
 }
 
 /// Every field that differs, sorted by path. When-collected timestamps are not differences; the
-/// redacted startup config is compared line by line instead of as one value.
+/// redacted startup config is compared line by line instead of as one value. Lists of things with an
+/// identity (files by path, containers and images by name, snapshot slices by media and device) are
+/// compared as sets keyed by it: an entry added or removed is one change (`files[flash:x.bin]`), an entry
+/// changed lists only its changed fields, and nothing moves because another entry came before it.
 pub fn evidence_diff(old: &Evidence, new: &Evidence) -> Vec<FieldChange> {
     let (a, b) = (flatten(old), flatten(new));
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
     keys.sort();
     keys.dedup();
     let mut out = Vec::new();
+    // An entry present on one side only: its fields are not listed one by one.
+    let mut whole: Option<String> = None;
     for k in keys {
         if k == "collected_at" || k == "boot_config.redacted" {
             continue;
         }
+        if let Some(w) = &whole
+            && k.starts_with(w.as_str())
+            && k[w.len()..].starts_with('.')
+        {
+            continue;
+        }
         let (o, n) = (a.get(k), b.get(k));
+        if k.ends_with(']') && k.contains(ENTRY) {
+            // An entry marker: only its presence is compared here.
+            if o.is_some() != n.is_some() {
+                whole = Some(k.clone());
+                out.push(FieldChange {
+                    field: k.replace(ENTRY, "["),
+                    old: o.cloned(),
+                    new: n.cloned(),
+                });
+            }
+            continue;
+        }
         if o != n {
             out.push(FieldChange {
-                field: k.clone(),
+                field: k.replace(ENTRY, "["),
                 old: o.cloned(),
                 new: n.cloned(),
             });
@@ -66,10 +89,19 @@ fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, String>)
     };
     match v {
         Value::Object(m) => m.iter().for_each(|(k, v)| walk(&join(k), v, out)),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .for_each(|(i, v)| walk(&format!("{prefix}[{i}]"), v, out)),
+        Value::Array(items) => match keyed(items) {
+            Some(ids) => {
+                for (id, v) in ids.into_iter().zip(items) {
+                    let at = format!("{prefix}{ENTRY}{id}]");
+                    out.insert(at.clone(), v.to_string());
+                    walk(&at, v, out);
+                }
+            }
+            None => items
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| walk(&format!("{prefix}[{i}]"), v, out)),
+        },
         Value::Null => {}
         Value::String(s) => {
             out.insert(prefix.to_owned(), s.clone());
@@ -78,6 +110,33 @@ fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, String>)
             out.insert(prefix.to_owned(), other.to_string());
         }
     }
+}
+
+/// Marks a keyed entry in flattened paths (`files\u{1}flash:x]`) until it is shown as `files[flash:x]`.
+const ENTRY: &str = "[\u{1}";
+
+/// The identities of a list's entries, when every entry has one and no two share it.
+fn keyed(items: &[serde_json::Value]) -> Option<Vec<String>> {
+    let id = |v: &serde_json::Value| -> Option<String> {
+        let o = v.as_object()?;
+        let s = |k: &str| o.get(k).and_then(|x| x.as_str());
+        if let Some(path) = s("path") {
+            return Some(match s("filesystem") {
+                Some(fs) if !fs.is_empty() && !path.starts_with(fs) => format!("{fs}{path}"),
+                _ => path.to_owned(),
+            });
+        }
+        if let Some(name) = s("name") {
+            return Some(match s("tag") {
+                Some(tag) => format!("{name}:{tag}"),
+                None => name.to_owned(),
+            });
+        }
+        Some(format!("{}:{}", s("media")?, s("device")?))
+    };
+    let ids: Vec<String> = items.iter().map(id).collect::<Option<_>>()?;
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    (unique.len() == ids.len() && !ids.is_empty()).then_some(ids)
 }
 
 /// Lines removed (`-`) and added (`+`), in order, at most `max` of them.
@@ -173,6 +232,43 @@ mod tests {
         );
         assert_eq!(d[1].old.as_deref(), Some("A"));
         assert_eq!(d[3].new.as_deref(), Some("+ c"));
+    }
+
+    fn file(path: &str, size: u64) -> crate::evidence::files::FileEntry {
+        serde_json::from_value(serde_json::json!({
+            "filesystem": "flash:", "path": path, "kind": "file", "size": size, "mtime": "t"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn lists_with_an_identity_are_compared_as_sets_one_line_per_real_change() {
+        let mut old = ev();
+        old.files = Some(vec![file("a.bin", 1), file("b.log", 2), file("c.cfg", 3)]);
+        let mut new = ev();
+        // One file added at the front, one grown, one removed.
+        new.files = Some(vec![
+            file("0-implant.sh", 9),
+            file("a.bin", 1),
+            file("b.log", 5),
+        ]);
+        let d = evidence_diff(&old, &new);
+        let fields: Vec<&str> = d.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "files[flash:0-implant.sh]",
+                "files[flash:b.log].size",
+                "files[flash:c.cfg]"
+            ],
+            "{d:?}"
+        );
+        assert!(d[0].old.is_none() && d[0].new.as_deref().unwrap().contains("\"size\":9"));
+        assert_eq!(
+            (d[1].old.as_deref(), d[1].new.as_deref()),
+            (Some("2"), Some("5"))
+        );
+        assert!(d[2].new.is_none());
     }
 
     #[test]

@@ -343,3 +343,27 @@ fn an_enrollment_waits_for_the_state_lock_instead_of_losing_its_work() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.outcome("lab-01"), "enrolled", "{r:?}");
 }
+
+/// One file copied onto flash is one line in `baseline diff`, not a shifted list of every entry after it.
+#[test]
+fn baseline_diff_shows_one_line_for_one_added_file() {
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    env.apply("lab-01", Scenario::ToolCopied);
+    let diff = env.run(&["baseline", "diff", "lab-01", "--format", "json"]);
+    assert_eq!(diff.code, 0, "{diff:?}");
+    let v: serde_json::Value = serde_json::from_str(&diff.stdout).unwrap();
+    let files: Vec<&serde_json::Value> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["field"].as_str().unwrap().starts_with("files"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:#?}");
+    assert!(files[0].get("old").is_none(), "{files:#?}");
+    let field = files[0]["field"].as_str().unwrap();
+    assert!(
+        field.starts_with("files[") && field.ends_with(']'),
+        "{field}"
+    );
+}

@@ -35,6 +35,9 @@ impl std::fmt::Debug for Secret {
 pub struct Credentials {
     pub key_file: Option<PathBuf>,
     pub key_passphrase: Option<Secret>,
+    /// The key file, opened (and decrypted) before any connection: a slow key derivation (bcrypt for
+    /// OpenSSH keys) or a wrong passphrase never costs a network timeout or a login attempt.
+    pub key: Option<LoadedKey>,
     pub agent: bool,
     pub password: Option<Secret>,
     /// Sent only to answer an `enable` password prompt in a shell session; never logged.
@@ -78,8 +81,17 @@ impl Credentials {
             &spec.key_passphrase_command,
             "key_passphrase_command",
         )?;
+        let key = match &spec.key_file {
+            // A missing key file is left to authentication, which tries the other methods and says so.
+            Some(path) if path.exists() => Some(LoadedKey(Arc::new(load_key(
+                path,
+                key_passphrase.as_ref(),
+            )?))),
+            _ => None,
+        };
         Ok(Credentials {
             key_file: spec.key_file.clone(),
+            key,
             key_passphrase,
             agent: spec.agent,
             password,
@@ -194,6 +206,37 @@ fn run_secret_command(argv: &[String], what: &str, timeout: Duration) -> Result<
     Ok(Secret(text.to_owned()))
 }
 
+/// Opens a private key file with its passphrase, naming the file and what is wrong.
+fn load_key(
+    path: &std::path::Path,
+    passphrase: Option<&Secret>,
+) -> Result<russh::keys::PrivateKey, SshError> {
+    load_secret_key(path, passphrase.map(|s| s.expose())).map_err(|e| {
+        SshError::Credential(match e {
+            russh::keys::Error::KeyIsEncrypted => format!(
+                "key file {} is encrypted: set key_passphrase_env to the variable holding its passphrase",
+                path.display()
+            ),
+            // A passphrase was given and did not decrypt the key: say which, not "cryptographic error".
+            _ if passphrase.is_some() => format!(
+                "key file {}: the passphrase from key_passphrase_env or key_passphrase_command does not decrypt it",
+                path.display()
+            ),
+            other => format!("cannot load key file {}: {other}", path.display()),
+        })
+    })
+}
+
+/// A private key opened before connecting; its `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct LoadedKey(Arc<russh::keys::PrivateKey>);
+
+impl std::fmt::Debug for LoadedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoadedKey(<private>)")
+    }
+}
+
 /// Reads a password file, refusing one that others can read (as OpenSSH refuses loose key files).
 fn read_secret_file(path: &std::path::Path) -> Result<Secret, SshError> {
     let err = |reason: String| {
@@ -258,21 +301,10 @@ where
 
     if let Some(path) = &creds.key_file {
         tried.push("publickey");
-        let key = load_secret_key(path, creds.key_passphrase.as_ref().map(|s| s.expose())).map_err(|e| {
-            SshError::Credential(match e {
-                russh::keys::Error::KeyIsEncrypted => format!(
-                    "key file {} is encrypted: set key_passphrase_env to the variable holding its passphrase",
-                    path.display()
-                ),
-                // A passphrase was given and did not decrypt the key: say which, not "cryptographic error".
-                _ if creds.key_passphrase.is_some() => format!(
-                    "key file {}: the passphrase from key_passphrase_env or key_passphrase_command does not decrypt it",
-                    path.display()
-                ),
-                other => format!("cannot load key file {}: {other}", path.display()),
-            })
-        })?;
-        let key = Arc::new(key);
+        let key = match &creds.key {
+            Some(k) => k.0.clone(),
+            None => Arc::new(load_key(path, creds.key_passphrase.as_ref())?),
+        };
         let hash = handle
             .best_supported_rsa_hash()
             .await

@@ -190,27 +190,7 @@ impl<'a> BaselineStore<'a> {
                 ),
             ));
         }
-        let text = signed::open(self.signer, DOMAIN, &bytes)
-            .map_err(|e| Self::tampered(device, format!("version {seq}: {e}")))?;
-        let baseline: Baseline = toml::from_str(text).map_err(|e| {
-            Self::tampered(
-                device,
-                format!("version {seq} is unreadable: {}", e.message()),
-            )
-        })?;
-        if baseline.device != device || baseline.evidence.device != device {
-            return Err(Self::tampered(
-                device,
-                format!("version {seq} names device `{}`", baseline.device),
-            ));
-        }
-        if baseline.sequence != seq {
-            return Err(Self::tampered(
-                device,
-                format!("file of version {seq} holds version {}", baseline.sequence),
-            ));
-        }
-        Ok(baseline)
+        parse_version(self.signer, device, seq, &bytes).map_err(|r| Self::tampered(device, r))
     }
 
     /// Devices the ledger names, sorted; when the ledger cannot be read, the devices with version files.
@@ -329,6 +309,29 @@ impl<'a> BaselineStore<'a> {
         }
         Ok(())
     }
+}
+
+/// The bytes of version `seq` of `device`'s baseline, verified and parsed without the filesystem (what
+/// loading does once the file's digest matched the ledger's).
+pub fn parse_version(
+    signer: &Signer,
+    device: &str,
+    seq: u64,
+    bytes: &[u8],
+) -> Result<Baseline, String> {
+    let text = signed::open(signer, DOMAIN, bytes).map_err(|e| format!("version {seq}: {e}"))?;
+    let baseline: Baseline = toml::from_str(text)
+        .map_err(|e| format!("version {seq} is unreadable: {}", e.message()))?;
+    if baseline.device != device || baseline.evidence.device != device {
+        return Err(format!("version {seq} names device `{}`", baseline.device));
+    }
+    if baseline.sequence != seq {
+        return Err(format!(
+            "file of version {seq} holds version {}",
+            baseline.sequence
+        ));
+    }
+    Ok(baseline)
 }
 
 /// The OS user running netattest, for the record.

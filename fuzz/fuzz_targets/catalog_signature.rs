@@ -45,7 +45,8 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         _ => {
-            let algorithm = SignatureAlgorithm::ALL[usize::from(sel) % SignatureAlgorithm::ALL.len()];
+            let algorithm =
+                SignatureAlgorithm::ALL[usize::from(sel) % SignatureAlgorithm::ALL.len()];
             let want = match algorithm {
                 SignatureAlgorithm::Ed25519 => KeyKind::Ed25519,
                 SignatureAlgorithm::EcdsaP256Sha256 | SignatureAlgorithm::EcdsaP384Sha384 => {
@@ -54,7 +55,10 @@ fuzz_target!(|data: &[u8]| {
                 SignatureAlgorithm::Minisign => KeyKind::Minisign,
                 _ => KeyKind::Rsa,
             };
-            let key = keys().iter().find(|k| k.kind() == want).expect("a fixture key");
+            let key = keys()
+                .iter()
+                .find(|k| k.kind() == want)
+                .expect("a fixture key");
             if sel < 0x80 {
                 let _ = verify(algorithm, key, MESSAGE, rest);
             } else {

@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let path = Path::new("/nonexistent/netattest-fuzz/netattest.toml");
     if let Ok(cfg) = Config::from_text(path, text) {
-        let _ = cfg.check_devices(|p| p.starts_with("cisco"), |_| false, |p| p == "show-version");
+        let _ = cfg.check_devices(
+            |p| p.starts_with("cisco"),
+            |_| false,
+            |p| p == "show-version",
+        );
         for d in &cfg.devices {
             assert!(cfg.device(&d.name).is_ok());
         }

@@ -11,7 +11,8 @@ use libfuzzer_sys::fuzz_target;
 use netattest::ssh::known_hosts::{HostKeyStatus, check_text};
 use russh::keys::PublicKey;
 
-const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMwymU6fQVLqOYZIvWR8cXUH7WRHLkf7uHO7e31f2KsY";
+const KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMwymU6fQVLqOYZIvWR8cXUH7WRHLkf7uHO7e31f2KsY";
 
 fn key() -> &'static PublicKey {
     static K: OnceLock<PublicKey> = OnceLock::new();

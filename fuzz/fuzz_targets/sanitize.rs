@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
             c
         );
     }
-    assert_eq!(clean_output(clean.as_bytes()), clean, "cleaning is idempotent");
+    assert_eq!(
+        clean_output(clean.as_bytes()),
+        clean,
+        "cleaning is idempotent"
+    );
 
     let max = data.first().map_or(0, |b| usize::from(*b));
     let line = display_line(&String::from_utf8_lossy(data), max);

@@ -27,23 +27,36 @@ const DEVICE: &str = "lab-01";
 fn signer() -> &'static Signer {
     static S: OnceLock<Signer> = OnceLock::new();
     S.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("netattest-fuzz-sealed-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("netattest-fuzz-sealed-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("keys")).unwrap();
         let key = dir.join("keys/signing.pk8");
         std::fs::write(&key, include_bytes!("signing.pk8")).unwrap();
         // The library refuses a key others can read.
         #[cfg(unix)]
-        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         let signer = StateDir::new(&dir).signer().expect("the test key loads");
         let _ = std::fs::remove_dir_all(&dir);
         let empty = "schema_version = 1\nsequence = 0\nupdated_at = \"2026-01-01T00:00:00Z\"\n";
         ledger::parse(&signer, signed::seal(&signer, LEDGER, empty).as_bytes())
             .expect("the ledger domain is still the library's");
         let line = "0 00 -";
-        let log = format!("{line} {}\n", B64.encode(signer.sign(format!("{LOG}\n{line}").as_bytes())));
+        let log = format!(
+            "{line} {}\n",
+            B64.encode(signer.sign(format!("{LOG}\n{line}").as_bytes()))
+        );
         ledger::parse_log(&signer, log.as_bytes()).expect("the log domain is still the library's");
-        match baseline::parse_version(&signer, DEVICE, 1, signed::seal(&signer, BASELINE, "").as_bytes()) {
-            Err(e) => assert!(e.contains("unreadable"), "the baseline domain is still the library's: {e}"),
+        match baseline::parse_version(
+            &signer,
+            DEVICE,
+            1,
+            signed::seal(&signer, BASELINE, "").as_bytes(),
+        ) {
+            Err(e) => assert!(
+                e.contains("unreadable"),
+                "the baseline domain is still the library's: {e}"
+            ),
             Ok(_) => unreachable!(),
         }
         signer

@@ -236,8 +236,18 @@ impl Config {
 
     /// Reads and validates a config file and the inventory files it includes.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::from_text(path, &text)
+    }
+
+    /// [`Config::load`] on the text of the file at `path`, already read (the fuzz target's entry point):
+    /// `path` names the file in problems and is the base of relative paths; includes are read from disk.
+    pub fn from_text(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
-        let read = raw::read_all(path, &mut problems)?;
+        let read = raw::read_all(path, text, &mut problems)?;
         let cfg = validate::config(path, read, &mut problems);
         if problems.is_empty() {
             Ok(cfg)

@@ -16,20 +16,17 @@ pub(super) struct Read {
     pub(super) devices: Vec<(PathBuf, RawDevice)>,
 }
 
-/// Reads the main file and its includes. A syntax error in the main file ends the reading; an unreadable or
-/// malformed include is one more problem, and the others are still read.
+/// Parses the main file's text (read from `path`) and reads its includes. A syntax error in the main file
+/// ends the reading; an unreadable or malformed include is one more problem, and the others are still read.
 pub(super) fn read_all(
     path: &Path,
+    text: &str,
     problems: &mut Vec<ConfigProblem>,
 ) -> Result<Read, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut raw: RawConfig = match parse(path, &text, problems) {
+    let mut raw: RawConfig = match parse(path, text, problems) {
         Ok(raw) => raw,
         Err(e) => {
-            problems.push(toml_problem(path, &text, &e));
+            problems.push(toml_problem(path, text, &e));
             return Err(ConfigError::Invalid(std::mem::take(problems)));
         }
     };

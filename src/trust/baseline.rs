@@ -230,26 +230,8 @@ impl<'a> BaselineStore<'a> {
                 ),
             ));
         }
-        let text = signed::open(self.signer, DOMAIN, &bytes)
-            .map_err(|e| Self::tampered(device, format!("version {seq}: {e}")))?;
-        let baseline: Baseline = toml::from_str(text).map_err(|e| {
-            Self::tampered(
-                device,
-                format!("version {seq} is unreadable: {}", e.message()),
-            )
-        })?;
-        if baseline.device != device || baseline.evidence.device != device {
-            return Err(Self::tampered(
-                device,
-                format!("version {seq} names device `{}`", baseline.device),
-            ));
-        }
-        if baseline.sequence != seq {
-            return Err(Self::tampered(
-                device,
-                format!("file of version {seq} holds version {}", baseline.sequence),
-            ));
-        }
+        let baseline = parse_version(self.signer, device, seq, &bytes)
+            .map_err(|r| Self::tampered(device, r))?;
         if let Some(want) = &baseline.transcript_sha256 {
             let path = self.dir(device).join(transcript_file(seq));
             let got = std::fs::read(&path).map(|b| sha256_hex(&b));
@@ -413,6 +395,29 @@ impl<'a> BaselineStore<'a> {
         }
         Ok(())
     }
+}
+
+/// The bytes of version `seq` of `device`'s baseline, verified and parsed without the filesystem (what
+/// loading does once the file's digest matched the ledger's).
+pub fn parse_version(
+    signer: &Signer,
+    device: &str,
+    seq: u64,
+    bytes: &[u8],
+) -> Result<Baseline, String> {
+    let text = signed::open(signer, DOMAIN, bytes).map_err(|e| format!("version {seq}: {e}"))?;
+    let baseline: Baseline = toml::from_str(text)
+        .map_err(|e| format!("version {seq} is unreadable: {}", e.message()))?;
+    if baseline.device != device || baseline.evidence.device != device {
+        return Err(format!("version {seq} names device `{}`", baseline.device));
+    }
+    if baseline.sequence != seq {
+        return Err(format!(
+            "file of version {seq} holds version {}",
+            baseline.sequence
+        ));
+    }
+    Ok(baseline)
 }
 
 /// The OS user running netattest, for the record.

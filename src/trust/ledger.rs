@@ -87,21 +87,27 @@ pub fn load(state: &StateDir, signer: &Signer) -> Result<Option<Loaded>, LedgerE
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io(&path)(e).into()),
     };
-    let payload =
-        signed::open(signer, DOMAIN, &bytes).map_err(|e| invalid(path.clone(), e.to_string()))?;
-    let ledger: Ledger = toml::from_str(payload)
-        .map_err(|e| invalid(path.clone(), format!("unreadable: {}", e.message())))?;
+    parse(signer, &bytes)
+        .map(Some)
+        .map_err(|reason| invalid(path, reason))
+}
+
+/// [`load`] on the bytes of a ledger file, without the filesystem: verifies and parses them.
+pub fn parse(signer: &Signer, bytes: &[u8]) -> Result<Loaded, String> {
+    let payload = signed::open(signer, DOMAIN, bytes).map_err(|e| e.to_string())?;
+    let ledger: Ledger =
+        toml::from_str(payload).map_err(|e| format!("unreadable: {}", e.message()))?;
     if ledger.schema_version != SCHEMA_VERSION {
-        return Err(invalid(
-            path,
-            format!("schema {} is not {SCHEMA_VERSION}", ledger.schema_version),
+        return Err(format!(
+            "schema {} is not {SCHEMA_VERSION}",
+            ledger.schema_version
         ));
     }
     let head = LedgerHead {
         sequence: ledger.sequence,
-        digest: sha256_hex(&bytes),
+        digest: sha256_hex(bytes),
     };
-    Ok(Some(Loaded { ledger, head }))
+    Ok(Loaded { ledger, head })
 }
 
 /// The ledger's head, for run reports; `None` when there is no ledger or it does not verify (loading any
@@ -206,18 +212,24 @@ fn append_log(
 /// line cut short by a crash (no newline) is left out; `sync_log` rewrites it.
 pub fn read_log(state: &StateDir, signer: &Signer) -> Result<Vec<LogLine>, LedgerError> {
     let path = state.ledger_log();
-    let text = match std::fs::read(&path) {
-        Ok(b) => String::from_utf8(b).map_err(|_| invalid(path.clone(), "log is not UTF-8"))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(io(&path)(e).into()),
     };
+    parse_log(signer, &bytes).map_err(|reason| invalid(path, reason))
+}
+
+/// [`read_log`] on the bytes of a log file, without the filesystem.
+pub fn parse_log(signer: &Signer, bytes: &[u8]) -> Result<Vec<LogLine>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "log is not UTF-8".to_string())?;
     let complete = match text.rfind('\n') {
         Some(i) => &text[..=i],
         None => "",
     };
     let mut lines: Vec<LogLine> = Vec::new();
     for (n, raw) in complete.lines().enumerate() {
-        let bad = |why: &str| invalid(path.clone(), format!("log line {}: {why}", n + 1));
+        let bad = |why: &str| format!("log line {}: {why}", n + 1);
         let fields: Vec<&str> = raw.split(' ').collect();
         let [seq, digest, previous, sig] = fields[..] else {
             return Err(bad("malformed"));

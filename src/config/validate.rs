@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::raw::{
-    RawAuth, RawCatalog, RawDefaults, RawDevice, RawGroup, RawSigningKey, RawSsh, RawSshConfig,
-    Read,
+    RawAuth, RawCatalog, RawDefaults, RawDevice, RawGroup, RawJump, RawSigningKey, RawSsh,
+    RawSshConfig, Read,
 };
 use super::ssh_algorithms::{ListEdit, ListKind, SshAlgorithms};
 use super::{
-    AuthSpec, CatalogConfig, Config, ConfigProblem, DeviceConfig, MAX_MAX_IMAGE_SIZE,
+    AuthSpec, CatalogConfig, Config, ConfigProblem, DeviceConfig, JumpConfig, MAX_MAX_IMAGE_SIZE,
     MAX_MAX_OUTPUT, PullPolicy, SigningKey, expand_tilde, home_dir,
 };
 use crate::evidence::files::Glob;
@@ -42,6 +42,7 @@ struct Inherited {
     group_ssh: BTreeMap<String, RawSsh>,
     auth: AuthSpec,
     allow_probes: Vec<String>,
+    group_jump: BTreeMap<String, Vec<String>>,
 }
 
 /// Validates everything read from `path` (and its includes).
@@ -98,8 +99,19 @@ pub(super) fn config(path: &Path, read: Read, problems: &mut Vec<ConfigProblem>)
             (Err(reason), _) | (_, Err(reason)) => sink.add(&format!("severity.{code}"), reason),
         }
     }
-    let inherited = inherited(&raw.defaults, &raw.groups, &mut sink);
+    let mut inherited = inherited(&raw.defaults, &raw.groups, &mut sink);
     cfg.catalogs = catalogs(raw.catalog, &base, &mut sink);
+    cfg.jumps = jumps(raw.jump, &inherited.auth, &mut sink);
+    cfg.default_jump = raw.defaults.jump.clone();
+    if let Some(list) = &cfg.default_jump {
+        jump_list(list, "defaults.jump", &cfg.jumps, &mut sink);
+    }
+    for (name, g) in &raw.groups {
+        if let Some(list) = &g.jump {
+            jump_list(list, &format!("groups.{name}.jump"), &cfg.jumps, &mut sink);
+            inherited.group_jump.insert(name.clone(), list.clone());
+        }
+    }
 
     let mut seen = BTreeSet::new();
     for (i, (file, dev)) in devices.into_iter().enumerate() {
@@ -113,6 +125,9 @@ pub(super) fn config(path: &Path, read: Read, problems: &mut Vec<ConfigProblem>)
                 &format!("{key}.name"),
                 format!("device `{}` is defined more than once", dev.name),
             );
+        }
+        if let Some(list) = &dev.jump {
+            jump_list(list, &format!("{key}.jump"), &cfg.jumps, &mut sink);
         }
         let device = device(dev, &key, &inherited, &mut sink);
         cfg.devices.push(device);
@@ -269,6 +284,99 @@ fn inherited(d: &RawDefaults, groups: &BTreeMap<String, RawGroup>, sink: &mut Si
         group_ssh,
         auth: d.auth.clone().map(auth_spec).unwrap_or_default(),
         allow_probes,
+        group_jump: BTreeMap::new(),
+    }
+}
+
+/// The longest jump chain accepted: each hop is one more login and one more key exchange per connection.
+const MAX_JUMP_HOPS: usize = 8;
+
+/// `[[jump]]`: named jump hosts, each with its own login; credentials default to `[defaults].auth`.
+fn jumps(
+    raw: Vec<RawJump>,
+    default_auth: &AuthSpec,
+    sink: &mut Sink,
+) -> BTreeMap<String, JumpConfig> {
+    let mut out = BTreeMap::new();
+    let dir = sink.file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
+    for (i, j) in raw.into_iter().enumerate() {
+        let key = format!("jump[{i}] ({})", j.name);
+        if let Err(reason) = validate_device_name(&j.name) {
+            sink.add(&format!("{key}.name"), format!("jump {reason}"));
+        }
+        let host = j.host.unwrap_or_else(|| j.name.clone());
+        if host.is_empty() || host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            sink.add(
+                &format!("{key}.host"),
+                format!("`{}` is not a host name or address", host.escape_debug()),
+            );
+        }
+        let auth = j.auth.map(auth_spec).unwrap_or(default_auth.clone());
+        if auth.is_empty() {
+            sink.add(
+                &format!("{key}.auth"),
+                "no credential source for the jump host: set key_file, agent, password_env or password_file here or in [defaults].auth".into(),
+            );
+        }
+        let cfg = JumpConfig {
+            host,
+            port: j.port.unwrap_or(22),
+            user: j.user,
+            auth: AuthSpec {
+                key_file: auth.key_file.map(beside),
+                password_file: auth.password_file.map(beside),
+                enable_secret_file: auth.enable_secret_file.map(beside),
+                ..auth
+            },
+            source: sink.file.to_path_buf(),
+            name: j.name.clone(),
+        };
+        if out.insert(j.name.clone(), cfg).is_some() {
+            sink.add(
+                &format!("{key}.name"),
+                format!("jump `{}` is defined more than once", j.name),
+            );
+        }
+    }
+    out
+}
+
+/// A `jump = [...]` list: every hop a `[[jump]]` name, none twice, at most [`MAX_JUMP_HOPS`].
+fn jump_list(list: &[String], key: &str, jumps: &BTreeMap<String, JumpConfig>, sink: &mut Sink) {
+    let mut seen = BTreeSet::new();
+    for (i, name) in list.iter().enumerate() {
+        if !jumps.contains_key(name) {
+            sink.add(
+                &format!("{key}[{i}]"),
+                format!(
+                    "no [[jump]] is named `{}`{}",
+                    name.escape_debug(),
+                    match jumps.len() {
+                        0 => " (there are no [[jump]] entries)".to_string(),
+                        _ => format!(
+                            " (known: {})",
+                            jumps.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    }
+                ),
+            );
+        }
+        if !seen.insert(name) {
+            sink.add(
+                &format!("{key}[{i}]"),
+                format!("`{}` appears twice in one jump chain", name.escape_debug()),
+            );
+        }
+    }
+    if list.len() > MAX_JUMP_HOPS {
+        sink.add(
+            key,
+            format!(
+                "{} hops is more than the {MAX_JUMP_HOPS} accepted",
+                list.len()
+            ),
+        );
     }
 }
 
@@ -323,6 +431,30 @@ fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> 
         check_commands(a, &format!("{key}.auth"), sink);
     }
     let auth = dev.auth.map(auth_spec).unwrap_or(inherited.auth.clone());
+    // The device's own list, else its groups' (which must agree: a device is reached one way).
+    let group_jumps: BTreeMap<&Vec<String>, &String> = dev
+        .groups
+        .iter()
+        .filter_map(|g| inherited.group_jump.get(g).map(|l| (l, g)))
+        .collect();
+    let jump = match dev.jump {
+        Some(list) => Some(list),
+        None if group_jumps.len() > 1 => {
+            sink.add(
+                &format!("{key}.jump"),
+                format!(
+                    "its groups name different jump chains ({}): set `jump` on the device",
+                    group_jumps
+                        .values()
+                        .map(|g| g.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            None
+        }
+        None => group_jumps.into_keys().next().cloned(),
+    };
     let dir = sink.file.parent().unwrap_or(Path::new("."));
     let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
     DeviceConfig {
@@ -342,6 +474,7 @@ fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> 
         image_path: dev.image_path,
         allow_probes,
         ssh,
+        jump,
         source: sink.file.to_path_buf(),
     }
 }

@@ -9,7 +9,7 @@ use super::hostkey::{BaselinePin, KeyMode, KeyRule, key_rule};
 use super::{Engine, Mode, drifted, facts, sample, ssh_outcome};
 use crate::collect::{Collected, Events, collect};
 use crate::config::PullPolicy;
-use crate::config::inventory::Device;
+use crate::config::inventory::{Device, Route};
 use crate::evidence::files::Glob;
 use crate::evidence::{Evidence, TranscriptEntry};
 use crate::profile::Profile;
@@ -135,6 +135,18 @@ impl Engine {
         let target = self
             .target(device)
             .map_err(|e| (Outcome::Error, e.to_string()))?;
+        match &device.route {
+            Route::Direct => {}
+            Route::Invalid(why) => {
+                return Err((Outcome::Error, format!("{why}; not connecting directly")));
+            }
+            Route::Jump(_) => {
+                return Err((
+                    Outcome::Error,
+                    "jump hosts are not supported by this build; not connecting directly".into(),
+                ));
+            }
+        }
         match Session::connect(&target, policy).await {
             Ok(s) => Ok(s),
             Err(SshError::HostKeyChanged {

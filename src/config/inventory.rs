@@ -128,9 +128,10 @@ fn route(
         return named(names);
     }
     if let Some(values) = proxy_jump {
-        return match proxy_jump::parse(values) {
-            Ok(None) => Route::Direct,
-            Ok(Some(specs)) => Route::Jump(specs.iter().map(|s| ssh_hop(ssh, s, auth)).collect()),
+        let mut hops = Vec::new();
+        return match ssh_chain(ssh, values, auth, &mut vec![d.host.clone()], &mut hops) {
+            Ok(()) if hops.is_empty() => Route::Direct,
+            Ok(()) => Route::Jump(hops),
             Err(why) => Route::Invalid(format!(
                 "ssh_config's ProxyJump for {} cannot be honoured: {why}",
                 d.host
@@ -142,6 +143,47 @@ fn route(
         None => Route::Direct,
     }
 }
+
+/// The hops a ProxyJump value names, each preceded by the hops its own Host block's ProxyJump names (as
+/// OpenSSH reaches a jump host through its own ProxyJump). `path` holds the hosts being expanded, to refuse
+/// a loop (`Host *` with a ProxyJump, and no `!bastion`).
+fn ssh_chain(
+    ssh: &SshConfigFile,
+    values: &[String],
+    auth: &AuthSpec,
+    path: &mut Vec<String>,
+    out: &mut Vec<Hop>,
+) -> Result<(), String> {
+    let Some(specs) = proxy_jump::parse(values)? else {
+        return Ok(());
+    };
+    for spec in &specs {
+        if path.contains(&spec.host) {
+            return Err(format!(
+                "ProxyJump loop: {} -> {}",
+                path.join(" -> "),
+                spec.host
+            ));
+        }
+        if path.len() + out.len() > MAX_PROXY_JUMP_HOPS {
+            return Err(format!("more than {MAX_PROXY_JUMP_HOPS} hops"));
+        }
+        let own = ssh
+            .parsed
+            .as_ref()
+            .and_then(|c| c.query(&spec.host).proxy_jump);
+        if let Some(own) = own {
+            path.push(spec.host.clone());
+            ssh_chain(ssh, &own, auth, path, out)?;
+            path.pop();
+        }
+        out.push(ssh_hop(ssh, spec, auth));
+    }
+    Ok(())
+}
+
+/// The longest chain ssh_config may build (the same bound as netattest's own `jump` lists).
+const MAX_PROXY_JUMP_HOPS: usize = 8;
 
 /// A ProxyJump hop, with HostName, Port, User and IdentityFile from its own Host block, as OpenSSH does.
 /// Without an IdentityFile it logs in with the device's key file or agent, never its password: a secret

@@ -277,3 +277,21 @@ fn a_password_meant_for_the_device_is_never_a_proxy_jump_hops_credential() {
         }
     );
 }
+
+#[test]
+fn a_proxy_jump_hop_is_reached_through_its_own_proxy_jump_and_loops_are_refused() {
+    let ssh = "Host r1\n  ProxyJump inner\n\
+               Host inner\n  ProxyJump outer\n\
+               Host r2\n  ProxyJump loop-a\n\
+               Host loop-a\n  ProxyJump loop-b\n\
+               Host loop-b\n  ProxyJump loop-a\n";
+    let text = "[defaults]\nauth = { agent = true }\n\
+                [[device]]\nname = \"r1\"\nplatform = \"linux\"\n\
+                [[device]]\nname = \"r2\"\nplatform = \"linux\"\n";
+    let r = routes(text, Some(ssh));
+    assert_eq!(names(&r["r1"]), ["outer", "inner"], "first hop first");
+    let Route::Invalid(why) = &r["r2"] else {
+        panic!("a loop must not be honoured: {:?}", r["r2"])
+    };
+    assert!(why.contains("ProxyJump loop"), "{why}");
+}

@@ -483,10 +483,16 @@ impl Engine {
         let _writer = self.writer().await?;
         let key = host_key_of(&evidence)?;
         let kh = self.state.known_hosts();
+        let mut hop_pins = String::new();
         for hop in &hops {
             let status = known_hosts::check(&kh, &hop.host, hop.port, &hop.key)
                 .map_err(|e| (Outcome::Error, e.to_string()))?;
             if status != known_hosts::HostKeyStatus::Trusted {
+                hop_pins.push_str(&format!(
+                    "; jump host {} pinned: {}",
+                    hop.name,
+                    known_hosts::fingerprint(&hop.key)
+                ));
                 known_hosts::learn(&kh, &hop.host, hop.port, &hop.key).map_err(|e| {
                     (
                         Outcome::Error,
@@ -506,7 +512,7 @@ impl Engine {
             .create(evidence, "enrollment", &render_transcript(transcript))
             .map_err(|e| (Outcome::Error, e.to_string()))?;
         report.outcome = Outcome::Enrolled;
-        report.detail = Some(format!("host key pinned: {fingerprint}"));
+        report.detail = Some(format!("host key pinned: {fingerprint}{hop_pins}"));
         Ok(())
     }
 

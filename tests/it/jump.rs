@@ -75,7 +75,21 @@ fn dead_port() -> u16 {
 fn jump_enroll_and_check_go_through_one_bastion_and_pin_its_key() {
     let b1 = bastion();
     let env = lab_behind(2, &["bastion-1"], &jump_entry("bastion-1", &b1));
-    env.enroll_all();
+    let r = env.run(&["enroll", "lab-01", "--format", "json"]);
+    assert_eq!(r.outcome("lab-01"), "enrolled", "{r:?}");
+    assert!(
+        detail(&r, "lab-01").contains(&format!(
+            "jump host bastion-1 pinned: {}",
+            b1.host_key_fingerprint()
+        )),
+        "{r:?}"
+    );
+    let r = env.run(&["enroll", "lab-02", "--format", "json"]);
+    assert_eq!(r.outcome("lab-02"), "enrolled", "{r:?}");
+    assert!(
+        !detail(&r, "lab-02").contains("jump host"),
+        "pinned once: {r:?}"
+    );
     assert!(
         known_hosts(&env).contains(&format!("[127.0.0.1]:{}", b1.port)),
         "enrollment pins the bastion's key: {}",

@@ -296,3 +296,31 @@ fn jump_proxy_jump_from_an_ssh_config_file_works_end_to_end() {
     );
     assert_eq!(env.lab().connections("lab-01"), before);
 }
+
+#[test]
+fn jump_enroll_all_pins_the_bastion_once_over_one_login() {
+    let b1 = bastion();
+    let env = lab_behind(4, &["bastion-1"], &jump_entry("bastion-1", &b1));
+    let r = env.run(&["enroll", "--all", "--format", "json"]);
+    for i in 1..=4 {
+        let dev = format!("lab-{i:02}");
+        assert_eq!(r.outcome(&dev), "enrolled", "{r:?}");
+    }
+    assert_eq!(
+        logins(&b1),
+        1,
+        "one login for four enrollments: {}",
+        b1.log_text()
+    );
+    let pinned = (1..=4)
+        .filter(|i| detail(&r, &format!("lab-{i:02}")).contains("jump host bastion-1 pinned"))
+        .count();
+    assert_eq!(pinned, 1, "the bastion's key is pinned once: {r:?}");
+    let line = format!("[127.0.0.1]:{}", b1.port);
+    assert_eq!(
+        known_hosts(&env).matches(&line).count(),
+        1,
+        "{}",
+        known_hosts(&env)
+    );
+}

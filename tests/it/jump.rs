@@ -324,3 +324,24 @@ fn jump_enroll_all_pins_the_bastion_once_over_one_login() {
         known_hosts(&env)
     );
 }
+
+#[test]
+fn jump_a_device_whose_own_key_changed_behind_a_bastion_is_a_finding_and_gets_no_credentials() {
+    let b1 = bastion();
+    let env = lab_behind(1, &["bastion-1"], &jump_entry("bastion-1", &b1));
+    env.enroll_all();
+    env.apply("lab-01", netattest::lab::Scenario::HostKeySwapped);
+    let before = env.lab().auth_attempts("lab-01");
+    let r = check(&env, "lab-01");
+    assert_eq!(r.outcome("lab-01"), "host-key-mismatch", "{r:?}");
+    assert_eq!(r.codes("lab-01"), vec!["host-key-changed"]);
+    assert!(
+        !detail(&r, "lab-01").contains("jump host"),
+        "the device's key, not the hop's: {r:?}"
+    );
+    assert_eq!(
+        env.lab().auth_attempts("lab-01"),
+        before,
+        "no authentication reached the impostor"
+    );
+}

@@ -6,6 +6,7 @@
 
 mod algorithm;
 pub mod inventory;
+pub mod proxy_jump;
 mod raw;
 pub mod ssh_algorithms;
 mod validate;
@@ -124,7 +125,24 @@ pub struct DeviceConfig {
     pub allow_probes: Vec<String>,
     /// The SSH algorithms this device is reached with (device, then its groups, then `[defaults]`).
     pub ssh: ssh_algorithms::SshAlgorithms,
+    /// The `[[jump]]` names to go through, first hop first, from the device or its groups; `None` when
+    /// neither says (then ssh_config's ProxyJump, then `[defaults].jump`), `Some([])` for direct.
+    pub jump: Option<Vec<String>>,
     /// The file that defined this device, for messages.
+    pub source: PathBuf,
+}
+
+/// One `[[jump]]` host: a bastion devices are reached through, with its own login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JumpConfig {
+    pub name: String,
+    /// Address to connect to. Default: the name.
+    pub host: String,
+    pub port: u16,
+    /// Default: `[defaults].user`, else the local user.
+    pub user: Option<String>,
+    /// Default: `[defaults].auth`.
+    pub auth: AuthSpec,
     pub source: PathBuf,
 }
 
@@ -194,6 +212,10 @@ pub struct Config {
     pub catalogs: Vec<CatalogConfig>,
     /// `[files] ignore`: globs over device paths whose changes are expected (on top of each profile's own).
     pub files_ignore: Vec<crate::evidence::files::Glob>,
+    /// `[[jump]]` hosts by name.
+    pub jumps: BTreeMap<String, JumpConfig>,
+    /// `[defaults].jump`: for devices that neither their groups nor ssh_config send elsewhere.
+    pub default_jump: Option<Vec<String>>,
 }
 
 /// Default command output bound: 16 MiB.
@@ -231,6 +253,8 @@ impl Config {
             devices: Vec::new(),
             catalogs: Vec::new(),
             files_ignore: Vec::new(),
+            jumps: BTreeMap::new(),
+            default_jump: None,
         }
     }
 
@@ -367,3 +391,6 @@ pub struct CatalogConfig {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod jump_tests;

@@ -150,6 +150,20 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) catalog: Vec<RawCatalog>,
     pub(super) files: Option<RawFiles>,
+    /// `[[jump]]`: named jump hosts (bastions) that devices reach their targets through.
+    #[serde(default)]
+    pub(super) jump: Vec<RawJump>,
+}
+
+/// One `[[jump]]` host.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawJump {
+    pub(super) name: String,
+    pub(super) host: Option<String>,
+    pub(super) port: Option<u16>,
+    pub(super) user: Option<String>,
+    pub(super) auth: Option<RawAuth>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +211,8 @@ pub(super) struct RawDefaults {
     pub(super) fail_on: Option<String>,
     pub(super) auth: Option<RawAuth>,
     pub(super) allow_probes: Option<Vec<String>>,
+    /// The jump hosts (by `[[jump]]` name, first hop first) for devices that name none.
+    pub(super) jump: Option<Vec<String>>,
     pub(super) ssh: Option<RawSsh>,
 }
 
@@ -238,6 +254,8 @@ pub(super) struct RawDevice {
     pub(super) image_path: Option<String>,
     pub(super) allow_probes: Option<Vec<String>>,
     pub(super) ssh: Option<RawSsh>,
+    /// `[[jump]]` names, first hop first; `[]` connects directly whatever the group or defaults say.
+    pub(super) jump: Option<Vec<String>>,
 }
 
 /// Settings shared by the devices of a group.
@@ -245,6 +263,8 @@ pub(super) struct RawDevice {
 pub(super) struct RawGroup {
     pub(super) pull: Option<String>,
     pub(super) ssh: Option<RawSsh>,
+    /// `[[jump]]` names for the group's devices that name none themselves.
+    pub(super) jump: Option<Vec<String>>,
 }
 
 /// An inventory file: devices only.

@@ -1,6 +1,9 @@
 //! From the configuration as written to the validated `Config`: every value is checked, and every problem is
 //! kept with its file and key, so one run shows all that is wrong. Each section has its own function.
 
+mod jump;
+use jump::{jump_list, jumps};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -42,6 +45,7 @@ struct Inherited {
     group_ssh: BTreeMap<String, RawSsh>,
     auth: AuthSpec,
     allow_probes: Vec<String>,
+    group_jump: BTreeMap<String, Vec<String>>,
 }
 
 /// Validates everything read from `path` (and its includes).
@@ -98,8 +102,19 @@ pub(super) fn config(path: &Path, read: Read, problems: &mut Vec<ConfigProblem>)
             (Err(reason), _) | (_, Err(reason)) => sink.add(&format!("severity.{code}"), reason),
         }
     }
-    let inherited = inherited(&raw.defaults, &raw.groups, &mut sink);
+    let mut inherited = inherited(&raw.defaults, &raw.groups, &mut sink);
     cfg.catalogs = catalogs(raw.catalog, &base, &mut sink);
+    cfg.jumps = jumps(raw.jump, &inherited.auth, &mut sink);
+    cfg.default_jump = raw.defaults.jump.clone();
+    if let Some(list) = &cfg.default_jump {
+        jump_list(list, "defaults.jump", &cfg.jumps, &mut sink);
+    }
+    for (name, g) in &raw.groups {
+        if let Some(list) = &g.jump {
+            jump_list(list, &format!("groups.{name}.jump"), &cfg.jumps, &mut sink);
+            inherited.group_jump.insert(name.clone(), list.clone());
+        }
+    }
 
     let mut seen = BTreeSet::new();
     for (i, (file, dev)) in devices.into_iter().enumerate() {
@@ -113,6 +128,9 @@ pub(super) fn config(path: &Path, read: Read, problems: &mut Vec<ConfigProblem>)
                 &format!("{key}.name"),
                 format!("device `{}` is defined more than once", dev.name),
             );
+        }
+        if let Some(list) = &dev.jump {
+            jump_list(list, &format!("{key}.jump"), &cfg.jumps, &mut sink);
         }
         let device = device(dev, &key, &inherited, &mut sink);
         cfg.devices.push(device);
@@ -269,6 +287,7 @@ fn inherited(d: &RawDefaults, groups: &BTreeMap<String, RawGroup>, sink: &mut Si
         group_ssh,
         auth: d.auth.clone().map(auth_spec).unwrap_or_default(),
         allow_probes,
+        group_jump: BTreeMap::new(),
     }
 }
 
@@ -323,6 +342,30 @@ fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> 
         check_commands(a, &format!("{key}.auth"), sink);
     }
     let auth = dev.auth.map(auth_spec).unwrap_or(inherited.auth.clone());
+    // The device's own list, else its groups' (which must agree: a device is reached one way).
+    let group_jumps: BTreeMap<&Vec<String>, &String> = dev
+        .groups
+        .iter()
+        .filter_map(|g| inherited.group_jump.get(g).map(|l| (l, g)))
+        .collect();
+    let jump = match dev.jump {
+        Some(list) => Some(list),
+        None if group_jumps.len() > 1 => {
+            sink.add(
+                &format!("{key}.jump"),
+                format!(
+                    "its groups name different jump chains ({}): set `jump` on the device",
+                    group_jumps
+                        .values()
+                        .map(|g| g.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            None
+        }
+        None => group_jumps.into_keys().next().cloned(),
+    };
     let dir = sink.file.parent().unwrap_or(Path::new("."));
     let beside = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
     DeviceConfig {
@@ -342,6 +385,7 @@ fn device(dev: RawDevice, key: &str, inherited: &Inherited, sink: &mut Sink) -> 
         image_path: dev.image_path,
         allow_probes,
         ssh,
+        jump,
         source: sink.file.to_path_buf(),
     }
 }

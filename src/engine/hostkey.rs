@@ -71,6 +71,19 @@ pub fn key_rule(mode: KeyMode<'_>, pin: &BaselinePin) -> KeyRule {
     }
 }
 
+/// The policy for every jump host on the way to a device. Hops have no baseline: their pins live in the
+/// state's known_hosts only, learned when a device behind them is enrolled and required everywhere else.
+/// `--expect-host-key` and `--new-host-key` are about the device, never a hop.
+pub fn hop_policy(mode: KeyMode<'_>, known_hosts: PathBuf) -> HostKeyPolicy {
+    match mode {
+        KeyMode::Enroll { .. } => HostKeyPolicy::LearnUnknown {
+            known_hosts,
+            expect: None,
+        },
+        KeyMode::Check | KeyMode::Approve { .. } => HostKeyPolicy::Pinned { known_hosts },
+    }
+}
+
 impl KeyRule {
     /// The SSH client's policy for this rule, or `None` for [`KeyRule::Refuse`].
     pub fn policy(&self, known_hosts: PathBuf) -> Option<HostKeyPolicy> {
@@ -94,6 +107,35 @@ impl KeyRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jump_hosts_are_learned_only_when_enrolling() {
+        let learn = |mode| {
+            matches!(
+                hop_policy(mode, "kh".into()),
+                HostKeyPolicy::LearnUnknown { expect: None, .. }
+            )
+        };
+        assert!(learn(KeyMode::Enroll { expect: None }));
+        assert!(
+            learn(KeyMode::Enroll {
+                expect: Some("SHA256:device")
+            }),
+            "the expectation is the device's, not the hop's"
+        );
+        for mode in [
+            KeyMode::Check,
+            KeyMode::Approve { new_host_key: None },
+            KeyMode::Approve {
+                new_host_key: Some("SHA256:new"),
+            },
+        ] {
+            assert!(
+                matches!(hop_policy(mode, "kh".into()), HostKeyPolicy::Pinned { .. }),
+                "{mode:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_key_rule_table_covers_every_mode_and_baseline_state() {

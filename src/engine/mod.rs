@@ -41,6 +41,8 @@ pub struct Engine {
     pub state: StateDir,
     pub signer: Signer,
     ssh_config: SshConfigFile,
+    /// Jump chains shared by the devices behind them, for this run.
+    jumps: crate::ssh::jump::JumpPool,
     /// Serialises this process's writers: the file lock excludes other processes, but two handles on it
     /// within one process would exclude each other.
     writers: tokio::sync::Mutex<()>,
@@ -90,6 +92,7 @@ impl Engine {
             state,
             signer,
             ssh_config,
+            jumps: crate::ssh::jump::JumpPool::default(),
             writers: tokio::sync::Mutex::new(()),
             tidied: std::sync::atomic::AtomicBool::new(false),
             catalog,
@@ -216,7 +219,23 @@ fn sample(share: f64) -> bool {
 }
 
 fn ssh_outcome(e: SshError) -> (Outcome, String) {
-    let outcome = match &e {
+    let outcome = outcome_of(&e);
+    let detail = match (&e, outcome) {
+        (SshError::Jump { .. }, Outcome::HostKeyMismatch) => format!(
+            "{e}; the jump host got nothing beyond the key exchange, and no connection to the device was opened"
+        ),
+        (SshError::Jump { .. }, Outcome::HostKeyUnknown) => format!(
+            "{e}; the jump host got nothing beyond the key exchange, and no connection to the device was opened (a jump host's key is pinned when a device behind it is enrolled)"
+        ),
+        (SshError::Jump { .. }, _) => format!("{e}; not connecting directly"),
+        _ => e.to_string(),
+    };
+    (outcome, detail)
+}
+
+fn outcome_of(e: &SshError) -> Outcome {
+    match e {
+        SshError::Jump { source, .. } => outcome_of(source),
         SshError::Unreachable { .. } => Outcome::Unreachable,
         SshError::Timeout { .. } => Outcome::Timeout,
         SshError::HostKeyUnknown { .. } | SshError::HostKeyUnsigned { .. } => {
@@ -230,8 +249,7 @@ fn ssh_outcome(e: SshError) -> (Outcome, String) {
         | SshError::EnableRefused { .. } => Outcome::AuthFailed,
         SshError::Credential(_) | SshError::KnownHosts { .. } => Outcome::Error,
         _ => Outcome::ProtocolError,
-    };
-    (outcome, e.to_string())
+    }
 }
 
 fn facts(ev: &Evidence) -> Facts {

@@ -5,17 +5,18 @@
 
 use std::collections::BTreeMap;
 
-use super::hostkey::{BaselinePin, KeyMode, KeyRule, key_rule};
+use super::hostkey::{BaselinePin, KeyMode, KeyRule, hop_policy, key_rule};
 use super::{Engine, Mode, drifted, facts, sample, ssh_outcome};
 use crate::collect::{Collected, Events, collect};
 use crate::config::PullPolicy;
-use crate::config::inventory::Device;
+use crate::config::inventory::{Device, Route};
 use crate::evidence::files::Glob;
 use crate::evidence::{Evidence, TranscriptEntry};
 use crate::profile::Profile;
 use crate::report::finding::{Code, Finding, Severity};
 use crate::report::{DeviceReport, Outcome};
-use crate::ssh::{Session, SshError, known_hosts};
+use crate::ssh::jump::{HopKey, HopTarget};
+use crate::ssh::{HostKeyPolicy, Session, SshError, known_hosts};
 use crate::trust::baseline::{Baseline, BaselineError, BaselineStore};
 use crate::trust::runs::render_transcript;
 use crate::trust::state::StateError;
@@ -28,6 +29,8 @@ pub(super) struct Prepared<'e> {
     fixed: Option<&'e Profile>,
     baseline: Option<Result<Baseline, BaselineError>>,
     rule: KeyRule,
+    /// For the jump hosts on the way, if any.
+    hop_policy: HostKeyPolicy,
 }
 
 /// A device that answered and whose platform is known.
@@ -110,6 +113,7 @@ impl Engine {
             fixed,
             baseline,
             rule,
+            hop_policy: hop_policy(mode.key_mode(), self.state.known_hosts()),
         })
     }
 
@@ -135,7 +139,20 @@ impl Engine {
         let target = self
             .target(device)
             .map_err(|e| (Outcome::Error, e.to_string()))?;
-        match Session::connect(&target, policy).await {
+        let connected = match &device.route {
+            Route::Direct => Session::connect(&target, policy).await,
+            Route::Invalid(why) => {
+                return Err((Outcome::Error, format!("{why}; not connecting directly")));
+            }
+            Route::Jump(hops) => {
+                let hops = self.hop_targets(hops, &target)?;
+                match self.jumps.through(&hops, &prepared.hop_policy).await {
+                    Ok(via) => Session::connect_via(&target, policy, via).await,
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match connected {
             Ok(s) => Ok(s),
             Err(SshError::HostKeyChanged {
                 host,
@@ -158,6 +175,39 @@ impl Engine {
             }
             Err(e) => Err(ssh_outcome(e)),
         }
+    }
+
+    /// Each hop's login, with the device's timeouts and bounds.
+    fn hop_targets(
+        &self,
+        hops: &[crate::config::inventory::Hop],
+        device: &crate::ssh::Target,
+    ) -> Result<Vec<HopTarget>, Failure> {
+        hops.iter()
+            .map(|h| {
+                let credentials =
+                    crate::ssh::Credentials::resolve(&h.auth, self.config.timeouts.secret_command)
+                        .map_err(|e| {
+                            (
+                                Outcome::Error,
+                                format!("jump host {}: {e}; not connecting directly", h.name),
+                            )
+                        })?;
+                Ok(HopTarget {
+                    name: h.name.clone(),
+                    target: crate::ssh::Target {
+                        host: h.address.clone(),
+                        port: h.port,
+                        user: h.user.clone(),
+                        credentials,
+                        // A device's opt-in to old algorithms is about that device: hops get the
+                        // modern defaults.
+                        algorithms: Default::default(),
+                        ..device.clone()
+                    },
+                })
+            })
+            .collect()
     }
 
     /// The platform: the configured profile, or the one `auto` detects on the session.
@@ -213,6 +263,7 @@ impl Engine {
             mut session,
             profile,
         } = identified;
+        let chain = session.jump_chain();
         let collected = collect(&mut session, device, profile, &should_pull, events).await;
         session.close().await;
         let Collected {
@@ -224,15 +275,22 @@ impl Engine {
         })?;
         // russh keeps the server's KEXINIT to itself, so the offer is read over a second connection that
         // stops after the server's KEXINIT (no key exchange, no authentication); `read_ssh_offer = false`
-        // skips it.
+        // skips it. Behind a jump host it is read through the jump host too: never a direct connection.
         if self.config.read_ssh_offer {
-            match crate::ssh::offer::server_offer(
-                &device.address,
-                device.port,
-                self.config.timeouts.connect,
-            )
-            .await
-            {
+            let timeout = self.config.timeouts.connect;
+            let offer = match &chain {
+                None => {
+                    crate::ssh::offer::server_offer(&device.address, device.port, timeout).await
+                }
+                Some(chain) => match chain.open(&device.address, device.port, timeout).await {
+                    Ok(stream) => {
+                        let label = format!("{}:{}", device.address, device.port);
+                        crate::ssh::offer::server_offer_over(stream, &label, timeout).await
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            match offer {
                 Ok(offer) => evidence.identity.ssh_offer = Some(offer),
                 Err(e) => {
                     evidence
@@ -420,10 +478,29 @@ impl Engine {
         let Kept {
             evidence,
             transcript,
+            hops,
         } = kept;
         let _writer = self.writer().await?;
         let key = host_key_of(&evidence)?;
         let kh = self.state.known_hosts();
+        let mut hop_pins = String::new();
+        for hop in &hops {
+            let status = known_hosts::check(&kh, &hop.host, hop.port, &hop.key)
+                .map_err(|e| (Outcome::Error, e.to_string()))?;
+            if status != known_hosts::HostKeyStatus::Trusted {
+                hop_pins.push_str(&format!(
+                    "; jump host {} pinned: {}",
+                    hop.name,
+                    known_hosts::fingerprint(&hop.key)
+                ));
+                known_hosts::learn(&kh, &hop.host, hop.port, &hop.key).map_err(|e| {
+                    (
+                        Outcome::Error,
+                        format!("cannot pin the host key of jump host {}: {e}", hop.name),
+                    )
+                })?;
+            }
+        }
         let status = known_hosts::check(&kh, &device.address, device.port, &key)
             .map_err(|e| (Outcome::Error, e.to_string()))?;
         if status != known_hosts::HostKeyStatus::Trusted {
@@ -435,7 +512,7 @@ impl Engine {
             .create(evidence, "enrollment", &render_transcript(transcript))
             .map_err(|e| (Outcome::Error, e.to_string()))?;
         report.outcome = Outcome::Enrolled;
-        report.detail = Some(format!("host key pinned: {fingerprint}"));
+        report.detail = Some(format!("host key pinned: {fingerprint}{hop_pins}"));
         Ok(())
     }
 
@@ -449,6 +526,7 @@ impl Engine {
         let Kept {
             evidence,
             transcript,
+            ..
         } = kept;
         let _writer = self.writer().await?;
         if approval.replace_key {
@@ -520,6 +598,7 @@ impl Engine {
                 phase: "logged in; identifying the platform".into(),
             },
         );
+        let hops = session.jump_chain().map(|c| c.keys()).unwrap_or_default();
         let identified = self.identify(session, prepared.fixed, report).await?;
         let base = trusted(&prepared.baseline);
         let Gathered {
@@ -532,6 +611,7 @@ impl Engine {
         let kept = Kept {
             evidence,
             transcript: &transcript,
+            hops,
         };
         self.commit(device, mode, kept, prepared.baseline, &ignore, report)
             .await?;
@@ -546,6 +626,8 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 pub(super) struct Kept<'a> {
     evidence: Evidence,
     transcript: &'a [TranscriptEntry],
+    /// The keys of the jump hosts the device was reached through, to pin when it is enrolled.
+    hops: Vec<HopKey>,
 }
 
 /// The host key the evidence recorded, to pin.

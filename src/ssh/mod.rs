@@ -7,6 +7,7 @@
 
 pub mod algorithms;
 pub mod auth;
+pub mod jump;
 pub mod known_hosts;
 pub mod offer;
 mod pull;
@@ -96,6 +97,10 @@ pub enum SshError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A jump host failed: `source` says how (its key, its login, its reachability). Shared by every
+    /// device behind it.
+    #[error("jump host {hop}: {source}")]
+    Jump { hop: String, source: Arc<SshError> },
 }
 
 impl From<russh::Error> for SshError {
@@ -152,6 +157,8 @@ pub enum HostKeyPolicy {
     /// Exactly the key with this fingerprint, whatever known_hosts pins: the operator confirmed a replaced
     /// device's new key out of band (an RMA or a re-image, approved with `--new-host-key`).
     Replace { fingerprint: String },
+    /// Only a key pinned in this known_hosts file: jump hosts outside enrollment (they have no baseline).
+    Pinned { known_hosts: PathBuf },
 }
 
 /// Where and how to connect.
@@ -253,10 +260,13 @@ impl client::Handler for ClientHandler {
             },
             HostKeyPolicy::LearnUnknown {
                 known_hosts: path, ..
-            } => match known_hosts::check(path, &self.host, self.port, server_key) {
-                Ok(s) => (s, None),
-                Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
-            },
+            }
+            | HostKeyPolicy::Pinned { known_hosts: path } => {
+                match known_hosts::check(path, &self.host, self.port, server_key) {
+                    Ok(s) => (s, None),
+                    Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
+                }
+            }
         };
         let presented = known_hosts::fingerprint(server_key);
         // The operator's out-of-band expectation is checked first, always: known_hosts trusting the key
@@ -334,6 +344,8 @@ pub struct Session {
     target: Target,
     info: ConnectionInfo,
     observed: Arc<Mutex<Observed>>,
+    /// The jump chain this session goes through, kept alive as long as the session is.
+    via: Option<jump::Via>,
 }
 
 /// What one command returned.
@@ -349,6 +361,31 @@ const MAX_STDERR: usize = 64 * 1024;
 impl Session {
     /// Connects, checks the host key under `policy`, and authenticates: all within the connect timeout.
     pub async fn connect(target: &Target, policy: HostKeyPolicy) -> Result<Session, SshError> {
+        Session::establish(target, policy, None).await
+    }
+
+    /// As [`Session::connect`], through the last hop of a jump chain: never directly.
+    pub async fn connect_via(
+        target: &Target,
+        policy: HostKeyPolicy,
+        via: jump::Via,
+    ) -> Result<Session, SshError> {
+        let mut session = Session::establish(target, policy, Some(via.chain.exit())).await?;
+        session.via = Some(via);
+        Ok(session)
+    }
+
+    /// The jump chain this session goes through, if any.
+    pub fn jump_chain(&self) -> Option<Arc<jump::JumpChain>> {
+        self.via.as_ref().map(|v| v.chain.clone())
+    }
+
+    /// Connects over TCP, or through a `direct-tcpip` channel of `through` (a hop's name and connection).
+    async fn establish(
+        target: &Target,
+        policy: HostKeyPolicy,
+        through: Option<(&str, &Handle<ClientHandler>)>,
+    ) -> Result<Session, SshError> {
         let observed = Arc::new(Mutex::new(Observed::default()));
         let handler = ClientHandler {
             policy: policy.clone(),
@@ -369,14 +406,26 @@ impl Session {
         });
         let addr = format!("{}:{}", target.host, target.port);
         let connect = async {
-            let stream = tokio::net::TcpStream::connect((target.host.as_str(), target.port))
-                .await
-                .map_err(|e| SshError::Unreachable {
-                    addr: addr.clone(),
-                    reason: e.to_string(),
-                })?;
-            let _ = stream.set_nodelay(true);
-            let handle = match client::connect_stream(config, stream, handler).await {
+            let connected = match through {
+                Some(hop) => {
+                    let stream =
+                        jump::open_direct(hop, &target.host, target.port, target.timeouts.connect)
+                            .await?;
+                    client::connect_stream(config, stream, handler).await
+                }
+                None => {
+                    let stream =
+                        tokio::net::TcpStream::connect((target.host.as_str(), target.port))
+                            .await
+                            .map_err(|e| SshError::Unreachable {
+                                addr: addr.clone(),
+                                reason: e.to_string(),
+                            })?;
+                    let _ = stream.set_nodelay(true);
+                    client::connect_stream(config, stream, handler).await
+                }
+            };
+            let handle = match connected {
                 Ok(h) => h,
                 Err(e) => {
                     return Err(
@@ -439,6 +488,7 @@ impl Session {
             target: target.clone(),
             info,
             observed,
+            via: None,
         })
     }
 
@@ -460,9 +510,10 @@ impl Session {
     /// very same host key, when that happened.
     async fn ensure_open(&mut self) -> Result<(), SshError> {
         if self.handle.is_closed() {
-            let again = Session::connect(
+            let again = Session::establish(
                 &self.target,
                 HostKeyPolicy::Exact(Box::new(self.info.host_key.clone())),
+                self.via.as_ref().map(|v| v.chain.exit()),
             )
             .await?;
             self.handle = again.handle;

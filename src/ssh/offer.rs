@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::evidence::ServerOffer;
 
@@ -23,39 +23,13 @@ pub async fn server_offer(
     timeout: Duration,
 ) -> Result<ServerOffer, SshError> {
     let work = async {
-        let mut stream = tokio::net::TcpStream::connect((host, port))
+        let stream = tokio::net::TcpStream::connect((host, port))
             .await
             .map_err(|e| SshError::Unreachable {
                 addr: format!("{host}:{port}"),
                 reason: e.to_string(),
             })?;
-        stream
-            .write_all(format!("SSH-2.0-netattest_{}\r\n", env!("CARGO_PKG_VERSION")).as_bytes())
-            .await
-            .map_err(proto)?;
-        // The server may send lines before its ident (RFC 4253 §4.2); each is bounded.
-        let mut lines = 0;
-        loop {
-            let line = read_line(&mut stream).await?;
-            if line.starts_with(b"SSH-") {
-                break;
-            }
-            lines += 1;
-            if lines > MAX_IDENT_LINES {
-                return Err(SshError::Protocol("no SSH identification string".into()));
-            }
-        }
-        let mut len = [0u8; 4];
-        stream.read_exact(&mut len).await.map_err(proto)?;
-        let len = u32::from_be_bytes(len) as usize;
-        if !(6..=MAX_PACKET).contains(&len) {
-            return Err(SshError::Protocol(format!(
-                "first packet of {len} bytes is not a KEXINIT"
-            )));
-        }
-        let mut packet = vec![0u8; len];
-        stream.read_exact(&mut packet).await.map_err(proto)?;
-        parse_kexinit(&packet)
+        read_offer(stream).await
     };
     tokio::time::timeout(timeout, work)
         .await
@@ -65,11 +39,62 @@ pub async fn server_offer(
         })?
 }
 
+/// Reads the offer over a stream already open to the server (a jump host's `direct-tcpip` channel);
+/// `label` names the server in messages.
+pub async fn server_offer_over<S>(
+    stream: S,
+    label: &str,
+    timeout: Duration,
+) -> Result<ServerOffer, SshError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    tokio::time::timeout(timeout, read_offer(stream))
+        .await
+        .map_err(|_| SshError::Timeout {
+            step: format!("reading the SSH offer of {label}"),
+            after: timeout,
+        })?
+}
+
+async fn read_offer<S>(mut stream: S) -> Result<ServerOffer, SshError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    stream
+        .write_all(format!("SSH-2.0-netattest_{}\r\n", env!("CARGO_PKG_VERSION")).as_bytes())
+        .await
+        .map_err(proto)?;
+    // The server may send lines before its ident (RFC 4253 §4.2); each is bounded.
+    let mut lines = 0;
+    loop {
+        let line = read_line(&mut stream).await?;
+        if line.starts_with(b"SSH-") {
+            break;
+        }
+        lines += 1;
+        if lines > MAX_IDENT_LINES {
+            return Err(SshError::Protocol("no SSH identification string".into()));
+        }
+    }
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).await.map_err(proto)?;
+    let len = u32::from_be_bytes(len) as usize;
+    if !(6..=MAX_PACKET).contains(&len) {
+        return Err(SshError::Protocol(format!(
+            "first packet of {len} bytes is not a KEXINIT"
+        )));
+    }
+    let mut packet = vec![0u8; len];
+    stream.read_exact(&mut packet).await.map_err(proto)?;
+    parse_kexinit(&packet)
+}
+
 fn proto(e: std::io::Error) -> SshError {
     SshError::Protocol(e.to_string())
 }
 
-async fn read_line(stream: &mut tokio::net::TcpStream) -> Result<Vec<u8>, SshError> {
+async fn read_line<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>, SshError> {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     while line.len() < 256 {

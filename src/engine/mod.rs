@@ -2,6 +2,7 @@
 //!
 //! Every path ends in a [`DeviceReport`] with an outcome; nothing here returns early without one.
 
+mod commit;
 pub mod fleet;
 pub mod hostkey;
 mod phases;

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::commit::Approval;
 use super::hostkey::{BaselinePin, KeyMode, KeyRule, hop_policy, key_rule};
 use super::{Engine, Mode, drifted, facts, sample, ssh_outcome};
 use crate::collect::{Collected, Events, collect};
@@ -16,10 +17,8 @@ use crate::profile::Profile;
 use crate::report::finding::{Code, Finding, Severity};
 use crate::report::{DeviceReport, Outcome};
 use crate::ssh::jump::{HopKey, HopTarget};
-use crate::ssh::{HostKeyPolicy, Session, SshError, known_hosts};
+use crate::ssh::{HostKeyPolicy, Session, SshError};
 use crate::trust::baseline::{Baseline, BaselineError, BaselineStore};
-use crate::trust::runs::render_transcript;
-use crate::trust::state::StateError;
 
 /// Why a run ended early: the outcome and what to tell the operator.
 pub(super) type Failure = (Outcome, String);
@@ -81,7 +80,7 @@ fn trusted(baseline: &Option<Result<Baseline, BaselineError>>) -> Option<&Eviden
     }
 }
 
-fn tampered_finding(device: &str, reason: &str) -> Finding {
+pub(super) fn tampered_finding(device: &str, reason: &str) -> Finding {
     Finding::new(
         Code::BaselineTampered,
         device,
@@ -413,173 +412,6 @@ impl Engine {
         }
     }
 
-    /// The one writer: this process's other devices, and any other netattest on the state directory.
-    async fn writer(
-        &self,
-    ) -> Result<
-        (
-            tokio::sync::MutexGuard<'_, ()>,
-            crate::trust::state::WriteLock,
-        ),
-        Failure,
-    > {
-        let in_process = self.writers.lock().await;
-        // Another netattest (a second enrollment, a catalog import) holds the lock only while it commits:
-        // wait for it, bounded, instead of failing after all this device's work was done.
-        let waited = std::time::Instant::now();
-        let lock = loop {
-            match self.state.lock() {
-                Ok(lock) => break lock,
-                Err(StateError::Locked(_)) if waited.elapsed() < LOCK_WAIT => {
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-                Err(StateError::Locked(path)) => {
-                    return Err((
-                        Outcome::Error,
-                        format!(
-                            "another netattest process held the writers' lock {} for {LOCK_WAIT:?}; nothing was written for this device, run it again",
-                            path.display()
-                        ),
-                    ));
-                }
-                Err(e) => return Err((Outcome::Error, e.to_string())),
-            }
-        };
-        self.tidy_locked()
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
-        Ok((in_process, lock))
-    }
-
-    /// Cleans up after killed writers, once per process; the caller holds the writers' lock.
-    fn tidy_locked(&self) -> Result<(), BaselineError> {
-        if self.tidied.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            return Ok(());
-        }
-        crate::trust::runs::remove_partials(&self.state);
-        BaselineStore::new(&self.state, &self.signer).tidy()
-    }
-
-    /// At the start of a run: cleans up after killed writers when no other process is writing (any
-    /// command, so leftovers never wait for the next enrollment). A busy or failing tidy is left for later.
-    pub fn tidy_if_idle(&self) {
-        if let Ok(_lock) = self.state.lock()
-            && let Err(e) = self.tidy_locked()
-        {
-            tracing::warn!("could not clean up the state directory: {e}");
-        }
-    }
-
-    async fn commit_enrollment(
-        &self,
-        device: &Device,
-        kept: Kept<'_>,
-        report: &mut DeviceReport,
-    ) -> Result<(), Failure> {
-        let Kept {
-            evidence,
-            transcript,
-            hops,
-        } = kept;
-        let _writer = self.writer().await?;
-        let key = host_key_of(&evidence)?;
-        let kh = self.state.known_hosts();
-        let mut hop_pins = String::new();
-        for hop in &hops {
-            let status = known_hosts::check(&kh, &hop.host, hop.port, &hop.key)
-                .map_err(|e| (Outcome::Error, e.to_string()))?;
-            if status != known_hosts::HostKeyStatus::Trusted {
-                hop_pins.push_str(&format!(
-                    "; jump host {} pinned: {}",
-                    hop.name,
-                    known_hosts::fingerprint(&hop.key)
-                ));
-                known_hosts::learn(&kh, &hop.host, hop.port, &hop.key).map_err(|e| {
-                    (
-                        Outcome::Error,
-                        format!("cannot pin the host key of jump host {}: {e}", hop.name),
-                    )
-                })?;
-            }
-        }
-        let status = known_hosts::check(&kh, &device.address, device.port, &key)
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
-        if status != known_hosts::HostKeyStatus::Trusted {
-            known_hosts::learn(&kh, &device.address, device.port, &key)
-                .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
-        }
-        let fingerprint = evidence.identity.host_key_fingerprint.clone();
-        BaselineStore::new(&self.state, &self.signer)
-            .create(evidence, "enrollment", &render_transcript(transcript))
-            .map_err(|e| (Outcome::Error, e.to_string()))?;
-        report.outcome = Outcome::Enrolled;
-        report.detail = Some(format!("host key pinned: {fingerprint}{hop_pins}"));
-        Ok(())
-    }
-
-    async fn commit_approval(
-        &self,
-        device: &Device,
-        kept: Kept<'_>,
-        approval: Approval<'_>,
-        report: &mut DeviceReport,
-    ) -> Result<(), Failure> {
-        let Kept {
-            evidence,
-            transcript,
-            ..
-        } = kept;
-        let _writer = self.writer().await?;
-        if approval.replace_key {
-            let key = host_key_of(&evidence)?;
-            known_hosts::replace(
-                &self.state.known_hosts(),
-                &device.address,
-                device.port,
-                &key,
-            )
-            .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
-        }
-        let b = BaselineStore::new(&self.state, &self.signer)
-            .approve(evidence, approval.reason, &render_transcript(transcript))
-            .map_err(|e| (Outcome::Error, e.to_string()))?
-            .baseline;
-        report.outcome = Outcome::Approved;
-        report.detail = Some(format!(
-            "baseline version {} approved by {}: {}; accepted: {}",
-            b.sequence,
-            b.created_by,
-            b.reason,
-            if approval.accepted.is_empty() {
-                "no changes".to_string()
-            } else {
-                approval.accepted.join(", ")
-            }
-        ));
-        Ok(())
-    }
-
-    fn check_verdict(
-        device: &Device,
-        baseline: Option<Result<Baseline, BaselineError>>,
-        report: &mut DeviceReport,
-    ) {
-        match baseline {
-            Some(Ok(_)) => report.outcome = Outcome::Verified,
-            Some(Err(BaselineError::Tampered { reason, .. })) => {
-                report
-                    .findings
-                    .push(tampered_finding(&device.name, &reason));
-                report.outcome = Outcome::Unverified;
-                report.detail = Some("baseline failed its signature check and was not used".into());
-            }
-            Some(Err(e)) => {
-                report.outcome = Outcome::Unverified;
-                report.detail = Some(e.to_string());
-            }
-            None => report.outcome = Outcome::Unverified,
-        }
-    }
-
     /// One device's run, phase by phase; the transcript when it got that far.
     pub(super) async fn phases(
         &self,
@@ -619,26 +451,10 @@ impl Engine {
     }
 }
 
-/// How long a writer waits for another process to release the state lock.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
-
 /// What a run that got to the commit phase keeps: its evidence, and the transcript behind it.
 pub(super) struct Kept<'a> {
-    evidence: Evidence,
-    transcript: &'a [TranscriptEntry],
+    pub(super) evidence: Evidence,
+    pub(super) transcript: &'a [TranscriptEntry],
     /// The keys of the jump hosts the device was reached through, to pin when it is enrolled.
-    hops: Vec<HopKey>,
-}
-
-/// The host key the evidence recorded, to pin.
-fn host_key_of(evidence: &Evidence) -> Result<russh::keys::PublicKey, Failure> {
-    russh::keys::PublicKey::from_openssh(&evidence.identity.host_key)
-        .map_err(|e| (Outcome::Error, format!("host key: {e}")))
-}
-
-/// What an approval records.
-struct Approval<'a> {
-    reason: &'a str,
-    replace_key: bool,
-    accepted: Vec<String>,
+    pub(super) hops: Vec<HopKey>,
 }

@@ -88,8 +88,8 @@ fn transcript_file(seq: u64) -> String {
     format!("{seq:06}.transcript.txt")
 }
 
-/// Version numbers of the files in a device's directory, sorted (committed or not).
-fn version_numbers(dir: &Path) -> Vec<u64> {
+/// The version numbers of a device directory's files named `<NNNNNN><suffix>`, sorted (committed or not).
+fn numbered(dir: &Path, suffix: &str) -> Vec<u64> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -97,7 +97,7 @@ fn version_numbers(dir: &Path) -> Vec<u64> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name();
-            let stem = name.to_str()?.strip_suffix(".toml")?;
+            let stem = name.to_str()?.strip_suffix(suffix)?;
             (stem.len() == 6).then_some(())?;
             stem.parse().ok()
         })
@@ -106,20 +106,14 @@ fn version_numbers(dir: &Path) -> Vec<u64> {
     seqs
 }
 
+/// Version numbers of the version files in a device's directory.
+fn version_numbers(dir: &Path) -> Vec<u64> {
+    numbered(dir, ".toml")
+}
+
 /// Version numbers of the transcripts in a device's directory.
 fn transcript_numbers(dir: &Path) -> Vec<u64> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name();
-            let stem = name.to_str()?.strip_suffix(".transcript.txt")?;
-            (stem.len() == 6).then_some(())?;
-            stem.parse().ok()
-        })
-        .collect()
+    numbered(dir, ".transcript.txt")
 }
 
 /// Moves an uncommitted file of a device to its `uncommitted/` folder.

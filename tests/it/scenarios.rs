@@ -34,6 +34,29 @@ fn devices() -> Vec<(String, Persona)> {
         .collect()
 }
 
+/// Applies each scenario on every device whose persona supports it and runs `f` on it; on the others the
+/// lab must refuse the scenario.
+fn on_every_supported_persona(
+    env: &LabEnv,
+    scenarios: &[Scenario],
+    mut f: impl FnMut(&str, Persona, Scenario),
+) {
+    for &scenario in scenarios {
+        for (dev, persona) in devices() {
+            let dev = dev.as_str();
+            if !scenario.supported_on(persona) {
+                assert!(
+                    env.lab().apply(dev, scenario).is_err(),
+                    "{scenario} on {dev}"
+                );
+                continue;
+            }
+            env.apply(dev, scenario);
+            f(dev, persona, scenario);
+        }
+    }
+}
+
 /// A lab with one device of every persona, enrolled.
 fn start() -> LabEnv {
     let env = LabEnv::start_personas(PERSONAS.len(), &PERSONAS, Some(ENABLE), "");
@@ -119,33 +142,22 @@ fn every_malicious_scenario_yields_its_code_at_its_severity_on_every_persona() {
         Scenario::MemoryPatched,
     ];
     let mut ran = 0;
-    for scenario in malicious {
-        for (dev, persona) in devices() {
-            let dev = dev.as_str();
-            if !scenario.supported_on(persona) {
-                assert!(
-                    env.lab().apply(dev, scenario).is_err(),
-                    "{scenario} on {dev}"
-                );
-                continue;
-            }
-            env.apply(dev, scenario);
-            let r = env.run(&["check", dev, "--format", "json"]);
-            assert_eq!(r.code, 1, "{scenario} on {dev}: {r:?}");
-            assert_eq!(
-                findings(&r, dev),
-                owned(expected(scenario, persona)),
-                "{scenario} on {dev}"
-            );
-            env.apply(dev, Scenario::Clean);
-            let clean = env.run(&["check", dev, "--format", "json"]);
-            assert_eq!(
-                clean.code, 0,
-                "back to clean after {scenario} on {dev}: {clean:?}"
-            );
-            ran += 1;
-        }
-    }
+    on_every_supported_persona(&env, &malicious, |dev, persona, scenario| {
+        let r = env.run(&["check", dev, "--format", "json"]);
+        assert_eq!(r.code, 1, "{scenario} on {dev}: {r:?}");
+        assert_eq!(
+            findings(&r, dev),
+            owned(expected(scenario, persona)),
+            "{scenario} on {dev}"
+        );
+        env.apply(dev, Scenario::Clean);
+        let clean = env.run(&["check", dev, "--format", "json"]);
+        assert_eq!(
+            clean.code, 0,
+            "back to clean after {scenario} on {dev}: {clean:?}"
+        );
+        ran += 1;
+    });
     // 9 personas list files (all but FortiOS and PAN-OS), 11 keep an alternate image or slice (those 9,
     // FortiOS's alternate partition, PAN-OS's downloaded versions), 5 host containers (IOS-XE, Linux with
     // docker, the 9.3 Nexus, IOS-XR with docker under `run`, EOS with container-manager), 1 can dd, 2 have
@@ -450,23 +462,12 @@ fn every_accepted_integrity_scenario_is_seen_and_the_rest_are_refused() {
         Scenario::StartupConfigChanged,
     ];
     let mut silent = Vec::new();
-    for scenario in scenarios {
-        for (dev, persona) in devices() {
-            let dev = dev.as_str();
-            if !scenario.supported_on(persona) {
-                assert!(
-                    env.lab().apply(dev, scenario).is_err(),
-                    "{scenario} on {dev}"
-                );
-                continue;
-            }
-            env.apply(dev, scenario);
-            let r = env.run(&["check", dev, "--pull", "always", "--format", "json"]);
-            if r.code != 1 {
-                silent.push(format!("{scenario} on {persona:?}: exit {}", r.code));
-            }
-            env.apply(dev, Scenario::Clean);
+    on_every_supported_persona(&env, &scenarios, |dev, persona, scenario| {
+        let r = env.run(&["check", dev, "--pull", "always", "--format", "json"]);
+        if r.code != 1 {
+            silent.push(format!("{scenario} on {persona:?}: exit {}", r.code));
         }
-    }
+        env.apply(dev, Scenario::Clean);
+    });
     assert!(silent.is_empty(), "accepted but not seen: {silent:#?}");
 }

@@ -145,7 +145,14 @@ pub struct MultiHasher {
     sha256: Option<ring::digest::Context>,
     md5: Option<Md5>,
     bytes: u64,
+    /// SHA-256 of each finished [`CHUNK_SIZE`] chunk, and the one being fed: the chunk map, built in the
+    /// same pass.
+    chunks: Vec<[u8; 32]>,
+    chunk: ring::digest::Context,
 }
+
+/// The chunk size of an image's chunk map: 1 MiB.
+pub const CHUNK_SIZE: u64 = 1 << 20;
 
 impl MultiHasher {
     /// A hasher for the given algorithms. SHA-512 is the one netattest always wants, so an empty set means it.
@@ -158,10 +165,30 @@ impl MultiHasher {
                 .then(|| ring::digest::Context::new(&ring::digest::SHA256)),
             md5: want(Algorithm::Md5).then(Md5::new),
             bytes: 0,
+            chunks: Vec::new(),
+            chunk: ring::digest::Context::new(&ring::digest::SHA256),
         }
     }
 
     pub fn update(&mut self, data: &[u8]) {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let room = (CHUNK_SIZE - self.bytes % CHUNK_SIZE) as usize;
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.update_whole(now);
+            self.chunk.update(now);
+            if self.bytes % CHUNK_SIZE == 0 {
+                let done = std::mem::replace(
+                    &mut self.chunk,
+                    ring::digest::Context::new(&ring::digest::SHA256),
+                );
+                self.chunks.push(to32(done.finish().as_ref()));
+            }
+            rest = later;
+        }
+    }
+
+    fn update_whole(&mut self, data: &[u8]) {
         self.bytes += data.len() as u64;
         if let Some(h) = &mut self.sha512 {
             h.update(data);
@@ -181,6 +208,23 @@ impl MultiHasher {
 
     /// The digests, strongest first.
     pub fn finish(self) -> Vec<Digest> {
+        self.finish_with_chunks().0
+    }
+
+    /// The digests, strongest first, and the SHA-256 of every [`CHUNK_SIZE`] chunk (the last one shorter).
+    pub fn finish_with_chunks(mut self) -> (Vec<Digest>, Vec<[u8; 32]>) {
+        if self.bytes % CHUNK_SIZE != 0 {
+            let last = std::mem::replace(
+                &mut self.chunk,
+                ring::digest::Context::new(&ring::digest::SHA256),
+            );
+            self.chunks.push(to32(last.finish().as_ref()));
+        }
+        let chunks = std::mem::take(&mut self.chunks);
+        (self.digests(), chunks)
+    }
+
+    fn digests(self) -> Vec<Digest> {
         let mut out = Vec::new();
         if let Some(h) = self.sha512 {
             out.push(Digest {
@@ -204,6 +248,37 @@ impl MultiHasher {
     }
 }
 
+fn to32(b: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&b[..32]);
+    out
+}
+
+/// The Merkle root of chunk digests: pairs hashed together level by level (an odd one carried up), the
+/// root of none being the SHA-256 of nothing.
+pub fn merkle_root(chunks: &[[u8; 32]]) -> [u8; 32] {
+    if chunks.is_empty() {
+        return to32(ring::digest::digest(&ring::digest::SHA256, b"").as_ref());
+    }
+    let mut level = chunks.to_vec();
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [a, b] => {
+                    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+                    ctx.update(a);
+                    ctx.update(b);
+                    to32(ctx.finish().as_ref())
+                }
+                [a] => *a,
+                _ => unreachable!("chunks(2)"),
+            })
+            .collect();
+    }
+    level[0]
+}
+
 /// SHA-256 of a byte slice, as hex.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex_encode(&Sha256::digest(data))
@@ -212,6 +287,41 @@ pub fn sha256_hex(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chunk_map_is_the_same_whatever_the_read_sizes_and_locates_a_patch() {
+        let data: Vec<u8> = (0..(3 * CHUNK_SIZE as usize + 1000))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let whole = |step: usize, bytes: &[u8]| {
+            let mut h = MultiHasher::new(&[]);
+            for c in bytes.chunks(step) {
+                h.update(c);
+            }
+            h.finish_with_chunks()
+        };
+        let (d1, c1) = whole(4096, &data);
+        let (d2, c2) = whole(777_777, &data);
+        assert_eq!((d1.clone(), c1.clone()), (d2, c2));
+        assert_eq!(c1.len(), 4);
+        assert_eq!(
+            d1[0].to_hex(),
+            hex_encode(ring::digest::digest(&ring::digest::SHA512, &data).as_ref())
+        );
+        let mut patched = data.clone();
+        patched[2 * CHUNK_SIZE as usize + 5] ^= 0x40;
+        let (_, c3) = whole(65536, &patched);
+        let (a, b) = (
+            crate::evidence::ChunkMap::new(CHUNK_SIZE, &c1),
+            crate::evidence::ChunkMap::new(CHUNK_SIZE, &c3),
+        );
+        assert_ne!(a.root, b.root);
+        assert_eq!(a.differing(&b), Some((vec![(0x200000, 0x2fffff)], 1)));
+        assert_eq!(
+            a.describe_difference(&b, 8).unwrap(),
+            "1 of 4 chunks of 1024 KiB differ: 0x00200000-0x002fffff"
+        );
+    }
 
     #[test]
     fn multi_hasher_matches_known_vectors() {

@@ -557,6 +557,10 @@ impl Run<'_> {
                 .iter()
                 .map(|d| (d.algorithm().name().to_owned(), d.to_hex()))
                 .collect(),
+            chunk_map: Some(crate::evidence::ChunkMap::new(
+                crate::digest::CHUNK_SIZE,
+                &pulled.chunks,
+            )),
         })
     }
 }

@@ -150,6 +150,103 @@ pub struct Pulled {
     pub method: String,
     pub size: u64,
     pub digests: BTreeMap<String, String>,
+    /// The SHA-256 of every 1 MiB chunk, to say where an image changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_map: Option<ChunkMap>,
+}
+
+/// An image's chunk map: the SHA-256 of each `chunk_size` chunk (base64 of the digests end to end, to keep
+/// baselines small) and their Merkle root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkMap {
+    pub chunk_size: u64,
+    pub count: u64,
+    pub sha256: String,
+    pub root: String,
+}
+
+impl ChunkMap {
+    pub fn new(chunk_size: u64, chunks: &[[u8; 32]]) -> ChunkMap {
+        use base64::Engine as _;
+        let flat: Vec<u8> = chunks.iter().flatten().copied().collect();
+        ChunkMap {
+            chunk_size,
+            count: chunks.len() as u64,
+            sha256: base64::engine::general_purpose::STANDARD.encode(flat),
+            root: crate::digest::hex_encode(&crate::digest::merkle_root(chunks)),
+        }
+    }
+
+    /// The chunk digests, when the map is well formed.
+    pub fn digests(&self) -> Option<Vec<[u8; 32]>> {
+        use base64::Engine as _;
+        let flat = base64::engine::general_purpose::STANDARD
+            .decode(&self.sha256)
+            .ok()?;
+        if flat.len() % 32 != 0 || (flat.len() / 32) as u64 != self.count {
+            return None;
+        }
+        Some(
+            flat.chunks(32)
+                .map(|c| {
+                    let mut d = [0u8; 32];
+                    d.copy_from_slice(c);
+                    d
+                })
+                .collect(),
+        )
+    }
+
+    /// Where this map and `other` differ: byte ranges (first, last inclusive) of runs of differing chunks,
+    /// and how many chunks differ. `None` when the maps cannot be compared (other chunk sizes, broken maps).
+    pub fn differing(&self, other: &ChunkMap) -> Option<(Vec<(u64, u64)>, u64)> {
+        if self.chunk_size != other.chunk_size || self.chunk_size == 0 {
+            return None;
+        }
+        let (a, b) = (self.digests()?, other.digests()?);
+        let n = a.len().max(b.len());
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        let mut count = 0;
+        for i in 0..n {
+            if a.get(i) == b.get(i) {
+                continue;
+            }
+            count += 1;
+            let (start, end) = (
+                i as u64 * self.chunk_size,
+                (i as u64 + 1) * self.chunk_size - 1,
+            );
+            match ranges.last_mut() {
+                Some(last) if last.1 + 1 == start => last.1 = end,
+                _ => ranges.push((start, end)),
+            }
+        }
+        Some((ranges, count))
+    }
+
+    /// "2 of 412 chunks differ: 0x01a00000-0x01afffff, …" (at most `max` ranges named).
+    pub fn describe_difference(&self, other: &ChunkMap, max: usize) -> Option<String> {
+        let (ranges, count) = self.differing(other)?;
+        let total = self.count.max(other.count);
+        let mut shown: Vec<String> = ranges
+            .iter()
+            .take(max)
+            .map(|(a, b)| format!("{a:#010x}-{b:#010x}"))
+            .collect();
+        if ranges.len() > max {
+            shown.push(format!("and {} more ranges", ranges.len() - max));
+        }
+        Some(format!(
+            "{count} of {total} chunks of {} KiB differ: {}",
+            self.chunk_size / 1024,
+            if shown.is_empty() {
+                "none".into()
+            } else {
+                shown.join(", ")
+            }
+        ))
+    }
 }
 
 impl ImageEvidence {

@@ -28,7 +28,8 @@ pub fn evidence_diff(old: &Evidence, new: &Evidence) -> Vec<FieldChange> {
     // An entry present on one side only: its fields are not listed one by one.
     let mut whole: Option<String> = None;
     for k in keys {
-        if k == "collected_at" || k == "boot_config.redacted" {
+        // A chunk map's digests are summarised below, not printed as one long string.
+        if k == "collected_at" || k == "boot_config.redacted" || k.ends_with(".chunk_map.sha256") {
             continue;
         }
         if let Some(w) = &whole
@@ -55,6 +56,22 @@ pub fn evidence_diff(old: &Evidence, new: &Evidence) -> Vec<FieldChange> {
                 field: k.replace(ENTRY, "["),
                 old: o.cloned(),
                 new: n.cloned(),
+            });
+        }
+    }
+    for n in &new.images {
+        let was = old.images.iter().find(|o| o.path == n.path);
+        let maps = was
+            .and_then(|o| o.pulled.as_ref()?.chunk_map.as_ref())
+            .zip(n.pulled.as_ref().and_then(|p| p.chunk_map.as_ref()));
+        if let Some((a, b)) = maps
+            && a != b
+            && let Some(what) = a.describe_difference(b, 8)
+        {
+            out.push(FieldChange {
+                field: format!("images[{}].pulled.chunks", n.path),
+                old: None,
+                new: Some(what),
             });
         }
     }

@@ -28,6 +28,8 @@ pub struct PullOutcome {
     pub method: PullMethod,
     pub size: u64,
     pub digests: Vec<Digest>,
+    /// SHA-256 of every [`crate::digest::CHUNK_SIZE`] chunk, in order.
+    pub chunks: Vec<[u8; 32]>,
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -54,10 +56,12 @@ pub(super) async fn pull<H: russh::client::Handler>(
         match result {
             Ok(()) => {
                 let size = hasher.bytes();
+                let (digests, chunks) = hasher.finish_with_chunks();
                 return Ok(PullOutcome {
                     method,
                     size,
-                    digests: hasher.finish(),
+                    digests,
+                    chunks,
                 });
             }
             // A timeout or a dropped connection will not get better with another method, and a device

@@ -56,10 +56,20 @@ fn image_findings(dev: &str, base: &Evidence, ev: &Evidence) -> Vec<Finding> {
             } else {
                 "device report"
             };
-            Finding::new(Code::ImageDrift, dev, e.path.clone())
+            let f = Finding::new(Code::ImageDrift, dev, e.path.clone())
                 .expected(was.to_string())
                 .actual(now.to_string())
-                .evidence(format!("hash from {source}; version {}", version(ev)))
+                .evidence(format!("hash from {source}; version {}", version(ev)));
+            // Where the bytes changed, when both pulls kept a chunk map: a 16-byte patch is located.
+            let chunks = b.pulled.as_ref().and_then(|p| p.chunk_map.as_ref());
+            let now_chunks = e.pulled.as_ref().and_then(|p| p.chunk_map.as_ref());
+            match chunks
+                .zip(now_chunks)
+                .and_then(|(a, n)| a.describe_difference(n, 8))
+            {
+                Some(where_) => f.evidence(where_),
+                None => f,
+            }
         })
     };
     match (base.running_image(), ev.running_image()) {

@@ -303,6 +303,7 @@ mod tests {
                         method: "scp".into(),
                         size: 1,
                         digests: BTreeMap::from([("sha512".into(), H2[..128].into())]),
+                        chunk_map: None,
                     });
                 }),
                 vec![Code::ImageDrift],
@@ -408,6 +409,7 @@ mod tests {
             method: "scp".into(),
             size: 10,
             digests: BTreeMap::from([("sha512".into(), H2[..128].into())]),
+            chunk_map: None,
         });
         assert_eq!(
             codes(&self_consistency(&now)),

@@ -164,3 +164,40 @@ fn a_signed_catalog_tells_a_planned_upgrade_from_a_patch_and_a_tampered_catalog_
         "{tampered:?}"
     );
 }
+
+/// A 16-byte patch in a 3 MiB image is located: image-drift names the one chunk of three that changed, and
+/// `baseline diff` says the same.
+#[test]
+fn image_drift_with_a_pull_says_which_chunk_changed() {
+    let env = crate::support::LabEnv::start_options(
+        netattest::lab::LabOptions {
+            devices: 1,
+            image_size: 3 * 1024 * 1024,
+            ..netattest::lab::LabOptions::default()
+        },
+        "",
+    );
+    env.enroll_all();
+    env.apply("lab-01", Scenario::PatchedImage);
+    let r = env.run(&["check", "lab-01", "--pull", "always", "--format", "json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let report = r.json();
+    let drift = crate::support::device_entry(&report, "lab-01")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "image-drift")
+        .unwrap_or_else(|| panic!("{report}"))
+        .clone();
+    let evidence = drift["evidence"].to_string();
+    assert!(
+        evidence.contains("1 of 3 chunks of 1024 KiB differ: 0x00"),
+        "{evidence}"
+    );
+    let diff = env.run(&["baseline", "diff", "lab-01"]);
+    assert!(
+        diff.stdout.contains(".pulled.chunks") && diff.stdout.contains("1 of 3 chunks"),
+        "{}",
+        diff.stdout
+    );
+}

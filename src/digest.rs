@@ -177,7 +177,7 @@ impl MultiHasher {
             let (now, later) = rest.split_at(room.min(rest.len()));
             self.update_whole(now);
             self.chunk.update(now);
-            if self.bytes % CHUNK_SIZE == 0 {
+            if self.bytes.is_multiple_of(CHUNK_SIZE) {
                 let done = std::mem::replace(
                     &mut self.chunk,
                     ring::digest::Context::new(&ring::digest::SHA256),
@@ -213,7 +213,7 @@ impl MultiHasher {
 
     /// The digests, strongest first, and the SHA-256 of every [`CHUNK_SIZE`] chunk (the last one shorter).
     pub fn finish_with_chunks(mut self) -> (Vec<Digest>, Vec<[u8; 32]>) {
-        if self.bytes % CHUNK_SIZE != 0 {
+        if !self.bytes.is_multiple_of(CHUNK_SIZE) {
             let last = std::mem::replace(
                 &mut self.chunk,
                 ring::digest::Context::new(&ring::digest::SHA256),

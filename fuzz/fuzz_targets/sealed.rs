@@ -39,19 +39,19 @@ fn signer() -> &'static Signer {
         let signer = StateDir::new(&dir).signer().expect("the test key loads");
         let _ = std::fs::remove_dir_all(&dir);
         let empty = "schema_version = 1\nsequence = 0\nupdated_at = \"2026-01-01T00:00:00Z\"\n";
-        ledger::parse(&signer, signed::seal(&signer, LEDGER, empty).as_bytes())
+        ledger::parse(&signer, signed::seal(&signer, LEDGER, empty).expect("a key file signs").as_bytes())
             .expect("the ledger domain is still the library's");
         let line = "0 00 -";
         let log = format!(
             "{line} {}\n",
-            B64.encode(signer.sign(format!("{LOG}\n{line}").as_bytes()))
+            B64.encode(signer.sign(format!("{LOG}\n{line}").as_bytes()).expect("a key file signs"))
         );
         ledger::parse_log(&signer, log.as_bytes()).expect("the log domain is still the library's");
         match baseline::parse_version(
             &signer,
             DEVICE,
             1,
-            signed::seal(&signer, BASELINE, "").as_bytes(),
+            signed::seal(&signer, BASELINE, "").expect("a key file signs").as_bytes(),
         ) {
             Err(e) => assert!(
                 e.contains("unreadable"),
@@ -83,14 +83,14 @@ fuzz_target!(|data: &[u8]| {
             let _ = ledger::parse_log(s, rest);
         }
         4 => {
-            let sealed = signed::seal(s, LEDGER, &text);
+            let sealed = signed::seal(s, LEDGER, &text).expect("a key file signs");
             assert_eq!(signed::open(s, LEDGER, sealed.as_bytes()), Ok(&*text));
             if let Ok(l) = ledger::parse(s, sealed.as_bytes()) {
                 assert_eq!(l.head.sequence, l.ledger.sequence);
             }
         }
         5 => {
-            let sealed = signed::seal(s, BASELINE, &text);
+            let sealed = signed::seal(s, BASELINE, &text).expect("a key file signs");
             let seq = u64::from(sel / 7 % 4) + 1;
             if let Ok(b) = baseline::parse_version(s, DEVICE, seq, sealed.as_bytes()) {
                 assert_eq!((b.device.as_str(), b.sequence), (DEVICE, seq));
@@ -99,7 +99,7 @@ fuzz_target!(|data: &[u8]| {
         _ => {
             let mut log = String::new();
             for line in text.split('\n') {
-                let sig = B64.encode(s.sign(format!("{LOG}\n{line}").as_bytes()));
+                let sig = B64.encode(s.sign(format!("{LOG}\n{line}").as_bytes()).expect("a key file signs"));
                 log.push_str(&format!("{line} {sig}\n"));
             }
             if let Ok(lines) = ledger::parse_log(s, log.as_bytes()) {

@@ -548,3 +548,30 @@ fn listings_with_echo_lines_odd_columns_and_several_blocks_parse() {
         ]
     );
 }
+
+/// EOS extensions: every SWIX on flash is an image, the installed one an instance with its status.
+#[test]
+fn eos_extensions_are_read_as_images_and_installed_instances() {
+    use crate::profile::Parsed;
+    let profiles = Profiles::builtin().unwrap();
+    let eos = profiles.get("arista-eos").unwrap();
+    let probe = eos.probes.iter().find(|p| p.name == "extensions").unwrap();
+    let found = apply_probe(eos, probe, &fixture("arista-eos_show-extensions.txt"), None).unwrap();
+    let Some(Parsed::AppHosting(images, installed)) = found.parsed else {
+        panic!("not an extension list")
+    };
+    let names: Vec<(&str, Option<&str>)> = images
+        .iter()
+        .map(|i| (i.name.as_str(), i.version.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("sflow-agent-3.2.0-1.swix", Some("3.2.0/1")),
+            ("probe-kit-0.9-1.swix", Some("0.9/1"))
+        ]
+    );
+    assert_eq!(installed.len(), 1);
+    assert_eq!(installed[0].name, "sflow-agent-3.2.0-1.swix");
+    assert_eq!(installed[0].state, "A, I, S");
+}

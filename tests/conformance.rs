@@ -186,7 +186,7 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     };
-    if !dir.join("SOURCES.md").is_file() && !dir.is_dir() {
+    if !dir.is_dir() {
         eprintln!(
             "conformance: captures directory {} is missing",
             dir.display()

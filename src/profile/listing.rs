@@ -197,6 +197,14 @@ fn dir_listing(
             continue;
         }
         started = true;
+        // NX-OS prints this where it could not stat an entry (capture shared/device-outputs/cisco_nxos/dir/1.txt):
+        // the listing is incomplete, so it is refused, and the reason says why.
+        if line.trim() == "Input/output error" {
+            return Err(ParseError::line(
+                n,
+                "Input/output error (the device could not read an entry: the listing is incomplete)",
+            ));
+        }
         if let Some(c) = HEADER.captures(line) {
             fs = Some(c["fs"].to_owned());
             dir = c["dir"].to_owned();

@@ -352,6 +352,18 @@ fn each_platform_parses_its_own_output_format() {
             ],
             None,
         ),
+        // Install mode: only the SMUs that are active (committed or not) are packages the device runs.
+        (
+            "cisco-iosxe",
+            "install-summary",
+            "cisco-iosxe_show-install-summary_smu.txt",
+            None,
+            &[(
+                Fact::Package,
+                "bootflash:c8000v-universalk9.17.09.04a.CSCwh12345.SPA.smu.bin",
+            )],
+            None,
+        ),
         // `serial: unknown` (an unlicensed VM) is a placeholder, not a serial.
         (
             "paloalto-panos",

@@ -189,6 +189,15 @@ fn each_platform_parses_its_own_output_format() {
             &[(Fact::Bootloader, "2.1(9)8")],
             None,
         ),
+        // The 5506-X/5508-X family numbers the ASA module 1; the FirePOWER module's row is `sfr`.
+        (
+            "cisco-asa",
+            "show-module",
+            "cisco-asa_show-module_5508.txt",
+            None,
+            &[(Fact::Bootloader, "1.1.15")],
+            None,
+        ),
         (
             "cisco-asa",
             "verify-image",

@@ -596,3 +596,46 @@ fn eos_extensions_are_read_as_images_and_installed_instances() {
     assert_eq!(installed[0].name, "sflow-agent-3.2.0-1.swix");
     assert_eq!(installed[0].state, "A, I, S");
 }
+
+/// FortiOS firmware partitions in the shape of Fortinet's own article (prompt and command first, a
+/// FortiGuard data partition that is no system copy): the active one primary, the other alternate.
+#[test]
+fn fortios_flash_partitions_read_like_the_vendor_article() {
+    use crate::profile::Parsed;
+    let profiles = Profiles::builtin().unwrap();
+    let forti = profiles.get("fortinet-fortios").unwrap();
+    let probe = forti
+        .probes
+        .iter()
+        .find(|p| p.name == "flash-partitions")
+        .unwrap();
+    let found = apply_probe(
+        forti,
+        probe,
+        &fixture("fortinet-fortios_diagnose-sys-flash-list.txt"),
+        None,
+    )
+    .unwrap();
+    let Some(Parsed::Snapshots(slices)) = found.parsed else {
+        panic!("not a partition list")
+    };
+    let got: Vec<(&str, &str, Option<&str>)> = slices
+        .iter()
+        .map(|s| (s.device.as_str(), s.role.as_str(), s.version()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "partition 1",
+                "alternate",
+                Some("FGT60F-7.02-FW-build1639-240313")
+            ),
+            (
+                "partition 2",
+                "primary",
+                Some("FGT60F-7.04-FW-build2662-240812")
+            ),
+        ]
+    );
+}

@@ -36,6 +36,8 @@ pub enum Parser {
     FortiosFlashList,
     /// PAN-OS `request system software info`: downloaded versions and the current one.
     PanosSoftwareInfo,
+    /// Arista EOS `show extensions`: SWIX extensions on flash, and which are installed.
+    EosExtensions,
 }
 
 impl Parser {
@@ -52,6 +54,7 @@ impl Parser {
         Parser::IosxrDir,
         Parser::FortiosFlashList,
         Parser::PanosSoftwareInfo,
+        Parser::EosExtensions,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +71,7 @@ impl Parser {
             Parser::IosxrDir => "iosxr-dir",
             Parser::FortiosFlashList => "fortios-flash-list",
             Parser::PanosSoftwareInfo => "panos-software-info",
+            Parser::EosExtensions => "eos-extensions",
         }
     }
 
@@ -85,7 +89,8 @@ impl Parser {
             Parser::DockerImages
             | Parser::DockerPs
             | Parser::IosxeAppHosting
-            | Parser::NxosVirtualService => "containers",
+            | Parser::NxosVirtualService
+            | Parser::EosExtensions => "containers",
             Parser::JunosSnapshot | Parser::FortiosFlashList | Parser::PanosSoftwareInfo => {
                 "snapshots"
             }
@@ -122,6 +127,10 @@ impl Parser {
             Parser::NxosVirtualService => {
                 let (images, running) = containers::nxos_virtual_service(raw)?;
                 Parsed::AppHosting(images, running)
+            }
+            Parser::EosExtensions => {
+                let (images, installed) = containers::eos_extensions(raw)?;
+                Parsed::AppHosting(images, installed)
             }
         })
     }

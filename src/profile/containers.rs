@@ -113,6 +113,89 @@ pub fn docker_ps(raw: &[u8]) -> Result<Vec<Container>, ParseError> {
         .collect()
 }
 
+/// Parses Arista EOS `show extensions`: SWIX/RPM extensions on flash, which run as code on the switch once
+/// installed, so each is an image (name and `Version/Release`) and each installed one an instance whose state
+/// is the status column (`A, I`, with `S`/`NS` for the signature where EOS checks it). The table, legend and
+/// storage line are as in networkRob/eos-sdk-route-update's README (capture
+/// shared/device-outputs/arista_eos/show_extensions/1.txt):
+/// `RouteUpdate-0.1.0-1.swix      0.1.0/1              A, I        1`. Any other line is an error.
+pub fn eos_extensions(raw: &[u8]) -> Result<(Vec<ContainerImage>, Vec<Container>), ParseError> {
+    const STATUS: &[&str] = &["A", "NA", "I", "NI", "F", "S", "NS"];
+    let text = clean_output(raw);
+    let mut images = Vec::new();
+    let mut installed = Vec::new();
+    let mut source: Option<String> = None;
+    let mut table = false;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if !table {
+            if t.starts_with("Name ") && t.contains("Version/Release") && t.contains("Status") {
+                table = true;
+                continue;
+            }
+            // The prompt and command echo (`leaf2#sh extensions`), or an empty answer's notice.
+            let words: Vec<&str> = t.split_whitespace().collect();
+            let verb = words
+                .first()
+                .map(|w| w.rsplit(['#', '>']).next().unwrap_or(w));
+            let echo = words.len() == 2
+                && matches!(verb, Some("sh" | "sho" | "show"))
+                && words[1].starts_with("ext");
+            if echo || t.starts_with("! No extensions") || t.starts_with("No extensions") {
+                continue;
+            }
+            return Err(ParseError::line(n, line));
+        }
+        if t.chars().all(|c| c == '-' || c == ' ') {
+            continue;
+        }
+        if t.starts_with("A: available") || t.starts_with("S: valid signature") {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("The extensions are stored on ") {
+            source = rest
+                .rsplit_once('(')
+                .and_then(|(_, fs)| fs.strip_suffix(')'))
+                .map(safe);
+            continue;
+        }
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let row = words.len() >= 4
+            && (words[0].ends_with(".swix") || words[0].ends_with(".rpm"))
+            && words[words.len() - 1].chars().all(|c| c.is_ascii_digit())
+            && words[2..words.len() - 1]
+                .iter()
+                .all(|w| STATUS.contains(&w.trim_end_matches(',')));
+        if !row {
+            return Err(ParseError::line(n, line));
+        }
+        let status = words[2..words.len() - 1].join(" ");
+        let name = safe(words[0]);
+        if status.split(", ").any(|w| w.trim_end_matches(',') == "I") {
+            installed.push(Container {
+                name: name.clone(),
+                image: name.clone(),
+                state: safe(&status),
+            });
+        }
+        images.push(ContainerImage {
+            name,
+            digest: None,
+            id: None,
+            source: None,
+            version: Some(safe(words[1])),
+        });
+    }
+    for img in &mut images {
+        img.source.clone_from(&source);
+    }
+    Ok((images, installed))
+}
+
 /// Parses IOS-XE `show app-hosting detail`: one block per app, starting at `App id`. Lines inside a block
 /// are free-form detail; a non-empty line before the first block is an error, as is a block without a
 /// state.
@@ -374,5 +457,29 @@ pub(crate) mod tests {
             nxos_virtual_service(many.as_bytes()),
             Err(ParseError::TooMany { .. })
         ));
+    }
+
+    #[test]
+    fn eos_extensions_are_images_and_installed_ones_instances() {
+        let out = "spine1#show extensions\r\n\
+Name                          Version/Release      Status      Extension\r\n\
+----------------------------- -------------------- ----------- ---------\r\n\
+TerminAttr-1.25.1-1.swix      v1.25.1/1            A, I, S     24\r\n\
+bgp-monitor-2.0.1-1.swix      2.0.1/1              A, NI, NS   1\r\n\
+\r\n\
+A: available | NA: not available | I: installed | NI: not installed | F: forced\r\n\
+S: valid signature | NS: invalid signature\r\n\
+The extensions are stored on internal flash (flash:)\r\n";
+        let (images, installed) = eos_extensions(out.as_bytes()).unwrap();
+        assert_eq!(images.len(), 2);
+        assert_eq!(images[0].name, "TerminAttr-1.25.1-1.swix");
+        assert_eq!(images[0].version.as_deref(), Some("v1.25.1/1"));
+        assert_eq!(images[1].source.as_deref(), Some("flash:"));
+        assert_eq!(installed.len(), 1);
+        assert_eq!(installed[0].state, "A, I, S");
+        let garbled = out.replace("bgp-monitor-2.0.1-1.swix", "bgp-monitor");
+        assert!(eos_extensions(garbled.as_bytes()).is_err());
+        assert!(eos_extensions(b"% Invalid input\r\n").is_err());
+        assert_eq!(eos_extensions(b"").unwrap().0.len(), 0);
     }
 }

@@ -81,7 +81,10 @@ fn each_platform_parses_its_own_output_format() {
                 (Fact::Serial, "FOC2419X0AB"),
                 (Fact::Model, "C9300-48P"),
                 (Fact::ConfigRegister, "0x102"),
-                (Fact::Bootloader, "IOS-XE ROMMON"),
+                (
+                    Fact::Bootloader,
+                    "System Bootstrap, Version 17.11.1r[FC2], RELEASE SOFTWARE (P)",
+                ),
             ],
             None,
         ),
@@ -136,10 +139,6 @@ fn each_platform_parses_its_own_output_format() {
                 (Fact::Hostname, "pe1-ams"),
                 (Fact::Model, "mx960"),
                 (Fact::Version, "22.4R2-S1.6"),
-                (
-                    Fact::RunningImage,
-                    "/var/sw/pkg/junos-install-mx-x86-64-22.4R2-S1.6.tgz",
-                ),
             ],
             None,
         ),
@@ -188,6 +187,15 @@ fn each_platform_parses_its_own_output_format() {
             "cisco-asa_show-module.txt",
             None,
             &[(Fact::Bootloader, "2.1(9)8")],
+            None,
+        ),
+        // The 5506-X/5508-X family numbers the ASA module 1; the FirePOWER module's row is `sfr`.
+        (
+            "cisco-asa",
+            "show-module",
+            "cisco-asa_show-module_5508.txt",
+            None,
+            &[(Fact::Bootloader, "1.1.15")],
             None,
         ),
         (
@@ -260,6 +268,123 @@ fn each_platform_parses_its_own_output_format() {
             Some("/misc/disk1/ncs540l-x64-7.9.2.iso"),
             &[],
             Some(H512),
+        ),
+        // Classic 12.x banner (`Cisco Internetwork Operating System Software` / `IOS (tm) ...`), a prompt echo
+        // first, and the Catalyst ROM line that names no version (the BOOTLDR line has it).
+        (
+            "cisco-ios",
+            "show-version",
+            "cisco-ios_show-version_classic-12.2.txt",
+            None,
+            &[
+                (Fact::Hostname, "branch-sw-2"),
+                (Fact::Version, "12.2(25)SEE4"),
+                (
+                    Fact::RunningImage,
+                    "flash:c3750-ipservicesk9-mz.122-25.SEE4/c3750-ipservicesk9-mz.122-25.SEE4.bin",
+                ),
+                (Fact::Serial, "FOC1031Z7KQ"),
+                (Fact::Model, "WS-C3750G-24TS"),
+                (Fact::ConfigRegister, "0xF"),
+                (
+                    Fact::Bootloader,
+                    "C3750 Boot Loader (C3750-HBOOT-M) Version 12.2(25r)SEE4, RELEASE SOFTWARE (fc1)",
+                ),
+            ],
+            None,
+        ),
+        // IOS-XE 3.x: no `Cisco IOS XE Software, Version` line; the version is in the IOS banner.
+        (
+            "cisco-iosxe",
+            "show-version",
+            "cisco-iosxe_show-version_3x-banner.txt",
+            None,
+            &[
+                (Fact::Hostname, "dist-sw-1"),
+                (Fact::Version, "03.08.06.E"),
+                (
+                    Fact::RunningImage,
+                    "bootflash:cat4500es8-universalk9.SPA.03.08.06.E.152-4.E6.bin",
+                ),
+                (Fact::Serial, "JAE21190XYZ"),
+                (Fact::Model, "WS-C4500X-16"),
+                (Fact::ConfigRegister, "0x2102"),
+                (Fact::Bootloader, "15.1(1r)SG10"),
+            ],
+            None,
+        ),
+        // Present but empty `Serial number:`: not collected, never `Hardware` from the next line.
+        (
+            "arista-eos",
+            "show-version",
+            "arista-eos_show-version_empty-serial.txt",
+            None,
+            &[(Fact::Model, "vEOS-lab"), (Fact::Version, "4.29.2F")],
+            None,
+        ),
+        // Before 14.1 no `Junos:` line: the version from `JUNOS Base OS boot [...]`, and no running image.
+        (
+            "juniper-junos",
+            "show-version",
+            "juniper-junos_show-version_no-junos-line.txt",
+            None,
+            &[
+                (Fact::Hostname, "ex-access-4"),
+                (Fact::Model, "ex4200-48t"),
+                (Fact::Version, "12.3R12.4"),
+            ],
+            None,
+        ),
+        // Install mode: the SYSTEM IMAGE section's signature, not the first package's.
+        (
+            "cisco-iosxe",
+            "software-authenticity",
+            "cisco-iosxe_software-authenticity_packages.txt",
+            None,
+            &[
+                (Fact::ImageType, "Production"),
+                (Fact::Signer, "CiscoSystems"),
+                (Fact::SignerSerial, "6412A0FF"),
+            ],
+            None,
+        ),
+        // A security context shows no system image, serial or configuration register.
+        (
+            "cisco-asa",
+            "show-version",
+            "cisco-asa_show-version_context.txt",
+            None,
+            &[
+                (Fact::Hostname, "ctx-dmz"),
+                (Fact::Version, "9.16(4)57"),
+                (Fact::Model, "FPR-2140"),
+            ],
+            None,
+        ),
+        // Install mode: only the SMUs that are active (committed or not) are packages the device runs.
+        (
+            "cisco-iosxe",
+            "install-summary",
+            "cisco-iosxe_show-install-summary_smu.txt",
+            None,
+            &[(
+                Fact::Package,
+                "bootflash:c8000v-universalk9.17.09.04a.CSCwh12345.SPA.smu.bin",
+            )],
+            None,
+        ),
+        // `serial: unknown` (an unlicensed VM) is a placeholder, not a serial.
+        (
+            "paloalto-panos",
+            "system-info",
+            "paloalto-panos_show-system-info_vm-unlicensed.txt",
+            None,
+            &[
+                (Fact::Hostname, "fw-lab-2"),
+                (Fact::Model, "PA-VM"),
+                (Fact::Version, "10.2.4"),
+            ],
+            None,
         ),
     ];
     let profiles = Profiles::builtin().unwrap();
@@ -361,4 +486,156 @@ fn output_matching_no_pattern_is_missing_facts_naming_the_probe_on_every_platfor
             other => panic!("{}: {other:?}", profile.id),
         }
     }
+}
+
+/// Listing shapes real devices print: a prompt and command echo before `Directory of`, a split permission
+/// column, several `Directory of` blocks each with its summary line; Junos' echo line before a glob's
+/// full-path entries.
+#[test]
+fn listings_with_echo_lines_odd_columns_and_several_blocks_parse() {
+    use crate::evidence::files::FileKind;
+    use crate::profile::Parsed;
+    let profiles = Profiles::builtin().unwrap();
+    let xe = profiles.get("cisco-iosxe").unwrap();
+    let probe = xe
+        .probes
+        .iter()
+        .find(|p| p.name == "files-bootflash")
+        .unwrap();
+    let found = apply_probe(
+        xe,
+        probe,
+        &fixture("cisco-iosxe_dir_echo-odd-perms-blocks.txt"),
+        None,
+    )
+    .unwrap();
+    let Some(Parsed::Files(files)) = found.parsed else {
+        panic!("not a listing")
+    };
+    let got: Vec<(&str, FileKind, u64)> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.kind, f.size))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bootflash:lost+found", FileKind::Dir, 16384),
+            ("bootflash:core", FileKind::Dir, 4096),
+            (
+                "bootflash:isr4400-universalk9.17.06.05.SPA.bin",
+                FileKind::File,
+                512_345_678
+            ),
+            ("bootflash:packages.conf", FileKind::File, 7711),
+            (
+                "bootflash:core/kernel.rp_0.20240201.core.gz",
+                FileKind::File,
+                123_456
+            ),
+        ]
+    );
+    assert_eq!(files[3].mode.as_deref(), Some("-rw-"));
+    assert_eq!(files[4].mtime, "Feb 1 2024 01:02:03 +00:00");
+
+    let junos = profiles.get("juniper-junos").unwrap();
+    let probe = junos
+        .probes
+        .iter()
+        .find(|p| p.name == "files-var-tmp")
+        .unwrap();
+    let found = apply_probe(
+        junos,
+        probe,
+        &fixture("juniper-junos_file-list-detail_echo.txt"),
+        None,
+    )
+    .unwrap();
+    let Some(Parsed::Files(files)) = found.parsed else {
+        panic!("not a listing")
+    };
+    let got: Vec<(&str, u64, &str)> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.size, f.mtime.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "/var/tmp/jinstall-ppc-21.4R3-S5.4-signed.tgz",
+                1_873_212,
+                "Mar 14 09:12"
+            ),
+            ("/var/tmp/rescue.tgz", 930, "Mar 14 2023"),
+        ]
+    );
+}
+
+/// EOS extensions: every SWIX on flash is an image, the installed one an instance with its status.
+#[test]
+fn eos_extensions_are_read_as_images_and_installed_instances() {
+    use crate::profile::Parsed;
+    let profiles = Profiles::builtin().unwrap();
+    let eos = profiles.get("arista-eos").unwrap();
+    let probe = eos.probes.iter().find(|p| p.name == "extensions").unwrap();
+    let found = apply_probe(eos, probe, &fixture("arista-eos_show-extensions.txt"), None).unwrap();
+    let Some(Parsed::AppHosting(images, installed)) = found.parsed else {
+        panic!("not an extension list")
+    };
+    let names: Vec<(&str, Option<&str>)> = images
+        .iter()
+        .map(|i| (i.name.as_str(), i.version.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("sflow-agent-3.2.0-1.swix", Some("3.2.0/1")),
+            ("probe-kit-0.9-1.swix", Some("0.9/1"))
+        ]
+    );
+    assert_eq!(installed.len(), 1);
+    assert_eq!(installed[0].name, "sflow-agent-3.2.0-1.swix");
+    assert_eq!(installed[0].state, "A, I, S");
+}
+
+/// FortiOS firmware partitions in the shape of Fortinet's own article (prompt and command first, a
+/// FortiGuard data partition that is no system copy): the active one primary, the other alternate.
+#[test]
+fn fortios_flash_partitions_read_like_the_vendor_article() {
+    use crate::profile::Parsed;
+    let profiles = Profiles::builtin().unwrap();
+    let forti = profiles.get("fortinet-fortios").unwrap();
+    let probe = forti
+        .probes
+        .iter()
+        .find(|p| p.name == "flash-partitions")
+        .unwrap();
+    let found = apply_probe(
+        forti,
+        probe,
+        &fixture("fortinet-fortios_diagnose-sys-flash-list.txt"),
+        None,
+    )
+    .unwrap();
+    let Some(Parsed::Snapshots(slices)) = found.parsed else {
+        panic!("not a partition list")
+    };
+    let got: Vec<(&str, &str, Option<&str>)> = slices
+        .iter()
+        .map(|s| (s.device.as_str(), s.role.as_str(), s.version()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "partition 1",
+                "alternate",
+                Some("FGT60F-7.02-FW-build1639-240313")
+            ),
+            (
+                "partition 2",
+                "primary",
+                Some("FGT60F-7.04-FW-build2662-240812")
+            ),
+        ]
+    );
 }

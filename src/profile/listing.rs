@@ -123,9 +123,11 @@ fn re(pattern: &str) -> Regex {
 
 static HEADER: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\s*Directory of (?P<fs>[A-Za-z0-9_-]+:)/*(?P<dir>.*?)/*\s*$"));
+// The permission column is four characters, except where IOS-XE 3.x splits it (`519171  -rw  -  5681  ...
+// packages.conf`, capture shared/device-outputs/cisco_xe/dir/1.txt): the gap is dropped from the mode.
 static IOS_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"^\s*\d+\s+(?P<perm>[-dlrwxs]{{4}})\s+(?P<size>\d+)\s+(?P<date>{XE_DATE}|{ASA_DATE}|<no date>)\s+(?P<name>\S.*?)\s*$"
+        r"^\s*\d+\s+(?P<perm>[-dlrwxs]{{4}}|[-dlrwxs]{{3}} {{1,2}}-)\s+(?P<size>\d+)\s+(?P<date>{XE_DATE}|{ASA_DATE}|<no date>)\s+(?P<name>\S.*?)\s*$"
     ))
 });
 static NXOS_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
@@ -138,6 +140,19 @@ static EOS_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
         r"^\s*(?P<perm>[-dlrwx]{{4}})\s+(?P<size>\d+)\s+(?P<date>{LS_DATE})\s+(?P<name>\S.*?)\s*$"
     ))
 });
+/// The prompt and command echo a saved or relayed answer may start with (`cat6k_tb1#dir`, `Router#dir
+/// bootflash:`, as in genieparser's captures, e.g. CiscoTestAutomation/genieparser
+/// src/genie/libs/parser/ios/cat6k/tests/test_show_platform.py): only before the first header or entry.
+static DIR_ECHO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s*(?:[A-Za-z0-9][A-Za-z0-9._()/:-]*[#>] ?)?(?:dir|show (?:flash|bootflash|disk0)\S*)(?:\s.*)?$",
+    )
+});
+/// Junos' command echo (`file list /var/log/trace-static* detail`, capture
+/// shared/device-outputs/juniper_junos/file_list_detail/1.txt), with or without a `user@host>` prompt: only
+/// the `detail` form this parser reads, so the answer to a plain `file list` is still refused.
+static JUNOS_ECHO: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:\S+[>%#] ?)?file list\s.*\bdetail\b.*$"));
 static TRAILER: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^\s*(?:\d+ k?bytes total \(\d+ k?bytes free\)|\d+ bytes (?:used|free|total)|\d+ bytes available \(\d+ bytes used\)|Usage for \S+|No files in directory)\s*$",
@@ -171,10 +186,24 @@ fn dir_listing(
     let mut out = Vec::new();
     let mut fs: Option<String> = default_fs.map(str::to_owned);
     let mut dir = String::new();
+    let mut started = false;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() || TRAILER.is_match(line) {
             continue;
+        }
+        if !started && DIR_ECHO.is_match(line) {
+            started = true;
+            continue;
+        }
+        started = true;
+        // NX-OS prints this where it could not stat an entry (capture shared/device-outputs/cisco_nxos/dir/1.txt):
+        // the listing is incomplete, so it is refused, and the reason says why.
+        if line.trim() == "Input/output error" {
+            return Err(ParseError::line(
+                n,
+                "Input/output error (the device could not read an entry: the listing is incomplete)",
+            ));
         }
         if let Some(c) = HEADER.captures(line) {
             fs = Some(c["fs"].to_owned());
@@ -185,7 +214,7 @@ fn dir_listing(
             Dialect::Cisco => {
                 if let Some(c) = IOS_ENTRY.captures(line) {
                     (
-                        Some(c["perm"].to_owned()),
+                        Some(c["perm"].replace(' ', "")),
                         c["size"].to_owned(),
                         c["date"].to_owned(),
                         c["name"].to_owned(),
@@ -273,12 +302,18 @@ pub fn junos_file_list(raw: &[u8]) -> Result<Vec<FileEntry>, ParseError> {
     let text = clean_output(raw);
     let mut out = Vec::new();
     let mut dir: Option<String> = None;
+    let mut started = false;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let line = line.trim();
         if line.is_empty() || JUNOS_TOTAL.is_match(line) {
             continue;
         }
+        if !started && JUNOS_ECHO.is_match(line) {
+            started = true;
+            continue;
+        }
+        started = true;
         if let Some(c) = JUNOS_DIR.captures(line) {
             dir = Some(c["dir"].trim_end_matches('/').to_owned());
             continue;

@@ -29,6 +29,6 @@ pub use dialog::{Detect, EnableSpec, ShellSpec};
 pub use load::{BUILTIN, ProfileError, Profiles};
 pub use model::{Extract, Fact, PathStyle, Probe, Profile, PullMethod, SignaturePolicy, Transport};
 pub use parse::{
-    ProbeError, ProbeFacts, apply_probe, apply_probe_to, boot_image_list, image_dir,
-    same_image_path,
+    ProbeError, ProbeFacts, apply_probe, apply_probe_lenient, apply_probe_to, boot_image_list,
+    image_dir, same_image_path,
 };

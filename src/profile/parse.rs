@@ -18,6 +18,9 @@ pub struct ProbeFacts {
     pub captured: Option<(Fact, String, String)>,
     /// What a built-in parser made of the whole output.
     pub parsed: Option<super::Parsed>,
+    /// Facts the probe extracts that the output did not carry, and whether each is required. A required one
+    /// makes [`apply_probe_to`] fail; [`apply_probe_lenient`] keeps it here instead.
+    pub not_found: Vec<(Fact, bool)>,
 }
 
 /// Why a probe's output could not be used.
@@ -64,6 +67,37 @@ pub fn apply_probe_to(
     image: Option<&str>,
     command: &str,
 ) -> Result<ProbeFacts, ProbeError> {
+    let (out, first_line) = apply(profile, probe, raw, image, command)?;
+    if let Some((fact, _)) = out.not_found.iter().find(|(_, required)| *required) {
+        return Err(ProbeError::Missing {
+            probe: probe.name.clone(),
+            fact: *fact,
+            first_line,
+        });
+    }
+    Ok(out)
+}
+
+/// [`apply_probe_to`], except that a missing required fact is listed in `not_found` rather than failing
+/// the probe: what `netattest profiles parse` shows, so a user sees everything an output yields.
+pub fn apply_probe_lenient(
+    profile: &Profile,
+    probe: &Probe,
+    raw: &[u8],
+    image: Option<&str>,
+    command: &str,
+) -> Result<ProbeFacts, ProbeError> {
+    apply(profile, probe, raw, image, command).map(|(out, _)| out)
+}
+
+/// The facts, and the output's first line (for a missing-fact error).
+fn apply(
+    profile: &Profile,
+    probe: &Probe,
+    raw: &[u8],
+    image: Option<&str>,
+    command: &str,
+) -> Result<(ProbeFacts, String), ProbeError> {
     let text = without_pager_lines(profile, clean_output(raw));
     refusal(profile, probe, &text)?;
     let mut out = ProbeFacts::default();
@@ -85,10 +119,30 @@ pub fn apply_probe_to(
                     reason,
                 })?,
         );
-        return Ok(out);
+        return Ok((out, String::new()));
     }
+    let first_line = display_line(
+        text.lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("<empty output>")
+            .trim(),
+        120,
+    );
     let image_dir = image.map(image_dir).unwrap_or_default();
+    // A fact may have several extracts, one per output shape the platform prints (IOS-XE 3.x and 16.x
+    // banners): the first that matches gives the value, and a required fact is missing only when none does.
+    let mut missing: Vec<Fact> = Vec::new();
     for ex in &probe.extracts {
+        if !ex.list && out.values.iter().any(|(f, _)| *f == ex.fact) {
+            continue;
+        }
+        if !ex.list
+            && ex.algorithm.is_some()
+            && (ex.fact == Fact::TextHash && out.text.is_some()
+                || ex.fact == Fact::ReportedHash && !out.digests.is_empty())
+        {
+            continue;
+        }
         if ex.list {
             for caps in ex.regex.captures_iter(&text) {
                 if let Some(m) = caps.name("value") {
@@ -107,15 +161,7 @@ pub fn apply_probe_to(
             .map(|m| m.as_str().trim())
         else {
             if ex.required {
-                let first_line = text
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("<empty output>");
-                return Err(ProbeError::Missing {
-                    probe: probe.name.clone(),
-                    fact: ex.fact,
-                    first_line: display_line(first_line.trim(), 120),
-                });
+                missing.push(ex.fact);
             }
             continue;
         };
@@ -135,6 +181,19 @@ pub fn apply_probe_to(
         }
         out.values.push((ex.fact, templated(ex, &image_dir, value)));
     }
+    for ex in &probe.extracts {
+        let found = out.values.iter().any(|(f, _)| *f == ex.fact)
+            || ex.fact == Fact::TextHash && out.text.is_some()
+            || ex.fact == Fact::ReportedHash && !out.digests.is_empty();
+        if found {
+            continue;
+        }
+        let required = missing.contains(&ex.fact);
+        match out.not_found.iter_mut().find(|(f, _)| *f == ex.fact) {
+            Some(entry) => entry.1 |= required,
+            None => out.not_found.push((ex.fact, required)),
+        }
+    }
     if let Some(fact) = probe.capture {
         let text: String = if probe.volatile.is_empty() {
             text
@@ -144,7 +203,7 @@ pub fn apply_probe_to(
         let kept = probe.redacted(&text);
         out.captured = Some((fact, kept, crate::digest::sha256_hex(text.as_bytes())));
     }
-    Ok(out)
+    Ok((out, first_line))
 }
 
 /// The device refusing the command: the first error pattern the output matches, with its line.

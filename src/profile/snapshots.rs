@@ -82,6 +82,9 @@ pub fn junos_snapshot(raw: &[u8]) -> Result<Vec<SnapshotSlice>, ParseError> {
     Ok(out)
 }
 
+// `diagnose sys flash list` as Fortinet's own article shows it (`Partition Image TotalSize(KB) Used(KB) Use%
+// Active`, rows such as `2 FGT50E-6.02-FW-build1142-200819 18432 18188 99% Yes` and the `ETDB-1.00000` data
+// partition): https://community.fortinet.com/t5/FortiGate/Troubleshooting-Tip-How-to-troubleshoot-and-fix-flash-memory/ta-p/243386
 static FLASH_HEAD: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Partition\s+Image\s+TotalSize\(KB\)\s+Used\(KB\)\s+Use%\s+Active\s*$"));
 static FLASH_ROW: LazyLock<Regex> = LazyLock::new(|| {
@@ -93,6 +96,9 @@ static FLASH_ROW: LazyLock<Regex> = LazyLock::new(|| {
 /// (`ETDB-1.00000`), which changes with every database update and is no system copy.
 static FORTI_FIRMWARE: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[A-Za-z0-9]+-\d+\.\d+-FW-build\d+-\d{6}$"));
+static TABLE_ECHO: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:\S+ ?[#>] ?)?(?:diag(?:nose)? sys flash list|request system software info)$")
+});
 static FLASH_TRAILER: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Image build at .{1,64} for b\d{1,6}$"));
 
@@ -116,6 +122,11 @@ fn table_rows<'t>(
         if !header {
             if head.is_match(t) {
                 header = true;
+                continue;
+            }
+            // A relayed answer may start with the prompt and the command (`FGT50E # diagnose sys flash
+            // list`, as in the Fortinet article cited at FLASH_HEAD).
+            if rows.is_empty() && i < 3 && TABLE_ECHO.is_match(t) {
                 continue;
             }
             return Err(ParseError::line(i + 1, line));

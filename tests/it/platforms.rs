@@ -87,9 +87,12 @@ const PLATFORMS: &[Case] = &[
         ],
         ..CASE
     },
+    // `show version` names no install package file and the profile no longer makes one up from the
+    // version: without `image_path` in the device's config the image is not collected.
     Case {
         persona: Persona::JuniperJunos,
-        scenarios: &[SERIAL, CONFIG, LYING],
+        image: false,
+        scenarios: &[SERIAL, CONFIG],
         ..CASE
     },
     // The primary BIOS row of `show hw-module fpd`; the secure-boot status as authenticity evidence;
@@ -591,6 +594,32 @@ fn platform_profiles_parse_prints_the_facts_of_a_saved_output_as_json() {
     );
     let v: serde_json::Value = serde_json::from_str(&hash.stdout).unwrap();
     assert_eq!(v["reported_hashes"]["sha512"].as_str().unwrap().len(), 128);
+    // A listing prints its entries, not `"facts": {}`.
+    let listing = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-iosxe", "files-bootflash"])
+            .arg(fixtures.join("cisco-iosxe_dir_echo-odd-perms-blocks.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(listing.code, 0, "{listing:?}");
+    let v: serde_json::Value = serde_json::from_str(&listing.stdout).unwrap();
+    assert_eq!(v["files"].as_array().map(Vec::len), Some(5), "{v}");
+    assert_eq!(v["files"][3]["path"], "bootflash:packages.conf");
+    assert_eq!(v["files"][3]["size"], 7711);
+    // A required fact the output lacks: what was found is shown, the missing fact named, exit 1.
+    let partial = Run::from(
+        netattest()
+            .args(["profiles", "parse", "cisco-iosxe", "show-version"])
+            .arg(fixtures.join("cisco-ios_show-version_classic-12.2.txt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(partial.code, 1, "{partial:?}");
+    let v: serde_json::Value = serde_json::from_str(&partial.stdout).unwrap();
+    assert_eq!(v["missing_required"], serde_json::json!(["version"]), "{v}");
+    assert_eq!(v["facts"]["hostname"], "branch-sw-2");
+    assert!(partial.stderr.contains("version"), "{partial:?}");
     // An error answer is a refusal naming the probe, exit 1, nothing on stdout.
     let refused = Run::from(
         netattest()

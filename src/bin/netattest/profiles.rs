@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Read as _;
 
-use netattest::profile::{Profile, Transport, apply_probe};
+use netattest::profile::{Parsed, Profile, Transport, apply_probe_lenient};
 use netattest::sanitize::display_line;
 
 use crate::cli::{Cli, ProfilesCommand};
@@ -74,7 +74,11 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                     file.display()
                 )));
             }
-            match apply_probe(profile, probe, &raw, image.as_deref()) {
+            // The command as the collector would send it, so a listing takes its filesystem from it.
+            let command = profile
+                .render(probe, image.as_deref())
+                .unwrap_or_else(|_| probe.command.clone());
+            match apply_probe_lenient(profile, probe, &raw, image.as_deref(), &command) {
                 Ok(found) if *redacted => {
                     let (_, text, _) = found.captured.expect("a capturing probe captures");
                     print!("{text}");
@@ -121,8 +125,49 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                             "redacted": redacted,
                         });
                     }
+                    match &found.parsed {
+                        None => {}
+                        Some(Parsed::Files(files)) => out["files"] = serde_json::to_value(files)?,
+                        Some(Parsed::ContainerImages(images)) => {
+                            out["container_images"] = serde_json::to_value(images)?
+                        }
+                        Some(Parsed::Containers(containers)) => {
+                            out["containers"] = serde_json::to_value(containers)?
+                        }
+                        Some(Parsed::AppHosting(images, containers)) => {
+                            out["container_images"] = serde_json::to_value(images)?;
+                            out["containers"] = serde_json::to_value(containers)?;
+                        }
+                        Some(Parsed::Snapshots(slices)) => {
+                            out["snapshots"] = serde_json::to_value(slices)?
+                        }
+                    }
+                    let missing: Vec<&str> = found
+                        .not_found
+                        .iter()
+                        .filter(|(_, required)| *required)
+                        .map(|(f, _)| f.name())
+                        .collect();
+                    let absent: Vec<&str> = found
+                        .not_found
+                        .iter()
+                        .filter(|(_, required)| !*required)
+                        .map(|(f, _)| f.name())
+                        .collect();
+                    out["missing_required"] = serde_json::json!(missing);
+                    out["not_found"] = serde_json::json!(absent);
                     println!("{}", serde_json::to_string_pretty(&out)?);
-                    Ok(0)
+                    if missing.is_empty() {
+                        Ok(0)
+                    } else {
+                        // The collector would refuse this output: say so, after showing what it yields.
+                        eprintln!(
+                            "probe `{}`: required facts missing: {}",
+                            probe.name,
+                            missing.join(", ")
+                        );
+                        Ok(1)
+                    }
                 }
                 Err(e) => {
                     eprintln!("{}", display_line(&e.to_string(), 400));

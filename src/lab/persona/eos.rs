@@ -132,6 +132,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
             5,
             "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
         )),
+        ["show", "extensions"] => Reply::text(EXTENSIONS),
         ["show", "startup-config"] => Reply::bytes(read_all(snap, "flash:startup-config")),
         ["verify", flag @ ("/sha512" | "/md5"), _] => Reply::text(
             digest(snap, &normalise(words[2]), algo(flag)).map_or_else(
@@ -148,6 +149,17 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
+
+/// The SWIX extensions on the lab switch's flash: the streaming-telemetry agent, installed and signed.
+const EXTENSIONS: &str = "Name                          Version/Release      Status      Extension
+----------------------------- -------------------- ----------- ---------
+TerminAttr-1.29.1-1.swix      v1.29.1/1            A, I, S     1
+
+
+A: available | NA: not available | I: installed | NI: not installed | F: forced
+S: valid signature | NS: invalid signature
+The extensions are stored on internal flash (flash:)
+";
 
 /// What container-manager runs on the lab switch.
 const DOCKER: super::common::DockerHost = super::common::DockerHost {

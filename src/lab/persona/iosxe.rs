@@ -335,6 +335,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ),
         ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
         ["show", "app-hosting", "detail"] => Reply::text(APPS.show(&snap.flags)),
+        ["show", "install", "summary"] => Reply::text(INSTALL_SUMMARY),
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }
@@ -351,6 +352,20 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         _ => Reply::text(INVALID),
     }
 }
+
+/// `show install summary` on the lab router: the image only, no SMU activated.
+const INSTALL_SUMMARY: &str = "[ R0 ] Installed Package(s) Information:
+State (St): I - Inactive, U - Activated & Uncommitted,
+            C - Activated & Committed, D - Deactivated & Uncommitted
+--------------------------------------------------------------------------------
+Type  St   Filename/Version
+--------------------------------------------------------------------------------
+IMG   C    17.09.04a.0.6
+
+--------------------------------------------------------------------------------
+Auto abort timer: inactive
+--------------------------------------------------------------------------------
+";
 
 #[cfg(test)]
 mod tests {

@@ -39,6 +39,8 @@ pub enum Outcome {
     ProtocolError,
     /// Local problem: credentials not readable, state not writable.
     Error,
+    /// Enrolled, but no longer in the inventory: nothing was checked (`baseline retire` ends this).
+    Missing,
 }
 
 impl Outcome {
@@ -52,6 +54,7 @@ impl Outcome {
 
     pub fn name(self) -> &'static str {
         match self {
+            Outcome::Missing => "missing",
             Outcome::Verified => "verified",
             Outcome::Enrolled => "enrolled",
             Outcome::Approved => "approved",

@@ -347,6 +347,22 @@ impl<'a> BaselineStore<'a> {
         Ok(Committed { baseline, head })
     }
 
+    /// Retires a device that left the inventory: the ledger stops naming it (one commit), then its folder
+    /// moves to `baselines/.retired/<device>-<time>/`, kept for the record. Call with the writers' lock held.
+    pub fn retire(&self, device: &str) -> Result<LedgerHead, BaselineError> {
+        self.load(device)?;
+        let head = ledger::retire(self.state, self.signer, device).map_err(|e| match e {
+            ledger::LedgerError::State(s) => BaselineError::State(s),
+            other => Self::tampered(device, other.to_string()),
+        })?;
+        let aside = self.state.baselines().join(".retired");
+        create_private_dir(&aside)?;
+        let stamp = crate::evidence::now_rfc3339().replace(':', "");
+        let from = self.dir(device);
+        std::fs::rename(&from, aside.join(format!("{device}-{stamp}"))).map_err(io(&from))?;
+        Ok(head)
+    }
+
     /// Cleans up after writers that were killed: temporary files, and version files no ledger committed
     /// (moved to `baselines/<device>/uncommitted/`, kept for whoever wants to look). Also rebuilds the
     /// ledger log's last line when a kill lost it. Call with the writers' lock held.

@@ -139,6 +139,21 @@ pub fn commit(
     write(state, signer, ledger)
 }
 
+/// Commits a device's retirement: the ledger stops naming it (its files stay where they are until tidied).
+/// Call with the writers' lock held.
+pub fn retire(state: &StateDir, signer: &Signer, device: &str) -> Result<LedgerHead, LedgerError> {
+    let current = load(state, signer)?.ok_or_else(|| invalid(state.ledger(), "missing"))?;
+    sync_log(state, signer, &current)?;
+    let mut ledger = current.ledger;
+    if ledger.devices.remove(device).is_none() {
+        return Err(invalid(state.ledger(), format!("does not name {device}")));
+    }
+    ledger.sequence = current.head.sequence + 1;
+    ledger.previous = Some(current.head.digest);
+    ledger.updated_at = crate::evidence::now_rfc3339();
+    write(state, signer, ledger)
+}
+
 /// Writes the first, empty ledger (sequence 0) of a new state directory; an existing one is kept.
 pub fn start(state: &StateDir, signer: &Signer) -> Result<(), LedgerError> {
     if load(state, signer)?.is_some() {

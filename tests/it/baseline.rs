@@ -367,3 +367,39 @@ fn baseline_diff_shows_one_line_for_one_added_file() {
         "{field}"
     );
 }
+
+/// A device dropped from the inventory is `missing` in a full audit (nothing checked, exit 3) until it is
+/// retired on purpose; retiring is one ledger commit and keeps its baselines aside with the reason.
+#[test]
+fn a_device_gone_from_the_inventory_is_missing_until_retired() {
+    let env = LabEnv::start(2);
+    env.enroll_all();
+    let inventory = env.dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&inventory).unwrap();
+    let kept: Vec<&str> = text
+        .split("[[device]]")
+        .filter(|block| !block.contains("\"lab-02\""))
+        .collect();
+    std::fs::write(&inventory, kept.join("[[device]]")).unwrap();
+
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.outcome("lab-01"), "verified");
+    assert_eq!(r.outcome("lab-02"), "missing", "{r:?}");
+
+    let retire = env.run(&["baseline", "retire", "lab-02", "--reason", "DECOM-42"]);
+    assert_eq!(retire.code, 0, "{retire:?}");
+    let r = env.run(&["audit", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["devices"].as_array().unwrap().len(), 1);
+    assert_eq!(env.run(&["state", "verify"]).code, 0);
+    let retired: Vec<_> = std::fs::read_dir(env.state().join("baselines/.retired"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
+    assert_eq!(retired.len(), 1);
+    let record = std::fs::read_to_string(retired[0].path().join("RETIRED")).unwrap();
+    assert!(record.contains("DECOM-42"), "{record}");
+    let again = env.run(&["baseline", "retire", "lab-02", "--reason", "again"]);
+    assert_eq!(again.code, 2, "{again:?}");
+}

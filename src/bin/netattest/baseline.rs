@@ -70,6 +70,7 @@ pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
             to,
             format,
         } => diff(&engine, &store, device, *from, *to, *format).await,
+        BaselineCommand::Retire { device, reason } => retire(&engine, device, reason),
         BaselineCommand::Approve {
             device,
             reason,
@@ -220,4 +221,41 @@ async fn approve(
         output,
     )
     .await
+}
+
+/// `baseline retire`: one ledger commit under the writers' lock, then the folder set aside with a record.
+fn retire(engine: &Engine, device: &str, reason: &str) -> anyhow::Result<u8> {
+    if reason.trim().is_empty() {
+        return Err(usage("--reason must say why the device is retired"));
+    }
+    let _lock = engine.state.lock()?;
+    let store = BaselineStore::new(&engine.state, &engine.signer);
+    let head = store.retire(device).map_err(|e| match e {
+        BaselineError::Missing(_) => usage(format!("{device} has no baseline to retire")),
+        other => anyhow::anyhow!(other),
+    })?;
+    let record = format!(
+        "retired at {} by {}: {}\n",
+        netattest::evidence::now_rfc3339(),
+        netattest::trust::baseline::os_user(),
+        display_line(reason, 300)
+    );
+    let aside = engine.state.baselines().join(".retired");
+    if let Some(dir) = std::fs::read_dir(&aside)
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{device}-")))
+        })
+        .max()
+    {
+        netattest::trust::state::write_atomic(&dir.join("RETIRED"), record.as_bytes(), 0o600)?;
+    }
+    println!("{device} retired; ledger head {head}");
+    Ok(0)
 }

@@ -264,6 +264,14 @@ pub enum BaselineCommand {
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
     },
+    /// A device that left the inventory for good: the ledger stops naming it, and its baselines move to
+    /// baselines/.retired/ with the reason. Until then a full audit reports it as `missing`.
+    Retire {
+        device: String,
+        /// Why (a decommission ticket); recorded with the OS user and the time.
+        #[arg(long)]
+        reason: String,
+    },
     /// Accept the device's current state as its new baseline, after a planned change. History is kept.
     Approve {
         device: String,

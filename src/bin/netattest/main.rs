@@ -227,6 +227,35 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
     .await
 }
 
+/// Devices the ledger names that the inventory no longer has: reported `missing`, so a device dropped from
+/// the inventory (by mistake, or to hide it) is seen until it is retired on purpose.
+fn missing_devices(engine: &Engine) -> Vec<netattest::report::DeviceReport> {
+    let store = netattest::trust::baseline::BaselineStore::new(&engine.state, &engine.signer);
+    let known: std::collections::BTreeSet<String> = engine
+        .config
+        .devices
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
+    store
+        .devices()
+        .into_iter()
+        .filter(|d| !known.contains(d))
+        .map(|name| netattest::report::DeviceReport {
+            detail: Some(format!(
+                "enrolled, but not in the inventory: nothing was checked; if it was decommissioned, run `netattest baseline retire {name} --reason …`"
+            )),
+            device: name,
+            platform: "-".into(),
+            address: "-".into(),
+            outcome: netattest::report::Outcome::Missing,
+            facts: None,
+            findings: Vec::new(),
+            duration_ms: 0,
+        })
+        .collect()
+}
+
 fn pull_policy(p: PullArg) -> PullPolicy {
     match p {
         PullArg::Never => PullPolicy::Never,
@@ -435,6 +464,7 @@ pub(crate) async fn run_devices(
             )));
         }
     }
+    let full_inventory = devices.len() == engine.devices(None).len();
     let started = netattest::evidence::now_rfc3339();
     let progress = progress::Progress::start(devices.len(), cli.quiet);
     let cancel = CancellationToken::new();
@@ -457,6 +487,11 @@ pub(crate) async fn run_devices(
     if command == "audit" {
         netattest::engine::fleet::add_consensus(&mut runs, &engine.config);
     }
+    let missing = if command == "audit" && full_inventory {
+        missing_devices(&engine)
+    } else {
+        Vec::new()
+    };
     let fail_on = engine.config.fail_on;
     let transcripts: Vec<_> = runs
         .iter()
@@ -466,7 +501,7 @@ pub(crate) async fn run_devices(
         command,
         started,
         fail_on,
-        runs.into_iter().map(|r| r.report).collect(),
+        runs.into_iter().map(|r| r.report).chain(missing).collect(),
     )
     .with_trust(engine.trust_findings.clone())
     .with_ledger_head(netattest::trust::ledger::head(

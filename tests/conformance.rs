@@ -57,6 +57,10 @@ struct Case {
     containers: Vec<ContainerFact>,
     #[serde(default)]
     slices: Vec<Slice>,
+    /// The device said its answer is incomplete (a listing with an unreadable entry): the probe must report
+    /// that, never pass the listing as complete.
+    #[serde(default)]
+    incomplete: bool,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -293,6 +297,13 @@ fn run_case(profiles: &Profiles, dir: &Path, case: &Case) -> Result<(), Vec<Stri
     let mut diffs = Vec::new();
     compare_facts(case, &found, &mut diffs);
     compare_parsed(case, &found, &mut diffs);
+    let incomplete = !found.notes.is_empty();
+    if case.incomplete != incomplete {
+        diffs.push(format!(
+            "incomplete: expected {}, got {} ({:?})",
+            case.incomplete, incomplete, found.notes
+        ));
+    }
     if diffs.is_empty() { Ok(()) } else { Err(diffs) }
 }
 

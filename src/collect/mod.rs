@@ -483,6 +483,11 @@ impl Run<'_> {
         }
         match apply_probe_to(self.profile, probe, &out.stdout, running, &command) {
             Ok(found) => {
+                if !found.notes.is_empty() {
+                    // What could be listed is kept; the listing is said to be incomplete, never complete.
+                    self.not_collected
+                        .insert(probe.name.clone(), found.notes.join("; "));
+                }
                 if let Some(status) = out.exit_status.filter(|s| *s != 0) {
                     // `find` exits 1 when one of its directories is missing or unreadable, after listing
                     // the rest: keep what it listed, and say the listing may be partial.

@@ -100,39 +100,56 @@ impl Parser {
     /// Parses a probe's raw output. `command` is the command sent: a listing without a header takes its
     /// filesystem from the command's first `name:` word.
     pub fn parse(self, raw: &[u8], command: &str) -> Result<Parsed, ParseError> {
+        self.parse_noted(raw, command).map(|(parsed, _)| parsed)
+    }
+
+    /// [`Parser::parse`], with what the device said about the answer being incomplete (kept as notes, the
+    /// collector reports the listing as incomplete).
+    pub fn parse_noted(
+        self,
+        raw: &[u8],
+        command: &str,
+    ) -> Result<(Parsed, Vec<String>), ParseError> {
         let fs = command
             .split_whitespace()
             .find(|w| w.ends_with(':') && !w.starts_with('/'));
-        Ok(match self {
-            Parser::LinuxFind => Parsed::Files(files::linux_find(raw)?),
-            Parser::CiscoDir => Parsed::Files(files::cisco_dir(raw, fs)?),
-            Parser::JunosFileList => Parsed::Files(files::junos_file_list(raw)?),
-            Parser::EosDir => Parsed::Files(files::eos_dir(raw, fs)?),
-            Parser::IosxrDir => Parsed::Files(files::iosxr_dir(raw)?),
-            Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
-            Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
-            Parser::IosxeAppHosting => {
-                let (images, running) = containers::iosxe_app_hosting(raw)?;
-                Parsed::AppHosting(images, running)
-            }
-            Parser::JunosSnapshot => {
-                Parsed::Snapshots(crate::profile::snapshots::junos_snapshot(raw)?)
-            }
-            Parser::FortiosFlashList => {
-                Parsed::Snapshots(crate::profile::snapshots::fortios_flash_list(raw)?)
-            }
-            Parser::PanosSoftwareInfo => {
-                Parsed::Snapshots(crate::profile::snapshots::panos_software_info(raw)?)
-            }
-            Parser::NxosVirtualService => {
-                let (images, running) = containers::nxos_virtual_service(raw)?;
-                Parsed::AppHosting(images, running)
-            }
-            Parser::EosExtensions => {
-                let (images, installed) = containers::eos_extensions(raw)?;
-                Parsed::AppHosting(images, installed)
-            }
-        })
+        if self == Parser::CiscoDir {
+            let (files, notes) = files::cisco_dir_noted(raw, fs)?;
+            return Ok((Parsed::Files(files), notes));
+        }
+        Ok((
+            match self {
+                Parser::LinuxFind => Parsed::Files(files::linux_find(raw)?),
+                Parser::CiscoDir => Parsed::Files(files::cisco_dir(raw, fs)?),
+                Parser::JunosFileList => Parsed::Files(files::junos_file_list(raw)?),
+                Parser::EosDir => Parsed::Files(files::eos_dir(raw, fs)?),
+                Parser::IosxrDir => Parsed::Files(files::iosxr_dir(raw)?),
+                Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
+                Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
+                Parser::IosxeAppHosting => {
+                    let (images, running) = containers::iosxe_app_hosting(raw)?;
+                    Parsed::AppHosting(images, running)
+                }
+                Parser::JunosSnapshot => {
+                    Parsed::Snapshots(crate::profile::snapshots::junos_snapshot(raw)?)
+                }
+                Parser::FortiosFlashList => {
+                    Parsed::Snapshots(crate::profile::snapshots::fortios_flash_list(raw)?)
+                }
+                Parser::PanosSoftwareInfo => {
+                    Parsed::Snapshots(crate::profile::snapshots::panos_software_info(raw)?)
+                }
+                Parser::NxosVirtualService => {
+                    let (images, running) = containers::nxos_virtual_service(raw)?;
+                    Parsed::AppHosting(images, running)
+                }
+                Parser::EosExtensions => {
+                    let (images, installed) = containers::eos_extensions(raw)?;
+                    Parsed::AppHosting(images, installed)
+                }
+            },
+            Vec::new(),
+        ))
     }
 }
 

@@ -303,6 +303,17 @@ pub fn nxos_virtual_service(
             continue;
         }
         let Some((_, _, fields)) = services.last_mut() else {
+            // The prompt and command a relayed answer starts with (`nxosv# show guestshell detail`, capture
+            // shared/device-outputs/cisco_nxos/show_guestshell_detail/1.txt), before the first block only.
+            let words: Vec<&str> = t.split_whitespace().collect();
+            let echo = matches!(
+                words.as_slice(),
+                [.., "show", "virtual-service" | "guestshell", "detail"]
+            ) && words.len() <= 4
+                && (words.len() == 3 || words[0].ends_with(['#', '>']));
+            if echo {
+                continue;
+            }
             return Err(ParseError::line(n, line));
         };
         if NXOS_SECTIONS.contains(&t) {
@@ -481,5 +492,20 @@ The extensions are stored on internal flash (flash:)\r\n";
         assert!(eos_extensions(garbled.as_bytes()).is_err());
         assert!(eos_extensions(b"% Invalid input\r\n").is_err());
         assert_eq!(eos_extensions(b"").unwrap().0.len(), 0);
+    }
+
+    #[test]
+    fn nxos_virtual_service_takes_a_prompt_and_command_echo_before_the_first_block_only() {
+        let echoed = format!("leaf-7# show virtual-service detail\r\n{NXOS_DETAIL}");
+        let (images, _) = nxos_virtual_service(echoed.as_bytes()).unwrap();
+        assert_eq!(
+            images.len(),
+            nxos_virtual_service(NXOS_DETAIL.as_bytes())
+                .unwrap()
+                .0
+                .len()
+        );
+        let stray = format!("leaf-7# show running-config\r\n{NXOS_DETAIL}");
+        assert!(nxos_virtual_service(stray.as_bytes()).is_err());
     }
 }

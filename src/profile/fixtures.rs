@@ -535,6 +535,7 @@ fn listings_with_echo_lines_odd_columns_and_several_blocks_parse() {
         ]
     );
     assert_eq!(files[3].mode.as_deref(), Some("-rw-"));
+    assert!(found.notes.is_empty(), "a complete listing");
     assert_eq!(files[4].mtime, "Feb 1 2024 01:02:03 +00:00");
 
     let junos = profiles.get("juniper-junos").unwrap();
@@ -638,4 +639,33 @@ fn fortios_flash_partitions_read_like_the_vendor_article() {
             ),
         ]
     );
+}
+
+/// NX-OS prints `Input/output error` where it could not stat an entry: the rest is kept, and the listing
+/// is reported as incomplete.
+#[test]
+fn an_nxos_listing_with_an_io_error_keeps_its_entries_and_says_it_is_incomplete() {
+    use crate::profile::Parsed;
+    let profiles = Profiles::builtin().unwrap();
+    let nx = profiles.get("cisco-nxos").unwrap();
+    let probe = nx
+        .probes
+        .iter()
+        .find(|p| p.name == "files-bootflash")
+        .unwrap();
+    let found = apply_probe(nx, probe, &fixture("cisco-nxos_dir_io-error.txt"), None).unwrap();
+    let Some(Parsed::Files(files)) = &found.parsed else {
+        panic!("not a listing")
+    };
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "bootflash:.rpmstore",
+            "bootflash:nxos64-cs.10.3.4a.M.bin",
+            "bootflash:scripts"
+        ]
+    );
+    assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
+    assert!(found.notes[0].contains("incomplete"), "{:?}", found.notes);
 }

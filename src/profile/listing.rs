@@ -169,21 +169,31 @@ enum Dialect {
 /// (`  4096    Sep 22 15:27:34 2019  name/`) `dir` output, including `dir /recursive` sections.
 /// `default_fs` names the filesystem for listings that print no `Directory of` header (NX-OS).
 pub fn cisco_dir(raw: &[u8], default_fs: Option<&str>) -> Result<Vec<FileEntry>, ParseError> {
+    dir_listing(raw, default_fs, Dialect::Cisco).map(|(files, _)| files)
+}
+
+/// [`cisco_dir`], with what the device said about the listing being incomplete (NX-OS `Input/output
+/// error` lines): the entries it could list are kept, and the listing is reported as incomplete.
+pub fn cisco_dir_noted(
+    raw: &[u8],
+    default_fs: Option<&str>,
+) -> Result<(Vec<FileEntry>, Vec<String>), ParseError> {
     dir_listing(raw, default_fs, Dialect::Cisco)
 }
 
 /// Parses Arista EOS `dir` output (`       -rwx   591941836    Aug 2  2017  EOS-4.18.3.1F.swi`).
 pub fn eos_dir(raw: &[u8], default_fs: Option<&str>) -> Result<Vec<FileEntry>, ParseError> {
-    dir_listing(raw, default_fs, Dialect::Eos)
+    dir_listing(raw, default_fs, Dialect::Eos).map(|(files, _)| files)
 }
 
 fn dir_listing(
     raw: &[u8],
     default_fs: Option<&str>,
     dialect: Dialect,
-) -> Result<Vec<FileEntry>, ParseError> {
+) -> Result<(Vec<FileEntry>, Vec<String>), ParseError> {
     let text = clean_output(raw);
     let mut out = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     let mut fs: Option<String> = default_fs.map(str::to_owned);
     let mut dir = String::new();
     let mut started = false;
@@ -198,12 +208,14 @@ fn dir_listing(
         }
         started = true;
         // NX-OS prints this where it could not stat an entry (capture shared/device-outputs/cisco_nxos/dir/1.txt):
-        // the listing is incomplete, so it is refused, and the reason says why.
-        if line.trim() == "Input/output error" {
-            return Err(ParseError::line(
-                n,
-                "Input/output error (the device could not read an entry: the listing is incomplete)",
-            ));
+        // the entries it did list are kept, and the listing is reported as incomplete, never as complete.
+        if dialect == Dialect::Cisco && line.trim() == "Input/output error" {
+            if notes.is_empty() {
+                notes.push(format!(
+                    "listing incomplete: the device reported `Input/output error` (line {n})"
+                ));
+            }
+            continue;
         }
         if let Some(c) = HEADER.captures(line) {
             fs = Some(c["fs"].to_owned());
@@ -286,7 +298,7 @@ fn dir_listing(
             target,
         });
     }
-    Ok(out)
+    Ok((out, notes))
 }
 
 static JUNOS_DIR: LazyLock<Regex> = LazyLock::new(|| re(r"^(?P<dir>/\S*?)/?:$"));

@@ -18,6 +18,8 @@ pub struct ProbeFacts {
     pub captured: Option<(Fact, String, String)>,
     /// What a built-in parser made of the whole output.
     pub parsed: Option<super::Parsed>,
+    /// What the device said about its answer being incomplete (a listing with unreadable entries).
+    pub notes: Vec<String>,
     /// Facts the probe extracts that the output did not carry, and whether each is required. A required one
     /// makes [`apply_probe_to`] fail; [`apply_probe_lenient`] keeps it here instead.
     pub not_found: Vec<(Fact, bool)>,
@@ -110,15 +112,16 @@ fn apply(
             kept = without_volatile(probe, &text);
             kept.as_bytes()
         };
-        out.parsed = Some(
+        let (parsed, notes) =
             parser
-                .parse(input, command)
+                .parse_noted(input, command)
                 .map_err(|reason| ProbeError::Unparsed {
                     probe: probe.name.clone(),
                     parser: parser.name(),
                     reason,
-                })?,
-        );
+                })?;
+        out.parsed = Some(parsed);
+        out.notes = notes;
         return Ok((out, String::new()));
     }
     let first_line = display_line(

@@ -154,6 +154,9 @@ pub fn run(cli: &Cli, command: Option<&ProfilesCommand>, id: Option<&str>) -> an
                         .filter(|(_, required)| !*required)
                         .map(|(f, _)| f.name())
                         .collect();
+                    if !found.notes.is_empty() {
+                        out["incomplete"] = serde_json::json!(found.notes);
+                    }
                     out["missing_required"] = serde_json::json!(missing);
                     out["not_found"] = serde_json::json!(absent);
                     println!("{}", serde_json::to_string_pretty(&out)?);

@@ -61,6 +61,11 @@ struct Case {
     /// that, never pass the listing as complete.
     #[serde(default)]
     incomplete: bool,
+    /// A known gap: the case states the truth, the profile does not reach it yet, and why. It is reported
+    /// as a gap (never counted as passing), and the run fails once the profile passes it, so the mark
+    /// cannot outlive the gap.
+    #[serde(default)]
+    known_gap: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -199,15 +204,30 @@ fn main() -> ExitCode {
     }
     let mut per_profile: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failed = broken;
+    let mut gaps = 0usize;
     for (rel, case) in &cases {
         let entry = per_profile.entry(case.profile.clone()).or_default();
         entry.1 += 1;
-        match run_case(&profiles, &dir, case) {
-            Ok(()) => {
+        match (run_case(&profiles, &dir, case), &case.known_gap) {
+            (Ok(()), Some(_)) => {
+                failed += 1;
+                println!(
+                    "FAIL {rel} ({} {}): passes now; remove its known_gap",
+                    case.profile, case.probe
+                );
+            }
+            (Err(diffs), Some(why)) => {
+                gaps += 1;
+                println!("GAP  {rel} ({} {}): {why}", case.profile, case.probe);
+                for d in diffs {
+                    println!("       {d}");
+                }
+            }
+            (Ok(()), None) => {
                 entry.0 += 1;
                 println!("ok   {rel} ({} {})", case.profile, case.probe);
             }
-            Err(diffs) => {
+            (Err(diffs), None) => {
                 failed += 1;
                 println!("FAIL {rel} ({} {})", case.profile, case.probe);
                 for d in diffs {
@@ -231,8 +251,8 @@ fn main() -> ExitCode {
         println!("  {profile:<18} {ok}/{n}");
     }
     println!(
-        "conformance: {} of {} cases pass; {} captures in {} have no facts file (no built-in probe runs their command)",
-        cases.len() + broken - failed,
+        "conformance: {} of {} cases pass, {gaps} known gap(s); {} captures in {} have no facts file (no built-in probe runs their command)",
+        cases.len() + broken - failed - gaps,
         cases.len() + broken,
         uncovered.len(),
         dir.display()

@@ -183,11 +183,15 @@ impl Scenario {
     pub fn supported_on(&self, persona: super::Persona) -> bool {
         match self {
             Scenario::DdImage => persona == super::Persona::Linux,
-            // FortiOS and PAN-OS give no way to hash or pull the running image (the profiles say so), so a
-            // patched or lying image there would go unseen: refused rather than read as clean.
+            // FortiOS and PAN-OS give no way to hash or pull the running image (the profiles say so), and
+            // Junos names no installed package the profile could hash without the device's `image_path`
+            // (which the lab's inventory does not set), so a patched or lying image there would go
+            // unseen: refused rather than read as clean.
             Scenario::PatchedImage | Scenario::LyingDevice => !matches!(
                 persona,
-                super::Persona::FortinetFortios | super::Persona::PaloaltoPanos
+                super::Persona::FortinetFortios
+                    | super::Persona::PaloaltoPanos
+                    | super::Persona::JuniperJunos
             ),
             // No boot variable is read on IOS-XR (the install ISO is named by `image_path`), FortiOS or PAN-OS.
             Scenario::BootVariableChanged => !matches!(

@@ -16,19 +16,26 @@ fn describe(i: &ContainerImage) -> String {
     if let Some(s) = &i.source {
         parts.push(format!("from {s}"));
     }
-    if parts.is_empty()
-        && let Some(id) = &i.id
-    {
+    if let Some(id) = &i.id {
         parts.push(format!("id {id}"));
     }
     parts.join(", ")
 }
 
-/// The image's identity: the digest where there is one, else version and source.
-fn identity(i: &ContainerImage) -> (Option<&str>, Option<&str>, Option<&str>) {
-    match &i.digest {
-        Some(d) => (Some(d), None, None),
-        None => (None, i.version.as_deref(), i.source.as_deref()),
+/// Whether `now` is another image than `was` under the same name. The image ID (the hash of the image's
+/// config, what `docker images --no-trunc` shows) is compared whenever both sides have one: an image
+/// replaced under the same name with no registry digest (`<none>`, a local build or `docker load`) has the
+/// same name and no digest, and only its ID tells. Then the registry digest, else version and source.
+fn replaced(was: &ContainerImage, now: &ContainerImage) -> bool {
+    if let (Some(a), Some(b)) = (&was.id, &now.id)
+        && a != b
+    {
+        return true;
+    }
+    match (&was.digest, &now.digest) {
+        (Some(a), Some(b)) => a != b,
+        (None, None) => (&was.version, &was.source) != (&now.version, &now.source),
+        _ => true,
     }
 }
 
@@ -65,7 +72,7 @@ pub fn diff(
                         .actual(describe(i)),
                 );
             }
-            Some(b) if identity(b) != identity(i) => out.push(
+            Some(b) if replaced(b, i) => out.push(
                 Finding::new(
                     Code::ContainerImageChanged,
                     dev,
@@ -112,6 +119,25 @@ mod tests {
 
     use crate::profile::containers::tests::*;
     use crate::profile::containers::*;
+    #[test]
+    fn an_image_replaced_under_its_name_without_a_registry_digest_is_changed() {
+        let image = |id: &str| ContainerImage {
+            name: "local/agent:1".into(),
+            digest: None,
+            id: Some(id.into()),
+            source: None,
+            version: Some("1".into()),
+        };
+        let f = diff("r1", &[image("sha256:aaaa")], &[image("sha256:bbbb")], &[]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, Code::ContainerImageChanged);
+        assert!(
+            f[0].actual.as_deref().unwrap().contains("id sha256:bbbb"),
+            "{f:?}"
+        );
+        assert!(diff("r1", &[image("sha256:aaaa")], &[image("sha256:aaaa")], &[]).is_empty());
+    }
+
     #[test]
     fn added_changed_and_unknown_running_images_are_findings() {
         let base = docker_images(IMAGES.as_bytes()).unwrap();

@@ -204,3 +204,46 @@ fn catalog_sign_writes_a_signature_the_configured_catalog_verifies() {
     let bad = verify(&state);
     assert_eq!(bad.code, 1, "{bad:?}");
 }
+
+/// A Cisco-style CSV whose Platform column is a product name, imported with `--platform`: the flag wins;
+/// `catalog remove` takes the catalog out again, and removing it twice is a usage error.
+#[test]
+fn the_platform_flag_wins_over_a_csv_product_column_and_catalog_remove_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    assert_eq!(run(&state, &["init"]).code, 0);
+    let csv = dir.path().join("cisco-bulk.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "Image Name,Platform,Release,SHA512\r\nc8000v-universalk9.17.09.04a.SPA.bin,Catalyst 8000V Edge Software,17.9.4a,{}\r\n",
+            "ab".repeat(64)
+        ),
+    )
+    .unwrap();
+    let import = run(
+        &state,
+        &[
+            "catalog",
+            "import",
+            csv.to_str().unwrap(),
+            "--vendor",
+            "cisco",
+            "--platform",
+            "cisco-iosxe",
+            "--name",
+            "c8kv",
+        ],
+    );
+    assert_eq!(import.code, 0, "{import:?}");
+    let list = run(&state, &["catalog", "list"]);
+    assert!(
+        list.stdout.contains("cisco-iosxe") && !list.stdout.contains("Catalyst 8000V"),
+        "{list:?}"
+    );
+    let removed = run(&state, &["catalog", "remove", "c8kv"]);
+    assert_eq!(removed.code, 0, "{removed:?}");
+    let list = run(&state, &["catalog", "list"]);
+    assert!(!list.stdout.contains("c8000v"), "{list:?}");
+    assert_eq!(run(&state, &["catalog", "remove", "c8kv"]).code, 2);
+}

@@ -30,6 +30,11 @@ pub enum CatalogCommand {
     Verify,
     /// Sign a catalog file with an Ed25519 PKCS#8 key: writes FILE.sig (base64 of the raw signature).
     Sign(SignArgs),
+    /// Remove a stored catalog (as `catalog list` names it), with its signature and original files.
+    Remove {
+        /// The stored catalog's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +88,7 @@ pub fn run(cli: &Cli, command: &CatalogCommand) -> anyhow::Result<u8> {
         CatalogCommand::List => list(cli, cfg.as_ref()),
         CatalogCommand::Verify => verify_all(cli, cfg.as_ref()),
         CatalogCommand::Sign(args) => sign(args),
+        CatalogCommand::Remove { name } => remove(cli, cfg.as_ref(), name),
     }
 }
 
@@ -310,4 +316,19 @@ fn write_public(out: &Path, signer: &CatalogSigner) -> anyhow::Result<()> {
     write_atomic(out, signer.public_key_pem().as_bytes(), 0o644)?;
     println!("wrote {} (use with signature = \"ed25519\")", out.display());
     Ok(())
+}
+
+/// `catalog remove NAME`: under the writers' lock, so no import or enrollment sees half of it.
+fn remove(cli: &Cli, cfg: Option<&Config>, name: &str) -> anyhow::Result<u8> {
+    validate_device_name(name).map_err(|r| usage(format!("catalog {r}")))?;
+    let state = state_dir(cli, cfg)?;
+    let signer = state.signer().map_err(|e| usage(e.to_string()))?;
+    let _lock = state.lock()?;
+    if !CatalogStore::new(&state, &signer).remove(name)? {
+        return Err(usage(format!(
+            "no stored catalog `{name}` (see `netattest catalog list`)"
+        )));
+    }
+    println!("removed catalog {name}");
+    Ok(0)
 }

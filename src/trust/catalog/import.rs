@@ -134,11 +134,14 @@ impl Builder<'_> {
     }
 
     fn add(&mut self, line: usize, row: Row<'_>) {
+        // A flag the user gave wins over the file's own column: a Cisco CSV's `Platform` is a product name
+        // ("Catalyst 8000V Edge Software"), and `--platform cisco-iosxe` must not be silently overridden.
         let pick = |own: Option<&str>, flag: &Option<String>| {
-            own.map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .or_else(|| flag.clone())
+            flag.clone().or_else(|| {
+                own.map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            })
         };
         let vendor = pick(row.vendor, &self.ctx.vendor);
         let platform = pick(row.platform, &self.ctx.platform);

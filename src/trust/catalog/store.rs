@@ -292,6 +292,24 @@ impl<'a> CatalogStore<'a> {
         self.dir().join(format!("{name}.toml"))
     }
 
+    /// Removes a stored catalog, its installation signature and its originals. `false` when there is none
+    /// of that name. Call with the writers' lock held.
+    pub fn remove(&self, name: &str) -> Result<bool, StateError> {
+        let toml = self.toml(name);
+        if !toml.exists() {
+            return Ok(false);
+        }
+        // The catalog file first: once it is gone nothing uses the catalog, whatever a crash leaves.
+        std::fs::remove_file(&toml).map_err(io(&toml))?;
+        let sig = PathBuf::from(format!("{}.sig", toml.display()));
+        let _ = std::fs::remove_file(&sig);
+        let sources = self.dir().join(format!("{name}.source"));
+        if sources.is_dir() {
+            std::fs::remove_dir_all(&sources).map_err(io(&sources))?;
+        }
+        Ok(true)
+    }
+
     /// Writes a catalog (replacing one of the same name), its installation signature and the originals.
     /// `name` must have been checked with `config::validate_device_name`.
     pub fn save(

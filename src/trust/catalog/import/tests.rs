@@ -271,3 +271,18 @@ fn native_output_reads_back_as_the_same_catalog() {
 }
 
 type EntryKeyView = (String, Vec<Digest>);
+
+#[test]
+fn a_platform_flag_wins_over_the_files_product_column() {
+    let text = format!(
+        "Image Name,Platform,Release,SHA512\r\nc8000v-universalk9.17.09.04a.SPA.bin,Catalyst 8000V Edge Software,17.9.4a,{SHA512_A}\r\n"
+    );
+    let mut c = ctx();
+    c.platform = Some("cisco-iosxe".into());
+    let cat = import(Format::Csv, &text, &c).unwrap();
+    let json = serde_json::to_string(&cat).unwrap();
+    assert!(
+        json.contains("cisco-iosxe") && !json.contains("Catalyst 8000V"),
+        "{json}"
+    );
+}

@@ -280,7 +280,7 @@ fn a_platform_flag_wins_over_the_files_product_column() {
     let mut c = ctx();
     c.platform = Some("cisco-iosxe".into());
     let cat = import(Format::Csv, &text, &c).unwrap();
-    let json = serde_json::to_string(&cat).unwrap();
+    let json = super::to_native(&cat);
     assert!(
         json.contains("cisco-iosxe") && !json.contains("Catalyst 8000V"),
         "{json}"

@@ -107,8 +107,22 @@ impl Engine {
                 .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
         }
         let fingerprint = evidence.identity.host_key_fingerprint.clone();
+        let signed_hops: Vec<(String, String)> = hops
+            .iter()
+            .map(|h| {
+                (
+                    crate::ssh::jump::hop_at(&h.host, h.port),
+                    known_hosts::fingerprint(&h.key),
+                )
+            })
+            .collect();
         BaselineStore::new(&self.state, &self.signer)
-            .create(evidence, "enrollment", &render_transcript(transcript))
+            .create(
+                evidence,
+                "enrollment",
+                &render_transcript(transcript),
+                &signed_hops,
+            )
             .map_err(|e| (Outcome::Error, e.to_string()))?;
         report.outcome = Outcome::Enrolled;
         report.detail = Some(format!("host key pinned: {fingerprint}{hop_pins}"));

@@ -74,13 +74,20 @@ pub fn key_rule(mode: KeyMode<'_>, pin: &BaselinePin) -> KeyRule {
 /// The policy for every jump host on the way to a device. Hops have no baseline: their pins live in the
 /// state's known_hosts only, learned when a device behind them is enrolled and required everywhere else.
 /// `--expect-host-key` and `--new-host-key` are about the device, never a hop.
-pub fn hop_policy(mode: KeyMode<'_>, known_hosts: PathBuf) -> HostKeyPolicy {
+pub fn hop_policy(
+    mode: KeyMode<'_>,
+    known_hosts: PathBuf,
+    signed: &std::collections::BTreeMap<String, String>,
+) -> HostKeyPolicy {
     match mode {
         KeyMode::Enroll { .. } => HostKeyPolicy::LearnUnknown {
             known_hosts,
             expect: None,
         },
-        KeyMode::Check | KeyMode::Approve { .. } => HostKeyPolicy::Pinned { known_hosts },
+        KeyMode::Check | KeyMode::Approve { .. } => HostKeyPolicy::Pinned {
+            known_hosts,
+            signed: signed.clone(),
+        },
     }
 }
 
@@ -112,7 +119,7 @@ mod tests {
     fn jump_hosts_are_learned_only_when_enrolling() {
         let learn = |mode| {
             matches!(
-                hop_policy(mode, "kh".into()),
+                hop_policy(mode, "kh".into(), &Default::default()),
                 HostKeyPolicy::LearnUnknown { expect: None, .. }
             )
         };
@@ -131,7 +138,10 @@ mod tests {
             },
         ] {
             assert!(
-                matches!(hop_policy(mode, "kh".into()), HostKeyPolicy::Pinned { .. }),
+                matches!(
+                    hop_policy(mode, "kh".into(), &Default::default()),
+                    HostKeyPolicy::Pinned { .. }
+                ),
                 "{mode:?}"
             );
         }

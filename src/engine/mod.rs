@@ -49,6 +49,8 @@ pub struct Engine {
     writers: tokio::sync::Mutex<()>,
     /// Whether this process's first writer has cleaned up after killed writers.
     tidied: std::sync::atomic::AtomicBool,
+    /// The signed ledger's jump-host pins, read once per run.
+    hop_pins: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
     /// Every usable vendor catalog, merged.
     pub catalog: crate::trust::catalog::Catalog,
     /// Findings about local trust material (a catalog that failed its signature).
@@ -96,6 +98,7 @@ impl Engine {
             jumps: crate::ssh::jump::JumpPool::default(),
             writers: tokio::sync::Mutex::new(()),
             tidied: std::sync::atomic::AtomicBool::new(false),
+            hop_pins: std::sync::OnceLock::new(),
             catalog,
             trust_findings,
             catalog_warnings,
@@ -110,6 +113,19 @@ impl Engine {
             .filter(|d| group.is_none_or(|g| d.groups.iter().any(|x| x == g)))
             .map(|d| resolve(&self.config, &self.ssh_config, d))
             .collect()
+    }
+
+    /// The jump-host pins the signed ledger holds (none when it cannot be read: then no hop is trusted).
+    pub(crate) fn signed_hops(&self) -> std::collections::BTreeMap<String, String> {
+        self.hop_pins
+            .get_or_init(|| {
+                crate::trust::ledger::load(&self.state, &self.signer)
+                    .ok()
+                    .flatten()
+                    .map(|l| l.ledger.hops)
+                    .unwrap_or_default()
+            })
+            .clone()
     }
 
     /// One device by name.

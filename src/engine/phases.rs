@@ -112,7 +112,11 @@ impl Engine {
             fixed,
             baseline,
             rule,
-            hop_policy: hop_policy(mode.key_mode(), self.state.known_hosts()),
+            hop_policy: hop_policy(
+                mode.key_mode(),
+                self.state.known_hosts(),
+                &self.signed_hops(),
+            ),
         })
     }
 

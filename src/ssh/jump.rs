@@ -25,6 +25,11 @@ pub struct HopTarget {
     pub target: Target,
 }
 
+/// How the ledger names a jump host: `host:port`.
+pub fn hop_at(host: &str, port: u16) -> String {
+    format!("{host}:{port}")
+}
+
 /// A hop's host key as presented, for pinning when a device behind it is enrolled.
 #[derive(Debug, Clone)]
 pub struct HopKey {

@@ -53,7 +53,12 @@ pub enum HostKeyPolicy {
     /// device's new key out of band (an RMA or a re-image, approved with `--new-host-key`).
     Replace { fingerprint: String },
     /// Only a key pinned in this known_hosts file: jump hosts outside enrollment (they have no baseline).
-    Pinned { known_hosts: PathBuf },
+    Pinned {
+        known_hosts: PathBuf,
+        /// The signed ledger's hop pins, `host:port` → fingerprint: a key known_hosts trusts but this does
+        /// not name is refused.
+        signed: std::collections::BTreeMap<String, String>,
+    },
 }
 
 /// Where and how to connect.
@@ -156,12 +161,12 @@ impl client::Handler for ClientHandler {
             HostKeyPolicy::LearnUnknown {
                 known_hosts: path, ..
             }
-            | HostKeyPolicy::Pinned { known_hosts: path } => {
-                match known_hosts::check(path, &self.host, self.port, server_key) {
-                    Ok(s) => (s, None),
-                    Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
-                }
-            }
+            | HostKeyPolicy::Pinned {
+                known_hosts: path, ..
+            } => match known_hosts::check(path, &self.host, self.port, server_key) {
+                Ok(s) => (s, None),
+                Err(e) => (HostKeyStatus::Unknown, Some(e.to_string())),
+            },
         };
         let presented = known_hosts::fingerprint(server_key);
         // The operator's out-of-band expectation is checked first, always: known_hosts trusting the key
@@ -172,13 +177,13 @@ impl client::Handler for ClientHandler {
             } if *fp != presented => Some(fp.clone()),
             _ => None,
         };
-        let unsigned = matches!(
-            (&status, &self.policy),
-            (
-                HostKeyStatus::Trusted,
-                HostKeyPolicy::Strict { signed: None, .. }
-            )
-        );
+        let unsigned = match (&status, &self.policy) {
+            (HostKeyStatus::Trusted, HostKeyPolicy::Strict { signed: None, .. }) => true,
+            (HostKeyStatus::Trusted, HostKeyPolicy::Pinned { signed, .. }) => {
+                signed.get(&jump::hop_at(&self.host, self.port)) != Some(&presented)
+            }
+            _ => false,
+        };
         let accept = match (&status, &self.policy, &error) {
             _ if unexpected.is_some() || unsigned => false,
             (_, _, Some(_)) => false,

@@ -72,6 +72,8 @@ struct Version<'a> {
     previous: Option<String>,
     reason: &'a str,
     transcript: &'a str,
+    /// Jump hosts' pins (`host:port`, fingerprint) to record in the ledger with this version.
+    hops: &'a [(String, String)],
 }
 
 /// Reads and writes baselines under a state directory.
@@ -280,16 +282,20 @@ impl<'a> BaselineStore<'a> {
             previous: Some(entry.digest),
             reason,
             transcript,
+            hops: &[],
         };
         self.write(evidence, next)
     }
 
     /// Writes the first baseline of a device; refuses when one exists.
+    /// `hops` are the jump hosts' pins (`host:port`, fingerprint) the device was reached through, signed into
+    /// the ledger in the same commit.
     pub fn create(
         &self,
         evidence: Evidence,
         reason: &str,
         transcript: &str,
+        hops: &[(String, String)],
     ) -> Result<Committed, BaselineError> {
         if self.exists(&evidence.device) {
             return Err(BaselineError::Exists(evidence.device.clone()));
@@ -299,6 +305,7 @@ impl<'a> BaselineStore<'a> {
             previous: None,
             reason,
             transcript,
+            hops,
         };
         self.write(evidence, first)
     }
@@ -339,11 +346,12 @@ impl<'a> BaselineStore<'a> {
             version: sequence,
             digest: sha256_hex(file.as_bytes()),
         };
-        let head =
-            ledger::commit(self.state, self.signer, &device, entry).map_err(|e| match e {
+        let head = ledger::commit(self.state, self.signer, &device, entry, v.hops).map_err(
+            |e| match e {
                 ledger::LedgerError::State(s) => BaselineError::State(s),
                 other => Self::tampered(&device, other.to_string()),
-            })?;
+            },
+        )?;
         Ok(Committed { baseline, head })
     }
 
@@ -500,11 +508,11 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment", "").unwrap();
+        store.create(evidence("r1"), "enrollment", "", &[]).unwrap();
         let b = store.load("r1").unwrap();
         assert_eq!(b.evidence, evidence("r1"));
         assert!(matches!(
-            store.create(evidence("r1"), "again", ""),
+            store.create(evidence("r1"), "again", "", &[]),
             Err(BaselineError::Exists(_))
         ));
         assert!(matches!(store.load("r2"), Err(BaselineError::Missing(_))));
@@ -523,7 +531,7 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment", "").unwrap();
+        store.create(evidence("r1"), "enrollment", "", &[]).unwrap();
         let cur = state.baselines().join("r1/000001.toml");
         let text = std::fs::read_to_string(&cur).unwrap();
         std::fs::write(&cur, text.replace("ABC", "XYZ")).unwrap();
@@ -532,7 +540,7 @@ mod tests {
         // A validly signed baseline of r1 copied over r2's is caught (digest, and the device inside it).
         std::fs::write(&cur, &text).unwrap();
         store.load("r1").unwrap();
-        store.create(evidence("r2"), "enrollment", "").unwrap();
+        store.create(evidence("r2"), "enrollment", "", &[]).unwrap();
         std::fs::copy(&cur, state.baselines().join("r2/000001.toml")).unwrap();
         tampered_reason(store.load("r2"));
 
@@ -553,7 +561,7 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment", "").unwrap();
+        store.create(evidence("r1"), "enrollment", "", &[]).unwrap();
         let mut newer = evidence("r1");
         newer.identity.serial = Some("NEW".into());
         let c = store
@@ -600,7 +608,7 @@ mod tests {
         let (_d, state) = setup();
         let signer = state.signer().unwrap();
         let store = BaselineStore::new(&state, &signer);
-        store.create(evidence("r1"), "enrollment", "").unwrap();
+        store.create(evidence("r1"), "enrollment", "", &[]).unwrap();
         let ledger_before = std::fs::read(state.ledger()).unwrap();
         let log_before = std::fs::read(state.ledger_log()).unwrap();
         store.approve(evidence("r1"), "second", "").unwrap();

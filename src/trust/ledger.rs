@@ -39,6 +39,10 @@ pub struct Ledger {
     pub updated_at: String,
     #[serde(default)]
     pub devices: BTreeMap<String, Entry>,
+    /// Jump hosts' pinned keys, `host:port` → SHA256 fingerprint, recorded when a device is enrolled
+    /// through them: known_hosts carries no signature, so a hop is trusted only as this signed ledger says.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hops: BTreeMap<String, String>,
 }
 
 /// One device's current version: its number and the SHA-256 of its file.
@@ -123,6 +127,7 @@ pub fn commit(
     signer: &Signer,
     device: &str,
     entry: Entry,
+    hops: &[(String, String)],
 ) -> Result<LedgerHead, LedgerError> {
     let current = load(state, signer)?.ok_or_else(|| {
         invalid(
@@ -136,6 +141,9 @@ pub fn commit(
     ledger.previous = Some(current.head.digest);
     ledger.updated_at = crate::evidence::now_rfc3339();
     ledger.devices.insert(device.to_owned(), entry);
+    for (at, fingerprint) in hops {
+        ledger.hops.insert(at.clone(), fingerprint.clone());
+    }
     write(state, signer, ledger)
 }
 
@@ -362,9 +370,9 @@ mod tests {
     fn commits_chain_and_the_log_follows_the_ledger() {
         let (_d, state, signer) = setup();
         let h0 = load(&state, &signer).unwrap().unwrap().head;
-        let h1 = commit(&state, &signer, "r1", entry(1)).unwrap();
-        let h2 = commit(&state, &signer, "r2", entry(1)).unwrap();
-        let h3 = commit(&state, &signer, "r1", entry(2)).unwrap();
+        let h1 = commit(&state, &signer, "r1", entry(1), &[]).unwrap();
+        let h2 = commit(&state, &signer, "r2", entry(1), &[]).unwrap();
+        let h3 = commit(&state, &signer, "r1", entry(2), &[]).unwrap();
         assert_eq!((h1.sequence, h2.sequence, h3.sequence), (1, 2, 3));
         let loaded = load(&state, &signer).unwrap().unwrap();
         assert_eq!(loaded.head, h3);
@@ -383,12 +391,12 @@ mod tests {
     #[test]
     fn an_edited_ledger_or_log_does_not_verify() {
         let (_d, state, signer) = setup();
-        commit(&state, &signer, "r1", entry(1)).unwrap();
+        commit(&state, &signer, "r1", entry(1), &[]).unwrap();
         let text = std::fs::read_to_string(state.ledger()).unwrap();
         std::fs::write(state.ledger(), text.replace("version = 1", "version = 9")).unwrap();
         assert!(load(&state, &signer).is_err());
         std::fs::write(state.ledger(), &text).unwrap();
-        commit(&state, &signer, "r1", entry(2)).unwrap();
+        commit(&state, &signer, "r1", entry(2), &[]).unwrap();
         let log = std::fs::read_to_string(state.ledger_log()).unwrap();
         let first_line_end = log.find('\n').unwrap() + 1;
         std::fs::write(state.ledger_log(), &log[first_line_end..]).unwrap();
@@ -401,20 +409,20 @@ mod tests {
     #[test]
     fn a_restored_backup_or_a_fork_is_told_from_a_descendant() {
         let (d, state, signer) = setup();
-        commit(&state, &signer, "r1", entry(1)).unwrap();
+        commit(&state, &signer, "r1", entry(1), &[]).unwrap();
         let backup = d.path().join("backup");
         std::fs::create_dir(&backup).unwrap();
         for f in [state.ledger(), state.ledger_log()] {
             std::fs::copy(&f, backup.join(f.file_name().unwrap())).unwrap();
         }
-        let later = commit(&state, &signer, "r1", entry(2)).unwrap();
+        let later = commit(&state, &signer, "r1", entry(2), &[]).unwrap();
         for f in [state.ledger(), state.ledger_log()] {
             std::fs::copy(backup.join(f.file_name().unwrap()), &f).unwrap();
         }
         let err = check_expected(&state, &signer, &later).unwrap_err();
         assert!(err.contains("restored from a backup"), "{err}");
         // The same sequence reached by another history is a fork.
-        let fork = commit(&state, &signer, "r1", entry(7)).unwrap();
+        let fork = commit(&state, &signer, "r1", entry(7), &[]).unwrap();
         assert_eq!(fork.sequence, later.sequence);
         let err = check_expected(&state, &signer, &later).unwrap_err();
         assert!(err.contains("does not descend"), "{err}");
@@ -423,9 +431,9 @@ mod tests {
     #[test]
     fn a_lost_log_line_after_the_commit_point_is_rebuilt() {
         let (_d, state, signer) = setup();
-        commit(&state, &signer, "r1", entry(1)).unwrap();
+        commit(&state, &signer, "r1", entry(1), &[]).unwrap();
         let log = std::fs::read_to_string(state.ledger_log()).unwrap();
-        let h2 = commit(&state, &signer, "r1", entry(2)).unwrap();
+        let h2 = commit(&state, &signer, "r1", entry(2), &[]).unwrap();
         // As if killed after the ledger's rename, halfway through the log line.
         let torn = std::fs::read_to_string(state.ledger_log()).unwrap();
         std::fs::write(state.ledger_log(), &torn[..log.len() + 10]).unwrap();

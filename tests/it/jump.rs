@@ -345,3 +345,44 @@ fn jump_a_device_whose_own_key_changed_behind_a_bastion_is_a_finding_and_gets_no
         "no authentication reached the impostor"
     );
 }
+
+/// A bastion answering with a new key that someone also wrote into known_hosts (write access to the state
+/// directory and a man in the middle at the bastion): the hop pin is the signed ledger's, so nothing logs in.
+#[test]
+fn jump_a_bastion_key_only_known_hosts_trusts_is_refused() {
+    let mut b1 = bastion();
+    let env = lab_behind(1, &["bastion-1"], &jump_entry("bastion-1", &b1));
+    env.enroll_all();
+    b1.restart_with_new_host_key();
+    let new_key = std::fs::read_to_string(b1.host_key.with_extension("pub")).unwrap();
+    let line = format!(
+        "[127.0.0.1]:{} {}\n",
+        b1.port,
+        new_key
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let kh = env.state().join("known_hosts");
+    let kept: String = std::fs::read_to_string(&kh)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with(&format!("[127.0.0.1]:{} ", b1.port)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&kh, format!("{kept}{line}")).unwrap();
+    let before = env.lab().connections("lab-01");
+    let r = check(&env, "lab-01");
+    assert_ne!(r.outcome("lab-01"), "verified", "{r:?}");
+    assert!(
+        detail(&r, "lab-01").contains("jump host bastion-1"),
+        "{r:?}"
+    );
+    assert_eq!(
+        logins(&b1),
+        0,
+        "no login to the bastion known_hosts alone trusts"
+    );
+    assert_eq!(env.lab().connections("lab-01"), before);
+}

@@ -51,6 +51,8 @@ pub struct Engine {
     tidied: std::sync::atomic::AtomicBool,
     /// The signed ledger's jump-host pins, read once per run.
     hop_pins: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
+    /// The ledger as checks read it, once per run (checks never write it).
+    check_ledger: std::sync::OnceLock<crate::trust::baseline::LedgerRead>,
     /// Every usable vendor catalog, merged.
     pub catalog: crate::trust::catalog::Catalog,
     /// Findings about local trust material (a catalog that failed its signature).
@@ -99,6 +101,7 @@ impl Engine {
             writers: tokio::sync::Mutex::new(()),
             tidied: std::sync::atomic::AtomicBool::new(false),
             hop_pins: std::sync::OnceLock::new(),
+            check_ledger: std::sync::OnceLock::new(),
             catalog,
             trust_findings,
             catalog_warnings,
@@ -113,6 +116,12 @@ impl Engine {
             .filter(|d| group.is_none_or(|g| d.groups.iter().any(|x| x == g)))
             .map(|d| resolve(&self.config, &self.ssh_config, d))
             .collect()
+    }
+
+    /// The ledger for checks, read at the first one.
+    pub(crate) fn check_ledger(&self) -> &crate::trust::baseline::LedgerRead {
+        self.check_ledger
+            .get_or_init(|| crate::trust::baseline::read_ledger(&self.state, &self.signer))
     }
 
     /// The jump-host pins the signed ledger holds (none when it cannot be read: then no hop is trusted).

@@ -103,7 +103,12 @@ impl Engine {
         };
         let baseline = match mode {
             Mode::Enroll { .. } => None,
-            Mode::Check { .. } | Mode::Approve { .. } => {
+            Mode::Check { .. } => Some(
+                BaselineStore::new(&self.state, &self.signer)
+                    .with_ledger(self.check_ledger())
+                    .load(&device.name),
+            ),
+            Mode::Approve { .. } => {
                 Some(BaselineStore::new(&self.state, &self.signer).load(&device.name))
             }
         };

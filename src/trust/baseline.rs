@@ -80,6 +80,17 @@ struct Version<'a> {
 pub struct BaselineStore<'a> {
     state: &'a StateDir,
     signer: &'a Signer,
+    /// The ledger as read once for many reads (an audit of thousands of devices parses it once, not once
+    /// per device); `None` reads it afresh on every call, as writers must.
+    ledger: Option<&'a LedgerRead>,
+}
+
+/// A ledger read once: loaded, absent, or why it does not verify.
+pub type LedgerRead = Result<Option<ledger::Loaded>, String>;
+
+/// Reads the ledger once, for [`BaselineStore::with_ledger`].
+pub fn read_ledger(state: &StateDir, signer: &Signer) -> LedgerRead {
+    ledger::load(state, signer).map_err(|e| e.to_string())
 }
 
 fn version_file(seq: u64) -> String {
@@ -128,7 +139,18 @@ fn set_aside(dir: &Path, name: &str, aside_name: &str) -> Result<(), StateError>
 
 impl<'a> BaselineStore<'a> {
     pub fn new(state: &'a StateDir, signer: &'a Signer) -> BaselineStore<'a> {
-        BaselineStore { state, signer }
+        BaselineStore {
+            state,
+            signer,
+            ledger: None,
+        }
+    }
+
+    /// A store for reads only, against a ledger read once: the versions are still read and verified on
+    /// every call, against that ledger.
+    pub fn with_ledger(mut self, ledger: &'a LedgerRead) -> BaselineStore<'a> {
+        self.ledger = Some(ledger);
+        self
     }
 
     fn dir(&self, device: &str) -> PathBuf {
@@ -145,13 +167,21 @@ impl<'a> BaselineStore<'a> {
 
     /// The ledger's entry for a device: `Ok(None)` when the ledger does not name it.
     fn entry(&self, device: &str) -> Result<Option<Entry>, BaselineError> {
-        match ledger::load(self.state, self.signer) {
+        let fresh;
+        let read = match self.ledger {
+            Some(r) => r,
+            None => {
+                fresh = read_ledger(self.state, self.signer);
+                &fresh
+            }
+        };
+        match read {
             Ok(Some(l)) => Ok(l.ledger.devices.get(device).cloned()),
             Ok(None) => Err(Self::tampered(
                 device,
                 "the ledger is missing (deleted, or a state directory from before the ledger)",
             )),
-            Err(e) => Err(Self::tampered(device, e.to_string())),
+            Err(e) => Err(Self::tampered(device, e.clone())),
         }
     }
 

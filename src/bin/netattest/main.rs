@@ -185,7 +185,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
 /// `enroll --all` / `enroll --group G`: every such device without a baseline, with bounded concurrency; the
 /// enrolled ones are named and left alone.
 async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyhow::Result<u8> {
-    let store = netattest::trust::baseline::BaselineStore::new(&engine.state, &engine.signer);
+    // The ledger read once for every device's question, not once per device.
+    let ledger = netattest::trust::baseline::read_ledger(&engine.state, &engine.signer);
+    let store = netattest::trust::baseline::BaselineStore::new(&engine.state, &engine.signer)
+        .with_ledger(&ledger);
     let (fresh, enrolled): (Vec<_>, Vec<_>) = engine
         .devices(args.group.as_deref())
         .into_iter()

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod baseline;
 pub mod catalog;
 pub mod ledger;
+pub mod pin_intent;
 pub mod runs;
 pub mod signed;
 pub mod state;

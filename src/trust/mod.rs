@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod baseline;
+pub mod bundle;
 pub mod catalog;
 pub mod ledger;
 pub mod pin_intent;

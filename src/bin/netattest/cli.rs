@@ -72,6 +72,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::state::StateCommand,
     },
+    /// Run bundles: verify one offline, or export one for an incident responder.
+    Evidence {
+        #[command(subcommand)]
+        command: crate::evidence::EvidenceCommand,
+    },
     /// Explain a finding code: what it means and what to do.
     Explain {
         /// A finding code, e.g. image-drift; omit to list them all.

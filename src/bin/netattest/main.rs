@@ -4,6 +4,7 @@ mod baseline;
 mod catalog;
 mod cli;
 mod demo;
+mod evidence;
 mod lab;
 mod profiles;
 mod progress;
@@ -179,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Profiles { command, id } => profiles::run(&cli, command.as_ref(), id.as_deref()),
         Command::Catalog { command } => catalog::run(&cli, command),
         Command::State { command } => state::run(&cli, command),
+        Command::Evidence { command } => evidence::run(&cli, command),
     }
 }
 
@@ -504,7 +506,10 @@ pub(crate) async fn run_devices(
         command,
         started,
         fail_on,
-        runs.into_iter().map(|r| r.report).chain(missing).collect(),
+        runs.iter()
+            .map(|r| r.report.clone())
+            .chain(missing)
+            .collect(),
     )
     .with_trust(engine.trust_findings.clone())
     .with_ledger_head(netattest::trust::ledger::head(
@@ -514,15 +519,7 @@ pub(crate) async fn run_devices(
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }
-    if let Err(e) = netattest::trust::runs::save(
-        &engine.state,
-        &report,
-        &transcripts,
-        engine.config.keep_runs,
-    ) {
-        // The report still goes out; losing the archive copy is worth a warning, not the run.
-        tracing::warn!("could not archive the run: {e}");
-    }
+    archive(&engine, &report, &transcripts, &runs, command);
     emit(
         &report,
         format(output.format),
@@ -530,6 +527,72 @@ pub(crate) async fn run_devices(
         color(cli) && output.output.is_none(),
     )?;
     Ok(report.exit_code() as u8)
+}
+
+/// Archives the run as a signed bundle (see `netattest evidence verify`); without a usable signing key (an
+/// audit host that holds only the public key) as a plain, unsealed run folder. The report goes out either
+/// way: losing the archive copy is worth a warning, not the run.
+fn archive(
+    engine: &Engine,
+    report: &Report,
+    transcripts: &[(String, Vec<netattest::evidence::TranscriptEntry>)],
+    runs: &[netattest::engine::DeviceRun],
+    command: &str,
+) {
+    use netattest::trust::bundle::{DeviceInputs, Inputs, Settings, bearing_on};
+    let evidence: Vec<&netattest::evidence::Evidence> =
+        runs.iter().filter_map(|r| r.evidence.as_ref()).collect();
+    let inputs = Inputs {
+        devices: runs
+            .iter()
+            .filter_map(|r| {
+                r.evidence.as_ref().map(|e| DeviceInputs {
+                    device: &r.report.device,
+                    evidence: e,
+                    baseline: r.baseline_version,
+                })
+            })
+            .collect(),
+        profiles: evidence
+            .iter()
+            .filter_map(|e| engine.profiles.get(&e.platform))
+            .map(|p| (p.id.clone(), p.text.as_str()))
+            .collect(),
+        catalog: netattest::trust::catalog::import::to_native(&bearing_on(
+            &engine.catalog,
+            &evidence,
+        )),
+        settings: Settings {
+            establishes_truth: command != "check" && command != "audit",
+            fleet_consensus: command == "audit",
+            fail_on: engine.config.fail_on,
+            severities: Code::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), engine.config.severity_of(*c)))
+                .collect(),
+            files_ignore: engine
+                .config
+                .files_ignore
+                .iter()
+                .map(|g| g.pattern().to_owned())
+                .collect(),
+        },
+    };
+    let keep = engine.config.keep_runs;
+    let sealed = netattest::trust::runs::save(
+        &engine.state,
+        report,
+        transcripts,
+        keep,
+        Some((&engine.signer, &inputs)),
+    );
+    if let Err(e) = sealed {
+        tracing::warn!("could not seal the run's bundle ({e}); archiving it unsealed");
+        if let Err(e) = netattest::trust::runs::save(&engine.state, report, transcripts, keep, None)
+        {
+            tracing::warn!("could not archive the run: {e}");
+        }
+    }
 }
 
 /// Writes the report to a file (atomically) or stdout.

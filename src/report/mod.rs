@@ -3,6 +3,10 @@
 
 pub mod diff;
 pub mod finding;
+mod html;
+mod prometheus;
+mod sarif;
+pub mod syslog;
 mod text;
 
 pub use text::Style;
@@ -47,6 +51,22 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in documentation order.
+    pub const ALL: [Outcome; 12] = [
+        Outcome::Verified,
+        Outcome::Enrolled,
+        Outcome::Approved,
+        Outcome::Unverified,
+        Outcome::Unreachable,
+        Outcome::AuthFailed,
+        Outcome::Timeout,
+        Outcome::HostKeyMismatch,
+        Outcome::HostKeyUnknown,
+        Outcome::ProtocolError,
+        Outcome::Error,
+        Outcome::Missing,
+    ];
+
     /// Whether the device was checked: anything else makes a run incomplete.
     pub fn is_complete(self) -> bool {
         matches!(
@@ -120,11 +140,15 @@ pub struct Summary {
     pub medium: usize,
     pub low: usize,
     pub info: usize,
+    /// Findings of each code, counted before folding (a device's listing folds past [`MAX_LISTED`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub codes: BTreeMap<Code, usize>,
 }
 
 impl Summary {
     fn count(&mut self, f: &Finding) {
         self.findings += 1;
+        *self.codes.entry(f.code).or_default() += 1;
         match f.severity {
             Severity::Critical => self.critical += 1,
             Severity::High => self.high += 1,
@@ -315,13 +339,57 @@ impl Report {
     }
 }
 
+/// What a reader takes away from one device's entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not checked, and nothing found on the way: the outcome says why.
+    NotVerified,
+    /// Some finding at or above the failing severity.
+    Findings,
+    /// Findings, all below the failing severity.
+    Notices,
+    Enrolled,
+    Approved,
+    Clean,
+}
+
+impl Verdict {
+    pub fn of(d: &DeviceReport, fail_on: Severity) -> Verdict {
+        match (d.outcome, d.findings.iter().map(|f| f.severity).max()) {
+            (o, _) if !o.is_complete() && d.findings.is_empty() => Verdict::NotVerified,
+            (_, Some(s)) if s >= fail_on => Verdict::Findings,
+            (_, Some(_)) => Verdict::Notices,
+            (Outcome::Enrolled, None) => Verdict::Enrolled,
+            (Outcome::Approved, None) => Verdict::Approved,
+            (_, None) => Verdict::Clean,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::NotVerified => "NOT VERIFIED",
+            Verdict::Findings => "FINDINGS",
+            Verdict::Notices => "NOTICES",
+            Verdict::Enrolled => "ENROLLED",
+            Verdict::Approved => "APPROVED",
+            Verdict::Clean => "CLEAN",
+        }
+    }
+}
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
-    /// One JSON object per device per line, for log shippers.
+    /// One JSON object per device per line, for log shippers, then one summary line.
     Jsonl,
+    /// SARIF 2.1.0, for code-scanning dashboards and SIEMs.
+    Sarif,
+    /// One self-contained HTML page, for people who do not read terminals.
+    Html,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// Writes the report in a format.
@@ -336,22 +404,42 @@ pub fn render(
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)
         }
-        Format::Jsonl => {
-            for d in &report.devices {
-                let line = serde_json::json!({
-                    "schema_version": report.schema_version,
-                    "command": report.command,
-                    "finished_at": report.finished_at,
-                    "ledger_head": report.ledger_head,
-                    "device": d,
-                });
-                serde_json::to_writer(&mut *out, &line)?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
+        Format::Jsonl => render_jsonl(report, out),
         Format::Text => text::render(report, style, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Html => html::render(report, out),
+        Format::Prometheus => prometheus::render(report, out),
     }
+}
+
+/// One line per device, each carrying the run's identity, then one line with the totals and the exit code:
+/// a shipper that reads line by line gets the verdict without assembling the devices.
+fn render_jsonl(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for d in &report.devices {
+        let line = serde_json::json!({
+            "schema_version": report.schema_version,
+            "command": report.command,
+            "finished_at": report.finished_at,
+            "ledger_head": report.ledger_head,
+            "device": d,
+        });
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)?;
+    }
+    let mut last = serde_json::json!({
+        "schema_version": report.schema_version,
+        "command": report.command,
+        "finished_at": report.finished_at,
+        "ledger_head": report.ledger_head,
+        "summary": report.summary,
+        "exit_code": report.exit_code(),
+    });
+    // The audit host's own findings belong to no device line.
+    if !report.trust.is_empty() {
+        last["trust"] = serde_json::json!(report.trust);
+    }
+    serde_json::to_writer(&mut *out, &last)?;
+    writeln!(out)
 }
 
 #[cfg(test)]
@@ -426,7 +514,7 @@ mod tests {
         assert_eq!(r.summary.critical, 1);
     }
 
-    fn dev(name: &str, outcome: Outcome, findings: Vec<Finding>) -> DeviceReport {
+    pub(super) fn dev(name: &str, outcome: Outcome, findings: Vec<Finding>) -> DeviceReport {
         DeviceReport {
             device: name.into(),
             platform: "linux".into(),
@@ -484,6 +572,45 @@ mod tests {
             )],
         );
         assert_eq!(info.exit_code(), 0, "info is below the failing severity");
+    }
+
+    #[test]
+    fn jsonl_ends_with_one_summary_line_carrying_the_exit_code_and_the_trust_findings() {
+        let r = Report::new(
+            "audit",
+            "t".into(),
+            Severity::Low,
+            vec![
+                dev(
+                    "a",
+                    Outcome::Verified,
+                    vec![Finding::new(Code::ImageDrift, "a", "x")],
+                ),
+                dev("b", Outcome::Timeout, vec![]),
+            ],
+        )
+        .with_trust(vec![Finding::new(Code::BaselineTampered, "-", "b")]);
+        let mut out = Vec::new();
+        render(&r, Format::Jsonl, Style::default(), &mut out).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[0]["device"]["device"], "a");
+        assert_eq!(lines[1]["device"]["device"], "b");
+        let last = &lines[2];
+        assert_eq!(last["exit_code"], 1);
+        assert_eq!(last["schema_version"], SCHEMA_VERSION);
+        assert_eq!(last["command"], "audit");
+        assert_eq!(last["summary"]["devices"], 2);
+        assert_eq!(last["summary"]["critical"], 2);
+        assert_eq!(last["summary"]["codes"]["image-drift"], 1);
+        assert_eq!(last["trust"][0]["code"], "baseline-tampered");
+        assert!(last.get("device").is_none());
+        let summary: Summary = serde_json::from_value(last["summary"].clone()).unwrap();
+        assert_eq!(summary, r.summary);
     }
 
     #[test]

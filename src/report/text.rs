@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{Outcome, Report};
+use super::{Report, Verdict};
 use crate::report::finding::{Finding, Severity};
 use crate::sanitize::display_line;
 
@@ -79,15 +79,13 @@ pub(super) fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::
         writeln!(out)?;
     }
     for d in &report.devices {
-        let verdict = match (d.outcome, d.findings.iter().map(|f| f.severity).max()) {
-            (o, _) if !o.is_complete() && d.findings.is_empty() => {
-                style.paint("33", &format!("NOT VERIFIED ({})", o.name()))
+        let verdict = match Verdict::of(d, report.fail_on) {
+            v @ Verdict::NotVerified => {
+                style.paint("33", &format!("{} ({})", v.label(), d.outcome.name()))
             }
-            (_, Some(s)) if s >= report.fail_on => style.paint("1;31", "FINDINGS"),
-            (_, Some(_)) => style.paint("36", "NOTICES"),
-            (Outcome::Enrolled, None) => style.paint("32", "ENROLLED"),
-            (Outcome::Approved, None) => style.paint("32", "APPROVED"),
-            (_, None) => style.paint("32", "CLEAN"),
+            v @ Verdict::Findings => style.paint("1;31", v.label()),
+            v @ Verdict::Notices => style.paint("36", v.label()),
+            v => style.paint("32", v.label()),
         };
         writeln!(
             out,

@@ -8,6 +8,7 @@ mod lab;
 mod profiles;
 mod progress;
 mod state;
+mod syslog;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -125,6 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 1,
                 "enroll",
                 &args.output,
+                None,
             )
             .await
         }
@@ -142,6 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 1,
                 "check",
                 &args.output,
+                args.syslog.as_ref(),
             )
             .await
         }
@@ -169,6 +172,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 concurrency,
                 "audit",
                 &args.output,
+                args.syslog.as_ref(),
             )
             .await
         }
@@ -226,6 +230,7 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
         concurrency,
         "enroll",
         &args.output,
+        None,
     )
     .await
 }
@@ -441,6 +446,9 @@ pub(crate) fn format(f: FormatArg) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Html => Format::Html,
+        FormatArg::Prometheus => Format::Prometheus,
     }
 }
 
@@ -452,6 +460,7 @@ pub(crate) async fn run_devices(
     concurrency: usize,
     command: &str,
     output: &OutputArgs,
+    syslog: Option<&netattest::report::syslog::Target>,
 ) -> anyhow::Result<u8> {
     if let Some(path) = &output.output {
         // Before any device is contacted: a report that cannot be written is a usage error, not lost work.
@@ -529,6 +538,9 @@ pub(crate) async fn run_devices(
         output.output.as_deref(),
         color(cli) && output.output.is_none(),
     )?;
+    if let Some(target) = syslog {
+        syslog::forward(&report, target);
+    }
     Ok(report.exit_code() as u8)
 }
 

@@ -30,6 +30,8 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
 td.num, th.num { text-align: right; }
+td.mono { word-break: break-all; }
+table.facts td:first-child { width: 12em; }
 section { border: 1px solid var(--line); border-radius: 8px; padding: 16px; margin: 16px 0; }
 section.summary { background: var(--bg); }
 .badge { display: inline-block; border-radius: 4px; padding: 1px 8px; font-size: 12px; font-weight: 700;
@@ -221,7 +223,10 @@ fn device(report: &Report, i: usize, d: &DeviceReport, out: &mut dyn Write) -> i
 }
 
 fn facts(f: &Facts, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "<table>\n<tr><th>fact</th><th>value</th></tr>")?;
+    writeln!(
+        out,
+        "<table class=\"facts\">\n<tr><th>fact</th><th>value</th></tr>"
+    )?;
     let rows = [
         ("hostname", f.hostname.as_deref()),
         ("version", f.version.as_deref()),

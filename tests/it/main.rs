@@ -5,6 +5,7 @@ mod baseline;
 mod catalog;
 mod cli;
 mod disk;
+mod formats;
 mod interop_files;
 mod jump;
 mod lab_e2e;

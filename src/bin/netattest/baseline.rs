@@ -218,8 +218,7 @@ async fn approve(
         mode,
         1,
         "baseline approve",
-        output,
-        None,
+        crate::Delivery::report(output),
     )
     .await
 }

@@ -125,8 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 1,
                 "enroll",
-                &args.output,
-                None,
+                Delivery::report(&args.output),
             )
             .await
         }
@@ -143,8 +142,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 1,
                 "check",
-                &args.output,
-                args.syslog.as_ref(),
+                Delivery {
+                    output: &args.output,
+                    syslog: args.syslog.as_ref(),
+                },
             )
             .await
         }
@@ -171,8 +172,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 concurrency,
                 "audit",
-                &args.output,
-                args.syslog.as_ref(),
+                Delivery {
+                    output: &args.output,
+                    syslog: args.syslog.as_ref(),
+                },
             )
             .await
         }
@@ -229,8 +232,7 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
         mode,
         concurrency,
         "enroll",
-        &args.output,
-        None,
+        Delivery::report(&args.output),
     )
     .await
 }
@@ -452,6 +454,22 @@ pub(crate) fn format(f: FormatArg) -> Format {
     }
 }
 
+/// Where a run's report goes: the format and file, and the syslog target that also gets its findings.
+pub(crate) struct Delivery<'a> {
+    pub output: &'a OutputArgs,
+    pub syslog: Option<&'a netattest::report::syslog::Target>,
+}
+
+impl<'a> Delivery<'a> {
+    /// The report only.
+    pub fn report(output: &'a OutputArgs) -> Delivery<'a> {
+        Delivery {
+            output,
+            syslog: None,
+        }
+    }
+}
+
 pub(crate) async fn run_devices(
     cli: &Cli,
     engine: Arc<Engine>,
@@ -459,9 +477,9 @@ pub(crate) async fn run_devices(
     mode: Mode,
     concurrency: usize,
     command: &str,
-    output: &OutputArgs,
-    syslog: Option<&netattest::report::syslog::Target>,
+    delivery: Delivery<'_>,
 ) -> anyhow::Result<u8> {
+    let Delivery { output, syslog } = delivery;
     if let Some(path) = &output.output {
         // Before any device is contacted: a report that cannot be written is a usage error, not lost work.
         let dir = path

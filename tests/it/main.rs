@@ -6,6 +6,7 @@ mod catalog;
 mod cli;
 mod disk;
 mod evidence;
+mod formats;
 mod interop_files;
 mod jump;
 mod lab_e2e;

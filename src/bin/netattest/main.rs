@@ -9,6 +9,7 @@ mod lab;
 mod profiles;
 mod progress;
 mod state;
+mod syslog;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -125,7 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 1,
                 "enroll",
-                &args.output,
+                Delivery::report(&args.output),
             )
             .await
         }
@@ -142,7 +143,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 1,
                 "check",
-                &args.output,
+                Delivery {
+                    output: &args.output,
+                    syslog: args.syslog.as_ref(),
+                },
             )
             .await
         }
@@ -169,7 +173,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 concurrency,
                 "audit",
-                &args.output,
+                Delivery {
+                    output: &args.output,
+                    syslog: args.syslog.as_ref(),
+                },
             )
             .await
         }
@@ -227,7 +234,7 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
         mode,
         concurrency,
         "enroll",
-        &args.output,
+        Delivery::report(&args.output),
     )
     .await
 }
@@ -443,6 +450,25 @@ pub(crate) fn format(f: FormatArg) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Html => Format::Html,
+        FormatArg::Prometheus => Format::Prometheus,
+    }
+}
+
+/// Where a run's report goes: the format and file, and the syslog target that also gets its findings.
+pub(crate) struct Delivery<'a> {
+    pub output: &'a OutputArgs,
+    pub syslog: Option<&'a netattest::report::syslog::Target>,
+}
+
+impl<'a> Delivery<'a> {
+    /// The report only.
+    pub fn report(output: &'a OutputArgs) -> Delivery<'a> {
+        Delivery {
+            output,
+            syslog: None,
+        }
     }
 }
 
@@ -453,8 +479,9 @@ pub(crate) async fn run_devices(
     mode: Mode,
     concurrency: usize,
     command: &str,
-    output: &OutputArgs,
+    delivery: Delivery<'_>,
 ) -> anyhow::Result<u8> {
+    let Delivery { output, syslog } = delivery;
     if let Some(path) = &output.output {
         // Before any device is contacted: a report that cannot be written is a usage error, not lost work.
         let dir = path
@@ -526,6 +553,9 @@ pub(crate) async fn run_devices(
         output.output.as_deref(),
         color(cli) && output.output.is_none(),
     )?;
+    if let Some(target) = syslog {
+        syslog::forward(&report, target);
+    }
     Ok(report.exit_code() as u8)
 }
 

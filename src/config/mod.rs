@@ -8,6 +8,7 @@ mod algorithm;
 pub mod inventory;
 pub mod proxy_jump;
 mod raw;
+pub mod sources;
 pub mod ssh_algorithms;
 mod validate;
 

@@ -4,6 +4,7 @@ mod baseline;
 mod catalog;
 mod cli;
 mod demo;
+mod inventory;
 mod lab;
 mod profiles;
 mod progress;
@@ -179,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Profiles { command, id } => profiles::run(&cli, command.as_ref(), id.as_deref()),
         Command::Catalog { command } => catalog::run(&cli, command),
         Command::State { command } => state::run(&cli, command),
+        Command::Inventory { command } => inventory::run(&cli, command),
     }
 }
 

@@ -29,7 +29,7 @@ pub(super) fn parse(text: &str) -> Result<Inventory, Vec<Problem>> {
         Some(Yaml::Hash(top)) => {
             for (k, body) in top {
                 match scalar(k) {
-                    Some(name) => walk.group(&name, None, body, &name),
+                    Some(name) => walk.group(&name, None, body, &name, 0),
                     None => walk.bad("top level", "a group name must be text".into()),
                 }
             }
@@ -60,8 +60,10 @@ impl Walk<'_> {
         });
     }
 
-    /// `path` is the dotted way to this node (`all.children.core`), for messages.
-    fn group(&mut self, name: &str, parent: Option<&str>, body: &Yaml, path: &str) {
+    /// `path` is the dotted way to this node (`all.children.core`), for messages; `from` the line (0-based)
+    /// its parent's key is on, where the search for its own key starts.
+    fn group(&mut self, name: &str, parent: Option<&str>, body: &Yaml, path: &str, from: usize) {
+        let at = self.find(name, from);
         self.inv.group(name);
         if let Some(p) = parent {
             self.inv.group(p).children.insert(name.to_owned());
@@ -70,27 +72,29 @@ impl Walk<'_> {
             Yaml::Null => return,
             Yaml::Hash(h) => h,
             _ => {
-                let origin = self.origin(name, path);
+                let origin = self.label(at, path);
                 return self.bad(&origin, format!("group `{name}` is not a mapping"));
             }
         };
         for (k, v) in entries {
             let key = scalar(k).unwrap_or_default();
             let here = format!("{path}.{key}");
+            let key_at = self.find(&key, at.unwrap_or(from));
+            let below = key_at.or(at).unwrap_or(from);
             match (key.as_str(), v) {
                 (_, Yaml::Null) => {}
                 ("hosts", Yaml::Hash(hosts)) => {
                     for (pattern, vars) in hosts {
                         match scalar(pattern) {
-                            Some(pattern) => self.host(name, &pattern, vars, &here),
+                            Some(pattern) => self.host(name, &pattern, vars, &here, below),
                             None => self.bad(&here, "a host name must be text".into()),
                         }
                     }
                 }
                 // "one machine will work without a colon" (the plugin docs' example).
-                ("hosts", Yaml::String(one)) => self.host(name, one, &Yaml::Null, &here),
+                ("hosts", Yaml::String(one)) => self.host(name, one, &Yaml::Null, &here, below),
                 ("vars", Yaml::Hash(vars)) => {
-                    let origin = self.origin("vars", &here);
+                    let origin = self.label(key_at, &here);
                     for (vk, vv) in vars {
                         if let (Some(vk), Some(value)) = (scalar(vk), value(vv)) {
                             self.inv.group(name).vars.insert(
@@ -107,21 +111,22 @@ impl Walk<'_> {
                     for (ck, cv) in children {
                         match scalar(ck) {
                             Some(child) => {
-                                self.group(&child, Some(name), cv, &format!("{here}.{child}"))
+                                let path = format!("{here}.{child}");
+                                self.group(&child, Some(name), cv, &path, below)
                             }
                             None => self.bad(&here, "a child group name must be text".into()),
                         }
                     }
                 }
                 ("hosts" | "vars" | "children", _) => {
-                    let origin = self.origin(&key, &here);
+                    let origin = self.label(key_at, &here);
                     self.bad(
                         &origin,
                         format!("`{key}` of group `{name}` is not a mapping"),
                     );
                 }
                 (other, _) => {
-                    let origin = self.origin(other, &here);
+                    let origin = self.label(key_at, &here);
                     self.bad(
                         &origin,
                         format!(
@@ -133,8 +138,8 @@ impl Walk<'_> {
         }
     }
 
-    fn host(&mut self, group: &str, pattern: &str, vars: &Yaml, path: &str) {
-        let origin = self.origin(pattern, &format!("{path}.{pattern}"));
+    fn host(&mut self, group: &str, pattern: &str, vars: &Yaml, path: &str, from: usize) {
+        let origin = self.label(self.find(pattern, from), &format!("{path}.{pattern}"));
         let (hosts, port) = match expand_pattern(pattern) {
             Ok(x) => x,
             Err(why) => return self.bad(&origin, why),
@@ -164,19 +169,27 @@ impl Walk<'_> {
         }
     }
 
-    /// `line N` of the first line that sets `key:` (a best effort: the parser keeps no positions), else the
-    /// node's path.
-    fn origin(&self, key: &str, path: &str) -> String {
-        let found = self.text.lines().position(|l| {
-            let l = l.trim_start();
-            let l = l
-                .strip_prefix('"')
-                .and_then(|r| r.strip_prefix(key))
-                .and_then(|r| r.strip_prefix('"'))
-                .or_else(|| l.strip_prefix(key));
-            l.is_some_and(|r| r.starts_with(':'))
-        });
-        match found {
+    /// The first line at or after `from` (0-based) that sets `key:`: a best effort, since the parser keeps no
+    /// positions, that holds because a mapping's keys come in the order they are written.
+    fn find(&self, key: &str, from: usize) -> Option<usize> {
+        self.text
+            .lines()
+            .skip(from)
+            .position(|l| {
+                let l = l.trim_start();
+                let l = l
+                    .strip_prefix('"')
+                    .and_then(|r| r.strip_prefix(key))
+                    .and_then(|r| r.strip_prefix('"'))
+                    .or_else(|| l.strip_prefix(key));
+                l.is_some_and(|r| r.starts_with(':') || r.is_empty())
+            })
+            .map(|i| i + from)
+    }
+
+    /// `line N (path)` where the line is known, else the path.
+    fn label(&self, line: Option<usize>, path: &str) -> String {
+        match line {
             Some(i) => format!("line {} ({path})", i + 1),
             None => path.to_owned(),
         }

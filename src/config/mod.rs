@@ -395,3 +395,6 @@ mod tests;
 
 #[cfg(test)]
 mod jump_tests;
+
+#[cfg(test)]
+mod include_tests;

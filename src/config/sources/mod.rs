@@ -153,22 +153,23 @@ pub struct Skipped {
     pub platform: Option<String>,
 }
 
-impl fmt::Display for Skipped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Skipped {
+    /// Why it was left out (without where it came from).
+    pub fn reason(&self) -> String {
         match &self.platform {
-            Some(p) => write!(
-                f,
-                "{}: device `{}`: platform `{}` maps to no netattest profile",
-                self.origin,
+            Some(p) => format!(
+                "device `{}`: platform `{}` maps to no netattest profile",
                 self.name,
                 p.escape_debug()
             ),
-            None => write!(
-                f,
-                "{}: device `{}` names no platform",
-                self.origin, self.name
-            ),
+            None => format!("device `{}` names no platform", self.name),
         }
+    }
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin, self.reason())
     }
 }
 

@@ -6,6 +6,7 @@ mod catalog;
 mod cli;
 mod disk;
 mod interop_files;
+mod inventory;
 mod jump;
 mod lab_e2e;
 mod ledger;

@@ -235,6 +235,20 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_table_lists_every_name_and_no_other() {
+        let readme = include_str!("../../../README.md");
+        for row in TABLE {
+            let start = format!("| `{}` |", row.profile);
+            let line = readme
+                .lines()
+                .find(|l| l.starts_with(&start))
+                .unwrap_or_else(|| panic!("README has no table row for {}", row.profile));
+            let listed: Vec<&str> = line[start.len()..].split('`').skip(1).step_by(2).collect();
+            assert_eq!(listed, row.names, "README row for {}", row.profile);
+        }
+    }
+
+    #[test]
     fn platforms_without_a_profile_map_to_nothing() {
         for name in [
             "community.network.edgeos",

@@ -175,3 +175,96 @@ fn an_imported_ansible_inventory_enrolls_and_checks_the_lab_devices() {
         r.stderr
     );
 }
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/inventory/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn import(args: &[&str]) -> crate::support::Run {
+    crate::support::Run::from(
+        crate::support::netattest()
+            .args(["inventory", "import"])
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn import_prints_toml_to_stdout_and_exits_two_on_what_it_cannot_map_or_tell_apart() {
+    let r = import(&[
+        "--from",
+        "netbox",
+        &fixture("netbox-devices.json"),
+        "--skip-unknown",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let v: toml::Value = toml::from_str(&r.stdout).unwrap();
+    assert_eq!(v["device"].as_array().unwrap().len(), 3);
+    assert!(
+        r.stderr.contains("skipped: ")
+            && r.stderr
+                .contains("results[4] (id 105): device `mt-edge-1`: platform `routeros`"),
+        "{}",
+        r.stderr
+    );
+
+    let r = import(&["--from", "netbox", &fixture("netbox-devices.json")]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stdout.is_empty(), "nothing written: {}", r.stdout);
+
+    // An override maps what the table does not know, and must name a real profile.
+    let r = import(&[
+        "--from",
+        "oxidized",
+        &fixture("router.db"),
+        "--platform",
+        "procurve=linux",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("name = \"ancient-1.example.net\""),
+        "{}",
+        r.stdout
+    );
+    let r = import(&[
+        "--from",
+        "oxidized",
+        &fixture("router.db"),
+        "--platform",
+        "procurve=hp",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("no profile is named `hp`"),
+        "{}",
+        r.stderr
+    );
+    let r = import(&[
+        "--from",
+        "ansible",
+        &fixture("hosts.ini"),
+        "--map",
+        "name=0",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("are for --from oxidized"), "{}", r.stderr);
+
+    let dir = tempfile::tempdir().unwrap();
+    let dup = dir.path().join("dup.csv");
+    write(
+        &dup,
+        "name,host,platform\nrtr 1,10.0.0.1,eos\nrtr-1,10.0.0.2,eos\n",
+    );
+    let r = import(&["--from", "csv", dup.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("line 3: device `rtr-1` is defined twice (first at line 2)"),
+        "{}",
+        r.stderr
+    );
+}

@@ -132,7 +132,7 @@ fn resolve(mut inv: Inventory) -> Result<Parsed, Vec<Problem>> {
         if let Err(cycle) = group_depth(name, &parents, &mut depth, &mut Vec::new()) {
             problems.push(Problem {
                 origin: format!("group {name}"),
-                reason: format!("group cycle: {}", cycle.join(" -> ")),
+                reason: format!("group cycle or runaway nesting: {}", cycle.join(" -> ")),
             });
             break;
         }
@@ -233,6 +233,13 @@ fn group_depth(
     if let Some(d) = memo.get(name) {
         return Ok(*d);
     }
+    if path.len() >= MAX_NESTING {
+        let mut cycle = path[..3].to_vec();
+        cycle.push(format!(
+            "… ({MAX_NESTING} levels deep: too deep to be meant)"
+        ));
+        return Err(cycle);
+    }
     if path.iter().any(|p| p == name) {
         let mut cycle = path.clone();
         cycle.push(name.to_owned());
@@ -247,6 +254,9 @@ fn group_depth(
     memo.insert(name.to_owned(), d);
     Ok(d)
 }
+
+/// The deepest group nesting read: beyond it a file is a mistake (or an attack on the stack), not a fleet.
+pub(super) const MAX_NESTING: usize = 256;
 
 /// The most hosts one pattern may expand to: `[1:99999999]` is a typo, not a fleet.
 const MAX_EXPANSION: usize = 65_536;

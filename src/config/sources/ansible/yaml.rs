@@ -64,6 +64,9 @@ impl Walk<'_> {
     /// its parent's key is on, where the search for its own key starts.
     fn group(&mut self, name: &str, parent: Option<&str>, body: &Yaml, path: &str, from: usize) {
         let at = self.find(name, from);
+        if path.matches(".children.").count() >= super::MAX_NESTING {
+            return self.bad(path, "groups nested too deep".into());
+        }
         self.inv.group(name);
         if let Some(p) = parent {
             self.inv.group(p).children.insert(name.to_owned());

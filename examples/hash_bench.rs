@@ -64,5 +64,9 @@ fn main() {
     let (ma, mb) = (median(&mut a) / gib as f64, median(&mut b) / gib as f64);
     println!("sha512 alone:               {ma:.3} s/GiB");
     println!("sha512 + 1 MiB chunk map:   {mb:.3} s/GiB");
-    println!("chunk map cost:             {:.3} s/GiB ({:+.1} % of the hash)", mb - ma, (mb / ma - 1.0) * 100.0);
+    println!(
+        "chunk map cost:             {:.3} s/GiB ({:+.1} % of the hash)",
+        mb - ma,
+        (mb / ma - 1.0) * 100.0
+    );
 }

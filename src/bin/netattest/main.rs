@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod demo;
 mod evidence;
+mod inventory;
 mod lab;
 mod profiles;
 mod progress;
@@ -188,6 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Catalog { command } => catalog::run(&cli, command),
         Command::State { command } => state::run(&cli, command),
         Command::Evidence { command } => evidence::run(&cli, command),
+        Command::Inventory { command } => inventory::run(&cli, command),
     }
 }
 

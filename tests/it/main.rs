@@ -15,6 +15,7 @@ mod ledger;
 mod platforms;
 mod scenarios;
 mod secrets;
+mod spot;
 mod sshd;
 mod support;
 mod verdicts;

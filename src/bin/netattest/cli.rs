@@ -218,6 +218,7 @@ pub enum DataFormatArg {
 pub enum PullArg {
     Never,
     OnDrift,
+    Spot,
     Sample,
     Always,
 }

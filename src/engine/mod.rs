@@ -319,6 +319,7 @@ fn facts(ev: &Evidence) -> Facts {
             )
         }),
         host_key_fingerprint: ev.identity.host_key_fingerprint.clone(),
+        coverage: None,
         not_collected: ev
             .not_collected
             .iter()
@@ -363,5 +364,69 @@ reported = {{ sha512 = "{h1}" }}
         );
         base.images.clear();
         assert!(drifted(Some(&base), "/x", &same));
+    }
+}
+
+/// What the run checked of a device, kind by kind: the evidence it has, what the platform cannot give
+/// (`not_possible`: the profile's list, and kinds this device did not give at its baseline either, such as
+/// containers on a switch with no container runtime), and what it could have given but did not.
+pub(crate) fn coverage(
+    ev: &Evidence,
+    platform: &BTreeMap<String, String>,
+    base: Option<&Evidence>,
+) -> crate::report::Coverage {
+    let mut not_possible = platform.clone();
+    if let Some(base) = base {
+        for (kind, why) in &ev.not_collected {
+            if base.not_collected.contains_key(kind) && !not_possible.contains_key(kind) {
+                not_possible.insert(
+                    kind.clone(),
+                    format!("not given by this device at its baseline either: {why}"),
+                );
+            }
+        }
+    }
+    let not_possible = &not_possible;
+    let mut checked = Vec::new();
+    match ev.running_image() {
+        Some(i) if i.pulled.is_some() => checked.push("image (pulled)".to_owned()),
+        Some(i) if i.spot.is_some() => checked.push("image (spot-checked)".to_owned()),
+        Some(i) if crate::evidence::strongest(&i.reported).is_some() => {
+            checked.push("image (device's hash)".to_owned())
+        }
+        _ => {}
+    }
+    for (kind, present) in [
+        ("boot_config", ev.boot_config.is_some()),
+        ("boot_variable", ev.boot.boot_variable.is_some()),
+        ("files", ev.files.is_some()),
+        (
+            "containers",
+            ev.container_images.is_some() || ev.containers.is_some(),
+        ),
+        ("snapshots", ev.snapshots.is_some()),
+        ("signature", ev.signature.is_some()),
+        ("text_segment", ev.text_segment.is_some()),
+        ("ssh_offer", ev.identity.ssh_offer.is_some()),
+    ] {
+        if present {
+            checked.push(kind.to_owned());
+        }
+    }
+    let mut not_collected: BTreeMap<String, String> = ev
+        .not_collected
+        .iter()
+        .filter(|(k, _)| !not_possible.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !checked.iter().any(|k| k.starts_with("image")) && !not_possible.contains_key("image") {
+        not_collected
+            .entry("image".into())
+            .or_insert_with(|| "no hash of the running image was found".into());
+    }
+    crate::report::Coverage {
+        checked,
+        not_possible: not_possible.clone(),
+        not_collected,
     }
 }

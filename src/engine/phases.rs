@@ -340,7 +340,13 @@ impl Engine {
         baseline: &Option<Result<Baseline, BaselineError>>,
         report: &mut DeviceReport,
     ) -> Vec<Glob> {
-        report.facts = Some(facts(evidence));
+        let mut f = facts(evidence);
+        f.coverage = Some(super::coverage(
+            evidence,
+            &profile.not_collected,
+            trusted(baseline),
+        ));
+        report.facts = Some(f);
         let ignore: Vec<Glob> = profile
             .files_ignore
             .iter()

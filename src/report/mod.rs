@@ -130,6 +130,59 @@ pub struct Facts {
     pub host_key_fingerprint: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_collected: Vec<String>,
+    /// Which evidence kinds this run checked, which the platform cannot give, and which it could have
+    /// given but did not (a failed or skipped probe).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+}
+
+/// What a device's verdict rests on, kind by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Kinds collected and judged: `image (pulled)`, `image (spot-checked)`, `image (device's hash)`,
+    /// `boot_config`, `boot_variable`, `files`, `containers`, `snapshots`, `signature`, `text_segment`,
+    /// `ssh_offer`.
+    pub checked: Vec<String>,
+    /// Kinds the platform cannot give, with the profile's reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_possible: BTreeMap<String, String>,
+    /// Kinds the platform can give that this run did not get, with the reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_collected: BTreeMap<String, String>,
+}
+
+impl Coverage {
+    /// Whether the running image's hash was checked at all.
+    pub fn image_checked(&self) -> bool {
+        self.checked.iter().any(|k| k.starts_with("image"))
+    }
+
+    /// Fully verified: the image was checked and nothing the platform can give is missing.
+    pub fn is_full(&self) -> bool {
+        self.image_checked() && self.not_collected.is_empty()
+    }
+
+    /// What a clean verdict leaves out, for the reader: `image not verifiable on fortinet-fortios`.
+    pub fn gap(&self, platform: &str) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.image_checked() {
+            parts.push(if self.not_possible.contains_key("image") {
+                format!("image not verifiable on {platform}")
+            } else {
+                "image not checked".to_owned()
+            });
+        }
+        let missing: Vec<&str> = self
+            .not_collected
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != "image")
+            .collect();
+        if !missing.is_empty() {
+            parts.push(format!("not collected: {}", missing.join(", ")));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 /// Totals.
@@ -144,6 +197,13 @@ pub struct Summary {
     pub medium: usize,
     pub low: usize,
     pub info: usize,
+    /// Complete devices whose image was checked and whose evidence is whole.
+    #[serde(default)]
+    pub fully_verified: usize,
+    /// Complete devices checked with a gap (an image the platform hides, a probe that failed or was
+    /// skipped): their `facts.coverage` says which.
+    #[serde(default)]
+    pub partly_verified: usize,
     /// Findings of each code, counted before folding (a device's listing folds past [`MAX_LISTED`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub codes: BTreeMap<Code, usize>,
@@ -289,6 +349,10 @@ impl Report {
         for d in &devices {
             if d.outcome.is_complete() {
                 s.complete += 1;
+                match d.facts.as_ref().and_then(|f| f.coverage.as_ref()) {
+                    Some(c) if c.is_full() => s.fully_verified += 1,
+                    _ => s.partly_verified += 1,
+                }
             } else {
                 s.incomplete += 1;
             }

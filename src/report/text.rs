@@ -85,6 +85,16 @@ pub(super) fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::
             }
             v @ Verdict::Findings => style.paint("1;31", v.label()),
             v @ Verdict::Notices => style.paint("36", v.label()),
+            // A clean verdict says what it rests on when that is less than the whole device.
+            v @ Verdict::Clean => match d
+                .facts
+                .as_ref()
+                .and_then(|f| f.coverage.as_ref())
+                .and_then(|c| c.gap(&d.platform))
+            {
+                Some(gap) => style.paint("32", &format!("{} ({})", v.label(), clean(&gap))),
+                None => style.paint("32", v.label()),
+            },
             v => style.paint("32", v.label()),
         };
         writeln!(
@@ -156,6 +166,13 @@ pub(super) fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::
         s.low,
         s.info
     )?;
+    if s.partly_verified > 0 {
+        writeln!(
+            out,
+            "coverage: {} fully {done}, {} partly {done} (an image the platform hides, or evidence not collected: see each device)",
+            s.fully_verified, s.partly_verified
+        )?;
+    }
     if let Some(h) = &report.ledger_head {
         writeln!(out, "baseline ledger head: {h}")?;
     }

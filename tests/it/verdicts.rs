@@ -201,3 +201,62 @@ fn image_drift_with_a_pull_says_which_chunk_changed() {
         diff.stdout
     );
 }
+
+#[test]
+fn a_clean_verdict_says_what_it_rests_on_and_the_summary_counts_partly_verified_devices() {
+    use netattest::lab::Persona;
+    let env = LabEnv::start_personas(2, &[Persona::Linux, Persona::FortinetFortios], None, "");
+    env.enroll_all();
+    let text = env.run(&["audit"]);
+    assert_eq!(text.code, 0, "{text:?}");
+    let forti = text
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("lab-02"))
+        .unwrap();
+    assert!(
+        forti.ends_with("CLEAN (image not verifiable on fortinet-fortios)"),
+        "{}",
+        text.stdout
+    );
+    let linux = text
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("lab-01"))
+        .unwrap();
+    assert!(linux.ends_with("CLEAN"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("coverage: 1 fully verified, 1 partly verified"),
+        "{}",
+        text.stdout
+    );
+
+    let json = env.run(&["audit", "--format", "json"]).json();
+    assert_eq!(json["summary"]["fully_verified"], 1, "{}", json["summary"]);
+    assert_eq!(json["summary"]["partly_verified"], 1);
+    let coverage = &crate::support::device_entry(&json, "lab-02")["facts"]["coverage"];
+    assert!(
+        coverage["not_possible"]["image"]
+            .as_str()
+            .unwrap()
+            .contains("FortiOS"),
+        "{coverage}"
+    );
+    assert!(
+        coverage["checked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| !k.as_str().unwrap().starts_with("image"))
+    );
+    let linux = &crate::support::device_entry(&json, "lab-01")["facts"]["coverage"];
+    assert!(
+        linux["checked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "image (device's hash)" || k == "image (pulled)"),
+        "{linux}"
+    );
+}

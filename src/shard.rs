@@ -25,7 +25,9 @@ pub struct Shard {
 
 /// A `--shard` value that is not `K/N` with `0 <= K < N <= MAX_SHARDS`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not a shard: {reason} (expected K/N, 0-based: 0/2 and 1/2 are the two halves)")]
+#[error(
+    "`{value}` is not a shard: {reason} (expected K/N, 0-based: 0/2 and 1/2 are the two halves)"
+)]
 pub struct ShardParseError {
     pub value: String,
     pub reason: &'static str,

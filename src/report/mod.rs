@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod finding;
+pub mod merge;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -186,6 +187,12 @@ pub struct Report {
     /// directory that was restored from a backup (`netattest state verify --expect-head`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger_head: Option<LedgerHead>,
+    /// In a sharded audit (`audit --shard K/N`), which shard this report covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<merge::ShardInfo>,
+    /// In a merged report (`report merge`), the shards it was made of and those that were missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<merge::Merged>,
     pub devices: Vec<DeviceReport>,
 }
 
@@ -277,8 +284,16 @@ impl Report {
             summary: s,
             trust: Vec::new(),
             ledger_head: None,
+            shard: None,
+            merged: None,
             devices,
         }
+    }
+
+    /// Records which shard of a sharded audit this report covers.
+    pub fn with_shard(mut self, shard: Option<merge::ShardInfo>) -> Report {
+        self.shard = shard;
+        self
     }
 
     /// Adds findings about local trust material; they count like any other finding.
@@ -294,7 +309,14 @@ impl Report {
         self
     }
 
-    /// 1 when any finding is at or above `fail_on`; else 3 when a device could not be verified; else 0.
+    /// Whether something was not checked: a device that was not verified, or, in a merged report, a shard
+    /// that was missing (its devices are not even listed).
+    pub fn is_incomplete(&self) -> bool {
+        self.summary.incomplete > 0 || self.merged.as_ref().is_some_and(|m| !m.missing.is_empty())
+    }
+
+    /// 1 when any finding is at or above `fail_on`; else 3 when a device could not be verified or a shard
+    /// was missing from a merge; else 0.
     pub fn exit_code(&self) -> i32 {
         let failing = self
             .devices
@@ -304,7 +326,7 @@ impl Report {
             .any(|f| f.severity >= self.fail_on);
         if failing {
             1
-        } else if self.summary.incomplete > 0 {
+        } else if self.is_incomplete() {
             3
         } else {
             0
@@ -500,6 +522,42 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
     )?;
     if let Some(h) = &report.ledger_head {
         writeln!(out, "baseline ledger head: {h}")?;
+    }
+    if let Some(sh) = &report.shard {
+        writeln!(
+            out,
+            "shard {}/{}: {} of the inventory's {} device(s)",
+            sh.index,
+            sh.count,
+            report
+                .devices
+                .iter()
+                .filter(|d| d.outcome != Outcome::Missing)
+                .count(),
+            sh.inventory_devices
+        )?;
+    }
+    if let Some(m) = &report.merged {
+        writeln!(
+            out,
+            "merged {} of {} shard(s) of an inventory of {} device(s)",
+            m.shards.len(),
+            m.count,
+            m.inventory_devices
+        )?;
+        for i in &m.missing {
+            writeln!(
+                out,
+                "{}",
+                style.paint(
+                    "33",
+                    &format!(
+                        "shard {i}/{} MISSING: its devices were not checked",
+                        m.count
+                    )
+                )
+            )?;
+        }
     }
     Ok(())
 }

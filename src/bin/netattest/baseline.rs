@@ -219,6 +219,7 @@ async fn approve(
         1,
         "baseline approve",
         output,
+        None,
     )
     .await
 }

@@ -72,6 +72,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::state::StateCommand,
     },
+    /// Reports already written: merge the shard reports of one sharded audit.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Explain a finding code: what it means and what to do.
     Explain {
         /// A finding code, e.g. image-drift; omit to list them all.
@@ -157,8 +162,27 @@ pub struct AuditArgs {
     /// Override the pull policy for this run.
     #[arg(long, value_enum)]
     pub pull: Option<PullArg>,
+    /// Audit only shard K of N (0-based: 0/2 and 1/2 are the two halves): the inventory (after --group)
+    /// is split by device name with rendezvous hashing, so every device is in exactly one shard and adding
+    /// one moves no other. Merge the shards' JSON reports with `netattest report merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<netattest::shard::Shard>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// One report from the shard reports of one `audit --shard K/N`: every device once, one summary, one
+    /// exit code. Refuses reports that are not shards of one audit; a shard that is not given makes the
+    /// merged report incomplete (exit 3).
+    Merge {
+        /// Shard reports: run folders (runs/<name>/) or JSON report files written with `--format json`.
+        #[arg(required = true, value_name = "RUN_OR_REPORT")]
+        reports: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 #[derive(Debug, Args)]

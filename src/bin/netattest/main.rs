@@ -7,6 +7,7 @@ mod demo;
 mod lab;
 mod profiles;
 mod progress;
+mod report;
 mod state;
 
 use std::io::{IsTerminal, Write};
@@ -125,6 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 1,
                 "enroll",
                 &args.output,
+                None,
             )
             .await
         }
@@ -142,18 +144,30 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 1,
                 "check",
                 &args.output,
+                None,
             )
             .await
         }
         Command::Audit(args) => {
             let engine = engine(&cli)?;
-            let devices = engine.devices(args.group.as_deref());
+            let mut devices = engine.devices(args.group.as_deref());
             if devices.is_empty() {
                 return Err(usage(match &args.group {
                     Some(g) => format!("no device is in group `{g}`"),
                     None => "the inventory has no devices".into(),
                 }));
             }
+            // Split after --group, so the shards of `--group core` are shards of the core devices. A shard
+            // may hold no device at all (more shards than devices); it still reports, so a merge sees it.
+            let shard = args.shard.map(|s| {
+                let info = netattest::report::merge::ShardInfo::new(
+                    s,
+                    args.group.as_deref(),
+                    devices.iter().map(|d| d.name.as_str()),
+                );
+                devices.retain(|d| s.owns(&d.name));
+                info
+            });
             let concurrency = args.concurrency.unwrap_or(engine.config.concurrency);
             if concurrency == 0 {
                 return Err(usage("--concurrency must be at least 1"));
@@ -169,6 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 concurrency,
                 "audit",
                 &args.output,
+                shard,
             )
             .await
         }
@@ -179,6 +194,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Profiles { command, id } => profiles::run(&cli, command.as_ref(), id.as_deref()),
         Command::Catalog { command } => catalog::run(&cli, command),
         Command::State { command } => state::run(&cli, command),
+        Command::Report { command } => report::run(&cli, command),
     }
 }
 
@@ -226,6 +242,7 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
         concurrency,
         "enroll",
         &args.output,
+        None,
     )
     .await
 }
@@ -452,6 +469,7 @@ pub(crate) async fn run_devices(
     concurrency: usize,
     command: &str,
     output: &OutputArgs,
+    shard: Option<netattest::report::merge::ShardInfo>,
 ) -> anyhow::Result<u8> {
     if let Some(path) = &output.output {
         // Before any device is contacted: a report that cannot be written is a usage error, not lost work.
@@ -467,7 +485,11 @@ pub(crate) async fn run_devices(
             )));
         }
     }
-    let full_inventory = devices.len() == engine.devices(None).len();
+    // Before a split, a shard's devices are the whole inventory's when no --group narrowed it.
+    let full_inventory = shard
+        .as_ref()
+        .map_or(devices.len(), |s| s.inventory_devices)
+        == engine.devices(None).len();
     let started = netattest::evidence::now_rfc3339();
     let progress = progress::Progress::start(devices.len(), cli.quiet);
     let cancel = CancellationToken::new();
@@ -491,7 +513,13 @@ pub(crate) async fn run_devices(
         netattest::engine::fleet::add_consensus(&mut runs, &engine.config);
     }
     let missing = if command == "audit" && full_inventory {
-        missing_devices(&engine)
+        // Each missing device is reported by the one shard its name hashes to, as if it were still in the
+        // inventory: a merge counts it once.
+        let mut missing = missing_devices(&engine);
+        if let Some(s) = &shard {
+            missing.retain(|d| netattest::shard::assign(&d.device, s.count) == s.index);
+        }
+        missing
     } else {
         Vec::new()
     };
@@ -510,7 +538,8 @@ pub(crate) async fn run_devices(
     .with_ledger_head(netattest::trust::ledger::head(
         &engine.state,
         &engine.signer,
-    ));
+    ))
+    .with_shard(shard);
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }

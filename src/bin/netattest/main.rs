@@ -461,6 +461,8 @@ pub(crate) fn format(f: FormatArg) -> Format {
     }
 }
 
+// Each command calls this once with its own settings; a struct for them would be built once per call too.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_devices(
     cli: &Cli,
     engine: Arc<Engine>,

@@ -12,6 +12,7 @@ mod ledger;
 mod platforms;
 mod scenarios;
 mod secrets;
+mod shard;
 mod sshd;
 mod support;
 mod verdicts;

@@ -162,6 +162,44 @@ pub enum LoadReportError {
     NotAReport { path: PathBuf, reason: String },
 }
 
+/// The report files `path` names: itself when it is a file; `path/report.json` when it is a run folder;
+/// else, when it is a folder of reports (where the shards of a scheduled audit write theirs), every
+/// `*.json` file in it, sorted, at most [`crate::shard::MAX_SHARDS`] of them.
+pub fn report_files(path: &Path) -> Result<Vec<PathBuf>, LoadReportError> {
+    if !path.is_dir() || path.join("report.json").exists() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let io = |source| LoadReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(path).map_err(io)? {
+        let p = e.map_err(io)?.path();
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if p.is_file() && name.is_some_and(|n| n.ends_with(".json") && !n.starts_with('.')) {
+            files.push(p);
+            if files.len() > crate::shard::MAX_SHARDS as usize {
+                return Err(LoadReportError::NotAReport {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "more than {} report files: not a folder of one audit's shards",
+                        crate::shard::MAX_SHARDS
+                    ),
+                });
+            }
+        }
+    }
+    if files.is_empty() {
+        return Err(LoadReportError::NotAReport {
+            path: path.to_path_buf(),
+            reason: "a folder with neither report.json nor any *.json report in it".into(),
+        });
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Reads a JSON report: `path` itself, or `path/report.json` when `path` is a run folder. At most
 /// [`MAX_REPORT_BYTES`] are read; anything but a report is refused with the parser's reason (escaped).
 pub fn load_report(path: &Path) -> Result<Report, LoadReportError> {

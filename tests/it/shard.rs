@@ -145,6 +145,33 @@ fn a_merge_with_a_missing_shard_is_incomplete_and_names_it() {
     let m = merged.json();
     assert_eq!(m["merged"]["missing"], serde_json::json!([0]));
     assert_eq!(names(&m), ["lab-01", "lab-02", "lab-05"]);
+    // A folder of shard reports, as the scheduled jobs leave them: one shard's report is from an earlier
+    // run (its shard failed this time), and --max-age leaves it out as missing instead of merging it.
+    let folder = env.dir.path().join("shards");
+    std::fs::create_dir(&folder).unwrap();
+    let mut old = read_json(&files[0]);
+    old["finished_at"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(folder.join("shard-0.json"), old.to_string()).unwrap();
+    std::fs::copy(&files[1], folder.join("shard-1.json")).unwrap();
+    let all = merge(&env, &[&folder], "json");
+    assert_eq!(all.code, 0, "without --max-age the old one counts: {all:?}");
+    let fresh = env.run(&[
+        "report",
+        "merge",
+        folder.to_str().unwrap(),
+        "--max-age",
+        "1h",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(fresh.code, 3, "{fresh:?}");
+    assert!(
+        fresh
+            .stderr
+            .contains("shard-0.json finished at 2020-01-01T00:00:00Z"),
+        "{fresh:?}"
+    );
+    assert!(fresh.stderr.contains("shard 0/2 is missing"), "{fresh:?}");
     // The same shard twice is refused, not counted as two.
     let twice = merge(&env, &[&files[1], &files[1]], "json");
     assert_eq!(twice.code, 2, "{twice:?}");

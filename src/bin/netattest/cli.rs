@@ -177,9 +177,14 @@ pub enum ReportCommand {
     /// exit code. Refuses reports that are not shards of one audit; a shard that is not given makes the
     /// merged report incomplete (exit 3).
     Merge {
-        /// Shard reports: run folders (runs/<name>/) or JSON report files written with `--format json`.
+        /// Shard reports: JSON report files (`audit --shard K/N --format json --output FILE`), run folders
+        /// (runs/<name>/), or a folder whose every *.json file is a shard report.
         #[arg(required = true, value_name = "RUN_OR_REPORT")]
         reports: Vec<PathBuf>,
+        /// Leave out shard reports that finished longer ago than this (e.g. 3h): a shard that failed to
+        /// run this time, whose report from an earlier run is still in the folder, counts as missing.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        max_age: Option<std::time::Duration>,
         #[command(flatten)]
         output: OutputArgs,
     },

@@ -4,6 +4,7 @@
 mod baseline;
 mod catalog;
 mod cli;
+mod deploy;
 mod disk;
 mod interop_files;
 mod jump;

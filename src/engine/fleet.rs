@@ -93,3 +93,17 @@ pub fn add_consensus(runs: &mut [DeviceRun], config: &crate::config::Config) {
         }
     }
 }
+
+/// Merges the reports of a sharded audit ([`crate::report::merge::merge`]) and judges fleet consensus over
+/// every shard's devices, as one unsharded audit would have: a `fleet-outlier` needs peers that may sit in
+/// another shard.
+pub fn merge_shards(
+    inputs: Vec<crate::report::merge::Input>,
+) -> Result<crate::report::Report, crate::report::merge::MergeError> {
+    let (peers, severity) = crate::report::merge::peers_of(&inputs);
+    let mut report = crate::report::merge::merge(inputs)?;
+    let mut outliers = crate::verify::consensus::fleet_outliers_of(&peers);
+    outliers.iter_mut().for_each(|f| f.severity = severity);
+    crate::report::merge::add_fleet_findings(&mut report, outliers);
+    Ok(report)
+}

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::finding::{Finding, Severity};
+use crate::evidence::PeerFacts;
+use crate::report::finding::{Code, Finding, Severity};
 use crate::report::{DeviceReport, LedgerHead, Outcome, Report, SCHEMA_VERSION, Summary};
 use crate::shard::{Shard, assign, devices_digest};
 
@@ -30,6 +31,12 @@ pub struct ShardInfo {
     pub inventory_devices: usize,
     /// [`devices_digest`] of the whole inventory (after `--group`): equal in every shard of one audit.
     pub inventory_digest: String,
+    /// The severity `fleet-outlier` findings get in this installation (its severity overrides).
+    pub fleet_outlier_severity: Severity,
+    /// What fleet consensus needs of each of this shard's devices. A shard judges no consensus itself
+    /// (its peers are in every shard); the merge judges it over all of them, as one audit would.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<PeerFacts>,
 }
 
 impl ShardInfo {
@@ -47,6 +54,8 @@ impl ShardInfo {
             devices_digest: devices_digest(all.iter().copied().filter(|n| shard.owns(n))),
             inventory_devices: all.len(),
             inventory_digest: devices_digest(all.iter().copied()),
+            fleet_outlier_severity: Code::FleetOutlier.default_severity(),
+            peers: Vec::new(),
         }
     }
 }
@@ -210,6 +219,11 @@ pub fn merge(inputs: Vec<Input>) -> Result<Report, MergeError> {
             "the inventory size",
             first_info.inventory_devices.to_string(),
             info.inventory_devices.to_string(),
+        )?;
+        differs(
+            "the fleet-outlier severity",
+            first_info.fleet_outlier_severity.name().to_owned(),
+            info.fleet_outlier_severity.name().to_owned(),
         )?;
         differs(
             "fail_on",
@@ -401,6 +415,20 @@ fn check_one(input: &Input) -> Result<&ShardInfo, MergeError> {
             computed,
         });
     }
+    // Consensus facts only for the shard's own devices, once each: a report cannot vote for devices it
+    // did not check, or twice for one.
+    let mut voted = std::collections::BTreeSet::new();
+    for p in &info.peers {
+        if !r.devices.iter().any(|d| d.device == p.device) || !voted.insert(p.device.as_str()) {
+            return Err(MergeError::Inconsistent {
+                report: source(),
+                reason: format!(
+                    "consensus facts for {}, which is not one of its devices or is there twice",
+                    crate::sanitize::display_line(&p.device, 80)
+                ),
+            });
+        }
+    }
     Ok(info)
 }
 
@@ -458,6 +486,36 @@ fn device_part(input: &Input) -> Result<Summary, MergeError> {
         )));
     }
     Ok(part)
+}
+
+/// Adds fleet consensus findings (judged over every shard's peers) to the devices they are about: listed
+/// (folded past [`crate::report::MAX_LISTED`] like any listing) and counted.
+pub fn add_fleet_findings(report: &mut Report, findings: Vec<Finding>) {
+    for f in findings {
+        let Some(d) = report.devices.iter_mut().find(|d| d.device == f.device) else {
+            continue;
+        };
+        report.summary.count(&f);
+        let mut listed = std::mem::take(&mut d.findings);
+        listed.push(f);
+        d.findings = crate::report::fold(listed, crate::report::MAX_LISTED);
+    }
+}
+
+/// Every shard's consensus facts and the severity their findings get, from reports [`merge`] accepted.
+pub fn peers_of(inputs: &[Input]) -> (Vec<PeerFacts>, Severity) {
+    let peers = inputs
+        .iter()
+        .filter_map(|i| i.report.shard.as_ref())
+        .flat_map(|s| s.peers.iter().cloned())
+        .collect();
+    let severity = inputs
+        .first()
+        .and_then(|i| i.report.shard.as_ref())
+        .map_or(Code::FleetOutlier.default_severity(), |s| {
+            s.fleet_outlier_severity
+        });
+    (peers, severity)
 }
 
 /// Saturating: the counts come from files, and a huge one must not overflow (it was checked against the

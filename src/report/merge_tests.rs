@@ -306,3 +306,15 @@ fn reports_that_are_not_one_audits_shards_are_refused_with_the_reason() {
         assert!(e.to_string().contains(says), "{what}: {e}");
     }
 }
+
+#[test]
+fn fleet_findings_added_after_the_merge_are_listed_and_counted() {
+    let mut merged = merge(all_shards(2)).unwrap();
+    let d = merged.devices[4].device.clone();
+    let mut f = Finding::new(Code::FleetOutlier, &d, "image.bin");
+    f.severity = Severity::Medium;
+    add_fleet_findings(&mut merged, vec![f.clone()]);
+    assert_eq!(merged.devices[4].findings, vec![f]);
+    assert_eq!((merged.summary.findings, merged.summary.medium), (1, 1));
+    assert_eq!(merged.exit_code(), 1);
+}

@@ -1,6 +1,7 @@
 //! `netattest report merge`: the shard reports of one sharded audit, read back and merged into one.
 
-use netattest::report::merge::{Input, merge};
+use netattest::engine::fleet::merge_shards;
+use netattest::report::merge::Input;
 use netattest::trust::runs::{load_report, report_files};
 
 use crate::cli::{Cli, ReportCommand};
@@ -42,7 +43,7 @@ pub(crate) fn run(cli: &Cli, command: &ReportCommand) -> anyhow::Result<u8> {
                     "not merged: every one of the {stale} report(s) is older than --max-age"
                 )));
             }
-            let merged = merge(inputs).map_err(|e| usage(format!("not merged: {e}")))?;
+            let merged = merge_shards(inputs).map_err(|e| usage(format!("not merged: {e}")))?;
             if let Some(m) = &merged.merged {
                 for i in &m.missing {
                     eprintln!(

@@ -181,12 +181,13 @@ pub fn merge(inputs: Vec<Input>) -> Result<Report, MergeError> {
             if expected == actual {
                 Ok(())
             } else {
+                // Both values come from files: escaped before they reach a terminal.
                 Err(MergeError::Differs {
                     report: input.source.clone(),
                     first: first_source.clone(),
                     what,
-                    expected,
-                    actual,
+                    expected: crate::sanitize::display_line(&expected, 100),
+                    actual: crate::sanitize::display_line(&actual, 100),
                 })
             }
         };

@@ -424,7 +424,7 @@ fn write_finding(f: &Finding, style: Style, out: &mut dyn Write) -> io::Result<(
     for e in &f.evidence {
         writeln!(out, "      | {}", clean(e))?;
     }
-    writeln!(out, "      what to do: {}", f.response)?;
+    writeln!(out, "      what to do: {}", clean(&f.response))?;
     Ok(())
 }
 
@@ -458,7 +458,7 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
             out,
             "{}  {}  [{}]  {}",
             style.paint("1", &clean(&d.device)),
-            d.platform,
+            clean(&d.platform),
             d.outcome.name(),
             verdict
         )?;
@@ -489,7 +489,7 @@ fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result
                     .unwrap_or_default();
                 writeln!(out, "  image {}{hash}{pulled}", clean(i))?;
             }
-            writeln!(out, "  host key {}", f.host_key_fingerprint)?;
+            writeln!(out, "  host key {}", clean(&f.host_key_fingerprint))?;
             for n in &f.not_collected {
                 writeln!(out, "  not possible: {}", clean(n))?;
             }

@@ -424,7 +424,7 @@ fn write_finding(f: &Finding, style: Style, out: &mut dyn Write) -> io::Result<(
     for e in &f.evidence {
         writeln!(out, "      | {}", clean(e))?;
     }
-    writeln!(out, "      what to do: {}", clean(&f.response))?;
+    writeln!(out, "      what to do: {}", display_line(&f.response, 2000))?;
     Ok(())
 }
 

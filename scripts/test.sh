@@ -12,8 +12,14 @@ command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
 # tests/it/deploy.rs checks the units in deploy/systemd with `systemd-analyze verify` and `security`.
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# The report-format tests (tests/it/formats.rs) render HTML in headless Chromium, lint Prometheus output with
+# promtool, and validate SARIF with Python's jsonschema in a venv they make under target/ (the schema and
+# jsonschema come from PyPI at test time).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+python3 -m venv --help >/dev/null 2>&1 || need+=(python3 python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} for the interop tests" >&2
+  echo "installing ${need[*]} for the interop and report-format tests" >&2
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

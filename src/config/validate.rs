@@ -578,13 +578,5 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 
 /// The raw public key of an OpenSSH `ssh-ed25519 AAAA… comment` line.
 fn agent_public_key(line: &str) -> Result<[u8; 32], String> {
-    let key = russh::keys::PublicKey::from_openssh(line.trim())
-        .map_err(|e| format!("not an OpenSSH public key line: {e}"))?;
-    match key.key_data() {
-        russh::keys::ssh_key::public::KeyData::Ed25519(k) => Ok(k.0),
-        _ => Err(format!(
-            "the signing key must be Ed25519, not {}",
-            key.algorithm()
-        )),
-    }
+    crate::trust::state::ed25519_from_openssh(line)
 }

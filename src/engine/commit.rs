@@ -55,7 +55,44 @@ impl Engine {
             return Ok(());
         }
         crate::trust::runs::remove_partials(&self.state);
-        BaselineStore::new(&self.state, &self.signer).tidy()
+        BaselineStore::new(&self.state, &self.signer).tidy()?;
+        self.finish_interrupted_repin();
+        Ok(())
+    }
+
+    /// An approval with `--new-host-key` killed between its baseline commit and its known_hosts rewrite:
+    /// known_hosts is brought to the key the device's verified baseline pins (forward when the commit
+    /// happened; untouched when it did not), then the intent goes. A failed rewrite keeps the intent for
+    /// the next run.
+    fn finish_interrupted_repin(&self) {
+        use crate::trust::pin_intent;
+        if !pin_intent::exists(&self.state) {
+            return;
+        }
+        let target = pin_intent::pending(&self.state).and_then(|name| {
+            let device = self.device(&name).ok()?;
+            let baseline = BaselineStore::new(&self.state, &self.signer)
+                .load(&name)
+                .ok()?;
+            let id = &baseline.evidence.identity;
+            let key = russh::keys::PublicKey::from_openssh(&id.host_key).ok()?;
+            (known_hosts::fingerprint(&key) == id.host_key_fingerprint).then_some((device, key))
+        });
+        if let Some((device, key)) = target {
+            let kh = self.state.known_hosts();
+            let trusted = known_hosts::check(&kh, &device.address, device.port, &key)
+                .is_ok_and(|s| s == known_hosts::HostKeyStatus::Trusted);
+            if !trusted
+                && let Err(e) = known_hosts::replace(&kh, &device.address, device.port, &key)
+            {
+                tracing::warn!(
+                    "could not finish re-pinning the host key of {}: {e}",
+                    device.name
+                );
+                return;
+            }
+        }
+        pin_intent::clear(&self.state);
     }
 
     /// At the start of a run: cleans up after killed writers when no other process is writing (any
@@ -142,20 +179,45 @@ impl Engine {
             ..
         } = kept;
         let _writer = self.writer().await?;
-        if approval.replace_key {
+        // With a new host key, the baseline's commit decides and known_hosts follows; the intent recorded
+        // first lets the next run finish a re-pin killed in between (`finish_interrupted_repin`).
+        let new_key = if approval.replace_key {
             let key = host_key_of(&evidence)?;
+            crate::trust::pin_intent::record(&self.state, &device.name)
+                .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
+            Some(key)
+        } else {
+            None
+        };
+        let approved = BaselineStore::new(&self.state, &self.signer)
+            .approve(evidence, approval.reason, &render_transcript(transcript))
+            .map_err(|e| (Outcome::Error, e.to_string()));
+        let b = match approved {
+            Ok(a) => a.baseline,
+            Err(e) => {
+                // Nothing was committed: the old pin stands.
+                crate::trust::pin_intent::clear(&self.state);
+                return Err(e);
+            }
+        };
+        if let Some(key) = new_key {
             known_hosts::replace(
                 &self.state.known_hosts(),
                 &device.address,
                 device.port,
                 &key,
             )
-            .map_err(|e| (Outcome::Error, format!("cannot pin host key: {e}")))?;
+            .map_err(|e| {
+                (
+                    Outcome::Error,
+                    format!(
+                        "baseline version {} pins the new host key, but known_hosts could not be rewritten ({e}); the next run finishes it",
+                        b.sequence
+                    ),
+                )
+            })?;
+            crate::trust::pin_intent::clear(&self.state);
         }
-        let b = BaselineStore::new(&self.state, &self.signer)
-            .approve(evidence, approval.reason, &render_transcript(transcript))
-            .map_err(|e| (Outcome::Error, e.to_string()))?
-            .baseline;
         report.outcome = Outcome::Approved;
         report.detail = Some(format!(
             "baseline version {} approved by {}: {}; accepted: {}",

@@ -77,6 +77,7 @@ fn failed(device: &Device, why: &str) -> DeviceRun {
         },
         transcript: Vec::new(),
         evidence: None,
+        baseline_version: None,
     }
 }
 

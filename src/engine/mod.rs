@@ -67,6 +67,8 @@ pub struct DeviceRun {
     pub transcript: Vec<TranscriptEntry>,
     /// What was collected, when collection finished.
     pub evidence: Option<Evidence>,
+    /// The baseline version the evidence was judged against (checks and audits).
+    pub baseline_version: Option<u64>,
 }
 
 impl Engine {
@@ -173,12 +175,20 @@ impl Engine {
             duration_ms: 0,
         };
         let mut evidence = None;
+        let mut baseline_version = None;
         // One deadline over the whole run: every step has its own timeout, and this bounds their sum, so
         // a device that keeps every step just alive (an endless image) still ends with an outcome.
         let deadline = self.config.timeouts.device;
         let ran = tokio::time::timeout(
             deadline,
-            self.phases(device, mode, events, &mut report, &mut evidence),
+            self.phases(
+                device,
+                mode,
+                events,
+                &mut report,
+                &mut evidence,
+                &mut baseline_version,
+            ),
         )
         .await
         .unwrap_or_else(|_| {
@@ -212,6 +222,7 @@ impl Engine {
             report,
             transcript,
             evidence,
+            baseline_version,
         }
     }
 }

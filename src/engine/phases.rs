@@ -325,28 +325,22 @@ impl Engine {
         report: &mut DeviceReport,
     ) -> Vec<Glob> {
         report.facts = Some(facts(evidence));
-        let findings = &mut report.findings;
-        findings.extend(crate::verify::self_consistency(evidence));
-        findings.extend(crate::verify::signature::check(
-            evidence,
-            &profile.signature,
-        ));
-        findings.extend(crate::verify::artifacts::standing(evidence));
         let ignore: Vec<Glob> = profile
             .files_ignore
             .iter()
             .chain(&self.config.files_ignore)
             .cloned()
             .collect();
-        if mode.establishes_truth() {
-            // Checked against the catalogs before anything is trusted: a device already patched when
-            // enrolled is caught on day one, and a patched image cannot be approved.
-            crate::verify::catalog::apply_catalog(findings, evidence, None, &self.catalog);
-        } else if let Some(base) = trusted(baseline) {
-            findings.extend(crate::verify::against_baseline(evidence, base));
-            findings.extend(crate::verify::artifacts::drift(evidence, base, &ignore));
-            crate::verify::catalog::apply_catalog(findings, evidence, Some(base), &self.catalog);
-        }
+        report.findings.extend(crate::verify::judge(
+            evidence,
+            &crate::verify::Judged {
+                establishes_truth: mode.establishes_truth(),
+                signature: &profile.signature,
+                files_ignore: &ignore,
+                catalog: &self.catalog,
+                baseline: trusted(baseline),
+            },
+        ));
         ignore
     }
 
@@ -429,8 +423,14 @@ impl Engine {
         events: &Events,
         report: &mut DeviceReport,
         kept: &mut Option<Evidence>,
+        judged_against: &mut Option<u64>,
     ) -> Result<Vec<TranscriptEntry>, Failure> {
         let prepared = self.prepare(device, mode)?;
+        if !mode.establishes_truth()
+            && let Some(Ok(b)) = &prepared.baseline
+        {
+            *judged_against = Some(b.sequence);
+        }
         let session = self.connect(device, &prepared, report).await?;
         crate::collect::emit(
             events,

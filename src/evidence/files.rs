@@ -94,6 +94,11 @@ impl Glob {
         Ok(Glob(pattern.to_owned()))
     }
 
+    /// The pattern as written.
+    pub fn pattern(&self) -> &str {
+        &self.0
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -257,6 +257,7 @@ impl Profile {
                 })
                 .unwrap_or_default(),
             source: source.to_owned(),
+            text: text.to_owned(),
         })
     }
 }

@@ -135,6 +135,8 @@ pub struct Profile {
     pub files_ignore: Vec<crate::evidence::files::Glob>,
     /// Where the profile came from.
     pub source: String,
+    /// The profile file's text exactly, so a run bundle can carry what parsed its transcripts.
+    pub text: String,
 }
 
 /// One command and what to extract from its output.

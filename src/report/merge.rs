@@ -464,8 +464,23 @@ fn device_part(input: &Input) -> Result<Summary, MergeError> {
             s.findings
         )));
     }
+    let by_code = s.codes.values().try_fold(0usize, |a, &b| a.checked_add(b));
+    if !s.codes.is_empty() && by_code != Some(s.findings) {
+        return Err(bad(format!(
+            "its summary counts {} finding(s), and a different number by code",
+            s.findings
+        )));
+    }
     let mut part = s.clone();
     for f in &r.trust {
+        if let Some(n) = part.codes.get_mut(&f.code) {
+            *n = n
+                .checked_sub(1)
+                .ok_or_else(|| bad("its summary counts fewer findings than it lists".into()))?;
+            if *n == 0 {
+                part.codes.remove(&f.code);
+            }
+        }
         let slot = match f.severity {
             Severity::Critical => &mut part.critical,
             Severity::High => &mut part.high,
@@ -534,6 +549,10 @@ fn add(total: &mut Summary, part: &Summary) {
         (&mut total.info, part.info),
     ] {
         *t = t.saturating_add(p);
+    }
+    for (code, n) in &part.codes {
+        let t = total.codes.entry(*code).or_default();
+        *t = t.saturating_add(*n);
     }
 }
 

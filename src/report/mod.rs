@@ -3,7 +3,15 @@
 
 pub mod diff;
 pub mod finding;
+mod html;
+mod jsonl;
 pub mod merge;
+mod prometheus;
+mod sarif;
+pub mod syslog;
+mod text;
+
+pub use text::Style;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -45,6 +53,22 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in documentation order.
+    pub const ALL: [Outcome; 12] = [
+        Outcome::Verified,
+        Outcome::Enrolled,
+        Outcome::Approved,
+        Outcome::Unverified,
+        Outcome::Unreachable,
+        Outcome::AuthFailed,
+        Outcome::Timeout,
+        Outcome::HostKeyMismatch,
+        Outcome::HostKeyUnknown,
+        Outcome::ProtocolError,
+        Outcome::Error,
+        Outcome::Missing,
+    ];
+
     /// Whether the device was checked: anything else makes a run incomplete.
     pub fn is_complete(self) -> bool {
         matches!(
@@ -118,11 +142,15 @@ pub struct Summary {
     pub medium: usize,
     pub low: usize,
     pub info: usize,
+    /// Findings of each code, counted before folding (a device's listing folds past [`MAX_LISTED`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub codes: BTreeMap<Code, usize>,
 }
 
 impl Summary {
     fn count(&mut self, f: &Finding) {
         self.findings += 1;
+        *self.codes.entry(f.code).or_default() += 1;
         match f.severity {
             Severity::Critical => self.critical += 1,
             Severity::High => self.high += 1,
@@ -334,39 +362,57 @@ impl Report {
     }
 }
 
+/// What a reader takes away from one device's entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not checked, and nothing found on the way: the outcome says why.
+    NotVerified,
+    /// Some finding at or above the failing severity.
+    Findings,
+    /// Findings, all below the failing severity.
+    Notices,
+    Enrolled,
+    Approved,
+    Clean,
+}
+
+impl Verdict {
+    pub fn of(d: &DeviceReport, fail_on: Severity) -> Verdict {
+        match (d.outcome, d.findings.iter().map(|f| f.severity).max()) {
+            (o, _) if !o.is_complete() && d.findings.is_empty() => Verdict::NotVerified,
+            (_, Some(s)) if s >= fail_on => Verdict::Findings,
+            (_, Some(_)) => Verdict::Notices,
+            (Outcome::Enrolled, None) => Verdict::Enrolled,
+            (Outcome::Approved, None) => Verdict::Approved,
+            (_, None) => Verdict::Clean,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::NotVerified => "NOT VERIFIED",
+            Verdict::Findings => "FINDINGS",
+            Verdict::Notices => "NOTICES",
+            Verdict::Enrolled => "ENROLLED",
+            Verdict::Approved => "APPROVED",
+            Verdict::Clean => "CLEAN",
+        }
+    }
+}
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
-    /// One JSON object per device per line, for log shippers.
+    /// One JSON object per device per line, for log shippers, then one summary line.
     Jsonl,
-}
-
-/// Terminal styling for the text renderer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Style {
-    pub color: bool,
-}
-
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-    fn severity(&self, s: Severity) -> String {
-        let code = match s {
-            Severity::Critical => "1;31",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "36",
-            Severity::Info => "2",
-        };
-        self.paint(code, &s.name().to_uppercase())
-    }
+    /// SARIF 2.1.0, for code-scanning dashboards and SIEMs.
+    Sarif,
+    /// One self-contained HTML page, for people who do not read terminals.
+    Html,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// Writes the report in a format.
@@ -381,185 +427,12 @@ pub fn render(
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)
         }
-        Format::Jsonl => {
-            for d in &report.devices {
-                let line = serde_json::json!({
-                    "schema_version": report.schema_version,
-                    "command": report.command,
-                    "finished_at": report.finished_at,
-                    "ledger_head": report.ledger_head,
-                    "device": d,
-                });
-                serde_json::to_writer(&mut *out, &line)?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
-        Format::Text => render_text(report, style, out),
+        Format::Jsonl => jsonl::render(report, out),
+        Format::Text => text::render(report, style, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Html => html::render(report, out),
+        Format::Prometheus => prometheus::render(report, out),
     }
-}
-
-fn write_finding(f: &Finding, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let clean = |s: &str| display_line(s, 300);
-    let technique = f
-        .technique
-        .as_deref()
-        .map(|t| format!(" ({t})"))
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "  {} {}{}: {}",
-        style.severity(f.severity),
-        style.paint("1", f.code.as_str()),
-        technique,
-        clean(&f.subject)
-    )?;
-    writeln!(out, "      {}", f.code.meaning())?;
-    if let Some(e) = &f.expected {
-        writeln!(out, "      expected: {}", clean(e))?;
-    }
-    if let Some(a) = &f.actual {
-        writeln!(out, "      actual:   {}", clean(a))?;
-    }
-    for e in &f.evidence {
-        writeln!(out, "      | {}", clean(e))?;
-    }
-    writeln!(out, "      what to do: {}", display_line(&f.response, 2000))?;
-    Ok(())
-}
-
-fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    // Everything a device sent passes through display_line: no control characters reach the terminal.
-    let clean = |s: &str| display_line(s, 300);
-    if !report.trust.is_empty() {
-        writeln!(
-            out,
-            "{}  trust material  {}",
-            style.paint("1", "audit host"),
-            style.paint("1;31", "FINDINGS")
-        )?;
-        for f in &report.trust {
-            write_finding(f, style, out)?;
-        }
-        writeln!(out)?;
-    }
-    for d in &report.devices {
-        let verdict = match (d.outcome, d.findings.iter().map(|f| f.severity).max()) {
-            (o, _) if !o.is_complete() && d.findings.is_empty() => {
-                style.paint("33", &format!("NOT VERIFIED ({})", o.name()))
-            }
-            (_, Some(s)) if s >= report.fail_on => style.paint("1;31", "FINDINGS"),
-            (_, Some(_)) => style.paint("36", "NOTICES"),
-            (Outcome::Enrolled, None) => style.paint("32", "ENROLLED"),
-            (Outcome::Approved, None) => style.paint("32", "APPROVED"),
-            (_, None) => style.paint("32", "CLEAN"),
-        };
-        writeln!(
-            out,
-            "{}  {}  [{}]  {}",
-            style.paint("1", &clean(&d.device)),
-            clean(&d.platform),
-            d.outcome.name(),
-            verdict
-        )?;
-        if let Some(detail) = &d.detail {
-            writeln!(out, "  {}", clean(detail))?;
-        }
-        if let Some(f) = &d.facts {
-            let mut parts = Vec::new();
-            if let Some(v) = &f.version {
-                parts.push(format!("version {}", clean(v)));
-            }
-            if let Some(s) = &f.serial {
-                parts.push(format!("serial {}", clean(s)));
-            }
-            if !parts.is_empty() {
-                writeln!(out, "  {}", parts.join(", "))?;
-            }
-            if let Some(i) = &f.image {
-                let hash = f
-                    .image_sha512
-                    .as_deref()
-                    .map(|h| format!(" sha512 {}…", &h[..h.len().min(16)]))
-                    .unwrap_or_default();
-                let pulled = f
-                    .pulled_by
-                    .as_deref()
-                    .map(|m| format!(" (bytes pulled by {m})"))
-                    .unwrap_or_default();
-                writeln!(out, "  image {}{hash}{pulled}", clean(i))?;
-            }
-            writeln!(out, "  host key {}", clean(&f.host_key_fingerprint))?;
-            for n in &f.not_collected {
-                writeln!(out, "  not possible: {}", clean(n))?;
-            }
-        }
-        for f in &d.findings {
-            write_finding(f, style, out)?;
-        }
-        writeln!(out)?;
-    }
-    let s = &report.summary;
-    // What a complete run of this command did to a device.
-    let done = match report.command.as_str() {
-        "enroll" => "enrolled",
-        "approve" | "baseline approve" => "approved",
-        _ => "verified",
-    };
-    writeln!(
-        out,
-        "{}: {} device(s), {} {done}, {} not {done}; {} finding(s): {} critical, {} high, {} medium, {} low, {} info",
-        report.command,
-        s.devices,
-        s.complete,
-        s.incomplete,
-        s.findings,
-        s.critical,
-        s.high,
-        s.medium,
-        s.low,
-        s.info
-    )?;
-    if let Some(h) = &report.ledger_head {
-        writeln!(out, "baseline ledger head: {h}")?;
-    }
-    if let Some(sh) = &report.shard {
-        writeln!(
-            out,
-            "shard {}/{}: {} of the inventory's {} device(s)",
-            sh.index,
-            sh.count,
-            report
-                .devices
-                .iter()
-                .filter(|d| d.outcome != Outcome::Missing)
-                .count(),
-            sh.inventory_devices
-        )?;
-    }
-    if let Some(m) = &report.merged {
-        writeln!(
-            out,
-            "merged {} of {} shard(s) of an inventory of {} device(s)",
-            m.shards.len(),
-            m.count,
-            m.inventory_devices
-        )?;
-        for i in &m.missing {
-            writeln!(
-                out,
-                "{}",
-                style.paint(
-                    "33",
-                    &format!(
-                        "shard {i}/{} MISSING: its devices were not checked",
-                        m.count
-                    )
-                )
-            )?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -634,7 +507,7 @@ mod tests {
         assert_eq!(r.summary.critical, 1);
     }
 
-    fn dev(name: &str, outcome: Outcome, findings: Vec<Finding>) -> DeviceReport {
+    pub(super) fn dev(name: &str, outcome: Outcome, findings: Vec<Finding>) -> DeviceReport {
         DeviceReport {
             device: name.into(),
             platform: "linux".into(),

@@ -3,8 +3,10 @@
 
 pub mod agent;
 pub mod baseline;
+pub mod bundle;
 pub mod catalog;
 pub mod ledger;
+pub mod pin_intent;
 pub mod runs;
 pub mod signed;
 pub mod state;

@@ -14,16 +14,19 @@ use std::path::{Path, PathBuf};
 
 use crate::evidence::TranscriptEntry;
 use crate::report::Report;
-use crate::trust::state::{StateDir, StateError, create_private_dir, io, write_atomic};
+use crate::trust::bundle::Inputs;
+use crate::trust::state::{Signer, StateDir, StateError, create_private_dir, io, write_atomic};
 
 const PARTIAL: &str = ".partial-";
 
-/// Saves `runs/<finished_at>-<command>-<pid>/report.json` and one transcript file per device, then prunes.
+/// Saves `runs/<finished_at>-<command>-<pid>/`: the report, one transcript per device, and, with a
+/// signer, the run's inputs and its signed manifest (a bundle, see [`crate::trust::bundle`]); then prunes.
 pub fn save(
     state: &StateDir,
     report: &Report,
     transcripts: &[(String, Vec<TranscriptEntry>)],
     keep: usize,
+    bundle: Option<(&Signer, &Inputs<'_>)>,
 ) -> Result<Option<PathBuf>, StateError> {
     if !state.runs().exists() {
         return Ok(None);
@@ -54,14 +57,35 @@ pub fn save(
         }
         let text = render_transcript(entries);
         // Device names are validated to a safe alphabet, so they are safe file names.
-        write_atomic(
-            &partial.join("transcripts").join(format!("{device}.txt")),
-            text.as_bytes(),
-            0o600,
-        )?;
+        let base = partial.join("transcripts");
+        write_atomic(&base.join(format!("{device}.txt")), text.as_bytes(), 0o600)?;
+        if bundle.is_some() {
+            let json = serde_json::to_vec_pretty(entries).unwrap_or_default();
+            write_atomic(&base.join(format!("{device}.json")), &json, 0o600)?;
+        }
     }
     let dir = free_name(&state.runs(), &name);
-    std::fs::rename(&partial, &dir).map_err(io(&dir))?;
+    match bundle {
+        Some((signer, inputs)) => {
+            let sealed =
+                crate::trust::bundle::write_inputs(state, &partial, inputs).and_then(|()| {
+                    crate::trust::bundle::seal_and_publish(
+                        state,
+                        signer,
+                        &partial,
+                        &dir,
+                        &report.command,
+                        &report.finished_at,
+                    )
+                });
+            if let Err(e) = sealed {
+                // Nothing half-built stays behind for the caller's unsealed retry.
+                let _ = std::fs::remove_dir_all(&partial);
+                return Err(e);
+            }
+        }
+        None => std::fs::rename(&partial, &dir).map_err(io(&dir))?,
+    }
     prune(state, keep);
     Ok(Some(dir))
 }

@@ -79,6 +79,8 @@ enum SignerKind {
     Pair(Box<Ed25519KeyPair>),
     /// The agent's socket (`$SSH_AUTH_SOCK`); none means verifying works and signing fails.
     Agent(Option<PathBuf>),
+    /// A public key alone, to verify what an installation signed (`evidence verify --public-key`).
+    VerifyOnly,
 }
 
 impl std::fmt::Debug for Signer {
@@ -256,6 +258,29 @@ impl Signer {
         &self.key_id
     }
 
+    /// A verifier for what the holder of this Ed25519 public key signed; it cannot sign.
+    pub fn from_public(public: [u8; 32]) -> Signer {
+        Signer {
+            key_id: Signer::id_of(&public),
+            public: public.to_vec(),
+            kind: SignerKind::VerifyOnly,
+        }
+    }
+
+    /// The public key as an OpenSSH line (`ssh-ed25519 AAAA… comment`), to hand to a verifier.
+    pub fn public_openssh(&self) -> String {
+        let Ok(raw) = <[u8; 32]>::try_from(self.public.as_slice()) else {
+            return String::new();
+        };
+        let key = russh::keys::PublicKey::new(
+            russh::keys::ssh_key::public::KeyData::Ed25519(
+                russh::keys::ssh_key::public::Ed25519PublicKey(raw),
+            ),
+            format!("netattest-installation-{}", self.key_id),
+        );
+        key.to_openssh().unwrap_or_default()
+    }
+
     /// Whether the private key is held by ssh-agent.
     pub fn in_agent(&self) -> bool {
         matches!(self.kind, SignerKind::Agent(_))
@@ -270,6 +295,10 @@ impl Signer {
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, StateError> {
         match &self.kind {
             SignerKind::Pair(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            SignerKind::VerifyOnly => Err(StateError::BadKey {
+                path: PathBuf::from("public key"),
+                reason: "only the public key is here: this key verifies, it cannot sign".into(),
+            }),
             SignerKind::Agent(socket) => {
                 let bad = |reason: String| StateError::BadKey {
                     path: PathBuf::from("ssh-agent"),
@@ -370,6 +399,19 @@ pub fn remove_temporaries(dir: &Path) -> usize {
         }
     }
     removed
+}
+
+/// The raw key of an OpenSSH `ssh-ed25519 AAAA… comment` line.
+pub fn ed25519_from_openssh(line: &str) -> Result<[u8; 32], String> {
+    let key = russh::keys::PublicKey::from_openssh(line.trim())
+        .map_err(|e| format!("not an OpenSSH public key line: {e}"))?;
+    match key.key_data() {
+        russh::keys::ssh_key::public::KeyData::Ed25519(k) => Ok(k.0),
+        _ => Err(format!(
+            "the signing key must be Ed25519, not {}",
+            key.algorithm()
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,37 @@ pub fn against_baseline(ev: &Evidence, base: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// Everything a device's verdict rests on besides its evidence: the one input to [`judge`].
+pub struct Judged<'a> {
+    /// Enrollment and approval establish truth: checked against the catalogs alone.
+    pub establishes_truth: bool,
+    pub signature: &'a crate::profile::SignaturePolicy,
+    /// The profile's and the config's file allowlist.
+    pub files_ignore: &'a [crate::evidence::files::Glob],
+    pub catalog: &'a crate::trust::catalog::Catalog,
+    /// The trusted baseline, when there is one.
+    pub baseline: Option<&'a Evidence>,
+}
+
+/// The pure verdict on one device's evidence: against itself, the platform's signature policy, standing
+/// indicators, and (per mode) the catalogs and the baseline. The engine runs it during a run and
+/// `evidence verify` runs it again, offline, on what the run recorded.
+pub fn judge(ev: &Evidence, input: &Judged<'_>) -> Vec<Finding> {
+    let mut findings = self_consistency(ev);
+    findings.extend(signature::check(ev, input.signature));
+    findings.extend(artifacts::standing(ev));
+    if input.establishes_truth {
+        // Checked against the catalogs before anything is trusted: a device already patched when
+        // enrolled is caught on day one, and a patched image cannot be approved.
+        catalog::apply_catalog(&mut findings, ev, None, input.catalog);
+    } else if let Some(base) = input.baseline {
+        findings.extend(against_baseline(ev, base));
+        findings.extend(artifacts::drift(ev, base, input.files_ignore));
+        catalog::apply_catalog(&mut findings, ev, Some(base), input.catalog);
+    }
+    findings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

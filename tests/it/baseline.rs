@@ -115,7 +115,7 @@ fn approve_needs_a_reason_and_an_enrolled_device() {
 }
 
 /// The lab device's current host key: `(openssh line, SHA256 fingerprint)`.
-fn lab_host_key(env: &LabEnv, device: &str) -> (String, String) {
+pub(crate) fn lab_host_key(env: &LabEnv, device: &str) -> (String, String) {
     let info = env
         .lab()
         .devices()

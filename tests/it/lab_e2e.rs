@@ -386,7 +386,7 @@ fn failing_devices_never_stop_an_audit_and_each_gets_an_outcome() {
 }
 
 #[test]
-fn text_output_is_for_people_and_jsonl_is_one_device_per_line() {
+fn text_output_is_for_people_and_jsonl_is_one_device_per_line_then_the_summary() {
     let env = LabEnv::start(2);
     env.enroll_all();
     env.apply("lab-01", Scenario::PatchedImage);
@@ -412,8 +412,9 @@ fn text_output_is_for_people_and_jsonl_is_one_device_per_line() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(parsed.len(), 2);
+    assert_eq!(parsed.len(), 3, "two devices, then the summary");
     assert_eq!(parsed[0]["device"]["device"], "lab-01");
+    assert_eq!(parsed[2]["exit_code"], 1);
 }
 
 #[test]

@@ -243,6 +243,51 @@ fn a_kill_at_any_rename_or_fsync_of_enroll_or_approve_leaves_the_old_state_or_th
     }
 }
 
+#[test]
+fn a_kill_anywhere_in_a_re_pin_leaves_the_old_key_and_baseline_or_the_new_ones() {
+    // approve --new-host-key writes the baseline and known_hosts: two files, one decision.
+    if !strace_available() {
+        panic!(
+            "strace is needed for this test: scripts/test.sh installs it (apt-get install strace)"
+        );
+    }
+    let env = LabEnv::start(1);
+    env.enroll_all();
+    let known_hosts = env.state().join("known_hosts");
+    let pinned_before = std::fs::read_to_string(&known_hosts).unwrap();
+    env.apply("lab-01", netattest::lab::Scenario::HostKeySwapped);
+    let (_, new_fp) = crate::baseline::lab_host_key(&env, "lab-01");
+    let version = |e: &LabEnv| {
+        e.current_baseline("lab-01")
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+    };
+    let landed = kill_everywhere(
+        &env,
+        &[
+            "baseline",
+            "approve",
+            "lab-01",
+            "--reason",
+            "RMA-9",
+            "--new-host-key",
+            &new_fp,
+        ],
+        &|e| {
+            version(e).as_deref() == Some("000001")
+                && std::fs::read_to_string(e.state().join("known_hosts")).unwrap() == pinned_before
+        },
+        &|e| version(e).as_deref() == Some("000002") && e.run(&["check", "lab-01"]).code == 0,
+    );
+    for must in ["000002.toml", "ledger.toml", "known_hosts"] {
+        assert!(
+            landed
+                .iter()
+                .any(|l| l.contains("rename") && l.contains(must)),
+            "no kill landed on the rename of {must}: {landed:#?}"
+        );
+    }
+}
+
 /// A real ssh-agent on a socket in `dir`, holding a new Ed25519 key; killed on drop.
 struct Agent {
     child: std::process::Child,

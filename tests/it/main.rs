@@ -6,6 +6,8 @@ mod catalog;
 mod cli;
 mod deploy;
 mod disk;
+mod evidence;
+mod formats;
 mod interop_files;
 mod jump;
 mod lab_e2e;

@@ -272,6 +272,13 @@ fn shards_run_concurrently_on_one_state_directory_while_another_process_holds_th
     assert!(!archived.iter().any(|n| n.starts_with('.')), "{archived:?}");
     let verify = env.run(&["state", "verify"]);
     assert_eq!(verify.code, 0, "{verify:?}");
+    // Both runs were sealed into the one chain, and each re-checks offline: a shard's bundle records that
+    // it judged no fleet consensus.
+    for name in archived.iter().filter(|n| n.contains("-audit-shard")) {
+        let run = env.state().join("runs").join(name);
+        let check = env.run(&["evidence", "verify", run.to_str().unwrap()]);
+        assert_eq!(check.code, 0, "{name}: {check:?}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use netattest::report::diff::{FieldChange, evidence_diff};
 use netattest::sanitize::display_line;
 use netattest::trust::baseline::{Baseline, BaselineError, BaselineStore};
 
-use crate::cli::{BaselineCommand, Cli, FormatArg};
+use crate::cli::{BaselineCommand, Cli, DataFormatArg};
 use crate::{OutputArgs, engine, run_devices, usage};
 
 pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
@@ -36,10 +36,10 @@ pub async fn run(cli: &Cli, cmd: &BaselineCommand) -> anyhow::Result<u8> {
         } => {
             let b = load(&store, device, *version)?;
             match format {
-                FormatArg::Json | FormatArg::Jsonl => {
+                DataFormatArg::Json | DataFormatArg::Jsonl => {
                     println!("{}", serde_json::to_string_pretty(&b)?)
                 }
-                FormatArg::Text => print!("{}", toml::to_string_pretty(&b)?),
+                DataFormatArg::Text => print!("{}", toml::to_string_pretty(&b)?),
             }
             Ok(0)
         }
@@ -99,9 +99,9 @@ fn print_diff(
     from: &str,
     to: &str,
     changes: &[FieldChange],
-    format: FormatArg,
+    format: DataFormatArg,
 ) -> anyhow::Result<()> {
-    if matches!(format, FormatArg::Json | FormatArg::Jsonl) {
+    if matches!(format, DataFormatArg::Json | DataFormatArg::Jsonl) {
         let v = serde_json::json!({ "device": device, "from": from, "to": to, "changes": changes });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -139,7 +139,7 @@ async fn diff(
     device: &str,
     from: Option<u64>,
     to: Option<u64>,
-    format: FormatArg,
+    format: DataFormatArg,
 ) -> anyhow::Result<u8> {
     let old = load(store, device, from)?;
     let (label, new) = match to {
@@ -218,7 +218,7 @@ async fn approve(
         mode,
         1,
         "baseline approve",
-        output,
+        crate::Delivery::report(output),
         None,
     )
     .await

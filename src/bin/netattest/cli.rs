@@ -77,6 +77,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Run bundles: verify one offline, or export one for an incident responder.
+    Evidence {
+        #[command(subcommand)]
+        command: crate::evidence::EvidenceCommand,
+    },
     /// Explain a finding code: what it means and what to do.
     Explain {
         /// A finding code, e.g. image-drift; omit to list them all.
@@ -147,6 +152,10 @@ pub struct CheckArgs {
     /// Override the pull policy for this run.
     #[arg(long, value_enum)]
     pub pull: Option<PullArg>,
+    /// Also send each finding as an RFC 5424 message to udp://HOST:PORT or unix:/path (e.g. unix:/dev/log);
+    /// a failure to send is a warning and never costs the report.
+    #[arg(long, value_name = "TARGET")]
+    pub syslog: Option<netattest::report::syslog::Target>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -167,6 +176,10 @@ pub struct AuditArgs {
     /// one moves no other. Merge the shards' JSON reports with `netattest report merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<netattest::shard::Shard>,
+    /// Also send each finding as an RFC 5424 message to udp://HOST:PORT or unix:/path (e.g. unix:/dev/log);
+    /// a failure to send is a warning and never costs the report.
+    #[arg(long, value_name = "TARGET")]
+    pub syslog: Option<netattest::report::syslog::Target>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -200,8 +213,26 @@ pub struct OutputArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Report formats.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
+    /// For people: one block per device.
+    Text,
+    /// The whole report, with schema_version.
+    Json,
+    /// One line per device, then a summary line with the exit code.
+    Jsonl,
+    /// SARIF 2.1.0, one result per finding.
+    Sarif,
+    /// One self-contained HTML page.
+    Html,
+    /// Prometheus gauges for node_exporter's textfile collector.
+    Prometheus,
+}
+
+/// Formats of the baseline commands, which print data rather than a report.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DataFormatArg {
     Text,
     Json,
     Jsonl,
@@ -275,8 +306,8 @@ pub enum BaselineCommand {
         #[arg(long)]
         version: Option<u64>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-        format: FormatArg,
+        #[arg(long, value_enum, default_value_t = DataFormatArg::Text)]
+        format: DataFormatArg,
     },
     /// Every version of a device's baseline: when, by whom, why.
     History { device: String },
@@ -290,8 +321,8 @@ pub enum BaselineCommand {
         #[arg(long)]
         to: Option<u64>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-        format: FormatArg,
+        #[arg(long, value_enum, default_value_t = DataFormatArg::Text)]
+        format: DataFormatArg,
     },
     /// A device that left the inventory for good: the ledger stops naming it, and its baselines move to
     /// baselines/.retired/ with the reason. Until then a full audit reports it as `missing`.

@@ -4,11 +4,13 @@ mod baseline;
 mod catalog;
 mod cli;
 mod demo;
+mod evidence;
 mod lab;
 mod profiles;
 mod progress;
 mod report;
 mod state;
+mod syslog;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -125,7 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 1,
                 "enroll",
-                &args.output,
+                Delivery::report(&args.output),
                 None,
             )
             .await
@@ -143,7 +145,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 1,
                 "check",
-                &args.output,
+                Delivery {
+                    output: &args.output,
+                    syslog: args.syslog.as_ref(),
+                },
                 None,
             )
             .await
@@ -182,7 +187,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 mode,
                 concurrency,
                 "audit",
-                &args.output,
+                Delivery {
+                    output: &args.output,
+                    syslog: args.syslog.as_ref(),
+                },
                 shard,
             )
             .await
@@ -195,6 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Catalog { command } => catalog::run(&cli, command),
         Command::State { command } => state::run(&cli, command),
         Command::Report { command } => report::run(&cli, command),
+        Command::Evidence { command } => evidence::run(&cli, command),
     }
 }
 
@@ -241,7 +250,7 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
         mode,
         concurrency,
         "enroll",
-        &args.output,
+        Delivery::report(&args.output),
         None,
     )
     .await
@@ -458,6 +467,25 @@ pub(crate) fn format(f: FormatArg) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Html => Format::Html,
+        FormatArg::Prometheus => Format::Prometheus,
+    }
+}
+
+/// Where a run's report goes: the format and file, and the syslog target that also gets its findings.
+pub(crate) struct Delivery<'a> {
+    pub output: &'a OutputArgs,
+    pub syslog: Option<&'a netattest::report::syslog::Target>,
+}
+
+impl<'a> Delivery<'a> {
+    /// The report only.
+    pub fn report(output: &'a OutputArgs) -> Delivery<'a> {
+        Delivery {
+            output,
+            syslog: None,
+        }
     }
 }
 
@@ -470,9 +498,10 @@ pub(crate) async fn run_devices(
     mode: Mode,
     concurrency: usize,
     command: &str,
-    output: &OutputArgs,
+    delivery: Delivery<'_>,
     shard: Option<netattest::report::merge::ShardInfo>,
 ) -> anyhow::Result<u8> {
+    let Delivery { output, syslog } = delivery;
     if let Some(path) = &output.output {
         // Before any device is contacted: a report that cannot be written is a usage error, not lost work.
         let dir = path
@@ -549,7 +578,10 @@ pub(crate) async fn run_devices(
         command,
         started,
         fail_on,
-        runs.into_iter().map(|r| r.report).chain(missing).collect(),
+        runs.iter()
+            .map(|r| r.report.clone())
+            .chain(missing)
+            .collect(),
     )
     .with_trust(engine.trust_findings.clone())
     .with_ledger_head(netattest::trust::ledger::head(
@@ -560,22 +592,84 @@ pub(crate) async fn run_devices(
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }
-    if let Err(e) = netattest::trust::runs::save(
-        &engine.state,
-        &report,
-        &transcripts,
-        engine.config.keep_runs,
-    ) {
-        // The report still goes out; losing the archive copy is worth a warning, not the run.
-        tracing::warn!("could not archive the run: {e}");
-    }
+    archive(&engine, &report, &transcripts, &runs, command);
     emit(
         &report,
         format(output.format),
         output.output.as_deref(),
         color(cli) && output.output.is_none(),
     )?;
+    if let Some(target) = syslog {
+        syslog::forward(&report, target);
+    }
     Ok(report.exit_code() as u8)
+}
+
+/// Archives the run as a signed bundle (see `netattest evidence verify`); without a usable signing key (an
+/// audit host that holds only the public key) as a plain, unsealed run folder. The report goes out either
+/// way: losing the archive copy is worth a warning, not the run.
+fn archive(
+    engine: &Engine,
+    report: &Report,
+    transcripts: &[(String, Vec<netattest::evidence::TranscriptEntry>)],
+    runs: &[netattest::engine::DeviceRun],
+    command: &str,
+) {
+    use netattest::trust::bundle::{DeviceInputs, Inputs, Settings, bearing_on};
+    let evidence: Vec<&netattest::evidence::Evidence> =
+        runs.iter().filter_map(|r| r.evidence.as_ref()).collect();
+    let inputs = Inputs {
+        devices: runs
+            .iter()
+            .filter_map(|r| {
+                r.evidence.as_ref().map(|e| DeviceInputs {
+                    device: &r.report.device,
+                    evidence: e,
+                    baseline: r.baseline_version,
+                })
+            })
+            .collect(),
+        profiles: evidence
+            .iter()
+            .filter_map(|e| engine.profiles.get(&e.platform))
+            .map(|p| (p.id.clone(), p.text.as_str()))
+            .collect(),
+        catalog: netattest::trust::catalog::import::to_native(&bearing_on(
+            &engine.catalog,
+            &evidence,
+        )),
+        settings: Settings {
+            establishes_truth: command != "check" && command != "audit",
+            // A shard judges no consensus (the merge does, over every shard), and says so.
+            fleet_consensus: command == "audit" && report.shard.is_none(),
+            fail_on: engine.config.fail_on,
+            severities: Code::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), engine.config.severity_of(*c)))
+                .collect(),
+            files_ignore: engine
+                .config
+                .files_ignore
+                .iter()
+                .map(|g| g.pattern().to_owned())
+                .collect(),
+        },
+    };
+    let keep = engine.config.keep_runs;
+    let sealed = netattest::trust::runs::save(
+        &engine.state,
+        report,
+        transcripts,
+        keep,
+        Some((&engine.signer, &inputs)),
+    );
+    if let Err(e) = sealed {
+        tracing::warn!("could not seal the run's bundle ({e}); archiving it unsealed");
+        if let Err(e) = netattest::trust::runs::save(&engine.state, report, transcripts, keep, None)
+        {
+            tracing::warn!("could not archive the run: {e}");
+        }
+    }
 }
 
 /// Writes the report to a file (atomically) or stdout.

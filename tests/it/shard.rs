@@ -150,6 +150,20 @@ fn a_merge_with_a_missing_shard_is_incomplete_and_names_it() {
     let m = merged.json();
     assert_eq!(m["merged"]["missing"], serde_json::json!([0]));
     assert_eq!(names(&m), ["lab-01", "lab-02", "lab-05"]);
+    // Every format says so: the Prometheus exit-code gauge and SARIF's failed invocation.
+    let prom = merge(&env, &[&files[1]], "prometheus");
+    assert!(
+        prom.stdout
+            .contains("netattest_run_exit_code{command=\"audit\"} 3"),
+        "{prom:?}"
+    );
+    let sarif = merge(&env, &[&files[1]], "sarif").json();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{invocation}");
+    assert!(
+        invocation.to_string().contains("shard 0/2 missing"),
+        "{invocation}"
+    );
     // A folder of shard reports, as the scheduled jobs leave them: one shard's report is from an earlier
     // run (its shard failed this time), and --max-age leaves it out as missing instead of merging it.
     let folder = env.dir.path().join("shards");

@@ -541,22 +541,8 @@ pub(crate) async fn run_devices(
     .await;
     progress.finish().await;
     let mut shard = shard;
-    match &mut shard {
-        // Peers may sit in other shards: the shard keeps what consensus needs, `report merge` judges it.
-        Some(info) => {
-            info.peers = runs
-                .iter()
-                .filter_map(|r| r.evidence.as_ref())
-                .map(netattest::verify::consensus::peer_facts)
-                .collect();
-            info.fleet_outlier_severity = engine
-                .config
-                .severity_of(netattest::report::finding::Code::FleetOutlier);
-        }
-        None if command == "audit" => {
-            netattest::engine::fleet::add_consensus(&mut runs, &engine.config)
-        }
-        None => {}
+    if command == "audit" {
+        netattest::engine::fleet::judge_consensus(&mut runs, &engine.config, shard.as_mut());
     }
     let missing = if command == "audit" && full_inventory {
         // Each missing device is reported by the one shard its name hashes to, as if it were still in the

@@ -192,9 +192,18 @@ def lab(profs):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def inventory_sources():
+    # The first byte picks the format, as fuzz_targets/inventory_sources.rs reads it.
+    picks = {".csv": 0, ".ini": 1, ".yml": 2, ".json": 3, ".db": 4}
+    for f in sorted((ROOT / "tests/fixtures/inventory").iterdir()):
+        if f.suffix in picks:
+            put("inventory_sources", bytes([picks[f.suffix]]) + f.read_bytes())
+
+
 def main():
     profs = profiles()
     fixtures(profs)
+    inventory_sources()
     linux_find()
     known_hosts()
     sanitize()

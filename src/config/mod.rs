@@ -3,11 +3,14 @@
 //! Two stages. Parsing rejects unknown keys (`deny_unknown_fields`). Validation then collects *every* problem
 //! with its file and key, so one run of `netattest` shows all that is wrong. Secrets are never values here:
 //! the config names where a secret lives (an environment variable or a file), never the secret itself.
+//! Other tools' inventories (Ansible, NetBox, Oxidized, CSV) come in through [`sources`], from `include` or
+//! `netattest inventory import`.
 
 mod algorithm;
 pub mod inventory;
 pub mod proxy_jump;
 mod raw;
+pub mod sources;
 pub mod ssh_algorithms;
 mod validate;
 
@@ -394,3 +397,6 @@ mod tests;
 
 #[cfg(test)]
 mod jump_tests;
+
+#[cfg(test)]
+mod include_tests;

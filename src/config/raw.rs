@@ -36,20 +36,132 @@ pub(super) fn read_all(
         .map(|d| (path.to_path_buf(), d))
         .collect();
     for (i, inc) in raw.include.iter().enumerate() {
-        let inc_path = base.join(inc);
-        match std::fs::read_to_string(&inc_path) {
-            Ok(text) => match parse::<RawInventory>(&inc_path, &text, problems) {
+        let inc_path = base.join(inc.file());
+        let text = match std::fs::read_to_string(&inc_path) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(ConfigProblem {
+                    file: path.to_path_buf(),
+                    key: format!("include[{i}]"),
+                    reason: format!("cannot read {}: {e}", inc_path.display()),
+                });
+                continue;
+            }
+        };
+        match inc {
+            RawInclude::File(_) => match parse::<RawInventory>(&inc_path, &text, problems) {
                 Ok(inv) => devices.extend(inv.device.into_iter().map(|d| (inc_path.clone(), d))),
                 Err(e) => problems.push(toml_problem(&inc_path, &text, &e)),
             },
-            Err(e) => problems.push(ConfigProblem {
-                file: path.to_path_buf(),
-                key: format!("include[{i}]"),
-                reason: format!("cannot read {}: {e}", inc_path.display()),
-            }),
+            RawInclude::Source(src) => {
+                let key = format!("include[{i}]");
+                for d in read_source(path, &key, &inc_path, src, &text, problems) {
+                    devices.push((inc_path.clone(), d));
+                }
+            }
         }
     }
     Ok(Read { raw, devices })
+}
+
+/// The devices of an inventory in another tool's format (`{ file = "hosts.ini", from = "ansible" }`), read
+/// as `inventory import` reads it. A device whose platform maps to no profile is a problem naming its line,
+/// unless the include says `skip_unknown = true` (then it is left out, and said so at info level).
+fn read_source(
+    config: &Path,
+    key: &str,
+    inc_path: &Path,
+    src: &RawSource,
+    text: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Vec<RawDevice> {
+    use super::sources::{self, Format, Options, OxidizedLayout, platform_map};
+    let mut bad = |file: &Path, key: String, reason: String| {
+        problems.push(ConfigProblem {
+            file: file.to_path_buf(),
+            key,
+            reason,
+        })
+    };
+    let format = match src.from.parse::<Format>() {
+        Ok(f) => f,
+        Err(reason) => {
+            bad(config, format!("{key}.from"), reason);
+            return Vec::new();
+        }
+    };
+    let mut opts = Options {
+        platforms: src
+            .platforms
+            .iter()
+            .map(|(k, v)| (platform_map::normalize(k), v.clone()))
+            .collect(),
+        file_name: inc_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+        ..Options::default()
+    };
+    if src.delimiter.is_some() || src.map.is_some() {
+        if format != Format::Oxidized {
+            bad(
+                config,
+                format!("{key}.map"),
+                "`delimiter` and `map` are for `from = \"oxidized\"`".into(),
+            );
+            return Vec::new();
+        }
+        let map: Option<Vec<(String, usize)>> = src
+            .map
+            .as_ref()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect());
+        match OxidizedLayout::new(src.delimiter.as_deref(), map.as_deref()) {
+            Ok(layout) => opts.oxidized = layout,
+            Err(reason) => {
+                bad(config, format!("{key}.map"), reason);
+                return Vec::new();
+            }
+        }
+    }
+    let imported = match sources::import(format, text, &opts) {
+        Ok(i) => i,
+        Err(e) => {
+            for p in e.problems {
+                bad(inc_path, p.origin, p.reason);
+            }
+            return Vec::new();
+        }
+    };
+    for n in &imported.notes {
+        tracing::debug!("{}: {n}", inc_path.display());
+    }
+    for s in &imported.skipped {
+        if src.skip_unknown {
+            tracing::info!("{}: {s}; skipped (skip_unknown)", inc_path.display());
+        } else {
+            bad(
+                inc_path,
+                s.origin.clone(),
+                format!(
+                    "{}; map it in the include (`platforms = {{ \"NAME\" = \"PROFILE\" }}`) or set `skip_unknown = true`",
+                    s.to_string()
+                        .split_once(": ")
+                        .map_or(String::new(), |(_, r)| r.to_owned())
+                ),
+            );
+        }
+    }
+    imported
+        .devices
+        .into_iter()
+        .map(|d| RawDevice {
+            name: d.name,
+            host: d.host,
+            port: d.port,
+            platform: d.platform,
+            groups: d.groups,
+            ..RawDevice::default()
+        })
+        .collect()
 }
 
 /// Parses one file, adding a problem for every key the schema does not know.
@@ -135,7 +247,7 @@ pub(super) struct RawConfig {
     pub(super) signing_key: Option<RawSigningKey>,
     pub(super) keep_runs: Option<usize>,
     #[serde(default)]
-    pub(super) include: Vec<PathBuf>,
+    pub(super) include: Vec<RawInclude>,
     #[serde(default)]
     pub(super) profile_dirs: Vec<PathBuf>,
     pub(super) ssh_config: Option<RawSshConfig>,
@@ -240,7 +352,65 @@ pub(super) struct RawAuth {
     pub(super) enable_secret_command: Option<Vec<String>>,
 }
 
+/// One `include` entry: a netattest inventory file (`"inventory.toml"`), or another tool's inventory
+/// (`{ file = "hosts.ini", from = "ansible" }`) read as `netattest inventory import` reads it.
+#[derive(Debug)]
+pub(super) enum RawInclude {
+    File(PathBuf),
+    Source(RawSource),
+}
+
+impl RawInclude {
+    pub(super) fn file(&self) -> &Path {
+        match self {
+            RawInclude::File(p) => p,
+            RawInclude::Source(s) => &s.file,
+        }
+    }
+}
+
+/// `{ file = "hosts.ini", from = "ansible", skip_unknown = false, platforms = { ios = "cisco-iosxe" } }`;
+/// Oxidized also takes `delimiter = ":"` and `map = { name = 0, model = 1 }`.
 #[derive(Debug, Deserialize)]
+pub(super) struct RawSource {
+    pub(super) file: PathBuf,
+    pub(super) from: String,
+    #[serde(default)]
+    pub(super) skip_unknown: bool,
+    #[serde(default)]
+    pub(super) platforms: BTreeMap<String, String>,
+    pub(super) delimiter: Option<String>,
+    pub(super) map: Option<BTreeMap<String, usize>>,
+}
+
+// A string or a table. Not `#[serde(untagged)]`: that buffers the table, and serde_ignored would no longer
+// see (and report) an unknown key inside it.
+impl<'de> Deserialize<'de> for RawInclude {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawInclude;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a file name, or a table like { file = \"hosts.ini\", from = \"ansible\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RawInclude, E> {
+                Ok(RawInclude::File(PathBuf::from(s)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawInclude, A::Error> {
+                RawSource::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawInclude::Source)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
 pub(super) struct RawDevice {
     pub(super) name: String,
     pub(super) host: Option<String>,

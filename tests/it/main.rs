@@ -9,6 +9,7 @@ mod disk;
 mod evidence;
 mod formats;
 mod interop_files;
+mod inventory;
 mod jump;
 mod lab_e2e;
 mod ledger;

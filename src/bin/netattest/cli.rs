@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::catalog::CatalogCommand,
     },
+    /// Inventories kept elsewhere: import a CSV, Ansible, NetBox or Oxidized inventory as [[device]] tables.
+    Inventory {
+        #[command(subcommand)]
+        command: crate::inventory::InventoryCommand,
+    },
     /// The state directory: verify the ledger and every baseline chain offline.
     State {
         #[command(subcommand)]

@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod demo;
 mod evidence;
+mod inventory;
 mod lab;
 mod profiles;
 mod progress;
@@ -204,6 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::State { command } => state::run(&cli, command),
         Command::Report { command } => report::run(&cli, command),
         Command::Evidence { command } => evidence::run(&cli, command),
+        Command::Inventory { command } => inventory::run(&cli, command),
     }
 }
 

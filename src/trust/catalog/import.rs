@@ -432,6 +432,6 @@ pub fn to_native(catalog: &Catalog) -> String {
     out
 }
 
-mod csv;
+pub(crate) mod csv;
 #[cfg(test)]
 mod tests;

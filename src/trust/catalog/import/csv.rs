@@ -6,7 +6,7 @@ use crate::digest::{Algorithm, Digest};
 
 /// Splits CSV into records of fields, each with the line it starts on. Quoted fields may hold commas,
 /// doubled quotes and line breaks.
-fn csv_records(text: &str) -> Result<Vec<(usize, Vec<String>)>, LineProblem> {
+pub(crate) fn csv_records(text: &str) -> Result<Vec<(usize, Vec<String>)>, LineProblem> {
     let mut records = Vec::new();
     let mut fields = Vec::new();
     let mut field = String::new();

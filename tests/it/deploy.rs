@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_norway::Value;
+// yaml-rust2 reads the manifest: the library's own YAML reader (Ansible inventories), no second one.
+use yaml_rust2::{Yaml as Value, YamlLoader};
 
 fn deploy(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -126,18 +127,23 @@ fn the_cron_line_runs_the_audit_as_the_netattest_user() {
 
 fn documents() -> Vec<Value> {
     let text = read("kubernetes/netattest.yaml");
-    serde_norway::Deserializer::from_str(&text)
-        .map(|d| serde::Deserialize::deserialize(d).expect("valid YAML"))
-        .filter(|v: &Value| !v.is_null())
+    YamlLoader::load_from_str(&text)
+        .expect("valid YAML")
+        .into_iter()
+        .filter(|v| !v.is_null())
         .collect()
 }
 
+fn is(v: &Value, s: &str) -> bool {
+    v.as_str() == Some(s)
+}
+
 fn of_kind<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    docs.iter().filter(|d| d["kind"] == kind).collect()
+    docs.iter().filter(|d| is(&d["kind"], kind)).collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_sequence()
+    v.as_vec()
         .map(|s| {
             s.iter()
                 .map(|x| x.as_str().expect("a string").to_owned())
@@ -150,7 +156,7 @@ fn strings(v: &Value) -> Vec<String> {
 /// with the longest matching mountPath.
 fn on_claim(pod: &Value, container: &Value, path: &str) -> Option<(String, String)> {
     let mut best: Option<(usize, String, String)> = None;
-    for m in container["volumeMounts"].as_sequence()? {
+    for m in container["volumeMounts"].as_vec()? {
         let mount = m["mountPath"].as_str()?;
         let Some(rest) = path.strip_prefix(mount) else {
             continue;
@@ -159,7 +165,7 @@ fn on_claim(pod: &Value, container: &Value, path: &str) -> Option<(String, Strin
             continue;
         }
         let volume = pod["volumes"]
-            .as_sequence()?
+            .as_vec()?
             .iter()
             .find(|v| v["name"] == m["name"])?;
         let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() else {
@@ -193,7 +199,7 @@ fn the_kubernetes_shards_are_an_indexed_job_on_one_state_volume_and_the_merge_re
     // The config the pods get: valid for netattest, and its state_dir is where the claim is mounted.
     let config_map = of_kind(&docs, "ConfigMap")[0];
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in config_map["data"].as_mapping().unwrap() {
+    for (name, text) in config_map["data"].as_hash().unwrap() {
         std::fs::write(
             dir.path().join(name.as_str().unwrap()),
             text.as_str().unwrap(),
@@ -209,16 +215,16 @@ fn the_kubernetes_shards_are_an_indexed_job_on_one_state_volume_and_the_merge_re
     let job = |name: &str| {
         cron_jobs
             .iter()
-            .find(|c| c["metadata"]["name"] == name)
+            .find(|c| is(&c["metadata"]["name"], name))
             .map(|c| &c["spec"]["jobTemplate"]["spec"])
             .unwrap_or_else(|| panic!("no CronJob {name}"))
     };
     let audit = job("netattest-audit");
-    assert_eq!(audit["completionMode"], "Indexed");
-    let completions = audit["completions"].as_u64().unwrap();
-    assert_eq!(audit["parallelism"].as_u64(), Some(completions));
+    assert!(is(&audit["completionMode"], "Indexed"));
+    let completions = audit["completions"].as_i64().unwrap();
+    assert_eq!(audit["parallelism"].as_i64(), Some(completions));
     let pod = &audit["template"]["spec"];
-    let containers = pod["containers"].as_sequence().unwrap();
+    let containers = pod["containers"].as_vec().unwrap();
     assert_eq!(containers.len(), 1);
     let c = &containers[0];
     let args = strings(&c["args"]);
@@ -229,16 +235,16 @@ fn the_kubernetes_shards_are_an_indexed_job_on_one_state_volume_and_the_merge_re
         .strip_prefix("$(")
         .and_then(|s| s.split_once(")/"))
         .unwrap_or_else(|| panic!("--shard {shard} is not $(VAR)/N"));
-    assert_eq!(n.parse::<u64>().ok(), Some(completions), "--shard {shard}");
-    let env = c["env"].as_sequence().unwrap();
+    assert_eq!(n.parse::<i64>().ok(), Some(completions), "--shard {shard}");
+    let env = c["env"].as_vec().unwrap();
     let index = env
         .iter()
-        .find(|e| e["name"] == var)
+        .find(|e| is(&e["name"], var))
         .unwrap_or_else(|| panic!("{var} is not in the container's env"));
     assert_eq!(var, "JOB_COMPLETION_INDEX");
     assert_eq!(
-        index["valueFrom"]["fieldRef"]["fieldPath"],
-        "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+        index["valueFrom"]["fieldRef"]["fieldPath"].as_str(),
+        Some("metadata.annotations['batch.kubernetes.io/job-completion-index']")
     );
     assert_eq!(arg_after(&args, "--config"), "/etc/netattest/config.toml");
     assert_eq!(arg_after(&args, "--format"), "json");
@@ -251,7 +257,7 @@ fn the_kubernetes_shards_are_an_indexed_job_on_one_state_volume_and_the_merge_re
 
     let merge = job("netattest-merge");
     let merge_pod = &merge["template"]["spec"];
-    let merge_containers = merge_pod["containers"].as_sequence().unwrap();
+    let merge_containers = merge_pod["containers"].as_vec().unwrap();
     let m = &merge_containers[0];
     let margs = strings(&m["args"]);
     let at = margs

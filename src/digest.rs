@@ -145,14 +145,131 @@ pub struct MultiHasher {
     sha256: Option<ring::digest::Context>,
     md5: Option<Md5>,
     bytes: u64,
-    /// SHA-256 of each finished [`CHUNK_SIZE`] chunk, and the one being fed: the chunk map, built in the
-    /// same pass.
-    chunks: Vec<[u8; 32]>,
-    chunk: ring::digest::Context,
+    /// The chunk map, built in the same pass.
+    chunks: ChunkMap,
 }
 
 /// The chunk size of an image's chunk map: 1 MiB.
 pub const CHUNK_SIZE: u64 = 1 << 20;
+
+/// Chunks waiting for the chunk hasher: with 1 MiB chunks, at most this many MiB of an image in memory.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// The SHA-256 of every [`CHUNK_SIZE`] chunk. Whole chunks go to a worker thread, so on a machine with a
+/// second core the chunk map costs a copy of the bytes instead of a second hash in the pull's path
+/// (`examples/hash_bench` measures both). Buffers go back and forth between the two, so memory stays at
+/// [`CHUNKS_IN_FLIGHT`] chunks whatever the image's size. Without a worker (it could not be started, or the
+/// stream ends inside its first chunk) chunks are hashed inline: the map is the same either way.
+struct ChunkMap {
+    /// The chunk being filled.
+    current: Vec<u8>,
+    worker: Option<ChunkWorker>,
+    /// Digests hashed inline.
+    inline: Vec<[u8; 32]>,
+    /// Whether starting a worker failed once (then every chunk is hashed inline).
+    no_worker: bool,
+}
+
+struct ChunkWorker {
+    full: std::sync::mpsc::SyncSender<Vec<u8>>,
+    empty: std::sync::mpsc::Receiver<Vec<u8>>,
+    done: std::thread::JoinHandle<Vec<[u8; 32]>>,
+}
+
+impl ChunkMap {
+    fn new() -> ChunkMap {
+        ChunkMap {
+            current: Vec::new(),
+            worker: None,
+            inline: Vec::new(),
+            no_worker: false,
+        }
+    }
+
+    fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.current.capacity() == 0 {
+                self.current = self.buffer();
+            }
+            let room = CHUNK_SIZE as usize - self.current.len();
+            let (now, later) = data.split_at(room.min(data.len()));
+            self.current.extend_from_slice(now);
+            if self.current.len() == CHUNK_SIZE as usize {
+                let full = std::mem::take(&mut self.current);
+                self.hash(full);
+            }
+            data = later;
+        }
+    }
+
+    /// An empty chunk buffer: one the worker has finished with, or a new one while fewer are in flight.
+    fn buffer(&mut self) -> Vec<u8> {
+        if let Some(w) = &self.worker
+            && let Ok(mut b) = w.empty.try_recv()
+        {
+            b.clear();
+            return b;
+        }
+        Vec::with_capacity(CHUNK_SIZE as usize)
+    }
+
+    fn hash(&mut self, chunk: Vec<u8>) {
+        if self.worker.is_none() && !self.no_worker {
+            self.worker = ChunkWorker::start();
+            self.no_worker = self.worker.is_none();
+        }
+        let chunk = match &self.worker {
+            // The channel holds CHUNKS_IN_FLIGHT chunks: a full one makes the reader wait for the hasher.
+            Some(w) => match w.full.send(chunk) {
+                Ok(()) => return,
+                Err(std::sync::mpsc::SendError(chunk)) => chunk,
+            },
+            None => chunk,
+        };
+        // The worker is gone (it cannot be, short of a panic): hash here, after the ones it did.
+        self.inline.push(to32(
+            ring::digest::digest(&ring::digest::SHA256, &chunk).as_ref(),
+        ));
+    }
+
+    fn finish(mut self) -> Vec<[u8; 32]> {
+        let mut out = match self.worker.take() {
+            Some(w) => {
+                drop(w.full);
+                w.done.join().unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        out.append(&mut self.inline);
+        if !self.current.is_empty() {
+            out.push(to32(
+                ring::digest::digest(&ring::digest::SHA256, &self.current).as_ref(),
+            ));
+        }
+        out
+    }
+}
+
+impl ChunkWorker {
+    fn start() -> Option<ChunkWorker> {
+        let (full, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT - 1);
+        let (give_back, empty) = std::sync::mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
+        let done = std::thread::Builder::new()
+            .name("chunk-map".into())
+            .spawn(move || {
+                let mut digests = Vec::new();
+                for chunk in chunks {
+                    digests.push(to32(
+                        ring::digest::digest(&ring::digest::SHA256, &chunk).as_ref(),
+                    ));
+                    let _ = give_back.try_send(chunk);
+                }
+                digests
+            })
+            .ok()?;
+        Some(ChunkWorker { full, empty, done })
+    }
+}
 
 impl MultiHasher {
     /// A hasher for the given algorithms. SHA-512 is the one netattest always wants, so an empty set means it.
@@ -165,27 +282,13 @@ impl MultiHasher {
                 .then(|| ring::digest::Context::new(&ring::digest::SHA256)),
             md5: want(Algorithm::Md5).then(Md5::new),
             bytes: 0,
-            chunks: Vec::new(),
-            chunk: ring::digest::Context::new(&ring::digest::SHA256),
+            chunks: ChunkMap::new(),
         }
     }
 
     pub fn update(&mut self, data: &[u8]) {
-        let mut rest = data;
-        while !rest.is_empty() {
-            let room = (CHUNK_SIZE - self.bytes % CHUNK_SIZE) as usize;
-            let (now, later) = rest.split_at(room.min(rest.len()));
-            self.update_whole(now);
-            self.chunk.update(now);
-            if self.bytes.is_multiple_of(CHUNK_SIZE) {
-                let done = std::mem::replace(
-                    &mut self.chunk,
-                    ring::digest::Context::new(&ring::digest::SHA256),
-                );
-                self.chunks.push(to32(done.finish().as_ref()));
-            }
-            rest = later;
-        }
+        self.update_whole(data);
+        self.chunks.update(data);
     }
 
     fn update_whole(&mut self, data: &[u8]) {
@@ -213,14 +316,7 @@ impl MultiHasher {
 
     /// The digests, strongest first, and the SHA-256 of every [`CHUNK_SIZE`] chunk (the last one shorter).
     pub fn finish_with_chunks(mut self) -> (Vec<Digest>, Vec<[u8; 32]>) {
-        if !self.bytes.is_multiple_of(CHUNK_SIZE) {
-            let last = std::mem::replace(
-                &mut self.chunk,
-                ring::digest::Context::new(&ring::digest::SHA256),
-            );
-            self.chunks.push(to32(last.finish().as_ref()));
-        }
-        let chunks = std::mem::take(&mut self.chunks);
+        let chunks = std::mem::replace(&mut self.chunks, ChunkMap::new()).finish();
         (self.digests(), chunks)
     }
 

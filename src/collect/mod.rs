@@ -69,12 +69,18 @@ const TRANSCRIPT_LIMIT: usize = 64 * 1024;
 /// Decides, per image path and the digests the device reported for it, whether to pull the bytes.
 pub type PullDecision<'a> = &'a (dyn Fn(&str, &BTreeMap<String, String>) -> bool + Sync);
 
-/// Runs every probe the profile has for this device, then pulls each image that `should_pull` picks.
+/// For an image that is not pulled whole: the chunk size, how many chunks the baseline's map has, and the
+/// chunks to read by offset (a spot check), or `None`.
+pub type SpotPlan<'a> = &'a (dyn Fn(&str) -> Option<(u64, u64, Vec<u64>)> + Sync);
+
+/// Runs every probe the profile has for this device, then pulls each image that `should_pull` picks and
+/// spot-checks the others that `spot` plans for.
 pub async fn collect(
     session: &mut Session,
     device: &Device,
     profile: &Profile,
     should_pull: PullDecision<'_>,
+    spot: SpotPlan<'_>,
     events: &Events,
 ) -> Result<Collected, CollectError> {
     // A shell-transport profile talks through one interactive shell for every probe; pulls still use
@@ -118,9 +124,19 @@ pub async fn collect(
     if let Some(shell) = run.shell.take() {
         shell.close().await;
     }
+    let offset_reads = profile.pull.contains(&crate::profile::PullMethod::Sftp);
     for img in images.iter_mut() {
         if should_pull(&img.path, &img.reported) {
             img.pulled = Some(run.pull(img).await?);
+        } else if offset_reads && let Some((chunk_size, of, indices)) = spot(&img.path) {
+            // A device that breaks offset reads when asked is seen: the kind is missing this time.
+            match run.spot(img, chunk_size, of, &indices).await {
+                Ok(s) => img.spot = Some(s),
+                Err(e) => {
+                    run.not_collected
+                        .insert("spot_check".into(), format!("{}: {e}", img.path));
+                }
+            }
         }
     }
     let evidence = run.evidence(gathered, images);
@@ -276,6 +292,7 @@ impl Run<'_> {
                 role: ImageRole::Running,
                 reported: running_digests,
                 pulled: None,
+                spot: None,
             });
         }
         for path in packages {
@@ -288,6 +305,7 @@ impl Run<'_> {
                     role: ImageRole::Package,
                     reported: BTreeMap::new(),
                     pulled: None,
+                    spot: None,
                 });
             }
         }
@@ -517,6 +535,33 @@ impl Run<'_> {
     }
 
     /// Pulls one image's bytes and hashes them with SHA-512 and whatever the device reported.
+    async fn spot(
+        &mut self,
+        img: &ImageEvidence,
+        chunk_size: u64,
+        of: u64,
+        indices: &[u64],
+    ) -> Result<crate::evidence::SpotCheck, CollectError> {
+        self.phase("spot check");
+        let path = self.profile.pull_path(&img.path);
+        let read = self.session.read_chunks(&path, chunk_size, indices).await?;
+        Ok(crate::evidence::SpotCheck {
+            method: "sftp".into(),
+            chunk_size,
+            of,
+            size: read.size,
+            bytes: read.bytes,
+            chunks: read
+                .chunks
+                .iter()
+                .map(|(index, d)| crate::evidence::SpotChunk {
+                    index: *index,
+                    sha256: crate::digest::hex_encode(d),
+                })
+                .collect(),
+        })
+    }
+
     async fn pull(&mut self, img: &ImageEvidence) -> Result<Pulled, CollectError> {
         self.phase("pull");
         let path = self.profile.pull_path(&img.path);

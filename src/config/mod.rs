@@ -61,6 +61,10 @@ pub enum PullPolicy {
     Never,
     /// Pull when the device-reported hash differs from the baseline or is missing.
     OnDrift,
+    /// As on-drift, and otherwise read `spot_chunks` chunks chosen at random each run and compare them with
+    /// the baseline's chunk map: a device that answers hash commands with the enrolled digest is caught
+    /// without pulling the whole image.
+    Spot,
     /// Pull on a random share of devices each run (`sample_share`).
     Sample,
     /// Pull every time (strongest, most bandwidth).
@@ -73,9 +77,10 @@ impl PullPolicy {
             "never" => Ok(PullPolicy::Never),
             "on-drift" => Ok(PullPolicy::OnDrift),
             "sample" => Ok(PullPolicy::Sample),
+            "spot" => Ok(PullPolicy::Spot),
             "always" => Ok(PullPolicy::Always),
             _ => Err(format!(
-                "unknown pull policy `{s}` (expected never, on-drift, sample or always)"
+                "unknown pull policy `{s}` (expected never, on-drift, spot, sample or always)"
             )),
         }
     }
@@ -207,6 +212,8 @@ pub struct Config {
     /// The most bytes one image pull may take, whatever the device announces.
     pub max_image_size: u64,
     pub sample_share: f64,
+    /// How many chunks `pull = "spot"` reads per image per run.
+    pub spot_chunks: u64,
     /// Read the server's algorithm offer over a second, unauthenticated connection per device.
     pub read_ssh_offer: bool,
     pub fail_on: Severity,
@@ -250,6 +257,7 @@ impl Config {
             max_output: DEFAULT_MAX_OUTPUT,
             max_image_size: DEFAULT_MAX_IMAGE_SIZE,
             sample_share: 0.1,
+            spot_chunks: 8,
             read_ssh_offer: true,
             fail_on: Severity::Low,
             severity_overrides: BTreeMap::new(),

@@ -319,6 +319,7 @@ pub(super) struct RawDefaults {
     pub(super) max_image_size: Option<String>,
     pub(super) pull: Option<String>,
     pub(super) sample_share: Option<f64>,
+    pub(super) spot_chunks: Option<u64>,
     pub(super) read_ssh_offer: Option<bool>,
     pub(super) fail_on: Option<String>,
     pub(super) auth: Option<RawAuth>,

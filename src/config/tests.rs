@@ -261,3 +261,17 @@ fn bounds_past_their_limit_name_the_limit() {
     let cfg = load("[defaults]\nmax_image_size = \"64GiB\"\n").unwrap();
     assert_eq!(cfg.max_image_size, 64 << 30);
 }
+
+#[test]
+fn spot_chunks_is_bounded_and_pull_spot_parses() {
+    for bad in ["0", "1025"] {
+        let p = problems(&format!("[defaults]\nspot_chunks = {bad}\n"));
+        assert!(
+            p.iter().any(|x| x.starts_with("defaults.spot_chunks: ")),
+            "{bad}: {p:?}"
+        );
+    }
+    let cfg = load("[defaults]\npull = \"spot\"\nspot_chunks = 32\n[[device]]\nname = \"r1\"\nhost = \"10.0.0.1\"\nplatform = \"linux\"\n").unwrap();
+    assert_eq!(cfg.spot_chunks, 32);
+    assert_eq!(cfg.devices[0].pull, PullPolicy::Spot);
+}

@@ -48,6 +48,9 @@ struct Inherited {
     group_jump: BTreeMap<String, Vec<String>>,
 }
 
+/// The most chunks a spot check reads per image per run (1 GiB of 1 MiB chunks: a full pull is cheaper).
+const MAX_SPOT_CHUNKS: u64 = 1024;
+
 /// Validates everything read from `path` (and its includes).
 pub(super) fn config(path: &Path, read: Read, problems: &mut Vec<ConfigProblem>) -> Config {
     let Read { raw, devices } = read;
@@ -201,6 +204,14 @@ fn defaults(d: &RawDefaults, cfg: &mut Config, sink: &mut Sink) {
         Some(n) => sink.add(
             "defaults.concurrency",
             format!("{n} is out of range (1 to 4096)"),
+        ),
+        None => {}
+    }
+    match d.spot_chunks {
+        Some(k) if (1..=MAX_SPOT_CHUNKS).contains(&k) => cfg.spot_chunks = k,
+        Some(k) => sink.add(
+            "defaults.spot_chunks",
+            format!("{k} is not between 1 and {MAX_SPOT_CHUNKS}"),
         ),
         None => {}
     }

@@ -306,6 +306,18 @@ fn facts(ev: &Evidence) -> Facts {
             .running_image()
             .and_then(|i| i.pulled.as_ref())
             .map(|p| p.method.clone()),
+        spot_check: ev.running_image().and_then(|i| i.spot.as_ref()).map(|s| {
+            let full = s.size.unwrap_or(s.of * s.chunk_size).max(1);
+            format!(
+                "{} of {} chunks read at random offsets by {}: {} of {} bytes ({:.1} % of a full pull)",
+                s.chunks.len(),
+                s.of,
+                s.method,
+                s.bytes,
+                full,
+                s.bytes as f64 * 100.0 / full as f64
+            )
+        }),
         host_key_fingerprint: ev.identity.host_key_fingerprint.clone(),
         not_collected: ev
             .not_collected

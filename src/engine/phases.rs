@@ -264,15 +264,31 @@ impl Engine {
                 _ if enrolling => true,
                 PullPolicy::Always => true,
                 PullPolicy::Sample => sampled,
-                PullPolicy::OnDrift => drifted(baseline, path, reported),
+                PullPolicy::OnDrift | PullPolicy::Spot => drifted(baseline, path, reported),
             }
+        };
+        let spot_chunks = self.config.spot_chunks;
+        let spot = |path: &str| -> Option<(u64, u64, Vec<u64>)> {
+            if pull_policy != PullPolicy::Spot || enrolling {
+                return None;
+            }
+            let map = baseline?
+                .images
+                .iter()
+                .find(|i| crate::profile::same_image_path(&i.path, path))?
+                .pulled
+                .as_ref()?
+                .chunk_map
+                .as_ref()?;
+            let indices = spot_indices(map.count, spot_chunks)?;
+            Some((map.chunk_size, map.count, indices))
         };
         let Identified {
             mut session,
             profile,
         } = identified;
         let chain = session.jump_chain();
-        let collected = collect(&mut session, device, profile, &should_pull, events).await;
+        let collected = collect(&mut session, device, profile, &should_pull, &spot, events).await;
         session.close().await;
         let Collected {
             mut evidence,
@@ -466,4 +482,53 @@ pub(super) struct Kept<'a> {
     pub(super) transcript: &'a [TranscriptEntry],
     /// The keys of the jump hosts the device was reached through, to pin when it is enrolled.
     pub(super) hops: Vec<HopKey>,
+}
+
+/// `k` distinct chunk indices below `n`, drawn from the operating system's CSPRNG: fresh every run, so no
+/// answer a device prepared in advance covers them. `None` when there is nothing to draw from or the
+/// CSPRNG fails (then no spot check is claimed).
+pub(crate) fn spot_indices(n: u64, k: u64) -> Option<Vec<u64>> {
+    use ring::rand::SecureRandom;
+    if n == 0 {
+        return None;
+    }
+    let rng = ring::rand::SystemRandom::new();
+    let mut chosen = std::collections::BTreeSet::new();
+    let k = k.min(n);
+    while (chosen.len() as u64) < k {
+        let mut b = [0u8; 8];
+        rng.fill(&mut b).ok()?;
+        // Rejection sampling: no index is likelier than another.
+        let x = u64::from_le_bytes(b);
+        let zone = u64::MAX - u64::MAX % n;
+        if x < zone {
+            chosen.insert(x % n);
+        }
+    }
+    Some(chosen.into_iter().collect())
+}
+
+#[cfg(test)]
+mod spot_tests {
+    use super::spot_indices;
+
+    #[test]
+    fn spot_indices_are_distinct_in_range_and_cover_every_chunk_over_runs() {
+        assert_eq!(spot_indices(0, 8), None);
+        assert_eq!(
+            spot_indices(5, 8).unwrap(),
+            vec![0, 1, 2, 3, 4],
+            "k is capped at n"
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let draw = spot_indices(64, 8).unwrap();
+            assert_eq!(draw.len(), 8);
+            assert!(draw.windows(2).all(|w| w[0] < w[1]));
+            assert!(draw.iter().all(|i| *i < 64));
+            seen.extend(draw);
+        }
+        // 200 draws of 8 from 64 miss a given chunk with probability (56/64)^200, about 3e-12.
+        assert_eq!(seen.len(), 64);
+    }
 }

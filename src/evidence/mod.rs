@@ -141,6 +141,33 @@ pub struct ImageEvidence {
     /// What the bytes pulled off the device hash to here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pulled: Option<Pulled>,
+    /// Chunks read at random offsets and hashed here (`pull = "spot"`), to hold against the baseline's chunk
+    /// map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot: Option<SpotCheck>,
+}
+
+/// A spot check: some chunks of the image, chosen fresh from a CSPRNG each run, read by offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpotCheck {
+    pub method: String,
+    pub chunk_size: u64,
+    /// How many chunks the baseline's map has.
+    pub of: u64,
+    /// The size the device listed for the file, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Bytes transferred.
+    pub bytes: u64,
+    pub chunks: Vec<SpotChunk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpotChunk {
+    pub index: u64,
+    pub sha256: String,
 }
 
 /// A pull's result.

@@ -88,6 +88,9 @@ codes! {
     ImageDrift = "image-drift", Some("T1601.001"), Critical,
         "The running image has the same path and version as the baseline, but a different hash: the file was modified in place.",
         "Treat as a patched system image (SYNful Knock style). Isolate the device, keep it running for forensics, pull the image for analysis, reinstall from verified media.";
+    SpotCheckMismatch = "spot-check-mismatch", Some("T1601.001"), Critical,
+        "A chunk of the image read at a random offset does not hash to the baseline's chunk map, while the image was not pulled whole: the bytes changed, whatever the device's own hash answer says.",
+        "Pull the whole image (`netattest check DEVICE --pull always`) to locate the change, and treat the device as running a patched image that lies about its hash: isolate it and follow the vendor's forensic procedure.";
     DeviceHashMismatch = "device-hash-mismatch", Some("T1601.001"), Critical,
         "The hash the device reports for its image differs from the hash of the bytes pulled off the device: the device's own verify command lies.",
         "Assume a runtime implant that hooks integrity commands (as LINE VIPER did). Do not trust any on-box answer; isolate the device and follow the vendor's forensic procedure.";

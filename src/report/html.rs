@@ -234,6 +234,7 @@ fn facts(f: &Facts, out: &mut dyn Write) -> io::Result<()> {
         ("image", f.image.as_deref()),
         ("image SHA-512", f.image_sha512.as_deref()),
         ("image bytes pulled by", f.pulled_by.as_deref()),
+        ("spot check", f.spot_check.as_deref()),
         ("host key", Some(f.host_key_fingerprint.as_str())),
     ];
     for (name, value) in rows {

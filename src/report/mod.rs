@@ -125,6 +125,9 @@ pub struct Facts {
     pub image_sha512: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pulled_by: Option<String>,
+    /// What a spot check read, against a full pull (`pull = "spot"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_check: Option<String>,
     pub host_key_fingerprint: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_collected: Vec<String>,

@@ -123,6 +123,9 @@ pub(super) fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::
                     .unwrap_or_default();
                 writeln!(out, "  image {}{hash}{pulled}", clean(i))?;
             }
+            if let Some(s) = &f.spot_check {
+                writeln!(out, "  spot check: {}", clean(s))?;
+            }
             writeln!(out, "  host key {}", clean(&f.host_key_fingerprint))?;
             for n in &f.not_collected {
                 writeln!(out, "  not possible: {}", clean(n))?;

@@ -490,6 +490,24 @@ impl Session {
         .await
     }
 
+    /// Reads the given chunks of a file by offset (SFTP) and hashes each here: a spot check.
+    pub async fn read_chunks(
+        &mut self,
+        path: &str,
+        chunk_size: u64,
+        indices: &[u64],
+    ) -> Result<pull::SpotRead, SshError> {
+        self.ensure_open().await?;
+        pull::sftp_chunks(
+            &self.handle,
+            path,
+            self.target.timeouts.pull_idle,
+            chunk_size,
+            indices,
+        )
+        .await
+    }
+
     /// Opens the profile's interactive shell (PTY, prompt, enable, paging off) within the command timeout
     /// per step. The enable secret comes from the credential source and is sent only at the password prompt.
     pub async fn open_shell(

@@ -112,14 +112,12 @@ async fn idle_timeout<T>(
         })
 }
 
-async fn sftp<H: russh::client::Handler>(
+/// An SFTP session on a new channel, or why the device has none.
+async fn open_sftp<H: russh::client::Handler>(
     handle: &Handle<H>,
     path: &str,
     idle: Duration,
-    hasher: &mut MultiHasher,
-    limit: u64,
-    progress: &mut (dyn FnMut(PullProgress) + Send),
-) -> Result<(), SshError> {
+) -> Result<SftpSession, SshError> {
     let fail = |reason: String| SshError::Pull {
         path: path.to_owned(),
         reason,
@@ -153,13 +151,28 @@ async fn sftp<H: russh::client::Handler>(
         ..Default::default()
     };
     // A device without an SFTP subsystem closes the channel; the init then fails or times out.
-    let sftp = idle_timeout(
+    idle_timeout(
         idle,
         "SFTP start",
         SftpSession::new_with_config(ch.into_stream(), config),
     )
     .await?
-    .map_err(|e| fail(format!("no SFTP service: {e}")))?;
+    .map_err(|e| fail(format!("no SFTP service: {e}")))
+}
+
+async fn sftp<H: russh::client::Handler>(
+    handle: &Handle<H>,
+    path: &str,
+    idle: Duration,
+    hasher: &mut MultiHasher,
+    limit: u64,
+    progress: &mut (dyn FnMut(PullProgress) + Send),
+) -> Result<(), SshError> {
+    let fail = |reason: String| SshError::Pull {
+        path: path.to_owned(),
+        reason,
+    };
+    let sftp = open_sftp(handle, path, idle).await?;
     let mut file = sftp.open(path).await.map_err(|e| fail(e.to_string()))?;
     let total = file.metadata().await.ok().and_then(|m| m.size);
     // Never more than the device itself announced, nor than `max_image_size`.
@@ -190,6 +203,72 @@ async fn sftp<H: russh::client::Handler>(
         )));
     }
     Ok(())
+}
+
+/// What a spot check read: the SHA-256 of each chunk asked for, by index, and the bytes transferred.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpotRead {
+    pub size: Option<u64>,
+    pub chunks: Vec<(u64, [u8; 32])>,
+    pub bytes: u64,
+}
+
+/// Reads the chunks `indices` (of `chunk_size` bytes; the last chunk of a file may be shorter) of `path`
+/// by offset over SFTP and hashes each here. Each read is bounded by the chunk size, whatever the device
+/// sends.
+pub(super) async fn sftp_chunks<H: russh::client::Handler>(
+    handle: &Handle<H>,
+    path: &str,
+    idle: Duration,
+    chunk_size: u64,
+    indices: &[u64],
+) -> Result<SpotRead, SshError> {
+    use tokio::io::AsyncSeekExt;
+    let fail = |reason: String| SshError::Pull {
+        path: path.to_owned(),
+        reason,
+    };
+    let sftp = open_sftp(handle, path, idle).await?;
+    let mut file = sftp.open(path).await.map_err(|e| fail(e.to_string()))?;
+    let size = file.metadata().await.ok().and_then(|m| m.size);
+    let mut out = SpotRead {
+        size,
+        chunks: Vec::new(),
+        bytes: 0,
+    };
+    let mut buf = vec![0u8; CHUNK];
+    for &index in indices {
+        let offset = index
+            .checked_mul(chunk_size)
+            .ok_or_else(|| fail(format!("chunk {index} is past any file")))?;
+        idle_timeout(
+            idle,
+            "SFTP seek",
+            file.seek(std::io::SeekFrom::Start(offset)),
+        )
+        .await?
+        .map_err(|e| fail(e.to_string()))?;
+        let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut left = chunk_size;
+        while left > 0 {
+            let want = (left as usize).min(buf.len());
+            let n = idle_timeout(idle, "SFTP read", file.read(&mut buf[..want]))
+                .await?
+                .map_err(|e| fail(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+            left -= n as u64;
+            out.bytes += n as u64;
+        }
+        let mut d = [0u8; 32];
+        d.copy_from_slice(hash.finish().as_ref());
+        out.chunks.push((index, d));
+    }
+    let _ = file.shutdown_close().await;
+    let _ = sftp.close().await;
+    Ok(out)
 }
 
 trait ShutdownClose {

@@ -183,6 +183,7 @@ mod tests {
                 role: ImageRole::Running,
                 reported: [("sha512".to_string(), digest(c).to_hex())].into(),
                 pulled: None,
+                spot: None,
             }],
             boot: Default::default(),
             signature: None,

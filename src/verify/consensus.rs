@@ -159,6 +159,7 @@ mod tests {
                 role: ImageRole::Running,
                 reported: [("sha512".to_string(), hash.to_string().repeat(128))].into(),
                 pulled: None,
+                spot: None,
             }],
             boot: Default::default(),
             signature: None,

@@ -12,6 +12,75 @@ pub fn changes(dev: &str, base: &Evidence, ev: &Evidence) -> Vec<Finding> {
     // The images it runs (T1601.001), and the code it runs from memory.
     out.extend(image_findings(dev, base, ev));
     out.extend(text_segment_drift(dev, base, ev));
+    out.extend(spot_checks(dev, base, ev));
+    out
+}
+
+/// Each spot-checked chunk against the baseline's chunk map of the same image.
+pub fn spot_checks(dev: &str, base: &Evidence, ev: &Evidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for img in &ev.images {
+        let Some(spot) = &img.spot else {
+            continue;
+        };
+        let Some(map) = base
+            .images
+            .iter()
+            .find(|b| crate::profile::same_image_path(&b.path, &img.path))
+            .and_then(|b| b.pulled.as_ref())
+            .and_then(|p| p.chunk_map.as_ref())
+            .filter(|m| m.chunk_size == spot.chunk_size)
+        else {
+            continue;
+        };
+        let Some(enrolled) = map.digests() else {
+            continue;
+        };
+        let bad: Vec<&crate::evidence::SpotChunk> = spot
+            .chunks
+            .iter()
+            .filter(|c| {
+                enrolled
+                    .get(c.index as usize)
+                    .is_none_or(|d| crate::digest::hex_encode(d) != c.sha256)
+            })
+            .collect();
+        if bad.is_empty() {
+            continue;
+        }
+        let ranges: Vec<String> = bad
+            .iter()
+            .map(|c| {
+                let first = c.index * spot.chunk_size;
+                format!(
+                    "chunk {} (0x{first:08x}-0x{:08x})",
+                    c.index,
+                    first + spot.chunk_size - 1
+                )
+            })
+            .collect();
+        let said = crate::evidence::strongest(&img.reported)
+            .map(|d| format!("the device's own {} answer: {}", d.algorithm(), d.to_hex()))
+            .unwrap_or_else(|| "the device reported no hash".into());
+        out.push(
+            Finding::new(Code::SpotCheckMismatch, dev, img.path.clone())
+                .expected(format!("the baseline's chunk map (root {})", map.root))
+                .actual(format!(
+                    "{} of {} chunks read differ: {}",
+                    bad.len(),
+                    spot.chunks.len(),
+                    ranges.join(", ")
+                ))
+                .evidence(said)
+                .evidence(format!(
+                    "read {} bytes by {} at random offsets ({} of {} chunks)",
+                    spot.bytes,
+                    spot.method,
+                    spot.chunks.len(),
+                    spot.of
+                )),
+        );
+    }
     out
 }
 

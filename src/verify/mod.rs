@@ -202,6 +202,7 @@ mod tests {
                 role: ImageRole::Running,
                 reported: BTreeMap::from([("sha512".into(), h.into())]),
                 pulled: None,
+                spot: None,
             }],
             boot: Boot {
                 boot_variable: Some("bootflash:a.bin,1;".into()),
@@ -460,6 +461,7 @@ mod tests {
             role: ImageRole::Package,
             reported: BTreeMap::from([("sha512".into(), h[..128].into())]),
             pulled: None,
+            spot: None,
         };
         let mut base = ev(H1);
         base.images.push(pkg("bootflash:rpbase.pkg", H1));

@@ -17,6 +17,7 @@ mod platforms;
 mod scenarios;
 mod secrets;
 mod shard;
+mod spot;
 mod sshd;
 mod support;
 mod verdicts;

@@ -247,6 +247,7 @@ pub enum DataFormatArg {
 pub enum PullArg {
     Never,
     OnDrift,
+    Spot,
     Sample,
     Always,
 }

@@ -291,6 +291,7 @@ fn pull_policy(p: PullArg) -> PullPolicy {
     match p {
         PullArg::Never => PullPolicy::Never,
         PullArg::OnDrift => PullPolicy::OnDrift,
+        PullArg::Spot => PullPolicy::Spot,
         PullArg::Sample => PullPolicy::Sample,
         PullArg::Always => PullPolicy::Always,
     }

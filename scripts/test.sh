@@ -10,6 +10,8 @@ need=()
 command -v ssh-keygen >/dev/null 2>&1 && command -v scp >/dev/null 2>&1 || need+=(openssh-client)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
+# tests/it/deploy.rs checks the units in deploy/systemd with `systemd-analyze verify` and `security`.
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The report-format tests (tests/it/formats.rs) render HTML in headless Chromium, lint Prometheus output with
 # promtool, and validate SARIF with Python's jsonschema in a venv they make under target/ (the schema and
 # jsonschema come from PyPI at test time).

@@ -13,7 +13,7 @@
 //! - [`engine`]: one device's run as typed phases, and the fan-out over many devices.
 //! - [`lab`]: simulated devices that speak each profile's CLI, with adversary scenarios and faults.
 //!
-//! [`digest`] and [`sanitize`] are the shared pieces every stage uses. The binary in
+//! [`digest`], [`sanitize`] and [`shard`] are the shared pieces every stage uses. The binary in
 //! `src/bin/netattest` is the only place that prints.
 #![forbid(unsafe_code)]
 
@@ -52,3 +52,6 @@ pub mod digest;
 
 /// Making what a device sends safe to show and to parse.
 pub mod sanitize;
+
+/// Splitting an audit over machines: rendezvous hashing of device names into shards.
+pub mod shard;

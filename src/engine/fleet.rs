@@ -94,3 +94,38 @@ pub fn add_consensus(runs: &mut [DeviceRun], config: &crate::config::Config) {
         }
     }
 }
+
+/// An audit's fleet consensus: judged now over its devices, or, in a shard of a sharded audit, left to the
+/// merge (the device's peers may sit in other shards), with what it needs kept in the shard's record.
+pub fn judge_consensus(
+    runs: &mut [DeviceRun],
+    config: &crate::config::Config,
+    shard: Option<&mut crate::report::merge::ShardInfo>,
+) {
+    match shard {
+        None => add_consensus(runs, config),
+        Some(info) => {
+            info.peers = runs
+                .iter()
+                .filter_map(|r| r.evidence.as_ref())
+                .map(crate::verify::consensus::peer_facts)
+                .collect();
+            info.fleet_outlier_severity =
+                config.severity_of(crate::report::finding::Code::FleetOutlier);
+        }
+    }
+}
+
+/// Merges the reports of a sharded audit ([`crate::report::merge::merge`]) and judges fleet consensus over
+/// every shard's devices, as one unsharded audit would have: a `fleet-outlier` needs peers that may sit in
+/// another shard.
+pub fn merge_shards(
+    inputs: Vec<crate::report::merge::Input>,
+) -> Result<crate::report::Report, crate::report::merge::MergeError> {
+    let (peers, severity) = crate::report::merge::peers_of(&inputs);
+    let mut report = crate::report::merge::merge(inputs)?;
+    let mut outliers = crate::verify::consensus::fleet_outliers_of(&peers);
+    outliers.iter_mut().for_each(|f| f.severity = severity);
+    crate::report::merge::add_fleet_findings(&mut report, outliers);
+    Ok(report)
+}

@@ -394,6 +394,36 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
+/// What fleet consensus needs of one device, and no more: kept in a shard's report so that a merge of the
+/// shards judges consensus over the whole fleet, as one audit would (see `verify::consensus`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerFacts {
+    pub device: String,
+    pub platform: String,
+    /// The version, empty when unknown.
+    pub version: String,
+    /// Each image's file name (its directory dropped) and its best digest (`ALGORITHM:HEX`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<PeerImage>,
+    /// The running image's best digest and the text segment's digest, where the text hash is stable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<PeerText>,
+}
+
+/// One image of [`PeerFacts`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerImage {
+    pub name: String,
+    pub digest: String,
+}
+
+/// The running code of [`PeerFacts`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerText {
+    pub image_digest: String,
+    pub digest: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

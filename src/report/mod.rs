@@ -5,6 +5,7 @@ pub mod diff;
 pub mod finding;
 mod html;
 mod jsonl;
+pub mod merge;
 mod prometheus;
 mod sarif;
 pub mod syslog;
@@ -277,6 +278,12 @@ pub struct Report {
     /// directory that was restored from a backup (`netattest state verify --expect-head`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger_head: Option<LedgerHead>,
+    /// In a sharded audit (`audit --shard K/N`), which shard this report covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<merge::ShardInfo>,
+    /// In a merged report (`report merge`), the shards it was made of and those that were missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<merge::Merged>,
     pub devices: Vec<DeviceReport>,
 }
 
@@ -372,8 +379,16 @@ impl Report {
             summary: s,
             trust: Vec::new(),
             ledger_head: None,
+            shard: None,
+            merged: None,
             devices,
         }
+    }
+
+    /// Records which shard of a sharded audit this report covers.
+    pub fn with_shard(mut self, shard: Option<merge::ShardInfo>) -> Report {
+        self.shard = shard;
+        self
     }
 
     /// Adds findings about local trust material; they count like any other finding.
@@ -389,7 +404,14 @@ impl Report {
         self
     }
 
-    /// 1 when any finding is at or above `fail_on`; else 3 when a device could not be verified; else 0.
+    /// Whether something was not checked: a device that was not verified, or, in a merged report, a shard
+    /// that was missing (its devices are not even listed).
+    pub fn is_incomplete(&self) -> bool {
+        self.summary.incomplete > 0 || self.merged.as_ref().is_some_and(|m| !m.missing.is_empty())
+    }
+
+    /// 1 when any finding is at or above `fail_on`; else 3 when a device could not be verified or a shard
+    /// was missing from a merge; else 0.
     pub fn exit_code(&self) -> i32 {
         let failing = self
             .devices
@@ -399,7 +421,7 @@ impl Report {
             .any(|f| f.severity >= self.fail_on);
         if failing {
             1
-        } else if self.summary.incomplete > 0 {
+        } else if self.is_incomplete() {
             3
         } else {
             0

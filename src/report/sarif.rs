@@ -41,14 +41,24 @@ pub fn log(report: &Report) -> Value {
                 .flat_map(|d| d.findings.iter().map(move |f| result(f, &d.device))),
         )
         .collect();
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .devices
         .iter()
         .filter(|d| !d.outcome.is_complete())
         .map(notification)
         .collect();
+    // A merged report's missing shard: devices not even listed, so the run did not succeed.
+    if let Some(m) = &report.merged {
+        notifications.extend(m.missing.iter().map(|i| {
+            json!({
+                "level": "error",
+                "message": { "text": format!("shard {i}/{} missing: its devices were not checked", m.count) },
+                "descriptor": { "id": "shard-missing" },
+            })
+        }));
+    }
     let mut invocation = json!({
-        "executionSuccessful": report.summary.incomplete == 0,
+        "executionSuccessful": !report.is_incomplete(),
         "exitCode": report.exit_code(),
         "toolExecutionNotifications": notifications,
     });

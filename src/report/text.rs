@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{Report, Verdict};
+use super::{Outcome, Report, Verdict};
 use crate::report::finding::{Finding, Severity};
 use crate::sanitize::display_line;
 
@@ -59,7 +59,8 @@ fn write_finding(f: &Finding, style: Style, out: &mut dyn Write) -> io::Result<(
     for e in &f.evidence {
         writeln!(out, "      | {}", clean(e))?;
     }
-    writeln!(out, "      what to do: {}", f.response)?;
+    // Guidance is netattest's own text, except in a merged report, whose shards came from files.
+    writeln!(out, "      what to do: {}", display_line(&f.response, 2000))?;
     Ok(())
 }
 
@@ -101,7 +102,7 @@ pub(super) fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::
             out,
             "{}  {}  [{}]  {}",
             style.paint("1", &clean(&d.device)),
-            d.platform,
+            clean(&d.platform),
             d.outcome.name(),
             verdict
         )?;
@@ -135,7 +136,7 @@ pub(super) fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::
             if let Some(s) = &f.spot_check {
                 writeln!(out, "  spot check: {}", clean(s))?;
             }
-            writeln!(out, "  host key {}", f.host_key_fingerprint)?;
+            writeln!(out, "  host key {}", clean(&f.host_key_fingerprint))?;
             for n in &f.not_collected {
                 writeln!(out, "  not possible: {}", clean(n))?;
             }
@@ -175,6 +176,34 @@ pub(super) fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::
     }
     if let Some(h) = &report.ledger_head {
         writeln!(out, "baseline ledger head: {h}")?;
+    }
+    if let Some(sh) = &report.shard {
+        let held = report
+            .devices
+            .iter()
+            .filter(|d| d.outcome != Outcome::Missing)
+            .count();
+        writeln!(
+            out,
+            "shard {}/{}: {held} of the inventory's {} device(s)",
+            sh.index, sh.count, sh.inventory_devices
+        )?;
+    }
+    if let Some(m) = &report.merged {
+        writeln!(
+            out,
+            "merged {} of {} shard(s) of an inventory of {} device(s)",
+            m.shards.len(),
+            m.count,
+            m.inventory_devices
+        )?;
+        for i in &m.missing {
+            let line = format!(
+                "shard {i}/{} MISSING: its devices were not checked",
+                m.count
+            );
+            writeln!(out, "{}", style.paint("33", &line))?;
+        }
     }
     Ok(())
 }

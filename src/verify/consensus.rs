@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, PeerFacts, PeerImage, PeerText};
 use crate::profile::image_dir;
 use crate::report::finding::{Code, Finding};
 
@@ -17,18 +17,51 @@ pub const MIN_PEERS: usize = 3;
 
 /// `fleet-outlier` findings for every device whose image differs from its peers' majority.
 pub fn fleet_outliers(fleet: &[&Evidence]) -> Vec<Finding> {
+    let peers: Vec<PeerFacts> = fleet.iter().map(|ev| peer_facts(ev)).collect();
+    fleet_outliers_of(&peers)
+}
+
+/// What consensus reads of one device's evidence: each image by file name (peers keep the same file on
+/// different filesystems or slots) with its best digest, and the running code where its hash is stable.
+pub fn peer_facts(ev: &Evidence) -> PeerFacts {
+    let images = ev
+        .images
+        .iter()
+        .filter_map(|img| {
+            let d = img.best_digest()?;
+            Some(PeerImage {
+                name: img.path[image_dir(&img.path).len()..].to_owned(),
+                digest: d.to_string(),
+            })
+        })
+        .collect();
+    let text = match (&ev.text_segment, ev.running_image()) {
+        (Some(text), Some(image)) if text.stable => image.best_digest().map(|d| PeerText {
+            image_digest: d.to_string(),
+            digest: text.digest().to_ascii_lowercase(),
+        }),
+        _ => None,
+    };
+    PeerFacts {
+        device: ev.device.clone(),
+        platform: ev.platform.clone(),
+        version: ev.identity.version.clone().unwrap_or_default(),
+        images,
+        text,
+    }
+}
+
+/// [`fleet_outliers`] on what [`peer_facts`] kept: the same findings from the same devices, whether their
+/// evidence is at hand (one audit) or came in shard reports (a merge).
+pub fn fleet_outliers_of(fleet: &[PeerFacts]) -> Vec<Finding> {
     // (platform, version, image file name) → [(device, digest)]
     let mut groups: BTreeMap<(String, String, String), Vec<(String, String)>> = BTreeMap::new();
-    for ev in fleet {
-        let version = ev.identity.version.clone().unwrap_or_default();
-        for img in &ev.images {
-            let Some(d) = img.best_digest() else { continue };
-            // Peers keep the same file on different filesystems or slots; compare by file name.
-            let name = img.path[image_dir(&img.path).len()..].to_owned();
+    for p in fleet {
+        for img in &p.images {
             groups
-                .entry((ev.platform.clone(), version.clone(), name))
+                .entry((p.platform.clone(), p.version.clone(), img.name.clone()))
                 .or_default()
-                .push((ev.device.clone(), d.to_string()));
+                .push((p.device.clone(), img.digest.clone()));
         }
     }
     let mut out = Vec::new();
@@ -49,24 +82,16 @@ pub const TEXT_SUBJECT: &str = "text segment";
 
 /// Devices whose running code differs from the majority of peers on the same platform that run the same
 /// image (the same image hash): a memory-only patch leaves the image alone. Platforms whose text is
-/// randomised per boot (`stable = false`) take no part.
-fn text_outliers(fleet: &[&Evidence]) -> Vec<Finding> {
+/// randomised per boot (`stable = false`) took no part ([`peer_facts`] leaves their text out).
+fn text_outliers(fleet: &[PeerFacts]) -> Vec<Finding> {
     // (platform, running image digest) → [(device, text digest)]
     let mut groups: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
-    for ev in fleet {
-        let (Some(text), Some(image)) = (&ev.text_segment, ev.running_image()) else {
-            continue;
-        };
-        let Some(image) = image.best_digest() else {
-            continue;
-        };
-        if !text.stable {
-            continue;
-        }
+    for p in fleet {
+        let Some(text) = &p.text else { continue };
         groups
-            .entry((ev.platform.clone(), image.to_string()))
+            .entry((p.platform.clone(), text.image_digest.clone()))
             .or_default()
-            .push((ev.device.clone(), text.digest().to_ascii_lowercase()));
+            .push((p.device.clone(), text.digest.clone()));
     }
     let mut out = Vec::new();
     for ((platform, image), members) in groups {

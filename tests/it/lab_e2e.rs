@@ -421,11 +421,13 @@ fn text_output_is_for_people_and_jsonl_is_one_device_per_line_then_the_summary()
 fn every_run_is_archived_with_its_transcript() {
     let env = LabEnv::start(1);
     env.enroll_all();
+    // Run folders only: runs/ also holds the chain's HEAD and lock files.
     let runs: Vec<_> = std::fs::read_dir(env.state().join("runs"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
         .collect();
-    assert_eq!(runs.len(), 1);
+    assert_eq!(runs.len(), 1, "{runs:?}");
     let transcript = std::fs::read_to_string(runs[0].join("transcripts/lab-01.txt")).unwrap();
     assert!(transcript.contains("### show version"), "{transcript}");
     assert!(

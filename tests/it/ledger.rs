@@ -436,7 +436,11 @@ fn the_transcript_behind_each_baseline_version_is_kept_with_it_and_covered_by_it
         let t = std::fs::read_to_string(dir.join(format!("{v}.transcript.txt"))).unwrap();
         assert!(t.starts_with("### ") && t.contains("(probe "), "{t}");
     }
-    let runs = std::fs::read_dir(env.state().join("runs")).unwrap().count();
+    // Run folders only: runs/ also holds the chain's HEAD and lock files.
+    let runs = std::fs::read_dir(env.state().join("runs"))
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
+        .count();
     assert_eq!(
         runs, 1,
         "keep_runs prunes the run archive, not the baselines' transcripts"

@@ -4,6 +4,7 @@
 mod baseline;
 mod catalog;
 mod cli;
+mod deploy;
 mod disk;
 mod evidence;
 mod formats;
@@ -15,6 +16,7 @@ mod ledger;
 mod platforms;
 mod scenarios;
 mod secrets;
+mod shard;
 mod spot;
 mod sshd;
 mod support;

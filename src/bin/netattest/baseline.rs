@@ -219,6 +219,7 @@ async fn approve(
         1,
         "baseline approve",
         crate::Delivery::report(output),
+        None,
     )
     .await
 }

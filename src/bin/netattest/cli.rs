@@ -77,6 +77,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::state::StateCommand,
     },
+    /// Reports already written: merge the shard reports of one sharded audit.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Run bundles: verify one offline, or export one for an incident responder.
     Evidence {
         #[command(subcommand)]
@@ -171,12 +176,36 @@ pub struct AuditArgs {
     /// Override the pull policy for this run.
     #[arg(long, value_enum)]
     pub pull: Option<PullArg>,
+    /// Audit only shard K of N (0-based: 0/2 and 1/2 are the two halves): the inventory (after --group)
+    /// is split by device name with rendezvous hashing, so every device is in exactly one shard and adding
+    /// one moves no other. Merge the shards' JSON reports with `netattest report merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<netattest::shard::Shard>,
     /// Also send each finding as an RFC 5424 message to udp://HOST:PORT or unix:/path (e.g. unix:/dev/log);
     /// a failure to send is a warning and never costs the report.
     #[arg(long, value_name = "TARGET")]
     pub syslog: Option<netattest::report::syslog::Target>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// One report from the shard reports of one `audit --shard K/N`: every device once, one summary, one
+    /// exit code. Refuses reports that are not shards of one audit; a shard that is not given makes the
+    /// merged report incomplete (exit 3).
+    Merge {
+        /// Shard reports: JSON report files (`audit --shard K/N --format json --output FILE`), run folders
+        /// (runs/<name>/), or a folder whose every *.json file is a shard report.
+        #[arg(required = true, value_name = "RUN_OR_REPORT")]
+        reports: Vec<PathBuf>,
+        /// Leave out shard reports that finished longer ago than this (e.g. 3h): a shard that failed to
+        /// run this time, whose report from an earlier run is still in the folder, counts as missing.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        max_age: Option<std::time::Duration>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 #[derive(Debug, Args)]

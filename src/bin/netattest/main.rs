@@ -9,6 +9,7 @@ mod inventory;
 mod lab;
 mod profiles;
 mod progress;
+mod report;
 mod state;
 mod syslog;
 
@@ -128,6 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 1,
                 "enroll",
                 Delivery::report(&args.output),
+                None,
             )
             .await
         }
@@ -148,18 +150,30 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                     output: &args.output,
                     syslog: args.syslog.as_ref(),
                 },
+                None,
             )
             .await
         }
         Command::Audit(args) => {
             let engine = engine(&cli)?;
-            let devices = engine.devices(args.group.as_deref());
+            let mut devices = engine.devices(args.group.as_deref());
             if devices.is_empty() {
                 return Err(usage(match &args.group {
                     Some(g) => format!("no device is in group `{g}`"),
                     None => "the inventory has no devices".into(),
                 }));
             }
+            // Split after --group, so the shards of `--group core` are shards of the core devices. A shard
+            // may hold no device at all (more shards than devices); it still reports, so a merge sees it.
+            let shard = args.shard.map(|s| {
+                let info = netattest::report::merge::ShardInfo::new(
+                    s,
+                    args.group.as_deref(),
+                    devices.iter().map(|d| d.name.as_str()),
+                );
+                devices.retain(|d| s.owns(&d.name));
+                info
+            });
             let concurrency = args.concurrency.unwrap_or(engine.config.concurrency);
             if concurrency == 0 {
                 return Err(usage("--concurrency must be at least 1"));
@@ -178,6 +192,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                     output: &args.output,
                     syslog: args.syslog.as_ref(),
                 },
+                shard,
             )
             .await
         }
@@ -188,6 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Profiles { command, id } => profiles::run(&cli, command.as_ref(), id.as_deref()),
         Command::Catalog { command } => catalog::run(&cli, command),
         Command::State { command } => state::run(&cli, command),
+        Command::Report { command } => report::run(&cli, command),
         Command::Evidence { command } => evidence::run(&cli, command),
         Command::Inventory { command } => inventory::run(&cli, command),
     }
@@ -237,6 +253,7 @@ async fn enroll_many(cli: &Cli, engine: Engine, args: &cli::EnrollArgs) -> anyho
         concurrency,
         "enroll",
         Delivery::report(&args.output),
+        None,
     )
     .await
 }
@@ -475,6 +492,8 @@ impl<'a> Delivery<'a> {
     }
 }
 
+// Each command calls this once with its own settings; a struct for them would be built once per call too.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_devices(
     cli: &Cli,
     engine: Arc<Engine>,
@@ -483,6 +502,7 @@ pub(crate) async fn run_devices(
     concurrency: usize,
     command: &str,
     delivery: Delivery<'_>,
+    shard: Option<netattest::report::merge::ShardInfo>,
 ) -> anyhow::Result<u8> {
     let Delivery { output, syslog } = delivery;
     if let Some(path) = &output.output {
@@ -499,7 +519,11 @@ pub(crate) async fn run_devices(
             )));
         }
     }
-    let full_inventory = devices.len() == engine.devices(None).len();
+    // Before a split, a shard's devices are the whole inventory's when no --group narrowed it.
+    let full_inventory = shard
+        .as_ref()
+        .map_or(devices.len(), |s| s.inventory_devices)
+        == engine.devices(None).len();
     let started = netattest::evidence::now_rfc3339();
     let progress = progress::Progress::start(devices.len(), cli.quiet);
     let cancel = CancellationToken::new();
@@ -519,11 +543,18 @@ pub(crate) async fn run_devices(
     )
     .await;
     progress.finish().await;
+    let mut shard = shard;
     if command == "audit" {
-        netattest::engine::fleet::add_consensus(&mut runs, &engine.config);
+        netattest::engine::fleet::judge_consensus(&mut runs, &engine.config, shard.as_mut());
     }
     let missing = if command == "audit" && full_inventory {
-        missing_devices(&engine)
+        // Each missing device is reported by the one shard its name hashes to, as if it were still in the
+        // inventory: a merge counts it once.
+        let mut missing = missing_devices(&engine);
+        if let Some(s) = &shard {
+            missing.retain(|d| netattest::shard::assign(&d.device, s.count) == s.index);
+        }
+        missing
     } else {
         Vec::new()
     };
@@ -545,7 +576,8 @@ pub(crate) async fn run_devices(
     .with_ledger_head(netattest::trust::ledger::head(
         &engine.state,
         &engine.signer,
-    ));
+    ))
+    .with_shard(shard);
     for w in &engine.catalog_warnings {
         eprintln!("warning: {w}");
     }
@@ -597,7 +629,8 @@ fn archive(
         )),
         settings: Settings {
             establishes_truth: command != "check" && command != "audit",
-            fleet_consensus: command == "audit",
+            // A shard judges no consensus (the merge does, over every shard), and says so.
+            fleet_consensus: command == "audit" && report.shard.is_none(),
             fail_on: engine.config.fail_on,
             severities: Code::ALL
                 .iter()

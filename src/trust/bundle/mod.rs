@@ -267,6 +267,8 @@ pub fn seal_and_publish(
 ) -> Result<(), StateError> {
     let runs = state.runs();
     let _lock = chain_lock(&runs)?;
+    // Every writer of runs/ itself (HEAD) holds this lock: a temporary there is a killed writer's.
+    crate::trust::state::remove_temporaries(&runs);
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -328,45 +328,6 @@ fn facts(ev: &Evidence) -> Facts {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn on_drift_pulls_only_when_the_reported_hash_moved() {
-        let h1 = "a".repeat(128);
-        let h2 = "b".repeat(128);
-        let mut base: Evidence = toml::from_str(&format!(
-            r#"device = "r1"
-platform = "linux"
-collected_at = "t"
-[identity]
-host_key = "k"
-host_key_fingerprint = "f"
-[[images]]
-path = "/x"
-reported = {{ sha512 = "{h1}" }}
-"#
-        ))
-        .unwrap();
-        let same = BTreeMap::from([("sha512".to_string(), h1.clone())]);
-        let moved = BTreeMap::from([("sha512".to_string(), h2)]);
-        assert!(!drifted(Some(&base), "/x", &same));
-        assert!(drifted(Some(&base), "/x", &moved));
-        assert!(
-            drifted(Some(&base), "/y", &same),
-            "an image the baseline lacks: pull"
-        );
-        assert!(drifted(None, "/x", &same), "no baseline: pull");
-        assert!(
-            drifted(Some(&base), "/x", &BTreeMap::new()),
-            "no device answer: pull"
-        );
-        base.images.clear();
-        assert!(drifted(Some(&base), "/x", &same));
-    }
-}
-
 /// What the run checked of a device, kind by kind: the evidence it has, what the platform cannot give
 /// (`not_possible`: the profile's list, and kinds this device did not give at its baseline either, such as
 /// containers on a switch with no container runtime), and what it could have given but did not.
@@ -428,5 +389,44 @@ pub(crate) fn coverage(
         checked,
         not_possible: not_possible.clone(),
         not_collected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_drift_pulls_only_when_the_reported_hash_moved() {
+        let h1 = "a".repeat(128);
+        let h2 = "b".repeat(128);
+        let mut base: Evidence = toml::from_str(&format!(
+            r#"device = "r1"
+platform = "linux"
+collected_at = "t"
+[identity]
+host_key = "k"
+host_key_fingerprint = "f"
+[[images]]
+path = "/x"
+reported = {{ sha512 = "{h1}" }}
+"#
+        ))
+        .unwrap();
+        let same = BTreeMap::from([("sha512".to_string(), h1.clone())]);
+        let moved = BTreeMap::from([("sha512".to_string(), h2)]);
+        assert!(!drifted(Some(&base), "/x", &same));
+        assert!(drifted(Some(&base), "/x", &moved));
+        assert!(
+            drifted(Some(&base), "/y", &same),
+            "an image the baseline lacks: pull"
+        );
+        assert!(drifted(None, "/x", &same), "no baseline: pull");
+        assert!(
+            drifted(Some(&base), "/x", &BTreeMap::new()),
+            "no device answer: pull"
+        );
+        base.images.clear();
+        assert!(drifted(Some(&base), "/x", &same));
     }
 }

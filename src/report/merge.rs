@@ -547,6 +547,8 @@ fn add(total: &mut Summary, part: &Summary) {
         (&mut total.medium, part.medium),
         (&mut total.low, part.low),
         (&mut total.info, part.info),
+        (&mut total.fully_verified, part.fully_verified),
+        (&mut total.partly_verified, part.partly_verified),
     ] {
         *t = t.saturating_add(p);
     }

@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         version: flagged.then(|| "4.30.1F".to_string()),
         source: name.to_string(),
         imported_at: "2026-01-01T00:00:00Z".to_string(),
+        products: Default::default(),
     };
     let format = detect_format(name, body);
     let Ok(catalog) = import(format, body, &ctx) else {

@@ -247,3 +247,61 @@ fn the_platform_flag_wins_over_a_csv_product_column_and_catalog_remove_removes()
     assert!(!list.stdout.contains("c8000v"), "{list:?}");
     assert_eq!(run(&state, &["catalog", "remove", "c8kv"]).code, 2);
 }
+
+/// The same CSV without `--platform`: product names map to profile ids through the built-in table; a
+/// product no rule knows is refused (nothing imported) until it is mapped or `--force` is given.
+#[test]
+fn product_names_map_to_profiles_and_an_import_that_could_match_no_device_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    assert_eq!(run(&state, &["init"]).code, 0);
+    let csv = dir.path().join("cisco-bulk.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "Image Name,Platform,Release,SHA512\r\nc8000v-universalk9.17.09.04a.SPA.bin,Catalyst 8000V Edge Software,17.9.4a,{}\r\nnxos64-cs.10.3.5.M.bin,Nexus 9000 Series Switches,10.3(5),{}\r\nmeraki-fw.bin,Meraki MX,18.2,{}\r\n",
+            "ab".repeat(64),
+            "cd".repeat(64),
+            "ef".repeat(64)
+        ),
+    )
+    .unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "catalog",
+            "import",
+            csv.to_str().unwrap(),
+            "--vendor",
+            "cisco",
+        ];
+        args.extend_from_slice(extra);
+        run(&state, &args)
+    };
+    let refused = import(&[]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("`Meraki MX` (1 entries)")
+            && refused.stderr.contains("nothing imported"),
+        "{refused:?}"
+    );
+    assert!(!run(&state, &["catalog", "list"]).stdout.contains("c8000v"));
+
+    let wrong = import(&["--map-platform", "Meraki MX=meraki"]);
+    assert_eq!(wrong.code, 2, "{wrong:?}");
+    assert!(wrong.stderr.contains("`meraki` is no profile"), "{wrong:?}");
+
+    let mapped = import(&["--map-platform", "Meraki MX=linux"]);
+    assert_eq!(mapped.code, 0, "{mapped:?}");
+    let list = run(&state, &["catalog", "list"]);
+    for want in ["cisco-iosxe", "cisco-nxos", "linux"] {
+        assert!(list.stdout.contains(want), "{want}: {list:?}");
+    }
+    assert!(!list.stdout.contains("Catalyst 8000V"), "{list:?}");
+
+    let forced = import(&["--force", "--name", "forced"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    assert!(
+        forced.stderr.contains("can match no device: `Meraki MX`"),
+        "{forced:?}"
+    );
+}

@@ -64,6 +64,13 @@ pub struct ImportArgs {
     /// Public key: SPKI PEM or a minisign .pub file.
     #[arg(long, requires = "signature", value_name = "FILE")]
     pub public_key: Option<PathBuf>,
+    /// A product name the file's platform column uses, and the profile id it means (repeatable); before
+    /// the built-in table of vendor product names.
+    #[arg(long = "map-platform", value_name = "NAME=ID")]
+    pub map_platform: Vec<String>,
+    /// Import even entries whose platform is no known profile (they can match no device).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +130,27 @@ fn import_files(cli: &Cli, cfg: Option<&Config>, args: &ImportArgs) -> anyhow::R
         }
         _ => None,
     };
+    let products: Vec<(String, String)> = args
+        .map_platform
+        .iter()
+        .map(|m| {
+            m.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+                .ok_or_else(|| usage(format!("--map-platform {m}: expected NAME=ID")))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let known: std::collections::BTreeSet<String> = crate::load_profiles(cli)?
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    for (name, id) in &products {
+        if !known.contains(id) {
+            return Err(usage(format!(
+                "--map-platform {name}={id}: `{id}` is no profile (see `netattest profiles list`)"
+            )));
+        }
+    }
     let imported_at = now();
     let mut catalog = Catalog::new();
     let mut originals = Vec::new();
@@ -163,6 +191,7 @@ fn import_files(cli: &Cli, cfg: Option<&Config>, args: &ImportArgs) -> anyhow::R
             version: args.version.clone(),
             source: file.display().to_string(),
             imported_at: imported_at.clone(),
+            products: products.clone(),
         };
         let format = args
             .format
@@ -187,6 +216,33 @@ fn import_files(cli: &Cli, cfg: Option<&Config>, args: &ImportArgs) -> anyhow::R
         }
         eprintln!("nothing imported");
         return Ok(if tampered { 1 } else { 2 });
+    }
+    // An entry whose platform no profile has can match no device: a catalog that silently checks nothing.
+    let mut unknown: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in catalog.entries() {
+        if !known.contains(e.platform()) {
+            *unknown.entry(e.platform()).or_default() += 1;
+        }
+    }
+    if !unknown.is_empty() {
+        let list = unknown
+            .iter()
+            .map(|(p, n)| {
+                format!(
+                    "`{}` ({n} entries)",
+                    netattest::sanitize::display_line(p, 80)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        if !args.force {
+            eprintln!(
+                "error: entries name platforms that no profile has, so they could match no device: {list}\n  map each with --map-platform 'NAME=ID' (ids: `netattest profiles list`), set every entry's with --platform ID, or import them anyway with --force"
+            );
+            eprintln!("nothing imported");
+            return Ok(2);
+        }
+        eprintln!("warning: imported with --force, entries that can match no device: {list}");
     }
     let _lock = state.lock()?;
     let path = CatalogStore::new(&state, &signer).save(&name, &catalog, &originals)?;

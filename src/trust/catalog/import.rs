@@ -22,6 +22,9 @@ pub struct ImportContext {
     pub source: String,
     /// RFC 3339 time of the import.
     pub imported_at: String,
+    /// The user's own product names → profile ids (`catalog import --map-platform NAME=ID`), before the
+    /// built-in table ([`super::products`]).
+    pub products: Vec<(String, String)>,
 }
 
 /// One malformed line.
@@ -144,7 +147,13 @@ impl Builder<'_> {
             })
         };
         let vendor = pick(row.vendor, &self.ctx.vendor);
-        let platform = pick(row.platform, &self.ctx.platform);
+        // A file's own platform column holds what the vendor calls the product; a profile id is what
+        // matches a device.
+        let platform = match &self.ctx.platform {
+            Some(flag) => Some(flag.clone()),
+            None => pick(row.platform, &None)
+                .map(|p| super::products::profile_for(&p, &self.ctx.products)),
+        };
         let version = pick(row.version, &self.ctx.version).unwrap_or_default();
         let Some(platform) = platform else {
             return self.problem(

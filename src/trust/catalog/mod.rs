@@ -9,6 +9,7 @@
 //! This module and `import` and `signature` do no I/O; `store` reads and writes files.
 
 pub mod import;
+pub mod products;
 pub mod signature;
 pub mod store;
 

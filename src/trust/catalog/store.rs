@@ -234,6 +234,7 @@ pub fn check_configured(cfg: &CatalogConfig, now: &str) -> CatalogCheck {
             version: cfg.version.clone(),
             source: file.display().to_string(),
             imported_at: now.to_owned(),
+            products: Default::default(),
         };
         let text = String::from_utf8_lossy(&bytes);
         let name = file

@@ -11,6 +11,7 @@ fn ctx() -> ImportContext {
         version: Some("4.30.1F".into()),
         source: "SUMS".into(),
         imported_at: "2025-01-01T00:00:00Z".into(),
+        products: Default::default(),
     }
 }
 

@@ -27,7 +27,8 @@
 #
 # Environment: BENCH_DEVICES (default 200), BENCH_ROUNDS (3), BENCH_CONCURRENCY ("16 64 256"),
 # BENCH_CLIENTS ("netattest asyncssh netmiko"), NETATTEST_BIN (a built binary; default: build the release
-# binary here), BENCH_VENV, BENCH_TMPDIR, BENCH_KEEP_BASHRC (see below). Needs openssh-server, python3 with venv and network access to
+# binary here), BENCH_VENV, BENCH_TMPDIR, BENCH_KEEP_BASHRC (see below), BENCH_IMAGE_MB (1: the size of the
+# image file every device's `sha512sum` hashes). Needs openssh-server, python3 with venv and network access to
 # PyPI; installs GNU time with apt-get when /usr/bin/time is missing.
 set -euo pipefail
 
@@ -156,6 +157,9 @@ sshd_idle() {
 }
 
 # --- the inventory, enrollment ------------------------------------------------------------------------
+# The image each device's `sha512sum` hashes (SONiC finds its own from /proc/cmdline; this box has none).
+IMAGE_MB=${BENCH_IMAGE_MB:-1}
+head -c $((IMAGE_MB * 1048576)) /dev/urandom >"$TMP/image.bin"
 CFG=$TMP/netattest.toml
 {
     cat <<EOF
@@ -174,7 +178,7 @@ concurrency = 16
 auth = { key_file = "$TMP/client_ed25519" }
 EOF
     for i in $(seq -f "%04g" 1 "$DEVICES"); do
-        printf '\n[[device]]\nname = "dev-%s"\nhost = "127.0.0.1"\nplatform = "linux"\n' "$i"
+        printf '\n[[device]]\nname = "dev-%s"\nhost = "127.0.0.1"\nplatform = "linux"\nimage_path = "%s"\n' "$i" "$TMP/image.bin"
     done
 } >"$CFG"
 

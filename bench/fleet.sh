@@ -268,7 +268,9 @@ def run_netmiko():
                                   conn_timeout=60, timeout=120)
             try:
                 for cmd in commands:
-                    conn.send_command(cmd, read_timeout=120)
+                    # Unstripped: strip_prompt drops the last line, which for find's NUL-separated
+                    # records (no newline) is the whole answer.
+                    conn.send_command(cmd, read_timeout=120, strip_prompt=False, strip_command=False)
             finally:
                 conn.disconnect()
             return None

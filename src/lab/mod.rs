@@ -59,6 +59,9 @@ pub enum Persona {
     FortinetFortios,
     /// A Palo Alto PA-3220 on PAN-OS 10.2.4-h4: `set cli pager off`, no image file.
     PaloaltoPanos,
+    /// A Huawei CloudEngine CE6881 on VRP V200R022C00SPC500: `<host>` prompt, `display startup`, no hash
+    /// command (the image is pulled over SCP).
+    HuaweiVrp,
 }
 
 impl Persona {
@@ -75,6 +78,7 @@ impl Persona {
         Persona::CiscoIosXr,
         Persona::FortinetFortios,
         Persona::PaloaltoPanos,
+        Persona::HuaweiVrp,
     ];
 
     /// The netattest profile id for this platform.
@@ -90,6 +94,7 @@ impl Persona {
             Persona::CiscoIosXr => "cisco-iosxr",
             Persona::FortinetFortios => "fortinet-fortios",
             Persona::PaloaltoPanos => "paloalto-panos",
+            Persona::HuaweiVrp => "huawei-vrp",
         }
     }
 

@@ -187,11 +187,20 @@ impl Scenario {
             // Junos names no installed package the profile could hash without the device's `image_path`
             // (which the lab's inventory does not set), so a patched or lying image there would go
             // unseen: refused rather than read as clean.
-            Scenario::PatchedImage | Scenario::LyingDevice => !matches!(
+            Scenario::PatchedImage => !matches!(
                 persona,
                 super::Persona::FortinetFortios
                     | super::Persona::PaloaltoPanos
                     | super::Persona::JuniperJunos
+            ),
+            // A lying device hooks the on-box hash command; VRP has none (its image is pulled and hashed
+            // here), so there is nothing to lie with.
+            Scenario::LyingDevice => !matches!(
+                persona,
+                super::Persona::FortinetFortios
+                    | super::Persona::PaloaltoPanos
+                    | super::Persona::JuniperJunos
+                    | super::Persona::HuaweiVrp
             ),
             // No boot variable is read on IOS-XR (the install ISO is named by `image_path`), FortiOS or PAN-OS.
             Scenario::BootVariableChanged => !matches!(

@@ -41,6 +41,7 @@ pub(crate) fn config_for(dev: &Device) -> Arc<server::Config> {
         Persona::JuniperJunos => "SSH-2.0-OpenSSH_7.5",
         Persona::FortinetFortios => "SSH-2.0-FortiSSH",
         Persona::PaloaltoPanos => "SSH-2.0-OpenSSH_8.0",
+        Persona::HuaweiVrp => "SSH-2.0-HUAWEI-1.5",
         Persona::Linux => "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
     };
     Arc::new(server::Config {

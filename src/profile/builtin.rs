@@ -38,6 +38,8 @@ pub enum Parser {
     PanosSoftwareInfo,
     /// Arista EOS `show extensions`: SWIX extensions on flash, and which are installed.
     EosExtensions,
+    /// Huawei VRP `dir`: `Idx Attr Size(Byte) Date Time FileName` rows under `Directory of flash:/`.
+    VrpDir,
 }
 
 impl Parser {
@@ -55,6 +57,7 @@ impl Parser {
         Parser::FortiosFlashList,
         Parser::PanosSoftwareInfo,
         Parser::EosExtensions,
+        Parser::VrpDir,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +75,7 @@ impl Parser {
             Parser::FortiosFlashList => "fortios-flash-list",
             Parser::PanosSoftwareInfo => "panos-software-info",
             Parser::EosExtensions => "eos-extensions",
+            Parser::VrpDir => "vrp-dir",
         }
     }
 
@@ -85,7 +89,8 @@ impl Parser {
             | Parser::CiscoDir
             | Parser::JunosFileList
             | Parser::EosDir
-            | Parser::IosxrDir => "files",
+            | Parser::IosxrDir
+            | Parser::VrpDir => "files",
             Parser::DockerImages
             | Parser::DockerPs
             | Parser::IosxeAppHosting
@@ -124,6 +129,7 @@ impl Parser {
                 Parser::JunosFileList => Parsed::Files(files::junos_file_list(raw)?),
                 Parser::EosDir => Parsed::Files(files::eos_dir(raw, fs)?),
                 Parser::IosxrDir => Parsed::Files(files::iosxr_dir(raw)?),
+                Parser::VrpDir => Parsed::Files(files::vrp_dir(raw)?),
                 Parser::DockerImages => Parsed::ContainerImages(containers::docker_images(raw)?),
                 Parser::DockerPs => Parsed::Containers(containers::docker_ps(raw)?),
                 Parser::IosxeAppHosting => {

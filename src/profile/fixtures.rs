@@ -171,6 +171,36 @@ fn each_platform_parses_its_own_output_format() {
             None,
         ),
         (
+            "huawei-vrp",
+            "display-startup",
+            "huawei-vrp_display-startup.txt",
+            None,
+            &[
+                (Fact::RunningImage, "flash:/CE6881-V200R022C00SPC500.cc"),
+                (Fact::BootVariable, "flash:/CE6881-V200R023C00SPC500.cc"),
+            ],
+            None,
+        ),
+        (
+            "huawei-vrp",
+            "display-esn",
+            "huawei-vrp_display-esn_router.txt",
+            None,
+            &[(Fact::Serial, "2S5001048324A0014851")],
+            None,
+        ),
+        (
+            "huawei-vrp",
+            "display-version",
+            "huawei-vrp_display-version_switch.txt",
+            None,
+            &[
+                (Fact::Version, "V200R019C10SPC500"),
+                (Fact::Model, "S5720-28X-SI-AC"),
+            ],
+            None,
+        ),
+        (
             "arista-eos",
             "kernel-cmdline",
             "arista-eos_cmdline.txt",
@@ -437,6 +467,11 @@ fn each_platforms_unknown_command_text_is_a_refusal() {
             "paloalto-panos",
             "system-info",
             "paloalto-panos_unknown-command.txt",
+        ),
+        (
+            "huawei-vrp",
+            "display-version",
+            "huawei-vrp_unknown-command.txt",
         ),
         // A router without docker: a refusal, so the listing is "not collected", never a parse failure.
         (

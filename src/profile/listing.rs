@@ -456,6 +456,92 @@ pub fn iosxr_dir(raw: &[u8]) -> Result<Vec<FileEntry>, ParseError> {
     Ok(out)
 }
 
+// Huawei VRP `dir` (Huawei S/CE/NE/AR command references, "dir"; capture
+// shared/device-outputs/huawei_vrp/dir/1.txt): a column header (`Idx  Attr  Size(Byte)  Date  Time(LMT)
+// FileName`, `Time` on some releases), sizes grouped with commas, `-` as a directory's size, and a `KB total
+// (… KB free)` trailer.
+static VRP_COLUMNS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*Idx\s+Attr\s+Size\(Byte\)\s+Date\s+Time(?:\(LMT\))?\s+FileName\s*$"));
+static VRP_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s*\d+\s+(?P<perm>[-dr][-rwx]{3})\s+(?P<size>\d{1,3}(?:,\d{3})*|-)\s+(?P<date>[A-Z][a-z]{2}\s+\d{1,2}\s+\d{4}\s+\d{2}:\d{2}:\d{2})\s+(?P<name>\S.*?)\s*$",
+    )
+});
+static VRP_TRAILER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^\s*\d{1,3}(?:,\d{3})* KB total(?: available)? \(\d{1,3}(?:,\d{3})* KB free\)\s*$")
+});
+static VRP_ECHO: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(?:<[^<>\s]+>)?dir(?:\s+\S+)?\s*$"));
+
+/// Parses Huawei VRP `dir` output (`    7  -rw-    572,847,476  Oct 21 2019 15:21:23   123.cc`) under its
+/// `Directory of flash:/` header. A directory's size (`-`) is kept as 0.
+pub fn vrp_dir(raw: &[u8]) -> Result<Vec<FileEntry>, ParseError> {
+    let text = clean_output(raw);
+    let mut out = Vec::new();
+    let mut fs: Option<(String, String)> = None;
+    let mut started = false;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() || VRP_TRAILER.is_match(line) || VRP_COLUMNS.is_match(line) {
+            continue;
+        }
+        if !started && VRP_ECHO.is_match(line) {
+            started = true;
+            continue;
+        }
+        started = true;
+        if let Some(c) = HEADER.captures(line) {
+            fs = Some((c["fs"].to_owned(), c["dir"].to_owned()));
+            continue;
+        }
+        let Some(c) = VRP_ENTRY.captures(line) else {
+            return Err(ParseError::line(n, line));
+        };
+        let Some((fs, dir)) = &fs else {
+            return Err(ParseError::line(
+                n,
+                "an entry before any `Directory of` header",
+            ));
+        };
+        let perm = c["perm"].to_owned();
+        let kind = if perm.starts_with('d') {
+            FileKind::Dir
+        } else {
+            FileKind::File
+        };
+        let size = match &c["size"] {
+            "-" if kind == FileKind::Dir => 0,
+            "-" => return Err(ParseError::line(n, line)),
+            s => s
+                .replace(',', "")
+                .parse()
+                .map_err(|_| ParseError::line(n, line))?,
+        };
+        let name = escape_name(c["name"].as_bytes());
+        if name.is_empty() || name.contains('/') || name.len() > MAX_NAME {
+            return Err(ParseError::line(n, line));
+        }
+        if out.len() == MAX_ENTRIES {
+            return Err(ParseError::TooMany { max: MAX_ENTRIES });
+        }
+        let path = if dir.is_empty() {
+            format!("{fs}{name}")
+        } else {
+            format!("{fs}{}/{name}", escape_name(dir.as_bytes()))
+        };
+        out.push(FileEntry {
+            filesystem: fs.clone(),
+            path,
+            kind,
+            size,
+            mtime: c["date"].split_whitespace().collect::<Vec<_>>().join(" "),
+            mode: Some(perm),
+            hash: None,
+            target: None,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,5 +715,50 @@ mod tests {
         assert!(iosxr_dir(garbled.as_bytes()).is_err());
         assert!(iosxr_dir(b"22 -rw-rw-rw-. 1  2464 Jan  7 19:34 x\n").is_err());
         assert!(iosxr_dir(b"\x1b[2J\x00\xff garbage").is_err());
+    }
+
+    #[test]
+    fn vrp_dir_reads_flash_with_grouped_sizes_and_directories() {
+        // The shape of a CloudEngine's `dir` (Time(LMT) column), CRLF line ends and the prompt echo.
+        let out = "<CE1>dir\r\nDirectory of flash:/\r\n\r\n  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName\r\n\
+    0  drwx              -  Mar 02 2024 09:10:11   $_install_mod\r\n\
+    1  -rw-    301,989,888  Mar 01 2024 08:00:00   CE6881-V200R022C00.cc\r\n\
+    2  -rw-          2,048  Mar 02 2024 09:10:11   vrpcfg.zip\r\n\
+    3  -rw-             77  Mar 03 2024 10:00:00   my file.txt\r\n\r\n\
+1,907,200 KB total (1,402,112 KB free)\r\n";
+        let files = vrp_dir(out.as_bytes()).unwrap();
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "flash:$_install_mod",
+                "flash:CE6881-V200R022C00.cc",
+                "flash:vrpcfg.zip",
+                "flash:my file.txt"
+            ]
+        );
+        assert_eq!(files[0].kind, FileKind::Dir);
+        assert_eq!(files[0].size, 0);
+        assert_eq!(files[1].size, 301_989_888);
+        assert_eq!(files[1].mtime, "Mar 01 2024 08:00:00");
+        assert_eq!(files[1].mode.as_deref(), Some("-rw-"));
+        assert_eq!(files[3].size, 77);
+    }
+
+    #[test]
+    fn vrp_dir_refuses_what_it_cannot_read() {
+        let head =
+            "Directory of flash:/\n\n  Idx  Attr     Size(Byte)  Date        Time       FileName\n";
+        // A file without a size, a size grouped wrongly, a line of another platform, an entry before the header.
+        for bad in [
+            "    1  -rw-              -  Nov 11 2019 17:56:29   a.cc\n",
+            "    1  -rw-        14,94  Nov 11 2019 17:56:29   a.cc\n",
+            "    1  -rw-   14940  Nov 11 2019 17:56:29 +00:00  a.cc\n",
+        ] {
+            assert!(vrp_dir(format!("{head}{bad}").as_bytes()).is_err(), "{bad}");
+        }
+        assert!(vrp_dir(b"    1  -rw-  14,940  Nov 11 2019 17:56:29   a.cc\n").is_err());
+        assert!(vrp_dir(XE_DIR.as_bytes()).is_err());
+        assert!(vrp_dir(b"\x1b[2J\x00\xff garbage").is_err());
     }
 }

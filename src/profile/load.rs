@@ -57,6 +57,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "paloalto-panos.toml",
         include_str!("../../vendor-profiles/paloalto-panos.toml"),
     ),
+    (
+        "huawei-vrp.toml",
+        include_str!("../../vendor-profiles/huawei-vrp.toml"),
+    ),
 ];
 
 #[derive(Debug, Deserialize)]

@@ -1047,4 +1047,107 @@ pub(super) const CASES: &[Case] = &[
             },
         ],
     ),
+    (
+        "huawei-vrp",
+        "saved-configuration",
+        "huawei-vrp_saved-configuration_secrets.txt",
+        &[
+            Line {
+                original: r##" hwtacacs-server shared-key cipher %^%#Tq0G@a]Kz1(Lr+6Wv~e<P9sB"x%^%#"##,
+                secrets: &[r##"%^%#Tq0G@a]Kz1(Lr+6Wv~e<P9sB"x%^%#"##],
+                redacted: Some(r##"hwtacacs-server shared-key cipher <redacted>"##),
+            },
+            Line {
+                original: r##" radius-server shared-key cipher %^%#h3Z'9mN2d!Qw<JkLp0r$X7yT5b%^%#"##,
+                secrets: &[r##"%^%#h3Z'9mN2d!Qw<JkLp0r$X7yT5b%^%#"##],
+                redacted: Some(r##"radius-server shared-key cipher <redacted>"##),
+            },
+            Line {
+                original: r##" local-user admin password irreversible-cipher $1c$X.lB8f?p%G$Zt5Q0vM3nK7wL2yR9aE4sD6uB1cF8hJ0gT$"##,
+                secrets: &[r##"$1c$X.lB8f?p%G$Zt5Q0vM3nK7wL2yR9aE4sD6uB1cF8hJ0gT$"##],
+                redacted: Some(r##"local-user admin password irreversible-cipher <redacted>"##),
+            },
+            Line {
+                original: r##" local-user ops password cipher %$%$Kd9s;E]w4#Xb2Q@m7LpZ"r1V%$%$"##,
+                secrets: &[r##"%$%$Kd9s;E]w4#Xb2Q@m7LpZ"r1V%$%$"##],
+                redacted: Some(r##"local-user ops password cipher <redacted>"##),
+            },
+            Line {
+                original: r##" local-user guest password simple Gu3stPlain!"##,
+                secrets: &[r##"Gu3stPlain!"##],
+                redacted: Some(r##"local-user guest password simple <redacted>"##),
+            },
+            Line {
+                original: r##"snmp-agent community read cipher %^%#Rq8!vT3n@Kd5^Lw0zP%^%# acl 2000"##,
+                secrets: &[r##"%^%#Rq8!vT3n@Kd5^Lw0zP%^%#"##],
+                redacted: Some(r##"snmp-agent community read cipher <redacted> acl 2000"##),
+            },
+            Line {
+                original: r##"snmp-agent community write Pr1vComm"##,
+                secrets: &[r##"Pr1vComm"##],
+                redacted: Some(r##"snmp-agent community write <redacted>"##),
+            },
+            Line {
+                original: r##"snmp-agent usm-user v3 nms authentication-mode sha cipher %^%#Au7h9Key!2%^%# privacy-mode aes128 cipher %^%#Pr1v4Key#9%^%#"##,
+                secrets: &[r##"%^%#Au7h9Key!2%^%#"##, r##"%^%#Pr1v4Key#9%^%#"##],
+                redacted: Some(
+                    r##"snmp-agent usm-user v3 nms authentication-mode sha cipher <redacted> privacy-mode aes128 cipher <redacted>"##,
+                ),
+            },
+            Line {
+                original: r##"ntp-service authentication-keyid 1 authentication-mode hmac-sha256 cipher %^%#NtP5ecr3t0%^%#"##,
+                secrets: &[r##"%^%#NtP5ecr3t0%^%#"##],
+                redacted: Some(
+                    r##"ntp-service authentication-keyid 1 authentication-mode hmac-sha256 cipher <redacted>"##,
+                ),
+            },
+            Line {
+                original: r##" ospf authentication-mode hmac-sha256 1 cipher %^%#0spfK3y7x%^%#"##,
+                secrets: &[r##"%^%#0spfK3y7x%^%#"##],
+                redacted: Some(r##"ospf authentication-mode hmac-sha256 1 cipher <redacted>"##),
+            },
+            Line {
+                original: r##" isis authentication-mode md5 cipher %^%#1s1sK3y9q%^%#"##,
+                secrets: &[r##"%^%#1s1sK3y9q%^%#"##],
+                redacted: Some(r##"isis authentication-mode md5 cipher <redacted>"##),
+            },
+            Line {
+                original: r##"  authentication-mode simple plain AreaPla1n"##,
+                secrets: &[r##"AreaPla1n"##],
+                redacted: Some(r##"authentication-mode simple plain <redacted>"##),
+            },
+            Line {
+                original: r##" peer 10.1.1.2 password cipher %^%#BgpP33r1%^%#"##,
+                secrets: &[r##"%^%#BgpP33r1%^%#"##],
+                redacted: Some(r##"peer 10.1.1.2 password cipher <redacted>"##),
+            },
+            Line {
+                original: r##" peer 10.1.1.3 password simple BgpPla1nPw"##,
+                secrets: &[r##"BgpPla1nPw"##],
+                redacted: Some(r##"peer 10.1.1.3 password simple <redacted>"##),
+            },
+            Line {
+                original: r##" pre-shared-key cipher %^%#Ik3PsK2024%^%#"##,
+                secrets: &[r##"%^%#Ik3PsK2024%^%#"##],
+                redacted: Some(r##"pre-shared-key cipher <redacted>"##),
+            },
+            Line {
+                original: r##" set authentication password cipher %^%#Vty9Pass1%^%#"##,
+                secrets: &[r##"%^%#Vty9Pass1%^%#"##],
+                redacted: Some(r##"set authentication password cipher <redacted>"##),
+            },
+            Line {
+                original: r##"super password level 15 cipher %^%#Sup3rL15%^%#"##,
+                secrets: &[r##"%^%#Sup3rL15%^%#"##],
+                redacted: Some(r##"super password level 15 cipher <redacted>"##),
+            },
+            Line {
+                original: r##"info-center loghost 10.0.0.50 url sftp://backup:Bk9Secret@10.0.0.60/logs"##,
+                secrets: &[r##"Bk9Secret"##],
+                redacted: Some(
+                    r##"info-center loghost 10.0.0.50 url sftp://backup:<redacted>@10.0.0.60/logs"##,
+                ),
+            },
+        ],
+    ),
 ];

@@ -48,8 +48,9 @@ const ARCHIVE_EXT: &[&str] = &[
     "zip", "tar", "tgz", "tbz", "txz", "gz", "bz2", "xz", "7z", "rar", "cpio", "lzma", "zst", "jar",
 ];
 const EXECUTABLE_EXT: &[&str] = &["elf", "so", "ko", "exe", "out", "run", "o", "dll", "bin"];
-/// Firmware and system-image files: alternate or backup images when they are not the running one.
-const IMAGE_EXT: &[&str] = &["bin", "pkg", "spa", "swi", "swix", "squashfs", "tgz"];
+/// Firmware and system-image files: alternate or backup images when they are not the running one. `cc` is
+/// Huawei VRP's system software (`startup system-software`: the package must end in `.cc`).
+const IMAGE_EXT: &[&str] = &["bin", "pkg", "spa", "swi", "swix", "squashfs", "tgz", "cc"];
 /// Raw disk and VM images: a copy of a whole system (T1578.001).
 const DISK_IMAGE_EXT: &[&str] = &[
     "img", "iso", "qcow2", "vmdk", "vhd", "vhdx", "raw", "dd", "dmg", "ova",

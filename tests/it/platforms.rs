@@ -130,6 +130,18 @@ const PLATFORMS: &[Case] = &[
         scenarios: &[SERIAL, CONFIG],
         ..CASE
     },
+    // No on-box hash command: the image is pulled (SFTP refused, then SCP) and hashed here, so there is
+    // no device hash to lie with; `display startup` names the running and the next startup software.
+    Case {
+        persona: Persona::HuaweiVrp,
+        scenarios: &[SERIAL, CONFIG, BOOT],
+        sent: &[
+            "display startup",
+            "display saved-configuration",
+            "dir flash:/",
+        ],
+        ..CASE
+    },
 ];
 
 /// Enrolls one device of the case's platform, checks what the baseline and the sent commands show,
@@ -350,6 +362,7 @@ fn platform_shells_answer_the_pager_when_paging_stays_on() {
         (Persona::CiscoAsa, Some("en-S3cret")),
         (Persona::CiscoIosXr, None),
         (Persona::PaloaltoPanos, None),
+        (Persona::HuaweiVrp, None),
     ] {
         let env = LabEnv::start_personas(1, &[persona], secret, "");
         // A user profile overriding the built-in one: same probes, but it never turns paging off.

@@ -8,7 +8,7 @@ use crate::support::{LabEnv, device_entry};
 
 /// One device per persona: lab-01 is IOS-XE, lab-02 Linux (with docker: every fourth device from the second
 /// has it), then every other platform the lab imitates.
-const PERSONAS: [Persona; 11] = [
+const PERSONAS: [Persona; 12] = [
     Persona::CiscoIosXe,
     Persona::Linux,
     Persona::CiscoIos,
@@ -20,6 +20,7 @@ const PERSONAS: [Persona; 11] = [
     Persona::CiscoIosXr,
     Persona::FortinetFortios,
     Persona::PaloaltoPanos,
+    Persona::HuaweiVrp,
 ];
 
 /// IOS and the ASA log in unprivileged and need `enable`.

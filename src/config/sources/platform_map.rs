@@ -118,6 +118,11 @@ pub const TABLE: &[Row] = &[
         ],
     },
     Row {
+        // Oxidized's `vrp` model (lib/oxidized/model/vrp.rb) and netmiko's `huawei_vrp` device type.
+        profile: "huawei-vrp",
+        names: &["huawei-vrp", "vrp"],
+    },
+    Row {
         // The linux profile is written for Linux NOSes: SONiC, Cumulus, VyOS (see its header).
         profile: "linux",
         names: &[

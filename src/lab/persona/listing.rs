@@ -298,6 +298,55 @@ pub(crate) const EOS: DirStyle = DirStyle {
     ..IOS
 };
 
+/// `14940` as VRP prints it: `14,940`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Huawei VRP: a column header, `    7  -rw-    572,847,476  Oct 21 2019 15:21:23   name`, `-` as a
+/// directory's size, a `KB total (… KB free)` trailer.
+pub(crate) const VRP: DirStyle = DirStyle {
+    top: |fs| {
+        format!(
+            "Directory of {fs}/\n\n  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName\n"
+        )
+    },
+    line: |e| {
+        let d = &e.date;
+        let size = if e.file.is_dir() {
+            "-".to_string()
+        } else {
+            grouped(e.file.len())
+        };
+        format!(
+            "{:>5}  {}  {size:>13}  {} {:02} {} {}   {}\n",
+            e.index,
+            e.pick("drwx", "-rw-"),
+            d.mon,
+            d.day,
+            d.year,
+            d.hms,
+            e.name
+        )
+    },
+    trailer: |_, used, total| {
+        format!(
+            "\n{} KB total ({} KB free)\n",
+            grouped(total / 1024),
+            grouped(total.saturating_sub(used) / 1024)
+        )
+    },
+    ..IOS
+};
+
 /// IOS-XR 64-bit `dir harddisk:`: ls-style lines under `Directory of /misc/disk1`, a kbytes trailer.
 pub(crate) const IOSXR: DirStyle = DirStyle {
     top: |fs| format!("\nDirectory of {}\n", fs.trim_end_matches('/')),

@@ -17,6 +17,7 @@ pub(crate) mod linux;
 mod listing;
 pub(crate) mod nxos;
 pub(crate) mod panos;
+pub(crate) mod vrp;
 
 use super::Persona;
 use super::device::{DeviceCore, Flags, Snapshot};
@@ -84,6 +85,7 @@ pub(crate) fn running_image_path(persona: Persona, flags: &Flags) -> &'static st
         Persona::CiscoIosXr => iosxr::RUNNING_IMAGE,
         Persona::FortinetFortios => fortios::RUNNING_IMAGE,
         Persona::PaloaltoPanos => panos::RUNNING_IMAGE,
+        Persona::HuaweiVrp => vrp::RUNNING_IMAGE,
     }
 }
 
@@ -100,6 +102,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         Persona::CiscoIosXr => iosxr::DISK.build(core, flags),
         Persona::FortinetFortios => fortios::DISK.build(core, flags),
         Persona::PaloaltoPanos => panos::DISK.build(core, flags),
+        Persona::HuaweiVrp => vrp::build_vfs(core, flags),
     }
 }
 
@@ -120,6 +123,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         Persona::CiscoIosXr => iosxr::exec(snap, &line),
         Persona::FortinetFortios => fortios::exec(snap, &line),
         Persona::PaloaltoPanos => panos::exec(snap, &line),
+        Persona::HuaweiVrp => vrp::exec(snap, &line),
     }
 }
 
@@ -146,6 +150,7 @@ fn listing_refused(persona: Persona, command: &str) -> Reply {
         Persona::CiscoNxos | Persona::CiscoNxosKickstart => {
             Reply::text("% Permission denied for the role\n")
         }
+        Persona::HuaweiVrp => Reply::text("Error: Failed to open the directory.\n"),
         _ => {
             let fs = command
                 .split_whitespace()
@@ -275,6 +280,15 @@ pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
             paging_off: "set cli pager off",
             unknown: panos::INVALID,
         },
+        Persona::HuaweiVrp => ShellStyle {
+            banner: vrp::BANNER,
+            has_enable: false,
+            pager: "  ---- More ----",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "screen-length 0 temporary",
+            unknown: vrp::INVALID,
+        },
     }
 }
 
@@ -290,6 +304,7 @@ pub(crate) fn prompt(core: &DeviceCore, privileged: bool) -> String {
         Persona::CiscoAsa => format!("{}{} ", core.name, if privileged { '#' } else { '>' }),
         Persona::JuniperJunos | Persona::PaloaltoPanos => format!("{}@{}> ", core.user, core.name),
         Persona::FortinetFortios => format!("{} # ", core.name),
+        Persona::HuaweiVrp => format!("<{}>", core.name),
     }
 }
 

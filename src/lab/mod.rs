@@ -59,6 +59,8 @@ pub enum Persona {
     FortinetFortios,
     /// A Palo Alto PA-3220 on PAN-OS 10.2.4-h4: `set cli pager off`, no image file.
     PaloaltoPanos,
+    /// A VyOS 1.3.8 router (KVM guest): vbash op mode over Linux, images under the persistence partition.
+    Vyos,
 }
 
 impl Persona {
@@ -75,6 +77,7 @@ impl Persona {
         Persona::CiscoIosXr,
         Persona::FortinetFortios,
         Persona::PaloaltoPanos,
+        Persona::Vyos,
     ];
 
     /// The netattest profile id for this platform.
@@ -90,6 +93,7 @@ impl Persona {
             Persona::CiscoIosXr => "cisco-iosxr",
             Persona::FortinetFortios => "fortinet-fortios",
             Persona::PaloaltoPanos => "paloalto-panos",
+            Persona::Vyos => "vyos",
         }
     }
 

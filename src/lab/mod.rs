@@ -97,9 +97,12 @@ impl Persona {
         }
     }
 
-    /// Whether the persona's profile collects a file manifest (FortiOS and PAN-OS do not).
+    /// Whether the persona's profile collects a file manifest (FortiOS, PAN-OS and VyOS do not).
     pub fn lists_files(&self) -> bool {
-        !matches!(self, Persona::FortinetFortios | Persona::PaloaltoPanos)
+        !matches!(
+            self,
+            Persona::FortinetFortios | Persona::PaloaltoPanos | Persona::Vyos
+        )
     }
 
     /// Whether the persona can host containers (docker on Linux and under IOS-XR `run`, app hosting on

@@ -570,5 +570,5 @@ fn every_listing_probe_parses_its_personas_answer_and_sees_the_file_scenarios() 
             "{persona:?}: the file scenarios add files"
         );
     }
-    assert_eq!(probes_seen, 10, "every persona that lists files");
+    assert_eq!(probes_seen, 9, "every persona that lists files");
 }

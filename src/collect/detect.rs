@@ -19,13 +19,21 @@ pub enum DetectError {
     Unrecognised { tried: Vec<String> },
 }
 
+/// The catch-all profile: every Linux-based NOS (VyOS, SONiC) also answers its `uname -s`, so within a rank
+/// it is tried after the profiles that recognise a particular NOS.
+const CATCH_ALL: &str = "linux";
+
 /// Profiles with a `[detect]` table in trial order: those whose ident pattern matches the server's
-/// identification string first, then those without one, then the rest (a device's ident can be changed).
+/// identification string first, then those without one, then the rest (a device's ident can be changed);
+/// [`CATCH_ALL`] last within its rank.
 pub fn candidates<'a>(profiles: &'a Profiles, ident: Option<&str>) -> Vec<&'a Profile> {
-    let rank = |p: &Profile| match (p.detect.as_ref().and_then(|d| d.ident.as_ref()), ident) {
-        (Some(re), Some(id)) if re.is_match(id) => 0,
-        (None, _) => 1,
-        _ => 2,
+    let rank = |p: &Profile| {
+        let by_ident = match (p.detect.as_ref().and_then(|d| d.ident.as_ref()), ident) {
+            (Some(re), Some(id)) if re.is_match(id) => 0,
+            (None, _) => 1,
+            _ => 2,
+        };
+        (by_ident, p.id == CATCH_ALL)
     };
     let mut out: Vec<&Profile> = profiles.iter().filter(|p| p.detect.is_some()).collect();
     out.sort_by_key(|p| rank(p));
@@ -121,6 +129,18 @@ mod tests {
         assert!(order[..first_non_cisco].contains(&"cisco-ios"), "{order:?}");
         assert_eq!(order.last(), Some(&"linux"), "{order:?}");
         assert!(order.contains(&"paloalto-panos"), "{order:?}");
+    }
+
+    #[test]
+    fn a_debian_openssh_ident_tries_vyos_before_the_generic_linux_profile() {
+        let p = Profiles::builtin().unwrap();
+        let order: Vec<&str> = candidates(&p, Some("SSH-2.0-OpenSSH_7.9p1 Debian-10+deb10u4"))
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        let at = |id| order.iter().position(|x| *x == id).unwrap();
+        assert!(at("vyos") < at("linux"), "{order:?}");
+        assert!(at("vyos") < at("cisco-ios"), "{order:?}");
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub enum Persona {
     /// A Huawei CloudEngine CE6881 on VRP V200R022C00SPC500: `<host>` prompt, `display startup`, no hash
     /// command (the image is pulled over SCP).
     HuaweiVrp,
+    /// A VyOS 1.3.8 router (KVM guest): vbash op mode over Linux, images under the persistence partition.
+    Vyos,
 }
 
 impl Persona {
@@ -79,6 +81,7 @@ impl Persona {
         Persona::FortinetFortios,
         Persona::PaloaltoPanos,
         Persona::HuaweiVrp,
+        Persona::Vyos,
     ];
 
     /// The netattest profile id for this platform.
@@ -95,12 +98,16 @@ impl Persona {
             Persona::FortinetFortios => "fortinet-fortios",
             Persona::PaloaltoPanos => "paloalto-panos",
             Persona::HuaweiVrp => "huawei-vrp",
+            Persona::Vyos => "vyos",
         }
     }
 
-    /// Whether the persona's profile collects a file manifest (FortiOS and PAN-OS do not).
+    /// Whether the persona's profile collects a file manifest (FortiOS, PAN-OS and VyOS do not).
     pub fn lists_files(&self) -> bool {
-        !matches!(self, Persona::FortinetFortios | Persona::PaloaltoPanos)
+        !matches!(
+            self,
+            Persona::FortinetFortios | Persona::PaloaltoPanos | Persona::Vyos
+        )
     }
 
     /// Whether the persona can host containers (docker on Linux and under IOS-XR `run`, app hosting on

@@ -233,7 +233,7 @@ impl Scenario {
             | Scenario::NewLogFile
             | Scenario::ApprovedMaintenance
             | Scenario::ListingHidden => persona.lists_files(),
-            // Only the Linux persona serves SFTP.
+            // The pull that never ends is exercised on the Linux persona (VyOS serves SFTP the same way).
             Scenario::EndlessImage => persona == super::Persona::Linux,
             // Only personas whose profile lists hosted containers.
             Scenario::ContainerImplanted | Scenario::ContainerReplaced => {

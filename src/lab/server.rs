@@ -43,6 +43,8 @@ pub(crate) fn config_for(dev: &Device) -> Arc<server::Config> {
         Persona::PaloaltoPanos => "SSH-2.0-OpenSSH_8.0",
         Persona::HuaweiVrp => "SSH-2.0-HUAWEI-1.5",
         Persona::Linux => "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
+        // VyOS 1.3 is Debian 10.
+        Persona::Vyos => "SSH-2.0-OpenSSH_7.9p1 Debian-10+deb10u4",
     };
     Arc::new(server::Config {
         server_id: SshId::Standard(ident.into()),
@@ -292,7 +294,7 @@ impl server::Handler for DeviceHandler {
     ) -> Result<(), Self::Error> {
         self.dev.record(format!("subsystem {name}"));
         // Real IOS-XE has no SFTP subsystem (only its SCP server), so refuse it there.
-        if name != "sftp" || self.dev.core.persona != Persona::Linux {
+        if name != "sftp" || !matches!(self.dev.core.persona, Persona::Linux | Persona::Vyos) {
             session.channel_failure(channel)?;
             return Ok(());
         }

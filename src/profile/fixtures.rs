@@ -416,6 +416,61 @@ fn each_platform_parses_its_own_output_format() {
             ],
             None,
         ),
+        // A KVM guest prints `Hardware S/N:` with nothing after it: no serial, never the next line's word.
+        (
+            "vyos",
+            "show-version",
+            "vyos_show-version_kvm.txt",
+            None,
+            &[
+                (Fact::Version, "1.3.6"),
+                (Fact::Model, "Standard PC (Q35 + ICH9, 2009)"),
+            ],
+            None,
+        ),
+        (
+            "vyos",
+            "show-version",
+            "vyos_show-version_appliance.txt",
+            None,
+            &[
+                (Fact::Version, "1.4.0"),
+                (Fact::Model, "VP2420"),
+                (Fact::Serial, "B2420A71234"),
+            ],
+            None,
+        ),
+        // dmidecode's placeholder is no serial.
+        (
+            "vyos",
+            "show-version",
+            "vyos_show-version_placeholder-serial.txt",
+            None,
+            &[(Fact::Version, "1.2.9-S1"), (Fact::Model, "Default string")],
+            None,
+        ),
+        (
+            "vyos",
+            "system-image",
+            "vyos_show-system-image_boot-changed.txt",
+            None,
+            &[(
+                Fact::BootVariable,
+                "/lib/live/mount/persistence/boot/1.3.9/1.3.9.squashfs",
+            )],
+            None,
+        ),
+        (
+            "vyos",
+            "kernel-cmdline",
+            "vyos_proc-cmdline.txt",
+            None,
+            &[(
+                Fact::RunningImage,
+                "/lib/live/mount/persistence/boot/1.3.8/1.3.8.squashfs",
+            )],
+            None,
+        ),
     ];
     let profiles = Profiles::builtin().unwrap();
     for (id, probe_name, file, image, facts, digest) in cases {
@@ -473,6 +528,7 @@ fn each_platforms_unknown_command_text_is_a_refusal() {
             "display-version",
             "huawei-vrp_unknown-command.txt",
         ),
+        ("vyos", "show-version", "vyos_unknown-command.txt"),
         // A router without docker: a refusal, so the listing is "not collected", never a parse failure.
         (
             "cisco-iosxr",

@@ -17,6 +17,7 @@ use crate::evidence::files::Glob;
 
 /// The built-in profiles, compiled into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
+    ("vyos.toml", include_str!("../../vendor-profiles/vyos.toml")),
     (
         "linux.toml",
         include_str!("../../vendor-profiles/linux.toml"),

@@ -1048,6 +1048,70 @@ pub(super) const CASES: &[Case] = &[
         ],
     ),
     (
+        "vyos",
+        "config-boot",
+        "vyos_config-boot_secrets.txt",
+        &[
+            Line {
+                original: r##"            preshared-key c2hhcmVkUHNrV2lyZWd1YXJkVnlvczAwMDAwMDAwMD0="##,
+                secrets: &[r##"c2hhcmVkUHNrV2lyZWd1YXJkVnlvczAwMDAwMDAwMD0="##],
+                redacted: Some(r##"preshared-key <redacted>"##),
+            },
+            Line {
+                original: r##"        private-key V2dQcml2YXRlS2V5VnlvczAwMDAwMDAwMDAwMDAwMDA="##,
+                secrets: &[r##"V2dQcml2YXRlS2V5VnlvczAwMDAwMDAwMDAwMDAwMDA="##],
+                redacted: Some(r##"private-key <redacted>"##),
+            },
+            Line {
+                original: r##"            password BgpN3ighb0rPw"##,
+                secrets: &[r##"BgpN3ighb0rPw"##],
+                redacted: Some(r##"password <redacted>"##),
+            },
+            Line {
+                original: r##"                        md5-key OspfMd5Vy0s"##,
+                secrets: &[r##"OspfMd5Vy0s"##],
+                redacted: Some(r##"md5-key <redacted>"##),
+            },
+            Line {
+                original: r##"        community VyR0Cmty {"##,
+                secrets: &[r##"VyR0Cmty"##],
+                redacted: Some(r##"community <redacted> {"##),
+            },
+            Line {
+                original: r##"                    encrypted-password 0x3b4c5d6e7f8091a2b3c4d5e6f7081920"##,
+                secrets: &[r##"0x3b4c5d6e7f8091a2b3c4d5e6f7081920"##],
+                redacted: Some(r##"encrypted-password <redacted>"##),
+            },
+            Line {
+                original: r##"            location sftp://backup:Arch1vePw@192.0.2.50/vyos/"##,
+                secrets: &[r##"Arch1vePw"##],
+                redacted: Some(r##"location sftp://backup:<redacted>@192.0.2.50/vyos/"##),
+            },
+            Line {
+                original: r##"                key "Rad1us Secret""##,
+                secrets: &[r##"Rad1us Secret"##],
+                redacted: Some(r##"key <redacted>"##),
+            },
+            Line {
+                original: r##"                encrypted-password $6$aB3dE5fG$Kq1Rt5Yu7Io9Pa1Sd3Fg5Hj7Kl9Zx1Cv3Bn5Mq7We9Rt1Yu3Io5Pa7Sd9Fg1Hj3Kl5Zx7Cv9Bn1Mq3We5"##,
+                secrets: &[
+                    r##"$6$aB3dE5fG$Kq1Rt5Yu7Io9Pa1Sd3Fg5Hj7Kl9Zx1Cv3Bn5Mq7We9Rt1Yu3Io5Pa7Sd9Fg1Hj3Kl5Zx7Cv9Bn1Mq3We5"##,
+                ],
+                redacted: Some(r##"encrypted-password <redacted>"##),
+            },
+            Line {
+                original: r##"                plaintext-password """##,
+                secrets: &[],
+                redacted: Some(r##"plaintext-password <redacted>"##),
+            },
+            Line {
+                original: r##"                    pre-shared-secret Ips3cPskVy0s"##,
+                secrets: &[r##"Ips3cPskVy0s"##],
+                redacted: Some(r##"pre-shared-secret <redacted>"##),
+            },
+        ],
+    ),
+    (
         "huawei-vrp",
         "saved-configuration",
         "huawei-vrp_saved-configuration_secrets.txt",

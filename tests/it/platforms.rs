@@ -130,6 +130,26 @@ const PLATFORMS: &[Case] = &[
         scenarios: &[SERIAL, CONFIG],
         ..CASE
     },
+    // vbash's op mode in a shell; coreutils by full path, so no first word is taken for an op-mode
+    // abbreviation. No file manifest yet, so the staged image is no new file.
+    Case {
+        persona: Persona::Vyos,
+        scenarios: &[
+            SERIAL,
+            CONFIG,
+            LYING,
+            (
+                Scenario::BootVariableChanged,
+                &["boot-variable-changed", "running-image-not-boot-image"],
+            ),
+        ],
+        sent: &[
+            "show version",
+            "show system image",
+            "/usr/bin/sha512sum -- '/lib/live/mount/persistence/boot/1.3.8/1.3.8.squashfs'",
+        ],
+        ..CASE
+    },
     // No on-box hash command: the image is pulled (SFTP refused, then SCP) and hashed here, so there is
     // no device hash to lie with; `display startup` names the running and the next startup software.
     Case {
@@ -363,6 +383,7 @@ fn platform_shells_answer_the_pager_when_paging_stays_on() {
         (Persona::CiscoIosXr, None),
         (Persona::PaloaltoPanos, None),
         (Persona::HuaweiVrp, None),
+        (Persona::Vyos, None),
     ] {
         let env = LabEnv::start_personas(1, &[persona], secret, "");
         // A user profile overriding the built-in one: same probes, but it never turns paging off.

@@ -123,13 +123,16 @@ pub const TABLE: &[Row] = &[
         names: &["huawei-vrp", "vrp"],
     },
     Row {
-        // The linux profile is written for Linux NOSes: SONiC, Cumulus, VyOS (see its header).
+        profile: "vyos",
+        names: &["vyos", "vyos.vyos.vyos"],
+    },
+    Row {
+        // The linux profile is written for Linux NOSes: SONiC, Cumulus (see its header). Classic Vyatta
+        // says `Version: VC6...`, not VyOS, so it stays here.
         profile: "linux",
         names: &[
             "linux",
             "linuxgeneric",
-            "vyos.vyos.vyos",
-            "vyos",
             "vyatta",
             "dellemc.enterprise-sonic.sonic",
             "sonic",
@@ -215,7 +218,8 @@ mod tests {
             ("eos", "arista-eos"),
             ("fortinet.fortios.fortios", "fortinet-fortios"),
             ("paloaltonetworks.panos.panos", "paloalto-panos"),
-            ("vyos.vyos.vyos", "linux"),
+            ("vyos.vyos.vyos", "vyos"),
+            ("VyOS", "vyos"),
             ("dellemc.enterprise_sonic.sonic", "linux"),
             // NetBox slugs and names.
             ("ios-xe", "cisco-iosxe"),

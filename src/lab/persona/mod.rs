@@ -18,6 +18,7 @@ mod listing;
 pub(crate) mod nxos;
 pub(crate) mod panos;
 pub(crate) mod vrp;
+pub(crate) mod vyos;
 
 use super::Persona;
 use super::device::{DeviceCore, Flags, Snapshot};
@@ -86,6 +87,7 @@ pub(crate) fn running_image_path(persona: Persona, flags: &Flags) -> &'static st
         Persona::FortinetFortios => fortios::RUNNING_IMAGE,
         Persona::PaloaltoPanos => panos::RUNNING_IMAGE,
         Persona::HuaweiVrp => vrp::RUNNING_IMAGE,
+        Persona::Vyos => vyos::RUNNING_IMAGE,
     }
 }
 
@@ -103,6 +105,7 @@ pub(crate) fn build_vfs(core: &DeviceCore, flags: &Flags) -> Vfs {
         Persona::FortinetFortios => fortios::DISK.build(core, flags),
         Persona::PaloaltoPanos => panos::DISK.build(core, flags),
         Persona::HuaweiVrp => vrp::build_vfs(core, flags),
+        Persona::Vyos => vyos::build_vfs(core, flags),
     }
 }
 
@@ -124,6 +127,7 @@ pub(crate) fn exec(snap: &Snapshot, command: &str) -> Reply {
         Persona::FortinetFortios => fortios::exec(snap, &line),
         Persona::PaloaltoPanos => panos::exec(snap, &line),
         Persona::HuaweiVrp => vrp::exec(snap, &line),
+        Persona::Vyos => vyos::exec(snap, command),
     }
 }
 
@@ -140,7 +144,7 @@ fn is_listing(command: &str) -> bool {
 /// The error the hooked listing answers with, in the platform's own words.
 fn listing_refused(persona: Persona, command: &str) -> Reply {
     match persona {
-        Persona::Linux => Reply::error("find: '/': Permission denied\n", 1),
+        Persona::Linux | Persona::Vyos => Reply::error("find: '/': Permission denied\n", 1),
         Persona::JuniperJunos => {
             Reply::text("error: could not resolve file list: Permission denied\r\n")
         }
@@ -289,13 +293,23 @@ pub(crate) fn shell_style(persona: Persona) -> ShellStyle {
             paging_off: "screen-length 0 temporary",
             unknown: vrp::INVALID,
         },
+        // The op-mode pager is less, which a client answers with a space; `set terminal length 0` ends it.
+        Persona::Vyos => ShellStyle {
+            banner: "Welcome to VyOS!\n\n",
+            has_enable: false,
+            pager: ":",
+            erase: Erase::Return,
+            page_lines: 24,
+            paging_off: "set terminal length 0",
+            unknown: vyos::INVALID,
+        },
     }
 }
 
 /// The prompt a persona shows, privileged or not.
 pub(crate) fn prompt(core: &DeviceCore, privileged: bool) -> String {
     match core.persona {
-        Persona::Linux => format!("{}@{}:~$ ", core.user, core.name),
+        Persona::Linux | Persona::Vyos => format!("{}@{}:~$ ", core.user, core.name),
         Persona::CiscoIosXe | Persona::CiscoIos | Persona::AristaEos => {
             format!("{}{}", core.name, if privileged { '#' } else { '>' })
         }

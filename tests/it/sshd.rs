@@ -12,7 +12,9 @@ const DEVICE: &str = "box-1";
 
 /// The "device" here is the machine running the tests: other tests and the build write under these all the
 /// time, as logs do on a real box, so its file manifest allowlists them.
-const CHURN: &str = r#"["/tmp/**", "/var/tmp/**", "/root/**", "/home/**", "/run/**"]"#;
+/// What changes on the test machine itself between two runs (the sshd "device" is this machine): scratch
+/// and home directories, and wherever builds, logs and CI checkouts live (`/work` on the CI machines).
+const CHURN: &str = r#"["/tmp/**", "/var/tmp/**", "/root/**", "/home/**", "/run/**", "/work/**", "/var/lib/**", "/var/cache/**", "/var/log/**", "/opt/**", "/srv/**", "/mnt/**"]"#;
 
 /// A temp dir with a config for one linux device served by `sshd`, initialised.
 struct Env {

@@ -81,16 +81,7 @@ fn profiles(cli: &Cli) -> anyhow::Result<Profiles> {
         .and_then(|p| Config::load(&p).ok())
         .map(|c| c.profile_dirs)
         .unwrap_or_default();
-    Profiles::load(&dirs).map_err(|problems| {
-        usage(format!(
-            "invalid vendor profile:\n{}",
-            problems
-                .iter()
-                .map(|p| format!("  {p}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ))
-    })
+    crate::profiles_in(&dirs)
 }
 
 fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<u8> {

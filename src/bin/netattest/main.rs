@@ -689,7 +689,12 @@ pub(crate) fn load_profiles(cli: &Cli) -> anyhow::Result<Profiles> {
         Some(_) => load_config(cli)?.profile_dirs,
         None => Vec::new(),
     };
-    Profiles::load(&dirs).map_err(|problems| {
+    profiles_in(&dirs)
+}
+
+/// The built-in profiles and those in `dirs`; a broken one is a usage error naming its file, key and reason.
+pub(crate) fn profiles_in(dirs: &[std::path::PathBuf]) -> anyhow::Result<Profiles> {
+    Profiles::load(dirs).map_err(|problems| {
         usage(format!(
             "invalid vendor profile:\n{}",
             problems

@@ -378,6 +378,24 @@ fn each_platform_parses_its_own_output_format() {
             ],
             None,
         ),
+        // The image file's signer: after the echo and the file's own path line (NX-OS) or `File Name`
+        // line (IOS, with a pager prompt after the block).
+        (
+            "cisco-nxos",
+            "software-authenticity-file",
+            "cisco-nxos_software-authenticity-file_echo.txt",
+            Some("bootflash:///nxos64-cs.10.4.2.F.bin"),
+            &[(Fact::FileSignerSerial, "7A1C44E2")],
+            None,
+        ),
+        (
+            "cisco-ios",
+            "software-authenticity-file",
+            "cisco-ios_software-authenticity-file_paged.txt",
+            Some("flash0:c2900-universalk9-mz.SPA.157-3.M8.bin"),
+            &[(Fact::FileSignerSerial, "509AC949")],
+            None,
+        ),
         // A security context shows no system image, serial or configuration register.
         (
             "cisco-asa",

@@ -221,6 +221,18 @@ const SIGNER: Signer = Signer {
     spaced: true,
 };
 
+/// `show software authenticity file PATH`: a `File Name` line, then the running image's signer, for a
+/// file that exists (the shape of Cisco's IOS forensic guide).
+fn authenticity_file(snap: &Snapshot, arg: &str) -> Reply {
+    let path = normalise_path(arg);
+    if snap.vfs.get(&path).is_none() {
+        return Reply::text(format!(
+            "%Error opening {path} (No such file or directory)\n"
+        ));
+    }
+    Reply::text(SIGNER.text(&format!("File Name                     : {path}\n")))
+}
+
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
     match line.keys().as_slice() {
@@ -230,6 +242,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         ["show", "software", "authenticity", "running"] => {
             Reply::text(SIGNER.text("SYSTEM IMAGE\n-------------------\n"))
         }
+        ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
         ["show", "startup-config"] => {
             Reply::bytes(super::common::read_all(snap, "nvram:startup-config"))
         }

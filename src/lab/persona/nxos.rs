@@ -276,6 +276,17 @@ const SERVICES: Hosted<[&str; 5]> = Hosted {
     block: service_block,
 };
 
+/// `show software authenticity file PATH`: the file as a `/bootflash/…` line, then the running image's
+/// signer, for a file that exists (the shape of Cisco's NX-OS forensic guide).
+fn authenticity_file(snap: &Snapshot, arg: &str) -> Reply {
+    let path = normalise(arg);
+    let shown = format!("/{}", path.replace(':', "/"));
+    if snap.vfs.get(&path).is_none() {
+        return Reply::text(format!("{shown}: No such file or directory\n"));
+    }
+    Reply::text(SIGNER.text(&format!("{shown}\n")))
+}
+
 pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
     let words = &line.words;
     match line.keys().as_slice() {
@@ -290,6 +301,7 @@ pub(crate) fn exec(snap: &Snapshot, line: &Line) -> Reply {
         )),
         ["show", "boot"] => Reply::text(show_boot(snap)),
         ["show", "software", "authenticity", "running"] => Reply::text(SIGNER.text("")),
+        ["show", "software", "authenticity", "file", _] => authenticity_file(snap, words[4]),
         ["show", "startup-config"] => Reply::bytes(startup_config(snap)),
         [
             "show",

@@ -396,14 +396,14 @@ pub fn to_toml(devices: &[Device], header: &str) -> String {
     let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
     let mut out = String::new();
     for line in header.lines() {
-        out.push_str(&format!("# {line}\n").replace("# \n", "#\n"));
+        out.push_str(&format!("# {}\n", comment_text(line)).replace("# \n", "#\n"));
     }
     for d in devices {
         out.push('\n');
         out.push_str(&format!(
             "# {} (platform {})\n",
-            d.origin.replace('\n', " "),
-            d.source_platform.escape_debug()
+            comment_text(&d.origin),
+            comment_text(&d.source_platform)
         ));
         out.push_str("[[device]]\n");
         out.push_str(&format!("name = {}\n", q(&d.name)));
@@ -417,6 +417,20 @@ pub fn to_toml(devices: &[Device], header: &str) -> String {
         if !d.groups.is_empty() {
             let groups: Vec<String> = d.groups.iter().map(|g| q(g)).collect();
             out.push_str(&format!("groups = [{}]\n", groups.join(", ")));
+        }
+    }
+    out
+}
+
+/// `text` as it may stand in a TOML comment, which admits no control character but tab: a group name
+/// from the source (`group a\rb`) is shown escaped, never written raw into the file it would break.
+fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if crate::sanitize::must_escape(c) {
+            crate::sanitize::push_escaped(&mut out, c);
+        } else {
+            out.push(c);
         }
     }
     out

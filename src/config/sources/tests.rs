@@ -530,3 +530,23 @@ fn the_written_toml_reads_back_as_an_inventory_with_the_same_devices() {
         .unwrap();
     assert!(sw.get("host").is_none() && sw.get("port").is_none(), "{sw}");
 }
+
+#[test]
+fn control_characters_in_what_the_source_said_never_break_the_written_toml() {
+    // Found by the inventory_sources fuzz target: a group name with a carriage return ended up raw in a
+    // comment, and TOML admits no control character there.
+    let device = Device {
+        name: "r1".into(),
+        host: None,
+        port: None,
+        platform: "cisco-ios".into(),
+        groups: Vec::new(),
+        origin: "group a\rb\u{7f}".into(),
+        source_platform: "ios\u{1}\u{202e}".into(),
+    };
+    let text = to_toml(&[device], "from a\rb\u{0}");
+    let v: toml::Value = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(v["device"].as_array().map(Vec::len), Some(1));
+    assert!(text.contains(r"group a\u{d}b\u{7f}"), "{text}");
+    assert!(text.contains(r"platform ios\u{1}\u{202e}"), "{text}");
+}

@@ -425,15 +425,7 @@ pub fn to_toml(devices: &[Device], header: &str) -> String {
 /// `text` as it may stand in a TOML comment, which admits no control character but tab: a group name
 /// from the source (`group a\rb`) is shown escaped, never written raw into the file it would break.
 fn comment_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if crate::sanitize::must_escape(c) {
-            crate::sanitize::push_escaped(&mut out, c);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::evidence::files::escape_name(text.as_bytes())
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ fn bad_host_patterns_are_refused_with_a_reason() {
         ("sw[5:1]", "backwards"),
         ("sw[1:3", "never closed"),
         ("sw[1:9999999]", "more than"),
+        ("sw[0:4096]", "more than 4096"),
+        ("r[0:63]x[0:63]y[0:1]", "more than 4096"),
         ("sw[aa:bb]", "one-letter"),
     ] {
         let err = expand_pattern(pattern).unwrap_err();
